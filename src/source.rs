@@ -1,0 +1,237 @@
+//! Reading a Dockerfile and giving analysis read-only access to its build
+//! context. Nothing here runs anything; context files are read with a size
+//! cap so a hostile repository cannot exhaust memory.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::MsbError;
+
+/// The line ending a file uses; new lines msb writes use the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+}
+
+impl LineEnding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineEnding::Lf => "\n",
+            LineEnding::CrLf => "\r\n",
+        }
+    }
+
+    /// The file's ending is the one its first line uses; a one-line file
+    /// without a newline counts as LF.
+    fn detect(text: &str) -> LineEnding {
+        match text.find('\n') {
+            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => LineEnding::CrLf,
+            _ => LineEnding::Lf,
+        }
+    }
+}
+
+/// A Dockerfile's text with the byte-level facts that must survive a rewrite.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The text without a leading UTF-8 BOM.
+    pub text: String,
+    pub bom: bool,
+    pub line_ending: LineEnding,
+}
+
+const BOM: &str = "\u{feff}";
+
+/// Dockerfiles larger than this are refused: no real one comes close, and
+/// it bounds the work a hostile input can ask for.
+pub const MAX_DOCKERFILE_BYTES: u64 = 16 * 1024 * 1024;
+
+impl SourceFile {
+    pub fn read(path: &Path) -> Result<SourceFile, MsbError> {
+        let io_err = |reason: String| MsbError::Io {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = fs::metadata(path).map_err(|e| io_err(describe_io(&e)))?;
+        if meta.is_dir() {
+            return Err(io_err("is a directory".into()));
+        }
+        if meta.len() > MAX_DOCKERFILE_BYTES {
+            return Err(io_err(format!(
+                "file is {} bytes; msb reads Dockerfiles up to {} bytes",
+                meta.len(),
+                MAX_DOCKERFILE_BYTES
+            )));
+        }
+        let bytes = fs::read(path).map_err(|e| io_err(describe_io(&e)))?;
+        SourceFile::from_bytes(path, bytes)
+    }
+
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, MsbError> {
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let line = 1 + e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count();
+            MsbError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                offset,
+            }
+        })?;
+        if let Some(pos) = text.find('\0') {
+            return Err(MsbError::Parse {
+                path: path.to_path_buf(),
+                line: 1 + text[..pos].matches('\n').count(),
+                reason: "contains a NUL byte: this is not a text Dockerfile".into(),
+            });
+        }
+        let (bom, text) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, text),
+        };
+        let line_ending = LineEnding::detect(&text);
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            text,
+            bom,
+            line_ending,
+        })
+    }
+
+    /// Whether the file ends with a newline (kept as it was on rewrite).
+    pub fn final_newline(&self) -> bool {
+        self.text.ends_with('\n')
+    }
+
+    /// The bytes to write for a new text of this file (BOM restored).
+    pub fn bytes_for(&self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if self.bom {
+            out.extend_from_slice(BOM.as_bytes());
+        }
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+}
+
+pub fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Context files larger than this are not read: manifests are small, and
+/// a huge one must not exhaust memory.
+pub const MAX_CONTEXT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Read-only view of the build context (the folder `docker build` is given).
+#[derive(Debug, Clone)]
+pub struct BuildContext {
+    pub dir: PathBuf,
+}
+
+impl BuildContext {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        BuildContext { dir: dir.into() }
+    }
+
+    /// A context with no files, for analysing text alone.
+    pub fn empty() -> Self {
+        BuildContext {
+            dir: PathBuf::new(),
+        }
+    }
+
+    fn resolve(&self, rel: &str) -> Option<PathBuf> {
+        if self.dir.as_os_str().is_empty() {
+            return None;
+        }
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        // Never look outside the context, whatever a Dockerfile says.
+        if rel.split('/').any(|c| c == "..") {
+            return None;
+        }
+        Some(if rel.is_empty() || rel == "." {
+            self.dir.clone()
+        } else {
+            self.dir.join(rel)
+        })
+    }
+
+    /// The text of a small file in the context, or None if it is missing,
+    /// too large, or not UTF-8.
+    pub fn read_small(&self, rel: &str) -> Option<String> {
+        let path = self.resolve(rel)?;
+        let file = fs::File::open(&path).ok()?;
+        if !file.metadata().ok()?.is_file() {
+            return None;
+        }
+        let mut buf = Vec::new();
+        file.take(MAX_CONTEXT_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .ok()?;
+        if buf.len() as u64 > MAX_CONTEXT_FILE_BYTES {
+            return None;
+        }
+        String::from_utf8(buf).ok()
+    }
+
+    pub fn is_file(&self, rel: &str) -> bool {
+        self.resolve(rel).is_some_and(|p| p.is_file())
+    }
+
+    pub fn is_dir(&self, rel: &str) -> bool {
+        self.resolve(rel).is_some_and(|p| p.is_dir())
+    }
+
+    /// Names of the entries of a folder in the context, sorted.
+    pub fn list(&self, rel: &str) -> Vec<String> {
+        let Some(path) = self.resolve(rel) else {
+            return Vec::new();
+        };
+        let Ok(entries) = fs::read_dir(path) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_crlf_and_bom() {
+        let f = SourceFile::from_bytes(Path::new("D"), b"\xef\xbb\xbfFROM a\r\nRUN b".to_vec())
+            .unwrap();
+        assert!(f.bom);
+        assert_eq!(f.line_ending, LineEnding::CrLf);
+        assert!(!f.final_newline());
+        assert_eq!(f.bytes_for(&f.text), b"\xef\xbb\xbfFROM a\r\nRUN b");
+    }
+
+    #[test]
+    fn rejects_non_utf8_with_line() {
+        let err = SourceFile::from_bytes(Path::new("D"), b"FROM a\nRUN \xff\n".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "D:2: not valid UTF-8 (byte offset 11)");
+    }
+
+    #[test]
+    fn rejects_nul() {
+        let err = SourceFile::from_bytes(Path::new("D"), b"FROM a\n\0".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("D:2: contains a NUL byte"), "{err}");
+    }
+}
