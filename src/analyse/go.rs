@@ -1,0 +1,291 @@
+//! Go: which binaries the build makes and where, whether cgo can be on
+//! (a static binary runs anywhere; a cgo one needs the builder's libc), and
+//! which files next to the code the app reads at run time.
+
+use crate::analyse::shell::Command;
+use crate::analyse::{Analysis, absolute};
+use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
+use crate::parse::{Dockerfile, Keyword};
+use crate::source::BuildContext;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GoBinary {
+    /// Absolute path in the builder.
+    pub path: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GoFacts {
+    pub binaries: Vec<GoBinary>,
+    /// True when the binary cannot link libc (cgo off).
+    pub static_binary: bool,
+    pub cgo_evidence: String,
+}
+
+/// Folders on the default PATH of Debian, Alpine and distroless images.
+const RUNTIME_PATH: &[&str] = &["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/// Go flags of `go build`/`go install` that take a value.
+const VALUE_FLAGS: &[&str] = &[
+    "-o", "-ldflags", "-gcflags", "-asmflags", "-gccgoflags", "-tags", "-mod", "-modfile", "-p",
+    "-installsuffix", "-buildmode", "-compiler", "-pkgdir", "-toolexec", "-overlay", "-pgo", "-C",
+];
+
+/// The module's binary name: the last element of the module path that is
+/// not a major-version suffix (`example.com/foo/v2` → `foo`).
+fn module_binary_name(context: &BuildContext) -> Option<String> {
+    let gomod = context.read_small("go.mod")?;
+    let module = gomod
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("module "))?
+        .trim()
+        .trim_matches('"');
+    let mut parts: Vec<&str> = module.split('/').collect();
+    if parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1)
+    {
+        parts.pop();
+    }
+    parts.last().map(|s| s.to_string())
+}
+
+/// The binary a `go build`/`go install` makes, if one.
+fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Option<String> {
+    let sub = c.args().first()?.as_str();
+    let mut output: Option<String> = None;
+    let mut dir = cwd.to_string();
+    let mut packages = Vec::new();
+    let mut args = c.args()[1..].iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if arg.starts_with('-') => (f.trim_start_matches('-'), Some(v.to_string())),
+            _ => (arg.trim_start_matches('-'), None),
+        };
+        if arg.starts_with('-') {
+            let dashed = format!("-{flag}");
+            if VALUE_FLAGS.contains(&dashed.as_str()) {
+                let value = inline.or_else(|| args.next().cloned());
+                match dashed.as_str() {
+                    "-o" => output = value,
+                    "-C" => dir = absolute(&dir, &value.unwrap_or_default()),
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        packages.push(arg.clone());
+    }
+    if packages.len() > 1 || packages.iter().any(|p| p.contains("...")) {
+        return None; // several packages: go discards the binaries
+    }
+    let package = packages.first().map(String::as_str).unwrap_or(".");
+    let name = if package == "." || package == "./" {
+        module_binary_name(context).or_else(|| dir.rsplit('/').next().map(String::from))?
+    } else if package.ends_with(".go") {
+        package.trim_end_matches(".go").rsplit('/').next()?.to_string()
+    } else {
+        package.trim_end_matches('/').rsplit('/').next()?.to_string()
+    };
+    match (sub, output) {
+        ("build", Some(out)) if out.ends_with('/') => Some(absolute(&absolute(&dir, &out), &name)),
+        ("build", Some(out)) => Some(absolute(&dir, &out)),
+        ("build", None) => Some(absolute(&dir, &name)),
+        ("install", _) => Some(format!("{}/{}", gobin.trim_end_matches('/'), name)),
+        _ => None,
+    }
+}
+
+pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _k: &Knowledge, a: &mut Analysis) {
+    let gobin = a
+        .env
+        .get("GOBIN")
+        .cloned()
+        .or_else(|| a.env.get("GOPATH").map(|p| format!("{p}/bin")))
+        .unwrap_or_else(|| "/go/bin".to_string());
+    let mut binaries = Vec::new();
+    let mut install_patterns = false;
+    let mut cgo_off_evidence: Option<String> = None;
+    let mut exported_cgo_off = false;
+    let mut last_index = usize::MAX;
+    for rc in &a.run_commands {
+        if rc.index != last_index {
+            exported_cgo_off = false;
+            last_index = rc.index;
+        }
+        let c = &rc.command;
+        let line = file.instructions[rc.index].line;
+        if c.program() == "export" && c.args().iter().any(|x| x == "CGO_ENABLED=0") {
+            exported_cgo_off = true;
+        }
+        if c.program() != "go" || !matches!(c.args().first().map(String::as_str), Some("build" | "install")) {
+            continue;
+        }
+        if c.env.iter().any(|(n, v)| n == "CGO_ENABLED" && v == "0") || exported_cgo_off {
+            cgo_off_evidence = Some(format!("line {line}: go {} runs with CGO_ENABLED=0", c.args()[0]));
+        }
+        match binary_of(c, &rc.cwd, &gobin, context) {
+            Some(path) => binaries.push(GoBinary { path, line }),
+            None if c.args()[0] == "install" => install_patterns = true,
+            None => {}
+        }
+    }
+    if cgo_off_evidence.is_none() && a.env.get("CGO_ENABLED").map(String::as_str) == Some("0") {
+        cgo_off_evidence = Some("ENV CGO_ENABLED=0".to_string());
+    }
+    let builder = a.builder.clone();
+    if cgo_off_evidence.is_none()
+        && let Some(b) = &builder
+        && b.family == Family::Alpine
+    {
+        let compilers = ["gcc", "build-base", "clang", "musl-dev"];
+        let has_cc = a.installed_packages.iter().any(|p| compilers.contains(&p.as_str()));
+        let old_go = go_minor(&b.version).is_some_and(|m| m < 20);
+        if !has_cc && !old_go {
+            cgo_off_evidence = Some(format!(
+                "{} has no C compiler and none is installed: Go 1.20+ then builds with cgo off",
+                b.written
+            ));
+        }
+    }
+    let static_binary = cgo_off_evidence.is_some();
+    let cgo_evidence = cgo_off_evidence.unwrap_or_else(|| {
+        let mut why = String::from("CGO_ENABLED is not 0");
+        if let Some(b) = &builder {
+            if b.has_tool("gcc") || a.installed_packages.iter().any(|p| p == "gcc" || p == "build-base") {
+                why.push_str(&format!(" and {} has gcc", b.written));
+            }
+        }
+        if context.read_small("go.mod").is_some_and(|m| m.contains("mattn/go-sqlite3")) {
+            why.push_str("; go.mod requires mattn/go-sqlite3, a cgo package");
+        }
+        why.push_str(": the binary may link libc dynamically");
+        why
+    });
+
+    // Every binary is copied where it was built; a command that finds one
+    // through the golang image's PATH (/go/bin) gets it in /usr/local/bin.
+    for bin in &binaries {
+        a.add_artefact(&bin.path, &bin.path, format!("line {}: the binary go builds", bin.line), false);
+    }
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let entry = file
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == Keyword::Entrypoint)
+        .or_else(|| file.instructions.iter().rposition(|i| i.keyword == Keyword::Cmd));
+    let mut programs = Vec::new();
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) {
+            let ins = &file.instructions[index];
+            let first = match &ins.exec {
+                Some(w) => w.first().cloned(),
+                None => crate::analyse::shell::commands(&ins.args)
+                    .first()
+                    .and_then(|c| c.words.first().cloned()),
+            };
+            if let Some(p) = first {
+                programs.push((index, p, Some(index) == entry));
+            }
+        }
+    }
+    for (index, program, starts) in programs {
+        let line = file.instructions[index].line;
+        let found = if program.contains('/') {
+            let path = absolute(&workdir, &program);
+            binaries.iter().any(|b| b.path == path) || a.is_copied(&path)
+        } else {
+            match binaries.iter().find(|b| b.path.rsplit('/').next() == Some(program.as_str())) {
+                Some(bin) => {
+                    let dir = bin.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
+                    if !RUNTIME_PATH.contains(&dir) {
+                        let to = format!("/usr/local/bin/{program}");
+                        a.add_artefact(&bin.path, &to, format!("line {line}: runs {program} through PATH"), false);
+                    }
+                    true
+                }
+                None if install_patterns => {
+                    let from = format!("{}/{program}", gobin.trim_end_matches('/'));
+                    a.add_artefact(&from, &format!("/usr/local/bin/{program}"), format!("line {line}: go install puts {program} in {gobin}"), false);
+                    true
+                }
+                None => a.copies.iter().flat_map(|c| c.roots.iter()).any(|r| r.rsplit('/').next() == Some(program.as_str())),
+            }
+        };
+        if !found && starts {
+            let name = program.rsplit('/').next().unwrap_or(&program);
+            if matches!(name, "sh" | "bash" | "ash") {
+                continue;
+            }
+            a.block(
+                line,
+                format!("{} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs", file.instructions[index].keyword.as_str()),
+            );
+        }
+    }
+    if binaries.is_empty() && !install_patterns {
+        a.block(
+            file.instructions[a.last_build_index].line,
+            "no `go build -o`/`go install` whose binary msb can name: cannot tell what to copy",
+        );
+    }
+
+    runtime_files(file, context, pack, a);
+    a.go = Some(GoFacts {
+        binaries,
+        static_binary,
+        cgo_evidence,
+    });
+}
+
+/// `1.21` → 21; None for `latest` or a variable.
+fn go_minor(version: &str) -> Option<u32> {
+    let mut parts = version.split('.');
+    if parts.next()? != "1" {
+        return None;
+    }
+    parts.next()?.parse().ok()
+}
+
+fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> bool {
+    let s = src.trim_start_matches("./").trim_end_matches('/');
+    s.is_empty()
+        || s == "."
+        || s.ends_with(".go")
+        || pack.steps.dep_manifests.iter().any(|g| glob_match(g, s))
+        || ["cmd", "internal", "pkg", "vendor", "api"].contains(&s)
+        || context.list(s).iter().any(|f| f.ends_with(".go"))
+}
+
+/// Files the app reads at run time: asset folders and config files that a
+/// COPY brought in with the code, and anything copied that is not code
+/// (an entrypoint script, a config file).
+fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, a: &mut Analysis) {
+    let copies = a.copies.clone();
+    for copy in copies.iter().filter(|c| !c.manifest_only) {
+        let line = file.instructions[copy.index].line;
+        for (src, root) in &copy.pairs {
+            let s = src.trim_start_matches("./").trim_end_matches('/');
+            if s.is_empty() || s == "." {
+                for dir in &pack.runtime_asset_dirs {
+                    if context.is_dir(dir) {
+                        let path = format!("{}/{dir}", root.trim_end_matches('/'));
+                        a.add_artefact(&path, &path, format!("line {line}: {dir}/ is read at run time"), false);
+                    }
+                }
+                for name in context.list(".") {
+                    if context.is_file(&name)
+                        && pack.runtime_asset_files.iter().any(|g| glob_match(g, &name))
+                    {
+                        let path = format!("{}/{name}", root.trim_end_matches('/'));
+                        a.add_artefact(&path, &path, format!("line {line}: {name} may be read at run time"), false);
+                    }
+                }
+            } else if !is_code_source(src, context, pack) && !a.is_copied(root) {
+                a.add_artefact(root, root, format!("line {line}: copied from the build context"), false);
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! A FROM's image: its name and tag as written (variables kept, so a
+//! runtime base can reuse `${PYTHON_VERSION}`), the same resolved against
+//! the ARG defaults, and what `images.toml` knows of it.
+
+use std::collections::BTreeMap;
+
+use dockerfile_parser::ImageRef;
+
+use crate::knowledge::{Family, ImageFacts, Knowledge};
+
+/// The base image of the builder, read from its FROM line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BaseImage {
+    /// As written (`python:${PYTHON_VERSION}-slim`).
+    pub written: String,
+    /// With ARG defaults substituted (`python:3.11-slim`).
+    pub resolved: String,
+    /// Name without registry `docker.io/` or `library/` (`python`).
+    pub name: String,
+    /// The tag as written, `latest` if none (variables kept).
+    pub tag: String,
+    /// The version part of the tag as written (`3.12`, `${V}`), or empty.
+    pub version: String,
+    /// The Debian release the tag names (`bookworm`), or empty.
+    pub release_in_tag: String,
+    /// The alpine part of the tag as written (`alpine`, `alpine3.19`), or empty.
+    pub alpine_in_tag: String,
+    pub slim: bool,
+    pub family: Family,
+    /// The Debian release: named in the tag, else `images.toml`'s default.
+    pub release: Option<String>,
+    pub size_mb: Option<u32>,
+    pub runtime_only: bool,
+    pub tools: Vec<String>,
+    pub known: bool,
+}
+
+impl BaseImage {
+    pub fn has_tool(&self, tool: &str) -> bool {
+        self.tools.iter().any(|t| t == tool)
+    }
+
+    /// The Alpine version the tag names (`alpine3.19` → `3.19`).
+    pub fn alpine_version(&self) -> Option<&str> {
+        self.alpine_in_tag
+            .strip_prefix("alpine")
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Substitute `$NAME` and `${NAME}` (and `${NAME:-default}`) from `args`.
+pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            if let Some(end) = inner.find('}') {
+                let expr = &inner[..end];
+                let (name, default) = match expr.split_once(":-") {
+                    Some((n, d)) => (n, Some(d)),
+                    None => (expr, None),
+                };
+                let value = args
+                    .get(name)
+                    .filter(|v| !v.is_empty())
+                    .map(String::as_str)
+                    .or(default)
+                    .unwrap_or("");
+                out.push_str(value);
+                rest = &inner[end + 1..];
+                continue;
+            }
+        }
+        let len = after
+            .char_indices()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+            .count();
+        if len == 0 {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        out.push_str(args.get(&after[..len]).map(String::as_str).unwrap_or(""));
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cut a tag at `-` outside `${...}`.
+fn tag_parts(tag: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in tag.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            '-' if depth == 0 => {
+                parts.push(&tag[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tag[start..]);
+    parts
+}
+
+fn short_name(image: &ImageRef) -> String {
+    let name = image.image.strip_prefix("library/").unwrap_or(&image.image);
+    match image.registry.as_deref() {
+        None | Some("docker.io") | Some("index.docker.io") | Some("registry-1.docker.io") => {
+            name.to_string()
+        }
+        Some(registry) => format!("{registry}/{name}"),
+    }
+}
+
+/// Read a FROM's image, `global_args` being the ARGs declared before it.
+pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge) -> BaseImage {
+    let resolved = substitute(written, global_args);
+    let raw_ref = ImageRef::parse(written);
+    let res_ref = ImageRef::parse(&resolved);
+    let name = short_name(&res_ref);
+    let tag_written = raw_ref.tag.clone().unwrap_or_else(|| "latest".into());
+    let tag_resolved = res_ref.tag.clone().unwrap_or_else(|| "latest".into());
+
+    let releases = &k.images.debian_releases;
+    let mut version = String::new();
+    let mut release_in_tag = String::new();
+    let mut alpine_in_tag = String::new();
+    let mut slim = false;
+    let written_parts = tag_parts(&tag_written);
+    let resolved_parts = tag_parts(&tag_resolved);
+    // Variables may hide parts; the resolved tag says what they are.
+    let parts: Vec<(&str, &str)> = if written_parts.len() == resolved_parts.len() {
+        written_parts.into_iter().zip(resolved_parts).collect()
+    } else {
+        resolved_parts.iter().map(|p| (*p, *p)).collect()
+    };
+    for (i, (written_part, part)) in parts.iter().enumerate() {
+        if i == 0 && part.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            version = written_part.to_string();
+        } else if *part == "slim" {
+            slim = true;
+        } else if part.starts_with("alpine") {
+            alpine_in_tag = written_part.to_string();
+        } else if releases.contains_key(*part) {
+            release_in_tag = written_part.to_string();
+        }
+    }
+
+    let facts: Option<&ImageFacts> = k.image_facts(&name, &tag_resolved);
+    let release = if release_in_tag.is_empty() {
+        facts.and_then(|f| f.release.clone())
+    } else {
+        Some(substitute(&release_in_tag, global_args))
+    };
+    BaseImage {
+        written: written.to_string(),
+        resolved,
+        name,
+        tag: tag_written,
+        version,
+        release_in_tag,
+        alpine_in_tag,
+        slim,
+        family: facts.map(|f| f.family).unwrap_or(Family::Other),
+        release,
+        size_mb: facts.map(|f| f.size_mb),
+        runtime_only: facts.is_some_and(|f| f.runtime_only),
+        tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+        known: facts.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img(s: &str) -> BaseImage {
+        let mut args = BTreeMap::new();
+        args.insert("PY".to_string(), "3.11".to_string());
+        read(s, &args, &Knowledge::builtin().unwrap())
+    }
+
+    #[test]
+    fn reads_tags() {
+        let i = img("python:3.12-slim-bookworm");
+        assert_eq!((i.version.as_str(), i.slim, i.release_in_tag.as_str()), ("3.12", true, "bookworm"));
+        assert_eq!(i.family, Family::Debian);
+        let a = img("docker.io/library/python:3.10-alpine3.19");
+        assert_eq!(a.name, "python");
+        assert_eq!(a.alpine_version(), Some("3.19"));
+        assert_eq!(a.family, Family::Alpine);
+        let v = img("python:${PY}-bullseye");
+        assert_eq!(v.version, "${PY}");
+        assert_eq!(v.resolved, "python:3.11-bullseye");
+        assert_eq!(v.release.as_deref(), Some("bullseye"));
+        assert_eq!(img("golang").tag, "latest");
+        assert!(img("gcr.io/distroless/static-debian12").runtime_only);
+        assert!(img("scratch").runtime_only);
+    }
+
+    #[test]
+    fn substitutes_args() {
+        let mut args = BTreeMap::new();
+        args.insert("A".to_string(), "1".to_string());
+        assert_eq!(substitute("x$A-${A}-${B:-2}-$", &args), "x1-1-2-$");
+    }
+}

@@ -1,0 +1,918 @@
+//! What a Dockerfile does, instruction by instruction, with the evidence
+//! for each conclusion: the language and toolchain, the role of every
+//! instruction, the artefacts the runtime needs and what the runtime base
+//! must provide. `msb explain` prints this; the passes read it.
+
+pub mod go;
+pub mod image;
+pub mod packages;
+pub mod python;
+pub mod shell;
+
+use std::collections::BTreeMap;
+
+use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
+use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::source::BuildContext;
+use image::BaseImage;
+use packages::{PackageOp, RuntimePackage};
+use shell::Command;
+
+/// What an instruction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum StepRole {
+    /// FROM, ARG.
+    Setup,
+    /// System packages needed to build (compilers, `-dev` headers).
+    BuildDeps,
+    /// System packages the app needs at run time.
+    RuntimeDeps,
+    /// Copies a dependency manifest (requirements.txt, go.mod).
+    DepManifest,
+    /// Installs the app's dependencies.
+    DepInstall,
+    /// Copies the app's sources.
+    SourceCopy,
+    /// Compiles or generates build outputs.
+    Build,
+    /// Creates users or groups.
+    UserSetup,
+    /// Arranges files (mkdir, chmod, ln...).
+    Housekeeping,
+    /// ENV, WORKDIR, EXPOSE, USER, LABEL, HEALTHCHECK...
+    RuntimeConfig,
+    /// ENTRYPOINT, CMD.
+    Entrypoint,
+    /// Runs a program msb does not know.
+    Unknown,
+}
+
+/// One instruction's role and the evidence for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Step {
+    pub index: usize,
+    pub line: usize,
+    pub role: StepRole,
+    pub evidence: String,
+}
+
+/// A path to copy from the builder into the runtime stage.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Artefact {
+    pub from: String,
+    pub to: String,
+    pub why: String,
+    /// Owned by the runtime user (the app may write there).
+    pub writable: bool,
+}
+
+/// Something that stops a safe migration, with the line it is about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Blocker {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A RUN's simple commands, with the folder each runs in.
+#[derive(Debug, Clone)]
+pub struct RunCommand {
+    pub index: usize,
+    pub cwd: String,
+    pub command: Command,
+}
+
+/// A COPY/ADD from the build context (or a URL, or another image).
+#[derive(Debug, Clone)]
+pub struct ContextCopy {
+    pub index: usize,
+    pub sources: Vec<String>,
+    /// Absolute paths in the image this copy creates or fills.
+    pub roots: Vec<String>,
+    /// Each source with the path it lands at.
+    pub pairs: Vec<(String, String)>,
+    pub manifest_only: bool,
+    pub chown: Option<String>,
+}
+
+/// The language found and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Detected {
+    pub id: String,
+    pub name: String,
+    pub evidence: Vec<String>,
+}
+
+/// What the program started by ENTRYPOINT/CMD needs.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RuntimeNeeds {
+    /// Why the runtime base needs a shell (empty: it does not).
+    pub shell: Vec<String>,
+    /// Programs the runtime commands call, with why.
+    pub tools: Vec<(String, String)>,
+    /// Absolute paths that must exist, owned by the runtime user (VOLUMEs).
+    pub writable_dirs: Vec<String>,
+}
+
+/// Everything msb knows about one Dockerfile.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub stage_count: usize,
+    pub builder: Option<BaseImage>,
+    pub builder_stage_name: Option<String>,
+    pub language: Option<Detected>,
+    pub steps: Vec<Step>,
+    /// Why msb leaves the file alone.
+    pub skip: Option<Blocker>,
+    /// What only `--unsafe` may go past.
+    pub unsafe_blockers: Vec<Blocker>,
+    pub warnings: Vec<String>,
+    /// ARGs declared before the first FROM, with their defaults.
+    pub global_args: BTreeMap<String, String>,
+    /// ARGs of the stage: name → instruction index.
+    pub stage_args: BTreeMap<String, usize>,
+    /// The working directory before each instruction (absolute).
+    pub workdir_before: Vec<String>,
+    /// The final WORKDIR, if the file sets one.
+    pub final_workdir: Option<String>,
+    /// The last USER instruction, if any.
+    pub final_user: Option<usize>,
+    /// ENV values at the end of the stage.
+    pub env: BTreeMap<String, String>,
+    pub run_commands: Vec<RunCommand>,
+    pub copies: Vec<ContextCopy>,
+    pub user_setup: Vec<usize>,
+    pub installed_packages: Vec<String>,
+    pub removed_packages: Vec<String>,
+    /// The last instruction that changes the builder's files.
+    pub last_build_index: usize,
+    pub artefacts: Vec<Artefact>,
+    pub runtime_packages: Vec<RuntimePackage>,
+    pub runtime: RuntimeNeeds,
+    pub python: Option<python::PythonFacts>,
+    pub go: Option<go::GoFacts>,
+}
+
+impl Analysis {
+    fn blank() -> Analysis {
+        Analysis {
+            stage_count: 0,
+            builder: None,
+            builder_stage_name: None,
+            language: None,
+            steps: Vec::new(),
+            skip: None,
+            unsafe_blockers: Vec::new(),
+            warnings: Vec::new(),
+            global_args: BTreeMap::new(),
+            stage_args: BTreeMap::new(),
+            workdir_before: Vec::new(),
+            final_workdir: None,
+            final_user: None,
+            env: BTreeMap::new(),
+            run_commands: Vec::new(),
+            copies: Vec::new(),
+            user_setup: Vec::new(),
+            installed_packages: Vec::new(),
+            removed_packages: Vec::new(),
+            last_build_index: 0,
+            artefacts: Vec::new(),
+            runtime_packages: Vec::new(),
+            runtime: RuntimeNeeds::default(),
+            python: None,
+            go: None,
+        }
+    }
+
+    pub fn workdir_at(&self, index: usize) -> &str {
+        self.workdir_before
+            .get(index)
+            .map(String::as_str)
+            .unwrap_or("/")
+    }
+
+    fn set_role(&mut self, index: usize, role: StepRole, evidence: impl Into<String>) {
+        if let Some(step) = self.steps.iter_mut().find(|s| s.index == index) {
+            step.role = role;
+            step.evidence = evidence.into();
+        }
+    }
+
+    pub fn add_artefact(&mut self, from: &str, to: &str, why: impl Into<String>, writable: bool) {
+        if self.artefacts.iter().any(|a| a.to == to) {
+            return;
+        }
+        // A path inside one already copied comes with it.
+        if self
+            .artefacts
+            .iter()
+            .any(|a| a.from == a.to && from == to && is_under(from, &a.from))
+        {
+            return;
+        }
+        self.artefacts.push(Artefact {
+            from: from.to_string(),
+            to: to.to_string(),
+            why: why.into(),
+            writable,
+        });
+    }
+
+    pub fn is_copied(&self, path: &str) -> bool {
+        self.artefacts.iter().any(|a| is_under(path, &a.to))
+    }
+
+    fn block(&mut self, line: usize, reason: impl Into<String>) {
+        if self.skip.is_none() {
+            self.skip = Some(Blocker {
+                line,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    fn block_unless_unsafe(&mut self, line: usize, reason: impl Into<String>) {
+        self.unsafe_blockers.push(Blocker {
+            line,
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Whether `path` is `dir` or inside it.
+pub fn is_under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// Resolve `path` against `cwd`, folding `.` and `..`.
+pub fn absolute(cwd: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{}", cwd.trim_end_matches('/'), path)
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Folders where copying the whole folder would carry the system along.
+const SYSTEM_DIRS: &[&str] = &[
+    "/", "/bin", "/sbin", "/etc", "/lib", "/lib64", "/usr", "/usr/bin", "/usr/sbin", "/usr/lib",
+    "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/share", "/var", "/var/lib", "/opt",
+    "/root", "/home", "/tmp", "/go", "/go/bin",
+];
+
+pub fn is_system_dir(path: &str) -> bool {
+    SYSTEM_DIRS.contains(&path)
+}
+
+/// Analyse a parsed Dockerfile with its build context.
+pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Analysis {
+    let mut a = Analysis::blank();
+    let starts = file.stage_starts();
+    a.stage_count = starts.len();
+    if file.escape == '`' {
+        a.block(
+            file.directives.iter().find(|d| d.name == "escape").map_or(1, |d| d.line),
+            "uses the backtick escape (# escape=`) of Windows images, which msb does not migrate",
+        );
+        return a;
+    }
+    if starts.len() > 1 {
+        a.block(
+            file.instructions[starts[1]].line,
+            format!("already multi-stage ({} stages)", starts.len()),
+        );
+        return a;
+    }
+    let from_index = starts[0];
+    for i in &file.instructions[..from_index] {
+        let (name, value) = arg_pair(&i.args);
+        a.global_args.insert(name, value);
+    }
+    let from = &file.instructions[from_index];
+    let words = from.words();
+    let Some(image_word) = words.first() else {
+        a.block(from.line, "FROM names no image");
+        return a;
+    };
+    if words.len() >= 3 && words[1].eq_ignore_ascii_case("as") {
+        a.builder_stage_name = Some(words[2].to_string());
+    }
+    let builder = image::read(image_word, &a.global_args, k);
+    if builder.family == Family::Windows {
+        a.block(from.line, format!("{} is a Windows image, which msb does not migrate", builder.written));
+        return a;
+    }
+    if builder.runtime_only {
+        let why = match builder.family {
+            Family::Scratch => "scratch holds only what is copied in: there is no build to split".to_string(),
+            Family::Distroless => format!("{} is already a minimal runtime image: there is no build to split", builder.written),
+            _ => format!("{} only serves or runs prebuilt files: there is no build to split", builder.written),
+        };
+        a.block(from.line, format!("runtime-only image: {why}"));
+        a.builder = Some(builder);
+        return a;
+    }
+    a.builder = Some(builder);
+
+    walk_stage(file, from_index, context, k, &mut a);
+
+    let Some(pack) = detect_language(file, context, k, &mut a) else {
+        let image = a.builder.as_ref().map(|b| b.written.clone()).unwrap_or_default();
+        a.block(
+            from.line,
+            format!("unknown toolchain: {image} with no sign of a language msb migrates (python, go)"),
+        );
+        return a;
+    };
+    classify_steps(file, pack, k, &mut a);
+    match pack.id.as_str() {
+        "python" => python::analyse(file, context, pack, k, &mut a),
+        "go" => go::analyse(file, context, pack, k, &mut a),
+        _ => {}
+    }
+    housekeeping_paths(file, k, &mut a);
+    runtime_needs(file, context, &mut a);
+    runtime_packages(k, &mut a);
+    a
+}
+
+/// Files that RUN lines make or change outside the copied folders
+/// (`mkdir -p /var/log/app`, `cp x /etc/app/`, `echo > /etc/x`) are copied
+/// from the builder, which keeps their owner and mode. A symlink made
+/// there cannot be copied faithfully, so it needs --unsafe.
+fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
+    let commands = a.run_commands.clone();
+    for rc in &commands {
+        let c = &rc.command;
+        let program = c.program();
+        let line = file.instructions[rc.index].line;
+        let mut paths: Vec<String> = c.writes.iter().map(|w| absolute(&rc.cwd, w)).collect();
+        if k.commands.path_changers.iter().any(|p| p == program) {
+            let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
+            let targets: Vec<&String> = match program {
+                // The destination is the last operand.
+                "cp" | "mv" | "ln" => operands.last().into_iter().copied().collect(),
+                // The owner or mode comes first.
+                "chown" | "chmod" | "chgrp" => operands.iter().skip(1).copied().collect(),
+                _ => operands,
+            };
+            if program == "ln" {
+                if let Some(t) = targets.first() {
+                    let path = absolute(&rc.cwd, t);
+                    if !a.is_copied(&path) {
+                        a.block_unless_unsafe(line, format!("RUN makes a link at {path}, outside what the runtime stage gets"));
+                    }
+                }
+                continue;
+            }
+            paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
+        }
+        for path in paths {
+            if path.contains('$') || path.contains('*') || path.starts_with("/dev/") || path.starts_with("/tmp") {
+                continue;
+            }
+            if is_system_dir(&path) || a.is_copied(&path) {
+                continue;
+            }
+            a.add_artefact(&path, &path, format!("line {line}: {program} makes or changes it"), false);
+        }
+    }
+}
+
+/// `NAME=value` or `NAME` of an ARG.
+fn arg_pair(args: &str) -> (String, String) {
+    let first = args.split_whitespace().next().unwrap_or("");
+    match first.split_once('=') {
+        Some((n, v)) => (n.to_string(), v.trim_matches('"').to_string()),
+        None => (first.to_string(), String::new()),
+    }
+}
+
+/// ENV pairs in both forms (`ENV A=1 B=2`, legacy `ENV A 1 2`).
+pub fn env_pairs(args: &str) -> Vec<(String, String)> {
+    let words: Vec<Command> = shell::commands(args);
+    let Some(first) = words.first() else {
+        return Vec::new();
+    };
+    if !first.env.is_empty() {
+        return first.env.clone();
+    }
+    // Legacy form: the first word is the name, the rest the value.
+    let trimmed = args.trim();
+    match trimmed.split_once(char::is_whitespace) {
+        Some((name, value)) => vec![(name.to_string(), value.trim().to_string())],
+        None => vec![(trimmed.to_string(), String::new())],
+    }
+}
+
+/// One pass over the stage: working directories, users, ARG/ENV, the
+/// commands of each RUN, the copies from the context and the packages.
+fn walk_stage(file: &Dockerfile, from: usize, context: &BuildContext, k: &Knowledge, a: &mut Analysis) {
+    let mut workdir = "/".to_string();
+    let mut stage_vars: BTreeMap<String, String> = a.global_args.clone();
+    for (index, ins) in file.instructions.iter().enumerate() {
+        a.workdir_before.push(workdir.clone());
+        if index <= from {
+            let role = if ins.keyword == Keyword::From {
+                "the build's base image"
+            } else {
+                "a build argument for FROM"
+            };
+            a.steps.push(Step {
+                index,
+                line: ins.line,
+                role: StepRole::Setup,
+                evidence: role.to_string(),
+            });
+            continue;
+        }
+        let (role, evidence) = match ins.keyword {
+            Keyword::Workdir => {
+                let dir = image::substitute(ins.args.trim().trim_matches('"'), &stage_vars);
+                workdir = absolute(&workdir, &dir);
+                a.final_workdir = Some(workdir.clone());
+                (StepRole::RuntimeConfig, format!("working directory {workdir}"))
+            }
+            Keyword::Arg => {
+                let (name, value) = arg_pair(&ins.args);
+                a.stage_args.insert(name.clone(), index);
+                stage_vars.insert(name.clone(), value);
+                (StepRole::Setup, format!("build argument {name}"))
+            }
+            Keyword::Env => {
+                let pairs = env_pairs(&ins.args);
+                for (n, v) in &pairs {
+                    let v = image::substitute(v, &stage_vars);
+                    stage_vars.insert(n.clone(), v.clone());
+                    a.env.insert(n.clone(), v);
+                }
+                let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+                (StepRole::RuntimeConfig, format!("environment {}", names.join(", ")))
+            }
+            Keyword::User => {
+                a.final_user = Some(index);
+                (StepRole::RuntimeConfig, format!("runs as {}", ins.args.trim()))
+            }
+            Keyword::Cmd | Keyword::Entrypoint => (
+                StepRole::Entrypoint,
+                format!("what the container runs ({})", if ins.exec.is_some() { "exec form" } else { "shell form" }),
+            ),
+            Keyword::Run => {
+                walk_run(ins, index, &workdir, k, a);
+                (StepRole::Unknown, String::new())
+            }
+            Keyword::Copy | Keyword::Add => {
+                walk_copy(ins, index, &workdir, context, a);
+                (StepRole::SourceCopy, String::new())
+            }
+            Keyword::Onbuild => (StepRole::RuntimeConfig, "runs in images built FROM this one".into()),
+            other => (StepRole::RuntimeConfig, format!("{} is image configuration", other.as_str())),
+        };
+        a.steps.push(Step {
+            index,
+            line: ins.line,
+            role,
+            evidence,
+        });
+        if matches!(ins.keyword, Keyword::Run | Keyword::Copy | Keyword::Add) {
+            a.last_build_index = index;
+        }
+    }
+}
+
+fn walk_run(ins: &Instruction, index: usize, workdir: &str, k: &Knowledge, a: &mut Analysis) {
+    let mut cwd = workdir.to_string();
+    for command in shell::commands(&ins.script()) {
+        if command.program() == "cd" {
+            let target = command.args().first().map(String::as_str).unwrap_or("/");
+            cwd = absolute(&cwd, target);
+        }
+        if k.commands.user_setup.iter().any(|p| p == command.program())
+            && !a.user_setup.contains(&index)
+        {
+            a.user_setup.push(index);
+        }
+        match packages::read(&command) {
+            Some(PackageOp::Install { packages, .. }) => a.installed_packages.extend(packages),
+            Some(PackageOp::Remove { packages }) => a.removed_packages.extend(packages),
+            _ => {}
+        }
+        a.run_commands.push(RunCommand {
+            index,
+            cwd: cwd.clone(),
+            command,
+        });
+    }
+}
+
+fn walk_copy(ins: &Instruction, index: usize, workdir: &str, context: &BuildContext, a: &mut Analysis) {
+    let mut words: Vec<String> = match &ins.exec {
+        Some(w) => w.clone(),
+        None => shell::commands(&ins.args)
+            .into_iter()
+            .flat_map(|c| {
+                let mut all: Vec<String> = c.env.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                all.extend(c.words);
+                all
+            })
+            .collect(),
+    };
+    if !ins.heredocs.is_empty() {
+        words.retain(|w| !w.starts_with("<<"));
+    }
+    let Some(dest_word) = words.pop() else {
+        return;
+    };
+    let dest = absolute(workdir, &dest_word);
+    let dest_is_dir = dest_word.ends_with('/')
+        || dest_word == "."
+        || words.len() > 1
+        || !ins.heredocs.is_empty() && words.is_empty() && dest_word.ends_with('/');
+    let mut pairs = Vec::new();
+    for src in &words {
+        let whole = src == "." || src == "./" || src.ends_with('/') || src.contains('*') || context.is_dir(src);
+        if whole || !dest_is_dir {
+            pairs.push((src.clone(), dest.clone()));
+        } else {
+            let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            pairs.push((src.clone(), absolute(&dest, base)));
+        }
+    }
+    let mut roots: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
+    if words.is_empty() {
+        roots.push(dest.clone()); // COPY <<EOF /path
+    }
+    roots.dedup();
+    let chown = ins.flag("chown").and_then(|f| f.value.clone());
+    a.copies.push(ContextCopy {
+        index,
+        sources: words,
+        roots,
+        pairs,
+        manifest_only: false,
+        chown,
+    });
+}
+
+/// Pick the language with the strongest evidence: the builder image, then
+/// the commands, then the context files.
+fn detect_language<'k>(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &'k Knowledge,
+    a: &mut Analysis,
+) -> Option<&'k LanguagePack> {
+    let builder = a.builder.as_ref()?;
+    let mut best: Option<(u32, &LanguagePack, Vec<String>)> = None;
+    for pack in &k.languages {
+        let mut score = 0;
+        let mut evidence = Vec::new();
+        if pack.detect.images.iter().any(|i| *i == builder.name) {
+            score += 100;
+            evidence.push(format!("base image {} is a {} image", builder.written, pack.name));
+        }
+        let mut seen_commands = Vec::new();
+        for rc in &a.run_commands {
+            let program = shell::normalise_program(rc.command.program());
+            if pack.detect.commands.iter().any(|c| c == program) && !seen_commands.contains(&program.to_string()) {
+                seen_commands.push(program.to_string());
+                evidence.push(format!(
+                    "line {} runs {}",
+                    file.instructions[rc.index].line,
+                    program
+                ));
+                score += 10;
+            }
+        }
+        for f in &pack.detect.files {
+            if context.is_file(f) {
+                evidence.push(format!("the build context has {f}"));
+                score += 1;
+            }
+        }
+        if score >= 10 && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, pack, evidence));
+        }
+    }
+    let (_, pack, evidence) = best?;
+    a.language = Some(Detected {
+        id: pack.id.clone(),
+        name: pack.name.clone(),
+        evidence,
+    });
+    Some(pack)
+}
+
+/// Give each RUN and COPY its role from the commands it runs.
+fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
+    let prefixes = |list: &[String]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|p| p.split_whitespace().map(String::from).collect())
+            .collect()
+    };
+    let dep_install = prefixes(&pack.steps.dep_install);
+    let build = prefixes(&pack.steps.build);
+    let matches = |c: &Command, list: &[Vec<String>]| {
+        list.iter().any(|p| {
+            let p: Vec<&str> = p.iter().map(String::as_str).collect();
+            c.starts_with(&p)
+        })
+    };
+
+    for (index, ins) in file.instructions.iter().enumerate() {
+        match ins.keyword {
+            Keyword::Run => {
+                let cmds: Vec<&RunCommand> = a.run_commands.iter().filter(|r| r.index == index).collect();
+                let mut role = StepRole::Housekeeping;
+                let mut evidence = Vec::new();
+                let mut unknown = Vec::new();
+                let mut rank = 0;
+                let raise = |r: StepRole, n: u32, rank: &mut u32, role: &mut StepRole| {
+                    if n > *rank {
+                        *rank = n;
+                        *role = r;
+                    }
+                };
+                for rc in &cmds {
+                    let c = &rc.command;
+                    let program = c.program();
+                    if let Some(op) = packages::read(c) {
+                        if let PackageOp::Install { packages, .. } = op {
+                            let build_only = k
+                                .family_packages(a.builder.as_ref().map(|b| b.family).unwrap_or(Family::Other))
+                                .map(|t| packages.iter().any(|p| t.build_only.contains(p) || p.ends_with("-dev")))
+                                .unwrap_or(false);
+                            if build_only {
+                                raise(StepRole::BuildDeps, 3, &mut rank, &mut role);
+                            } else {
+                                raise(StepRole::RuntimeDeps, 2, &mut rank, &mut role);
+                            }
+                            evidence.push(format!("installs {}", packages.join(", ")));
+                        }
+                    } else if matches(c, &build) || language_build(pack, c) {
+                        raise(StepRole::Build, 6, &mut rank, &mut role);
+                        evidence.push(format!("builds: {}", c.words.join(" ")));
+                    } else if matches(c, &dep_install) || language_dep(pack, c) {
+                        raise(StepRole::DepInstall, 5, &mut rank, &mut role);
+                        evidence.push(format!("installs dependencies: {}", c.words.join(" ")));
+                    } else if k.commands.user_setup.iter().any(|p| p == program) {
+                        raise(StepRole::UserSetup, 1, &mut rank, &mut role);
+                        evidence.push(format!("creates a user or group ({program})"));
+                    } else if k.commands.housekeeping.iter().any(|p| p == program)
+                        || k.commands.wrappers.iter().any(|p| p == program)
+                        || program.is_empty()
+                    {
+                        // Housekeeping: no evidence line of its own.
+                    } else {
+                        unknown.push(program.to_string());
+                    }
+                }
+                if !unknown.is_empty() {
+                    unknown.dedup();
+                    let list = unknown.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+                    a.block_unless_unsafe(
+                        ins.line,
+                        format!("RUN runs {list}: cannot tell whether the runtime needs what it makes"),
+                    );
+                    a.set_role(index, StepRole::Unknown, format!("runs {list}, which msb does not know"));
+                } else {
+                    if evidence.is_empty() {
+                        evidence.push("arranges files".to_string());
+                    }
+                    a.set_role(index, role, evidence.join("; "));
+                }
+            }
+            Keyword::Copy | Keyword::Add => {
+                let Some(copy_pos) = a.copies.iter().position(|c| c.index == index) else {
+                    continue;
+                };
+                let copy = &a.copies[copy_pos];
+                let manifest = !copy.sources.is_empty()
+                    && copy.sources.iter().all(|s| {
+                        let name = s.trim_start_matches("./");
+                        pack.steps.dep_manifests.iter().any(|g| glob_match(g, name))
+                    });
+                let from_flag = ins.flag("from").and_then(|f| f.value.clone());
+                let evidence = match (&from_flag, manifest) {
+                    (Some(image), _) => format!("copies {} from image {image}", copy.sources.join(" ")),
+                    (None, true) => format!("copies the dependency manifest {}", copy.sources.join(" ")),
+                    (None, false) => format!("copies {} to {}", copy.sources.join(" "), copy.roots.join(" ")),
+                };
+                let role = if manifest { StepRole::DepManifest } else { StepRole::SourceCopy };
+                a.copies[copy_pos].manifest_only = manifest;
+                a.set_role(index, role, evidence);
+                if ins.keyword == Keyword::Add
+                    && a.copies[copy_pos].sources.iter().any(|s| s.contains("://"))
+                {
+                    a.set_role(index, StepRole::SourceCopy, format!("downloads {}", a.copies[copy_pos].sources.join(" ")));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn language_build(pack: &LanguagePack, c: &Command) -> bool {
+    pack.id == "go" && c.program() == "go" && matches!(c.args().first().map(String::as_str), Some("build" | "install"))
+}
+
+fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
+    match pack.id.as_str() {
+        "python" => python::is_venv_creation(c),
+        _ => false,
+    }
+}
+
+/// What ENTRYPOINT, CMD, HEALTHCHECK, SHELL and VOLUME ask of the runtime base.
+fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
+    let mut needs = RuntimeNeeds::default();
+    let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
+    let entrypoint = last(Keyword::Entrypoint);
+    let cmd = last(Keyword::Cmd);
+    for index in [entrypoint, cmd].into_iter().flatten() {
+        let ins = &file.instructions[index];
+        if ins.exec.is_none() && !ins.args.trim().is_empty() {
+            needs.shell.push(format!(
+                "line {}: {} is in shell form (runs /bin/sh -c)",
+                ins.line,
+                ins.keyword.as_str()
+            ));
+        }
+    }
+    // The program that starts: ENTRYPOINT's first word, else CMD's.
+    if let Some(index) = entrypoint.or(cmd) {
+        let ins = &file.instructions[index];
+        let program = match &ins.exec {
+            Some(words) => words.first().cloned(),
+            None => shell::commands(&ins.args).first().and_then(|c| c.words.first().cloned()),
+        };
+        if let Some(program) = program {
+            let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+            if matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") {
+                needs.shell.push(format!("line {}: runs {name}", ins.line));
+                if name == "bash" {
+                    needs.tools.push(("bash".into(), format!("line {}: runs bash", ins.line)));
+                }
+            } else if let Some(script) = script_in_context(a, &program, index, context) {
+                if let Some(text) = context.read_small(&script) {
+                    if let Some(interpreter) = shebang(&text) {
+                        needs.shell.push(format!("line {}: {program} is a {interpreter} script", ins.line));
+                        if interpreter == "bash" {
+                            needs.tools.push(("bash".into(), format!("{script} starts with #!/bin/bash")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(index) = last(Keyword::Healthcheck) {
+        let ins = &file.instructions[index];
+        let args = ins.args.trim();
+        let body = args
+            .strip_prefix("CMD")
+            .or_else(|| args.strip_prefix("cmd"))
+            .map(str::trim);
+        if let Some(body) = body {
+            let (program, shell_form) = match crate::parse::parse_exec(body) {
+                Some(words) => (words.first().cloned().unwrap_or_default(), false),
+                None => (
+                    shell::commands(body).first().map(|c| c.program().to_string()).unwrap_or_default(),
+                    true,
+                ),
+            };
+            if shell_form {
+                needs.shell.push(format!("line {}: HEALTHCHECK CMD is in shell form", ins.line));
+            }
+            let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+            if ["curl", "wget", "nc", "bash", "pg_isready"].contains(&name.as_str()) {
+                needs.tools.push((name.clone(), format!("line {}: HEALTHCHECK runs {name}", ins.line)));
+            }
+        }
+    }
+    for ins in file.instructions.iter().filter(|i| i.keyword == Keyword::Volume) {
+        let paths: Vec<String> = match &ins.exec {
+            Some(w) => w.clone(),
+            None => ins.args.split_whitespace().map(String::from).collect(),
+        };
+        for p in paths {
+            if p.starts_with('/') && !needs.writable_dirs.contains(&p) {
+                needs.writable_dirs.push(p);
+            }
+        }
+    }
+    a.runtime = needs;
+}
+
+/// The context file behind an absolute or relative program path, if a
+/// COPY put it there.
+fn script_in_context(a: &Analysis, program: &str, index: usize, context: &BuildContext) -> Option<String> {
+    let path = if program.contains('/') {
+        absolute(a.workdir_at(index), program)
+    } else {
+        // Found through PATH: a copy into a PATH folder.
+        let found = a.copies.iter().flat_map(|c| c.roots.iter()).find(|r| {
+            r.rsplit('/').next() == Some(program)
+        })?;
+        found.clone()
+    };
+    for copy in &a.copies {
+        for root in &copy.roots {
+            if *root == path {
+                let base = path.rsplit('/').next().unwrap_or("");
+                let source = copy
+                    .sources
+                    .iter()
+                    .find(|s| s.trim_end_matches('/').rsplit('/').next() == Some(base))
+                    .or(copy.sources.first())?;
+                if context.is_file(source) {
+                    return Some(source.clone());
+                }
+            } else if is_under(&path, root) && path != *root {
+                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                for s in &copy.sources {
+                    let candidate = if s == "." || s == "./" {
+                        rel.to_string()
+                    } else {
+                        format!("{}/{}", s.trim_end_matches('/'), rel)
+                    };
+                    if context.is_file(&candidate) {
+                        return Some(candidate);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn shebang(text: &str) -> Option<String> {
+    let first = text.lines().next()?.strip_prefix("#!")?.trim();
+    let mut words = first.split_whitespace();
+    let interpreter = words.next()?;
+    let name = interpreter.rsplit('/').next()?;
+    let name = if name == "env" { words.next()? } else { name };
+    Some(name.to_string())
+}
+
+/// Sort the builder's packages into what the runtime installs.
+fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
+    let Some(builder) = a.builder.as_ref() else {
+        return;
+    };
+    let sorted = packages::for_runtime(
+        builder.family,
+        builder.release.as_deref(),
+        &a.installed_packages,
+        &a.removed_packages,
+        k,
+    );
+    for dev in &sorted.unknown_dev {
+        a.unsafe_blockers.push(Blocker {
+            line: 0,
+            reason: format!("no runtime library is known for {dev}: the app may fail to load it"),
+        });
+    }
+    for p in sorted.install {
+        if !a.runtime_packages.iter().any(|q| q.name == p.name) {
+            a.runtime_packages.push(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(absolute("/app", "./x/../y"), "/app/y");
+        assert_eq!(absolute("/app", "/usr/bin/"), "/usr/bin");
+        assert_eq!(absolute("/", "."), "/");
+        assert!(is_under("/app/x", "/app"));
+        assert!(!is_under("/appx", "/app"));
+    }
+
+    #[test]
+    fn env_forms() {
+        assert_eq!(env_pairs("A=1 B=\"two words\""), vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
+        assert_eq!(env_pairs("FLASK_APP app.py"), vec![("FLASK_APP".into(), "app.py".into())]);
+    }
+
+    #[test]
+    fn shebangs() {
+        assert_eq!(shebang("#!/usr/bin/env bash\n").as_deref(), Some("bash"));
+        assert_eq!(shebang("#!/bin/sh -e\n").as_deref(), Some("sh"));
+        assert_eq!(shebang("echo\n"), None);
+    }
+}

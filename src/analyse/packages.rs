@@ -1,0 +1,183 @@
+//! System packages: what an `apt-get`/`apk` command installs or removes,
+//! and which of them the runtime stage needs (`packages.toml`).
+
+use crate::analyse::shell::Command;
+use crate::knowledge::{Family, Knowledge};
+
+/// What a package-manager command does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackageOp {
+    Install {
+        family: Family,
+        packages: Vec<String>,
+        /// `apk add --virtual NAME`: the group a later `apk del NAME` removes.
+        group: Option<String>,
+    },
+    Remove {
+        packages: Vec<String>,
+    },
+    /// update, clean, upgrade...: changes no package set msb cares about.
+    Housekeeping,
+}
+
+fn strip_version(pkg: &str) -> String {
+    let end = pkg.find(['=', '>', '<', '~']).unwrap_or(pkg.len());
+    let name = &pkg[..end];
+    // apt's `pkg/bookworm-backports`
+    name.split('/').next().unwrap_or(name).to_string()
+}
+
+/// Read a package-manager command, or None if it is not one.
+pub fn read(cmd: &Command) -> Option<PackageOp> {
+    let program = cmd.program();
+    let family = match program {
+        "apt-get" | "apt" | "aptitude" => Family::Debian,
+        "apk" => Family::Alpine,
+        _ => return None,
+    };
+    let takes_value: &[&str] = match family {
+        Family::Debian => &["-o", "-t", "--target-release", "-c", "--config-file"],
+        _ => &["-X", "--repository", "-p", "--root", "--arch", "--cache-dir"],
+    };
+    let mut sub: Option<&str> = None;
+    let mut names = Vec::new();
+    let mut group = None;
+    let mut args = cmd.args().iter();
+    while let Some(a) = args.next() {
+        if a == "--virtual" || a == "-t" && family == Family::Alpine {
+            group = args.next().cloned();
+            continue;
+        }
+        if takes_value.contains(&a.as_str()) {
+            args.next();
+            continue;
+        }
+        if a.starts_with('-') {
+            continue;
+        }
+        if sub.is_none() {
+            sub = Some(a.as_str());
+        } else {
+            names.push(strip_version(a));
+        }
+    }
+    Some(match sub.unwrap_or("") {
+        "install" | "add" => PackageOp::Install {
+            family,
+            packages: names,
+            group,
+        },
+        "remove" | "purge" | "del" | "autoremove" => PackageOp::Remove { packages: names },
+        _ => PackageOp::Housekeeping,
+    })
+}
+
+/// A package the runtime stage installs, with why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuntimePackage {
+    pub name: String,
+    pub why: String,
+}
+
+/// What the runtime stage needs of the packages the builder installed.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimePackages {
+    pub install: Vec<RuntimePackage>,
+    /// Build-only packages left in the builder.
+    pub build_only: Vec<String>,
+    /// `-dev` packages with no known runtime library.
+    pub unknown_dev: Vec<String>,
+}
+
+fn is_dev(pkg: &str) -> bool {
+    pkg.ends_with("-dev") || pkg.ends_with("-devel") || pkg.ends_with("-headers")
+}
+
+/// Sort the builder's packages into build-only, runtime libraries for
+/// `-dev` ones, and the rest (tools the app may call), kept as they are.
+pub fn for_runtime(
+    family: Family,
+    release: Option<&str>,
+    installed: &[String],
+    removed: &[String],
+    k: &Knowledge,
+) -> RuntimePackages {
+    let mut out = RuntimePackages::default();
+    let Some(table) = k.family_packages(family) else {
+        return out;
+    };
+    let libs = match family {
+        Family::Alpine => table.runtime_libs.get("default"),
+        _ => release.and_then(|r| table.runtime_libs.get(r)),
+    };
+    let push = |name: &str, why: String, out: &mut RuntimePackages| {
+        if !out.install.iter().any(|p| p.name == name) {
+            out.install.push(RuntimePackage {
+                name: name.to_string(),
+                why,
+            });
+        }
+    };
+    for pkg in installed {
+        if table.build_only.iter().any(|b| b == pkg) {
+            out.build_only.push(pkg.clone());
+        } else if let Some(runtime) = libs.and_then(|l| l.get(pkg)) {
+            out.build_only.push(pkg.clone());
+            for lib in runtime {
+                push(lib, format!("runtime library of {pkg}"), &mut out);
+            }
+        } else if is_dev(pkg) {
+            out.build_only.push(pkg.clone());
+            out.unknown_dev.push(pkg.clone());
+        } else if removed.contains(pkg) {
+            out.build_only.push(pkg.clone());
+        } else {
+            push(pkg, "installed in the original image".to_string(), &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::shell::commands;
+
+    #[test]
+    fn reads_apt_and_apk() {
+        let c = &commands("apt-get install -y --no-install-recommends -o Dpkg::Options::=x gcc libpq-dev=15.1 curl/bookworm")[0];
+        assert_eq!(
+            read(c),
+            Some(PackageOp::Install {
+                family: Family::Debian,
+                packages: vec!["gcc".into(), "libpq-dev".into(), "curl".into()],
+                group: None
+            })
+        );
+        let a = &commands("apk add --no-cache --virtual .build-deps build-base postgresql-dev~=15")[0];
+        assert_eq!(
+            read(a),
+            Some(PackageOp::Install {
+                family: Family::Alpine,
+                packages: vec!["build-base".into(), "postgresql-dev".into()],
+                group: Some(".build-deps".into())
+            })
+        );
+        assert_eq!(read(&commands("apt-get update")[0]), Some(PackageOp::Housekeeping));
+        assert_eq!(read(&commands("ls")[0]), None);
+    }
+
+    #[test]
+    fn sorts_packages_for_the_runtime() {
+        let k = Knowledge::builtin().unwrap();
+        let installed: Vec<String> = ["gcc", "libpq-dev", "ffmpeg", "libfoo-dev"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let r = for_runtime(Family::Debian, Some("bookworm"), &installed, &[], &k);
+        let names: Vec<&str> = r.install.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["libpq5", "ffmpeg"]);
+        assert_eq!(r.unknown_dev, vec!["libfoo-dev"]);
+        assert!(r.build_only.contains(&"gcc".to_string()));
+    }
+}

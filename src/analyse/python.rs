@@ -1,0 +1,298 @@
+//! Python with pip: where the dependencies go (a virtualenv the runtime
+//! copies), which folders hold the app, and which system libraries the
+//! installed packages load at run time.
+
+use crate::analyse::shell::Command;
+use crate::analyse::{Analysis, StepRole, absolute, is_system_dir, is_under};
+use crate::knowledge::{Knowledge, LanguagePack};
+use crate::parse::{Dockerfile, Keyword};
+use crate::source::BuildContext;
+
+/// Where the builder puts the installed dependencies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Deps {
+    /// No pip install: nothing to carry but the app.
+    None,
+    /// The file already makes a virtualenv at this path.
+    ExistingVenv { path: String },
+    /// msb adds a virtualenv before the first install.
+    NewVenv { path: String, insert_before: usize },
+    /// `pip install --user`: msb points PYTHONUSERBASE at a readable path.
+    UserBase { path: String, insert_before: usize },
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PythonFacts {
+    pub deps: Deps,
+    /// Requirement files the installs read (context paths).
+    pub requirement_files: Vec<String>,
+}
+
+/// The virtualenv msb adds; on PATH in both stages.
+pub const VENV: &str = "/opt/venv";
+/// Where `pip install --user` installs once msb sets PYTHONUSERBASE.
+pub const USER_BASE: &str = "/opt/python-user";
+
+pub fn is_venv_creation(c: &Command) -> bool {
+    venv_path(c).is_some()
+}
+
+/// `python -m venv X`, `virtualenv X`, `uv venv X`: the path X.
+fn venv_path(c: &Command) -> Option<&str> {
+    let args = c.args();
+    let program = crate::analyse::shell::normalise_program(c.program());
+    let rest: &[String] = if (program == "python" || program == "python3")
+        && args.len() >= 2
+        && args[0] == "-m"
+        && (args[1] == "venv" || args[1] == "virtualenv")
+    {
+        &args[2..]
+    } else if program == "virtualenv" {
+        args
+    } else {
+        return None;
+    };
+    rest.iter().map(String::as_str).find(|a| !a.starts_with('-'))
+}
+
+fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
+    pack.steps.dep_install.iter().any(|p| {
+        let words: Vec<&str> = p.split_whitespace().collect();
+        c.starts_with(&words)
+    })
+}
+
+pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
+    let mut deps = Deps::None;
+    let mut requirement_files = Vec::new();
+    let mut first_install: Option<usize> = None;
+    let mut user_install = false;
+    let commands = a.run_commands.clone();
+    for rc in &commands {
+        let c = &rc.command;
+        if let Some(path) = venv_path(c) {
+            deps = Deps::ExistingVenv {
+                path: absolute(&rc.cwd, path),
+            };
+        }
+        if is_pip_install(c, pack) {
+            first_install.get_or_insert(rc.index);
+            let mut args = c.args().iter();
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--user" => user_install = true,
+                    "-r" | "--requirement" | "-c" | "--constraint" => {
+                        if let Some(f) = args.next() {
+                            requirement_files.push(context_path_of(a, rc.index, &absolute(&rc.cwd, f)));
+                        }
+                    }
+                    "--target" | "-t" | "--prefix" | "--root" => {
+                        if let Some(dir) = args.next() {
+                            let dir = absolute(&rc.cwd, dir);
+                            let line = file.instructions[rc.index].line;
+                            a.warnings.push(format!("line {line}: pip installs into {dir}, copied as it is"));
+                            a.add_artefact(&dir, &dir, format!("line {line}: pip installs into it"), false);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    requirement_files.retain(|f| !f.is_empty());
+
+    if let Some(install) = first_install {
+        if let Some(user) = a.final_user.filter(|u| *u < install)
+            && !is_root(&file.instructions[user].args)
+        {
+            let ins = &file.instructions[install];
+            a.block(
+                ins.line,
+                format!(
+                    "pip install runs as USER {}: msb cannot move its packages safely",
+                    file.instructions[user].args.trim()
+                ),
+            );
+            return;
+        }
+        if matches!(deps, Deps::None) {
+            // Before the manifest copy that feeds the install, so the new
+            // layers are cached whatever the requirements say.
+            let insert_before = (0..install)
+                .rev()
+                .take_while(|i| {
+                    a.steps
+                        .iter()
+                        .find(|s| s.index == *i)
+                        .is_some_and(|s| matches!(s.role, StepRole::DepManifest | StepRole::RuntimeConfig | StepRole::Setup))
+                        && file.instructions[*i].keyword != Keyword::From
+                        && file.instructions[*i].keyword != Keyword::User
+                })
+                .filter(|i| a.steps.iter().any(|s| s.index == *i && s.role == StepRole::DepManifest))
+                .last()
+                .unwrap_or(install);
+            deps = if user_install {
+                Deps::UserBase {
+                    path: USER_BASE.to_string(),
+                    insert_before,
+                }
+            } else {
+                Deps::NewVenv {
+                    path: VENV.to_string(),
+                    insert_before,
+                }
+            };
+        }
+    }
+    match &deps {
+        Deps::ExistingVenv { path } | Deps::NewVenv { path, .. } | Deps::UserBase { path, .. } => {
+            let path = path.clone();
+            a.add_artefact(&path, &path, "the installed dependencies", false);
+        }
+        Deps::None => {}
+    }
+
+    app_folders(file, a);
+    build_outputs(file, a);
+    requirement_libs(&requirement_files, context, pack, k, a);
+    a.python = Some(PythonFacts {
+        deps,
+        requirement_files,
+    });
+}
+
+fn is_root(user: &str) -> bool {
+    let name = user.trim().split(':').next().unwrap_or("");
+    name == "root" || name == "0"
+}
+
+/// The context path of a file the image has at `path`, if a COPY put it
+/// there (for reading requirements files).
+fn context_path_of(a: &Analysis, before: usize, path: &str) -> String {
+    for copy in a.copies.iter().filter(|c| c.index < before).rev() {
+        for root in &copy.roots {
+            if root == path {
+                let base = path.rsplit('/').next().unwrap_or(path);
+                if let Some(src) = copy
+                    .sources
+                    .iter()
+                    .find(|s| s.rsplit('/').next() == Some(base))
+                    .or(copy.sources.first())
+                {
+                    return src.trim_start_matches("./").to_string();
+                }
+            } else if is_under(path, root) {
+                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                for s in &copy.sources {
+                    let s = s.trim_start_matches("./").trim_end_matches('/');
+                    return if s == "." || s.is_empty() {
+                        rel.to_string()
+                    } else {
+                        format!("{s}/{rel}")
+                    };
+                }
+            }
+        }
+    }
+    String::new()
+}
+
+/// Every folder a COPY filled with the app (not just a manifest) is
+/// copied whole: Python reads its sources, templates and data at run time.
+fn app_folders(file: &Dockerfile, a: &mut Analysis) {
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let copies = a.copies.clone();
+    for copy in copies.iter().filter(|c| !c.manifest_only) {
+        let line = file.instructions[copy.index].line;
+        for root in &copy.roots {
+            if is_system_dir(root) {
+                a.block(
+                    line,
+                    format!("COPY puts the app straight into {root}: msb cannot copy it without the rest of the system"),
+                );
+                return;
+            }
+            let writable = is_under(root, &workdir) && workdir != "/";
+            a.add_artefact(root, root, format!("line {line}: copied from the build context"), writable);
+        }
+    }
+}
+
+/// Build steps (collectstatic...) write where they run: that folder is
+/// copied too.
+fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
+    let builds: Vec<(usize, String)> = a
+        .run_commands
+        .iter()
+        .filter(|rc| a.steps.iter().any(|s| s.index == rc.index && s.role == StepRole::Build))
+        .map(|rc| (rc.index, rc.cwd.clone()))
+        .collect();
+    for (index, cwd) in builds {
+        if !a.is_copied(&cwd) && !is_system_dir(&cwd) {
+            let line = file.instructions[index].line;
+            a.add_artefact(&cwd, &cwd, format!("line {line}: the build writes here"), true);
+        }
+        let line = file.instructions[index].line;
+        let script = file.instructions[index].script();
+        if script.contains("collectstatic") {
+            a.warnings.push(format!(
+                "line {line}: collectstatic writes to STATIC_ROOT; msb copies {}, so STATIC_ROOT must be inside it",
+                a.artefacts.iter().filter(|x| x.writable).map(|x| x.to.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+}
+
+/// Packages named in requirement files that load a system library at run
+/// time (`psycopg2` built from source needs libpq).
+fn requirement_libs(files: &[String], context: &BuildContext, pack: &LanguagePack, _k: &Knowledge, a: &mut Analysis) {
+    let Some(builder) = a.builder.as_ref() else {
+        return;
+    };
+    let family = match builder.family {
+        crate::knowledge::Family::Debian => "debian",
+        crate::knowledge::Family::Alpine => "alpine",
+        _ => return,
+    };
+    let mut seen = Vec::new();
+    let mut queue: Vec<String> = files.to_vec();
+    while let Some(f) = queue.pop() {
+        if seen.contains(&f) || seen.len() > 32 {
+            continue;
+        }
+        seen.push(f.clone());
+        let Some(text) = context.read_small(&f) else {
+            continue;
+        };
+        let dir = f.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if let Some(nested) = line.strip_prefix("-r ").or_else(|| line.strip_prefix("--requirement ")) {
+                let nested = nested.trim();
+                queue.push(if dir.is_empty() { nested.to_string() } else { format!("{dir}/{nested}") });
+                continue;
+            }
+            let name: String = line
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+                .collect::<String>()
+                .to_ascii_lowercase()
+                .replace('_', "-");
+            if name.is_empty() {
+                continue;
+            }
+            let Some(libs) = pack.requirement_libs.get(&name) else {
+                continue;
+            };
+            let list = if family == "debian" { &libs.debian } else { &libs.alpine };
+            for lib in list {
+                if !a.runtime_packages.iter().any(|p| p.name == *lib) {
+                    a.runtime_packages.push(crate::analyse::packages::RuntimePackage {
+                        name: lib.clone(),
+                        why: format!("{f} needs {name}, which loads it at run time"),
+                    });
+                }
+            }
+        }
+    }
+}

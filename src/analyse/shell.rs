@@ -1,0 +1,323 @@
+//! Just enough shell to read RUN lines: cut a script into simple commands
+//! at `&&`, `||`, `;`, `|`, `&` and newlines, split each into words with
+//! quotes removed, and set aside leading `NAME=value` assignments and
+//! output redirections. No expansion, no execution.
+
+/// One simple command of a script.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Command {
+    /// `NAME=value` words before the program (`CGO_ENABLED=0 go build`).
+    pub env: Vec<(String, String)>,
+    /// The program and its arguments, unquoted.
+    pub words: Vec<String>,
+    /// Files written by `>` or `>>`.
+    pub writes: Vec<String>,
+}
+
+impl Command {
+    /// The program name without its folder (`/usr/bin/apt-get` → `apt-get`).
+    pub fn program(&self) -> &str {
+        self.words
+            .first()
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .unwrap_or("")
+    }
+
+    pub fn args(&self) -> &[String] {
+        if self.words.is_empty() {
+            &[]
+        } else {
+            &self.words[1..]
+        }
+    }
+
+    /// Whether the command starts with these words (`["pip", "install"]`),
+    /// with the program compared by name and versioned names folded
+    /// (`pip3.11` → `pip3`, `python3.12` → `python3`).
+    pub fn starts_with(&self, prefix: &[&str]) -> bool {
+        if prefix.is_empty() || self.words.len() < prefix.len() {
+            return false;
+        }
+        if normalise_program(self.program()) != normalise_program(prefix[0]) {
+            return false;
+        }
+        self.words[1..prefix.len()]
+            .iter()
+            .zip(&prefix[1..])
+            .all(|(w, p)| w == p)
+    }
+}
+
+/// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
+pub fn normalise_program(p: &str) -> &str {
+    match p.find('.') {
+        Some(i) if p[i + 1..].chars().all(|c| c.is_ascii_digit()) && i > 0 => &p[..i],
+        _ => p,
+    }
+}
+
+const SHELL_KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "(",
+];
+const SHELL_CLOSERS: &[&str] = &["fi", "done", "esac", "}", ")"];
+
+/// Cut a script into simple commands.
+pub fn commands(script: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    for words in split(script) {
+        if let Some(c) = build_command(words) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn build_command(mut words: Vec<Token>) -> Option<Command> {
+    // Drop control keywords that start a command (`then apt-get ...`).
+    while let Some(Token::Word(w)) = words.first() {
+        if SHELL_KEYWORDS.contains(&w.as_str()) {
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    let mut cmd = Command::default();
+    let mut iter = words.into_iter().peekable();
+    while let Some(tok) = iter.next() {
+        match tok {
+            Token::Redirect(append_or_write) => {
+                if let Some(Token::Word(target)) = iter.next()
+                    && append_or_write
+                {
+                    cmd.writes.push(target);
+                }
+            }
+            Token::Word(w) => {
+                if cmd.words.is_empty()
+                    && let Some((name, value)) = assignment(&w)
+                {
+                    cmd.env.push((name, value));
+                    continue;
+                }
+                cmd.words.push(w);
+            }
+        }
+    }
+    if let Some(first) = cmd.words.first() {
+        if SHELL_CLOSERS.contains(&first.as_str()) || first == "for" || first == "case" {
+            return None;
+        }
+    }
+    if cmd.words.is_empty() && cmd.env.is_empty() {
+        return None;
+    }
+    Some(cmd)
+}
+
+fn assignment(word: &str) -> Option<(String, String)> {
+    let (name, value) = word.split_once('=')?;
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    if !(first.is_ascii_alphabetic() || first == '_')
+        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    Some((name.to_string(), value.to_string()))
+}
+
+#[derive(Debug)]
+enum Token {
+    Word(String),
+    /// `>`/`>>` (true) or `<`, `2>&1`-style fd juggling (false).
+    Redirect(bool),
+}
+
+/// Split into commands of tokens. Quotes group, `\` escapes, `$(...)` and
+/// backticks stay inside their word.
+fn split(script: &str) -> Vec<Vec<Token>> {
+    let chars: Vec<char> = script.chars().collect();
+    let mut commands = Vec::new();
+    let mut current: Vec<Token> = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut i = 0;
+
+    fn end_word(word: &mut String, in_word: &mut bool, current: &mut Vec<Token>) {
+        if *in_word {
+            current.push(Token::Word(std::mem::take(word)));
+            *in_word = false;
+        }
+    }
+
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                if let Some(&next) = chars.get(i + 1) {
+                    if next != '\n' {
+                        word.push(next);
+                        in_word = true;
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
+            '\'' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '"' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '`' => {
+                in_word = true;
+                word.push(c);
+                i += 1;
+                while i < chars.len() && chars[i] != '`' {
+                    word.push(chars[i]);
+                    i += 1;
+                }
+                if i < chars.len() {
+                    word.push('`');
+                }
+            }
+            '$' if chars.get(i + 1) == Some(&'(') => {
+                in_word = true;
+                let mut depth = 0;
+                while i < chars.len() {
+                    let d = chars[i];
+                    word.push(d);
+                    if d == '(' {
+                        depth += 1;
+                    } else if d == ')' {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            '#' if !in_word => {
+                // A comment runs to the end of the line.
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            ' ' | '\t' | '\r' => end_word(&mut word, &mut in_word, &mut current),
+            '\n' | ';' | '&' | '|' | '(' | ')' => {
+                end_word(&mut word, &mut in_word, &mut current);
+                // `2>&1`: the `&` belongs to a redirection, not a separator.
+                let fd_dup = c == '&'
+                    && matches!(current.last(), Some(Token::Redirect(_)))
+                    && !in_word;
+                if !fd_dup {
+                    if !current.is_empty() {
+                        commands.push(std::mem::take(&mut current));
+                    }
+                } else {
+                    // Swallow the fd number that follows.
+                    while i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
+                        i += 1;
+                    }
+                    current.pop();
+                }
+            }
+            '>' | '<' => {
+                // A leading fd number (`2>`) is part of the redirection.
+                if in_word && word.chars().all(|d| d.is_ascii_digit()) {
+                    word.clear();
+                    in_word = false;
+                }
+                end_word(&mut word, &mut in_word, &mut current);
+                let writes = c == '>';
+                while i + 1 < chars.len() && (chars[i + 1] == '>' || chars[i + 1] == '|') {
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&'&') {
+                    // `>&2`: duplicating a descriptor writes no file.
+                    i += 1;
+                    while i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
+                        i += 1;
+                    }
+                } else {
+                    current.push(Token::Redirect(writes));
+                }
+            }
+            _ => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+        i += 1;
+    }
+    end_word(&mut word, &mut in_word, &mut current);
+    if !current.is_empty() {
+        commands.push(current);
+    }
+    commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(script: &str) -> Vec<Vec<String>> {
+        commands(script).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn splits_on_operators_and_keeps_quotes_together() {
+        assert_eq!(
+            words("apt-get update && apt-get install -y 'a b' \"c\" || true; echo $(ls -l) | tee x"),
+            vec![
+                vec!["apt-get", "update"],
+                vec!["apt-get", "install", "-y", "a b", "c"],
+                vec!["true"],
+                vec!["echo", "$(ls -l)"],
+                vec!["tee", "x"],
+            ]
+        );
+    }
+
+    #[test]
+    fn env_prefix_and_redirects() {
+        let c = &commands("CGO_ENABLED=0 GOOS=linux go build -o /app/x . 2>&1 > /tmp/log")[0];
+        assert_eq!(c.env, vec![("CGO_ENABLED".into(), "0".into()), ("GOOS".into(), "linux".into())]);
+        assert_eq!(c.words, vec!["go", "build", "-o", "/app/x", "."]);
+        assert_eq!(c.writes, vec!["/tmp/log"]);
+        assert_eq!(c.program(), "go");
+    }
+
+    #[test]
+    fn control_words_and_comments() {
+        assert_eq!(
+            words("if [ -f x ]; then pip install x; fi # done\nset -eux"),
+            vec![vec!["[", "-f", "x", "]"], vec!["pip", "install", "x"], vec!["set", "-eux"]]
+        );
+    }
+
+    #[test]
+    fn prefix_matching_folds_versions() {
+        let c = &commands("/usr/local/bin/pip3.11 install -r r.txt")[0];
+        assert!(c.starts_with(&["pip3", "install"]));
+        assert!(!c.starts_with(&["pip", "install"]));
+        assert_eq!(normalise_program("python3.12"), "python3");
+    }
+}

@@ -1,0 +1,372 @@
+//! What msb knows about ecosystems, loaded from `transforms/*.toml`.
+//!
+//! The built-in packs are compiled in; `--transforms DIR` adds packs or
+//! replaces a built-in one of the same file name. Every pack is read with
+//! `deny_unknown_fields`, so a typo in a key is an error naming the pack,
+//! not a silently ignored rule.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::MsbError;
+
+/// The built-in packs, by file name.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("images.toml", include_str!("../transforms/images.toml")),
+    ("packages.toml", include_str!("../transforms/packages.toml")),
+    ("commands.toml", include_str!("../transforms/commands.toml")),
+    ("python.toml", include_str!("../transforms/python.toml")),
+    ("go.toml", include_str!("../transforms/go.toml")),
+];
+
+/// Facts about one family of base images (`images.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFacts {
+    /// `name:tag` glob; `*` matches any run of characters.
+    pub pattern: String,
+    pub family: Family,
+    /// The Debian release when the tag names none.
+    #[serde(default)]
+    pub release: Option<String>,
+    /// Approximate uncompressed size, for the estimated saving.
+    pub size_mb: u32,
+    /// Programs the image has on PATH that runtime commands may need.
+    #[serde(default)]
+    pub tools: Vec<String>,
+    /// An image that only serves or runs prebuilt files: nothing to split.
+    #[serde(default)]
+    pub runtime_only: bool,
+    /// A non-root user the image already has (`65532:65532` on distroless).
+    #[serde(default)]
+    pub nonroot_user: Option<String>,
+}
+
+/// How a base image's userland works: package manager, user creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Debian,
+    Alpine,
+    Distroless,
+    Scratch,
+    Windows,
+    Other,
+}
+
+impl Family {
+    pub fn has_shell(self) -> bool {
+        matches!(self, Family::Debian | Family::Alpine | Family::Other)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesPack {
+    /// Debian release name → major version (`bookworm` → 12).
+    pub debian_releases: BTreeMap<String, u32>,
+    #[serde(rename = "image")]
+    pub images: Vec<ImageFacts>,
+}
+
+/// One distro family's packages (`packages.toml`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyPackages {
+    /// Packages only needed to build; never installed in the runtime stage.
+    pub build_only: Vec<String>,
+    /// Release → (`-dev` package → runtime library packages).
+    pub runtime_libs: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackagesPack {
+    pub debian: FamilyPackages,
+    pub alpine: FamilyPackages,
+}
+
+/// Programs every ecosystem shares (`commands.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandsPack {
+    /// Programs that only arrange files or print.
+    pub housekeeping: Vec<String>,
+    /// Programs among `housekeeping` whose path arguments are changed.
+    pub path_changers: Vec<String>,
+    /// Programs that create users and groups.
+    pub user_setup: Vec<String>,
+    /// Words that run the command after them (`exec`, `sudo`...).
+    pub wrappers: Vec<String>,
+}
+
+/// A runtime base template: `tag` parts are filled, empty ones dropped and
+/// the rest joined with `-`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseTemplate {
+    pub image: String,
+    pub tag: Vec<String>,
+    /// Why this base, shown in `explain` and the diff summary.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detection {
+    /// Builder image names (registry and `library/` stripped).
+    pub images: Vec<String>,
+    /// Programs whose use in a RUN shows the toolchain.
+    pub commands: Vec<String>,
+    /// Files in the build context that show the toolchain.
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepRules {
+    /// Command prefixes that install dependencies.
+    pub dep_install: Vec<String>,
+    /// Command prefixes that build (compile, collect assets...).
+    pub build: Vec<String>,
+    /// Context file globs that are dependency manifests.
+    pub dep_manifests: Vec<String>,
+}
+
+/// One ecosystem (`python.toml`, `go.toml`...).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguagePack {
+    pub id: String,
+    pub name: String,
+    pub detect: Detection,
+    pub steps: StepRules,
+    /// Named runtime bases the language's planner chooses among.
+    pub runtime_base: BTreeMap<String, BaseTemplate>,
+    /// Folders in the context the app may read at run time.
+    #[serde(default)]
+    pub runtime_asset_dirs: Vec<String>,
+    /// File globs at the context root the app may read at run time.
+    #[serde(default)]
+    pub runtime_asset_files: Vec<String>,
+    /// Dependencies (by package name) that load a system library at run
+    /// time, with the runtime packages per distro family.
+    #[serde(default)]
+    pub requirement_libs: BTreeMap<String, SystemLibs>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemLibs {
+    #[serde(default)]
+    pub debian: Vec<String>,
+    #[serde(default)]
+    pub alpine: Vec<String>,
+}
+
+/// All packs, checked.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub images: ImagesPack,
+    pub packages: PackagesPack,
+    pub commands: CommandsPack,
+    pub languages: Vec<LanguagePack>,
+}
+
+fn load<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, MsbError> {
+    toml::from_str(text).map_err(|e| MsbError::Pack {
+        pack: name.to_string(),
+        reason: e.to_string().trim_end().replace('\n', " "),
+    })
+}
+
+impl Knowledge {
+    pub fn builtin() -> Result<Knowledge, MsbError> {
+        Self::from_packs(
+            BUILTIN_PACKS
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        )
+    }
+
+    /// Built-in packs with the `*.toml` files of `dir` added or replacing
+    /// the built-in pack of the same name.
+    pub fn with_overrides(dir: &Path) -> Result<Knowledge, MsbError> {
+        let mut packs: Vec<(String, String)> = BUILTIN_PACKS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let entries = std::fs::read_dir(dir).map_err(|e| MsbError::Io {
+            path: dir.to_path_buf(),
+            reason: crate::source::describe_io(&e),
+        })?;
+        let mut files: Vec<_> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|e| MsbError::Io {
+                path: path.clone(),
+                reason: crate::source::describe_io(&e),
+            })?;
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let shown = path.display().to_string();
+            match packs.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => *slot = (shown, text),
+                None => packs.push((shown, text)),
+            }
+        }
+        Self::from_packs(packs)
+    }
+
+    fn from_packs(packs: Vec<(String, String)>) -> Result<Knowledge, MsbError> {
+        let mut images = None;
+        let mut packages = None;
+        let mut commands = None;
+        let mut languages = Vec::new();
+        for (name, text) in &packs {
+            let file = Path::new(name)
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match file.as_str() {
+                "images.toml" => images = Some(load::<ImagesPack>(name, text)?),
+                "packages.toml" => packages = Some(load::<PackagesPack>(name, text)?),
+                "commands.toml" => commands = Some(load::<CommandsPack>(name, text)?),
+                _ => {
+                    let pack: LanguagePack = load(name, text)?;
+                    validate_language(name, &pack)?;
+                    languages.retain(|l: &LanguagePack| l.id != pack.id);
+                    languages.push(pack);
+                }
+            }
+        }
+        let missing = |what: &str| MsbError::Pack {
+            pack: what.to_string(),
+            reason: "missing".into(),
+        };
+        Ok(Knowledge {
+            images: images.ok_or_else(|| missing("images.toml"))?,
+            packages: packages.ok_or_else(|| missing("packages.toml"))?,
+            commands: commands.ok_or_else(|| missing("commands.toml"))?,
+            languages,
+        })
+    }
+
+    pub fn language(&self, id: &str) -> Option<&LanguagePack> {
+        self.languages.iter().find(|l| l.id == id)
+    }
+
+    /// The first `images.toml` entry matching `name:tag`.
+    pub fn image_facts(&self, name: &str, tag: &str) -> Option<&ImageFacts> {
+        let full = format!("{name}:{tag}");
+        self.images
+            .images
+            .iter()
+            .find(|f| glob_match(&f.pattern, &full))
+    }
+
+    pub fn family_packages(&self, family: Family) -> Option<&FamilyPackages> {
+        match family {
+            Family::Debian => Some(&self.packages.debian),
+            Family::Alpine => Some(&self.packages.alpine),
+            _ => None,
+        }
+    }
+}
+
+/// The names a language planner asks for must exist in its pack: checked
+/// at load time so a user pack with a missing base fails with its name.
+fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
+    let required: &[&str] = match pack.id.as_str() {
+        "python" => &["debian", "alpine"],
+        "go" => &["static", "glibc", "debian", "alpine"],
+        _ => &[],
+    };
+    for key in required {
+        if !pack.runtime_base.contains_key(*key) {
+            return Err(MsbError::Pack {
+                pack: name.to_string(),
+                reason: format!("runtime_base.{key} is missing"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `*` matches any run of characters (including none), `?` any one
+/// character; everything else is literal.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    // Where the last `*` was, and the text position it matched up to.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_packs_load() {
+        let k = Knowledge::builtin().unwrap();
+        assert!(k.language("python").is_some());
+        assert!(k.language("go").is_some());
+    }
+
+    #[test]
+    fn every_pack_file_is_listed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".toml") {
+                assert!(
+                    BUILTIN_PACKS.iter().any(|(n, _)| *n == name),
+                    "transforms/{name} is not in BUILTIN_PACKS"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_pack_name() {
+        let text = BUILTIN_PACKS[3].1.replace("[detect]", "[detect]\nimagez = []");
+        let err = load::<LanguagePack>("python.toml", &text).unwrap_err().to_string();
+        assert!(err.starts_with("python.toml: "), "{err}");
+        assert!(err.contains("imagez"), "{err}");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("python:*slim*", "python:3.12-slim-bookworm"));
+        assert!(glob_match("golang:*", "golang:"));
+        assert!(!glob_match("python:*alpine*", "python:3.12"));
+        assert!(glob_match("scratch", "scratch"));
+        assert!(glob_match("a*b*c", "abc"));
+        assert!(!glob_match("a*b*c", "acb"));
+        assert!(glob_match("golang:1.1?-*", "golang:1.19-alpine"));
+        assert!(!glob_match("golang:1.1?", "golang:1.21"));
+    }
+}
