@@ -42,6 +42,9 @@ pub struct ImageFacts {
     /// A non-root user the image already has (`65532:65532` on distroless).
     #[serde(default)]
     pub nonroot_user: Option<String>,
+    /// Packages the image already has, never installed again.
+    #[serde(default)]
+    pub provides: Vec<String>,
 }
 
 /// How a base image's userland works: package manager, user creation.
@@ -65,10 +68,25 @@ impl Family {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImagesPack {
+    /// The Alpine release used when a builder tag names none.
+    pub alpine_default: String,
     /// Debian release name → major version (`bookworm` → 12).
     pub debian_releases: BTreeMap<String, u32>,
+    /// How msb creates the runtime user on each family.
+    pub user: UserTemplates,
     #[serde(rename = "image")]
     pub images: Vec<ImageFacts>,
+}
+
+/// The runtime user msb creates when the original ran as root. Commands
+/// use `{name}` and `{uid}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserTemplates {
+    pub name: String,
+    pub uid: u32,
+    pub debian: String,
+    pub alpine: String,
 }
 
 /// One distro family's packages (`packages.toml`).

@@ -3,10 +3,21 @@
 //! One direction of data flow: [`source`] reads bytes, [`parse`] builds a
 //! lossless model, [`analyse`] infers the toolchain and the role of every
 //! instruction, [`plan`] runs the [`passes`] that build the output stages,
-//! [`render`] turns the plan into text, and the CLI diffs or writes it.
+//! [`render`] turns the plan into text, and [`diff`], [`write`] and
+//! [`report`] deliver it. [`migrate`] runs one file through all of it.
 
 pub mod analyse;
+pub mod cli;
+pub mod diff;
 pub mod error;
+pub mod explain;
 pub mod knowledge;
+pub mod migrate;
 pub mod parse;
+pub mod passes;
+pub mod plan;
+pub mod render;
+pub mod report;
 pub mod source;
+pub mod walk;
+pub mod write;

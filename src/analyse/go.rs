@@ -201,7 +201,10 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
                 Some(bin) => {
                     let dir = bin.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
                     if !RUNTIME_PATH.contains(&dir) {
+                        // Found through the golang image's PATH (/go/bin):
+                        // put it where the runtime's PATH finds it instead.
                         let to = format!("/usr/local/bin/{program}");
+                        a.artefacts.retain(|x| x.to != bin.path);
                         a.add_artefact(&bin.path, &to, format!("line {line}: runs {program} through PATH"), false);
                     }
                     true

@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""Regenerate transforms/packages.toml.
+
+The Debian runtime-library tables are derived from Debian's own package
+metadata (`apt-cache depends` / `apt-cache show`); the build_only lists and the
+Alpine section are curated by hand and live as data in this file.
+
+Usage (run by hand on a Debian machine with apt; never run by tests or CI):
+
+    python3 scripts/gen-packages.py                   # writes transforms/packages.toml
+    python3 scripts/gen-packages.py --output -        # print to stdout instead
+    python3 scripts/gen-packages.py --releases bookworm bullseye
+
+Every release gets its own throw-away apt state/config directory whose
+sources are copied from THIS machine's apt configuration (/etc/apt/sources.list,
+/etc/apt/sources.list.d/*.list and *.sources) with the suite codename swapped,
+so no mirror host is written down anywhere. No root needed; the system's apt
+state is not touched. A release that cannot be fetched is reported on stderr
+and, if the previous output file had a table for it, that table is kept.
+
+How a -dev package is resolved to runtime packages:
+  * follow `apt-cache depends` (Depends only) from the -dev package;
+  * keep the dependencies that come from the SAME source package
+    (`Source:` of `apt-cache show`; no Source field = its own source):
+      - a same-source -dev package (name ends in -dev, or Section libdevel)
+        is followed recursively (libjpeg-dev -> libjpeg62-turbo-dev);
+      - tools/docs (Section utils/devel/libdevel/doc/debug or a name ending
+        in -bin/-tools/-utils/-helpers/-doc/-dbg) are dropped;
+      - everything else is a runtime library;
+  * alternatives ("a | b") and virtual packages: the first real package wins;
+  * a "defaults" package that has nothing from its own source
+    (default-libmysqlclient-dev -> libmariadb-dev-compat, libboost-dev ->
+    libboost1.74-dev) is resolved through the -dev packages it depends on,
+    one hop only, with the same rule applied to each of them;
+  * header-only packages therefore map to [] ; -dev packages that do not
+    exist in a release are left out of that release's table.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# ---------------------------------------------------------------------------
+# Curated input data
+# ---------------------------------------------------------------------------
+
+# Releases to generate, newest first. Ones the mirror no longer serves are
+# reported and skipped.
+RELEASES = ["trixie", "bookworm", "bullseye", "buster"]
+
+# Commonly used -dev packages (Debian names). Missing ones are skipped per release.
+DEV_PACKAGES = [
+    "default-libmysqlclient-dev", "libaio-dev", "libavif-dev", "libblas-dev",
+    "libboost-dev", "libbrotli-dev", "libbz2-dev", "libcairo2-dev",
+    "libcap-dev", "libcups2-dev", "libcurl4-gnutls-dev", "libcurl4-openssl-dev",
+    "libdbus-1-dev", "libevent-dev", "libexpat1-dev", "libffi-dev",
+    "libfreetype-dev", "libfreetype6-dev", "libfribidi-dev", "libgdal-dev",
+    "libgdbm-dev", "libgeos-dev", "libgirepository1.0-dev", "libglib2.0-dev",
+    "libgmp-dev", "libgnutls28-dev", "libharfbuzz-dev", "libhdf5-dev",
+    "libheif-dev", "libicu-dev", "libjpeg-dev", "libjpeg62-turbo-dev",
+    "libkrb5-dev", "liblapack-dev", "liblcms2-dev", "libldap-dev",
+    "libldap2-dev", "libleveldb-dev", "liblzma-dev", "libmagic-dev",
+    "libmariadb-dev", "libmariadb-dev-compat", "libmemcached-dev",
+    "libncurses-dev", "libncurses5-dev", "libonig-dev", "libopenblas-dev",
+    "libopenjp2-7-dev", "libpango1.0-dev", "libpcre2-dev", "libpcre3-dev",
+    "libpng-dev", "libpoppler-cpp-dev", "libpq-dev", "libproj-dev",
+    "librdkafka-dev", "libreadline-dev", "libsasl2-dev", "libsnappy-dev",
+    "libsodium-dev", "libsqlite3-dev", "libssh2-1-dev", "libssl-dev",
+    "libsystemd-dev", "libtiff-dev", "libtiff5-dev", "libuv1-dev",
+    "libvips-dev", "libwebp-dev", "libxml2-dev", "libxmlsec1-dev",
+    "libxslt1-dev", "libyaml-dev", "libzip-dev", "libzmq3-dev", "libzstd-dev",
+    "unixodbc-dev", "uuid-dev", "zlib1g-dev",
+]
+
+# Installed only to build: never carried to the runtime stage.
+DEBIAN_BUILD_ONLY = [
+    "build-essential", "gcc", "g++", "cpp", "gfortran", "clang", "make",
+    "cmake", "ninja-build", "meson", "scons", "pkg-config", "pkgconf",
+    "autoconf", "automake", "autotools-dev", "libtool", "libtool-bin", "m4",
+    "patch", "bison", "flex", "gperf", "nasm", "yasm", "swig", "binutils",
+    "ccache", "dpkg-dev", "git", "mercurial", "subversion", "python3-dev",
+    "libpython3-dev", "python-dev-is-python3", "cython3", "libc6-dev",
+    "linux-libc-dev", "linux-headers-amd64", "linux-headers-arm64", "rustc",
+    "cargo", "golang-go",
+]
+
+# Alpine: curated by hand (not generated), checked against Alpine 3.18-3.20.
+ALPINE_BUILD_ONLY = [
+    "build-base", "alpine-sdk", "abuild", "gcc", "g++", "gfortran", "clang",
+    "musl-dev", "libc-dev", "fortify-headers", "binutils", "make", "cmake",
+    "samurai", "meson", "pkgconf", "pkgconfig", "autoconf", "automake",
+    "libtool", "m4", "patch", "bison", "flex", "nasm", "swig", "git",
+    "mercurial", "linux-headers", "python3-dev", "rust", "cargo", "go",
+]
+
+ALPINE_RUNTIME_LIBS = {
+    "bzip2-dev": ["libbz2"],
+    "cairo-dev": ["cairo"],
+    "curl-dev": ["libcurl"],
+    "cyrus-sasl-dev": ["libsasl"],
+    "file-dev": ["libmagic"],
+    "freetype-dev": ["freetype"],
+    "fribidi-dev": ["fribidi"],
+    "gdal-dev": ["gdal"],
+    "geos-dev": ["geos"],
+    "glib-dev": ["glib"],
+    "gmp-dev": ["gmp"],
+    "gobject-introspection-dev": ["gobject-introspection"],
+    "harfbuzz-dev": ["harfbuzz"],
+    "hdf5-dev": ["hdf5"],
+    "icu-dev": ["icu-libs"],
+    "jpeg-dev": ["libjpeg-turbo"],
+    "krb5-dev": ["krb5-libs"],
+    "lapack-dev": ["lapack"],
+    "lcms2-dev": ["lcms2"],
+    "leveldb-dev": ["leveldb"],
+    "libaio-dev": ["libaio"],
+    "libevent-dev": ["libevent"],
+    "libffi-dev": ["libffi"],
+    "libjpeg-turbo-dev": ["libjpeg-turbo"],
+    "libpng-dev": ["libpng"],
+    "libpq-dev": ["libpq"],
+    "librdkafka-dev": ["librdkafka"],
+    "libsodium-dev": ["libsodium"],
+    "libuv-dev": ["libuv"],
+    "libxml2-dev": ["libxml2"],
+    "libxslt-dev": ["libxslt"],
+    "mariadb-connector-c-dev": ["mariadb-connector-c"],
+    "mariadb-dev": ["mariadb-connector-c"],
+    "ncurses-dev": ["ncurses-libs"],
+    "openblas-dev": ["openblas"],
+    "openjpeg-dev": ["openjpeg"],
+    "openldap-dev": ["libldap"],
+    "openssl-dev": ["libssl3", "libcrypto3"],
+    "pango-dev": ["pango"],
+    "pcre-dev": ["pcre"],
+    "pcre2-dev": ["pcre2"],
+    "postgresql-dev": ["libpq"],
+    "readline-dev": ["readline"],
+    "snappy-dev": ["snappy"],
+    "sqlite-dev": ["sqlite-libs"],
+    "tiff-dev": ["tiff"],
+    "unixodbc-dev": ["unixodbc"],
+    "xz-dev": ["xz-libs"],
+    "yaml-dev": ["yaml"],
+    "zlib-dev": ["zlib"],
+    "zstd-dev": ["zstd-libs"],
+}
+
+# Same-source dependencies that are build tools or docs, not runtime libraries.
+NOT_RUNTIME_SECTIONS = {"devel", "libdevel", "utils", "doc", "debug"}
+NOT_RUNTIME_SUFFIXES = ("-bin", "-tools", "-utils", "-helpers", "-doc", "-dbg")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "transforms" / "packages.toml"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# This machine's apt sources -> a private apt root per release
+# ---------------------------------------------------------------------------
+
+def host_codename():
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("VERSION_CODENAME="):
+            return line.split("=", 1)[1].strip().strip('"')
+    sys.exit("cannot read VERSION_CODENAME from /etc/os-release")
+
+
+def host_sources():
+    """Yield (uris, suites, components, signed_by) for every `deb` entry."""
+    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
+        if not os.path.exists(path):
+            continue
+        for line in Path(path).read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            opts = dict(re.findall(r"([\w-]+)=(\S+)", line[line.find("[") + 1:line.find("]")])) if "[" in line else {}
+            words = re.sub(r"\[.*?\]", "", line).split()
+            if len(words) >= 3 and words[0] == "deb":
+                yield [words[1]], [words[2]], words[3:], opts.get("signed-by")
+    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        for stanza in re.split(r"\n\s*\n", Path(path).read_text()):
+            fields = {}
+            for line in stanza.splitlines():
+                if line.startswith("#") or ":" not in line or line[0].isspace():
+                    continue
+                key, value = line.split(":", 1)
+                fields[key.strip().lower()] = value.split()
+            if "deb" in fields.get("types", []) and fields.get("enabled", ["yes"]) != ["no"]:
+                signed = fields.get("signed-by")
+                yield fields.get("uris", []), fields.get("suites", []), fields.get("components", []), (signed[0] if signed else None)
+
+
+def sources_for(release, codename):
+    """deb822 sources for `release`: the host's entries for its own codename,
+    with the codename swapped (bookworm-updates -> bullseye-updates, ...)."""
+    stanzas = []
+    for uris, suites, comps, signed_by in host_sources():
+        swapped = []
+        for suite in suites:
+            base, sep, rest = suite.partition("-")
+            if base in (codename, "stable"):
+                swapped.append(release + sep + rest)
+        if uris and swapped:
+            stanza = f"Types: deb\nURIs: {' '.join(uris)}\nSuites: {' '.join(swapped)}\nComponents: {' '.join(comps)}\n"
+            if signed_by:
+                stanza += f"Signed-By: {signed_by}\n"
+            stanzas.append(stanza)
+    return "\n".join(stanzas)
+
+
+def host_trusted_parts():
+    out = subprocess.run(["apt-config", "shell", "T", "Dir::Etc::trustedparts/d"],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"T='(.*)'", out)
+    return m.group(1) if m else "/etc/apt/trusted.gpg.d/"
+
+
+class Apt:
+    """apt-get/apt-cache bound to a private state/config directory."""
+
+    def __init__(self, root, release, codename):
+        self.root = Path(root)
+        for d in ["etc/sources.list.d", "etc/apt.conf.d", "etc/preferences.d",
+                  "state/lists/partial", "cache/archives/partial"]:
+            (self.root / d).mkdir(parents=True, exist_ok=True)
+        (self.root / "status").write_text("")
+        (self.root / "etc/sources.list").write_text("")
+        (self.root / "etc/sources.list.d/release.sources").write_text(sources_for(release, codename))
+        conf = self.root / "apt.conf"
+        conf.write_text(
+            f'Dir::Etc "{self.root}/etc";\n'
+            f'Dir::Etc::trustedparts "{host_trusted_parts()}";\n'
+            f'Dir::State "{self.root}/state";\n'
+            f'Dir::State::status "{self.root}/status";\n'
+            f'Dir::Cache "{self.root}/cache";\n'
+            'APT::Sandbox::User "root";\n'
+            'Acquire::Languages "none";\n'
+        )
+        self.env = dict(os.environ, APT_CONFIG=str(conf), LC_ALL="C")
+        self._show = {}
+
+    def run(self, *args):
+        return subprocess.run(args, capture_output=True, text=True, env=self.env)
+
+    def update(self):
+        """Returns (ok, messages)."""
+        res = self.run("apt-get", "update")
+        msgs = [l for l in (res.stdout + res.stderr).splitlines() if l.startswith(("E:", "W:", "Err:"))]
+        ok = bool(self.show("libc6"))
+        return ok, msgs
+
+    def show(self, *pkgs):
+        """Fields of the candidate version of a real package, {} if none.
+        Several names are looked up with one apt-cache call (and cached)."""
+        todo = [p for p in pkgs if p not in self._show]
+        if todo:
+            out = self.run("apt-cache", "show", "--no-all-versions", *todo).stdout
+            for p in todo:
+                self._show[p] = {}
+            for stanza in out.split("\n\n"):
+                fields = {}
+                for line in stanza.splitlines():
+                    if line and not line[0].isspace() and ":" in line:
+                        key, value = line.split(":", 1)
+                        fields[key] = value.strip()
+                if fields.get("Package") in todo:
+                    self._show[fields["Package"]] = fields
+        return self._show[pkgs[0]] if pkgs else {}
+
+    def source(self, pkg):
+        fields = self.show(pkg)
+        return fields.get("Source", fields.get("Package", pkg)).split(" ")[0]
+
+    def first_provider(self, virtual):
+        out = self.run("apt-cache", "showpkg", virtual).stdout
+        provides = out.split("Reverse Provides:", 1)[-1].split()
+        return provides[0] if "Reverse Provides:" in out and provides else None
+
+    def real(self, pkg):
+        """pkg itself if real, else its first provider, else None."""
+        if self.show(pkg):
+            return pkg
+        provider = self.first_provider(pkg)
+        return provider if provider and self.show(provider) else None
+
+    def depends(self, pkg):
+        """Depends of pkg: the first real package of each alternative group
+        ("a | b"); a virtual package stands for the providers listed under it."""
+        entries, in_virtual = [], False  # entries: (more alternatives follow?, candidates)
+        for line in self.run("apt-cache", "depends", pkg).stdout.splitlines()[1:]:
+            m = re.match(r"\s*(\|?)Depends: (\S+)", line)
+            if m:
+                name = m.group(2).split(":")[0]  # drop ":any"
+                in_virtual = name.startswith("<")
+                entries.append((m.group(1) == "|", [] if in_virtual else [name]))
+            elif in_virtual and line.startswith("    "):
+                entries[-1][1].append(line.strip())  # a provider of the virtual
+            else:
+                in_virtual = False
+        self.show(*[p for _, candidates in entries for p in candidates])  # one batched lookup
+        result, group = [], []
+        for more, candidates in entries:
+            group += candidates
+            if not more:
+                real = [p for p in group if self.show(p)]
+                if real:
+                    result.append(real[0])
+                group = []
+        return result
+
+
+# ---------------------------------------------------------------------------
+# Resolution
+# ---------------------------------------------------------------------------
+
+def is_dev(apt, pkg):
+    return pkg.endswith("-dev") or apt.show(pkg).get("Section", "").endswith("libdevel")
+
+
+def is_tool(apt, pkg):
+    section = apt.show(pkg).get("Section", "").split("/")[-1]
+    return section in NOT_RUNTIME_SECTIONS or pkg.endswith(NOT_RUNTIME_SUFFIXES)
+
+
+def same_source_libs(apt, pkg, source, seen):
+    """Runtime libs of `source` reachable from pkg through same-source -dev packages."""
+    libs = []
+    for dep in apt.depends(pkg):
+        if dep in seen or apt.source(dep) != source:
+            continue
+        seen.add(dep)
+        if is_dev(apt, dep):
+            libs += same_source_libs(apt, dep, source, seen)
+        elif not is_tool(apt, dep):
+            libs.append(dep)
+    return libs
+
+
+def resolve(apt, dev):
+    """Runtime packages for `dev`, or None if it does not exist in this release."""
+    pkg = apt.real(dev)
+    if pkg is None:
+        return None
+    seen = {pkg}
+    libs = same_source_libs(apt, pkg, apt.source(pkg), seen)
+    same_source_devs = [d for d in apt.depends(pkg) if apt.source(d) == apt.source(pkg) and is_dev(apt, d)]
+    if not libs and not same_source_devs:
+        # A "defaults"/transitional package: one hop through its -dev deps.
+        for dep in apt.depends(pkg):
+            if is_dev(apt, dep) and dep not in seen:
+                seen.add(dep)
+                libs += same_source_libs(apt, dep, apt.source(dep), seen)
+    return sorted(dict.fromkeys(libs))
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+def toml_list(items):
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def toml_table(mapping):
+    return "".join(f"{json.dumps(k)} = {toml_list(v)}\n" for k, v in sorted(mapping.items()))
+
+
+def render(debian, alpine_libs):
+    out = [
+        "# Generated by scripts/gen-packages.py from Debian's package metadata "
+        "(apt-cache depends/show); Alpine part curated by hand.\n",
+        "# Regenerate: python3 scripts/gen-packages.py   (writes this file; "
+        "build_only lists and the Alpine section are data in that script)\n",
+        "\n[debian]\n",
+        "# Installed only to build: never carried to the runtime stage.\n",
+        f"build_only = {toml_list(DEBIAN_BUILD_ONLY)}\n",
+    ]
+    for release, table in debian.items():
+        out.append(f"\n[debian.runtime_libs.{release}]\n")
+        out.append(toml_table(table))
+    out += [
+        "\n[alpine]\n",
+        "# Installed only to build: never carried to the runtime stage.\n",
+        f"build_only = {toml_list(ALPINE_BUILD_ONLY)}\n",
+        "\n# Curated by hand (not generated) for Alpine 3.18-3.20; "
+        "fewer entries rather than guessed ones.\n",
+        "[alpine.runtime_libs.default]\n",
+        toml_table(alpine_libs),
+    ]
+    return "".join(out)
+
+
+def previous_tables(path):
+    """Debian tables of an existing output file, to keep releases we cannot fetch."""
+    try:
+        import tomllib
+        with open(path, "rb") as f:
+            return tomllib.load(f).get("debian", {}).get("runtime_libs", {})
+    except (ImportError, OSError, ValueError):
+        return {}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--releases", nargs="+", default=RELEASES)
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="file to write, '-' for stdout")
+    args = parser.parse_args()
+
+    codename = host_codename()
+    previous = previous_tables(args.output) if args.output != "-" else {}
+    debian = {}
+    for release in args.releases:
+        with tempfile.TemporaryDirectory(prefix=f"gen-packages-{release}-") as tmp:
+            apt = Apt(tmp, release, codename)
+            log(f"== {release}: apt-get update (private state in {tmp})")
+            ok, msgs = apt.update()
+            for m in msgs:
+                log(f"   {m}")
+            if not ok:
+                if release in previous:
+                    log(f"!! {release}: could not be fetched; keeping its table from {args.output}")
+                    debian[release] = previous[release]
+                else:
+                    log(f"!! {release}: could not be fetched; skipped")
+                continue
+            table = {}
+            for dev in DEV_PACKAGES:
+                libs = resolve(apt, dev)
+                if libs is None:
+                    log(f"   {release}: {dev} does not exist, skipped")
+                else:
+                    table[dev] = libs
+            debian[release] = table
+            log(f"   {release}: {len(table)} entries")
+
+    text = render(debian, ALPINE_RUNTIME_LIBS)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text)
+        log(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

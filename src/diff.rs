@@ -1,0 +1,83 @@
+//! Unified diffs with `a/PATH` and `b/PATH` headers relative to the
+//! working directory, so `git apply` and `patch -p1` take them.
+
+use std::path::{Component, Path};
+
+use similar::TextDiff;
+
+/// The path as the diff names it: relative to `cwd` when inside it,
+/// `/` separators, no leading `./`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let rel = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::CurDir | Component::RootDir => None,
+            other => Some(other.as_os_str().to_string_lossy().to_string()),
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// A unified diff of `old` → `new`, empty when they are equal.
+pub fn unified(old: &str, new: &str, name: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+/// ANSI colours for a terminal: additions green, removals red, hunks cyan.
+pub fn colourise(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + 64);
+    for line in diff.split_inclusive('\n') {
+        let colour = if line.starts_with("+++") || line.starts_with("---") {
+            "\x1b[1m"
+        } else if line.starts_with('+') {
+            "\x1b[32m"
+        } else if line.starts_with('-') {
+            "\x1b[31m"
+        } else if line.starts_with("@@") {
+            "\x1b[36m"
+        } else {
+            ""
+        };
+        if colour.is_empty() {
+            out.push_str(line);
+        } else {
+            let body = line.trim_end_matches(['\n', '\r']);
+            out.push_str(colour);
+            out.push_str(body);
+            out.push_str("\x1b[0m");
+            out.push_str(&line[body.len()..]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_relative() {
+        let d = unified("a\n", "b\n", &display_path(Path::new("./x/Dockerfile"), Path::new("/w")));
+        assert!(d.starts_with("--- a/x/Dockerfile\n+++ b/x/Dockerfile\n"), "{d}");
+        assert_eq!(display_path(Path::new("/w/y/D"), Path::new("/w")), "y/D");
+        assert_eq!(unified("same", "same", "x"), "");
+    }
+
+    #[test]
+    fn missing_final_newline_is_marked() {
+        let d = unified("a", "b", "D");
+        assert!(d.contains("\\ No newline at end of file"), "{d}");
+    }
+}

@@ -1,0 +1,134 @@
+//! One file through the whole pipeline: parse → analyse → plan → render,
+//! with the decision to migrate, skip or fail.
+
+use std::path::Path;
+
+use crate::analyse::{self, Analysis, Blocker};
+use crate::error::MsbError;
+use crate::knowledge::Knowledge;
+use crate::parse::{self, Dockerfile};
+use crate::plan::{self, Casing, PassInput, Plan};
+use crate::render;
+use crate::source::{BuildContext, SourceFile};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Apply decisions that need `--unsafe`.
+    pub allow_unsafe: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The output differs from the input.
+    Migrated,
+    /// msb leaves the file alone, for `reason`.
+    Skipped,
+}
+
+/// The result for one file.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub status: Status,
+    pub reason: Option<Blocker>,
+    /// The blocker was one `--unsafe` goes past.
+    pub unsafe_available: bool,
+    pub file: Dockerfile,
+    pub analysis: Analysis,
+    pub plan: Option<Plan>,
+    /// The new text (without BOM); the input when skipped.
+    pub output: String,
+}
+
+impl Migration {
+    /// Approximate size saved: builder image size minus runtime base size.
+    pub fn estimated_saving_mb(&self) -> Option<u32> {
+        let before = self.analysis.builder.as_ref()?.size_mb?;
+        let after = self.plan.as_ref()?.runtime_base.as_ref()?.size_mb?;
+        Some(before.saturating_sub(after))
+    }
+}
+
+/// Parse a source file, naming the file in the error.
+pub fn parse_source(source: &SourceFile) -> Result<Dockerfile, MsbError> {
+    parse::parse(&source.text).map_err(|e| e.at(&source.path))
+}
+
+pub fn migrate(source: &SourceFile, context: &BuildContext, k: &Knowledge, opts: &Options) -> Result<Migration, MsbError> {
+    let file = parse_source(source)?;
+    let analysis = analyse::analyse(&file, context, k);
+    let skipped = |reason: Blocker, unsafe_available: bool, file: Dockerfile, analysis: Analysis| Migration {
+        status: Status::Skipped,
+        reason: Some(reason),
+        unsafe_available,
+        file,
+        analysis,
+        plan: None,
+        output: source.text.clone(),
+    };
+    if let Some(reason) = analysis.skip.clone() {
+        return Ok(skipped(reason, false, file, analysis));
+    }
+    if !opts.allow_unsafe
+        && let Some(first) = analysis.unsafe_blockers.first().cloned()
+    {
+        return Ok(skipped(first, true, file, analysis));
+    }
+    let input = PassInput {
+        file: &file,
+        analysis: &analysis,
+        knowledge: k,
+        casing: Casing::of(&file),
+        line_ending: source.line_ending,
+        allow_unsafe: opts.allow_unsafe,
+    };
+    let mut plan = plan::build(&input);
+    if opts.allow_unsafe {
+        for b in &analysis.unsafe_blockers {
+            plan.decide(
+                "unsafe",
+                crate::plan::Applicability::Unsafe,
+                format!("migrated although {}", b.reason),
+            );
+        }
+    }
+    if plan.runtime_base.is_none() {
+        let line = file.instructions[0].line;
+        return Ok(skipped(
+            Blocker { line, reason: "no runtime base is known for this builder".into() },
+            false,
+            file,
+            analysis,
+        ));
+    }
+    let output = render::render(&file, &plan, source.line_ending, source.final_newline());
+    // A migration msb cannot read back is a bug: refuse it, never write it.
+    if let Err(e) = parse::parse(&output) {
+        return Err(MsbError::Parse {
+            path: source.path.clone(),
+            line: e.line,
+            reason: format!("internal error: the migrated file does not parse ({}); the file is left alone", e.reason),
+        });
+    }
+    Ok(Migration {
+        status: Status::Migrated,
+        reason: None,
+        unsafe_available: false,
+        file,
+        analysis,
+        plan: Some(plan),
+        output,
+    })
+}
+
+/// The build context of a Dockerfile: `--context`, or its folder.
+pub fn context_for(path: &Path, explicit: Option<&Path>) -> BuildContext {
+    match explicit {
+        Some(dir) => BuildContext::new(dir),
+        None => BuildContext::new(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
+    }
+}

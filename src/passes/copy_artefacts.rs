@@ -1,0 +1,59 @@
+//! Copy into the runtime stage only what the app needs, from the builder.
+//!
+//! The artefacts come from the analysis: the dependency folder (a venv),
+//! the app's folders, build outputs, binaries at the path ENTRYPOINT/CMD
+//! run them from, runtime assets, and files RUN lines made outside those.
+//! Folders the app may write to (its working directory, when it ran as
+//! root before) are owned by the runtime user; a folder the original gave
+//! to a user with `COPY --chown` keeps that owner.
+//!
+//! Applicability: safe.
+
+use crate::plan::{Applicability, PassInput, Plan};
+
+pub const NAME: &str = "copy_artefacts";
+
+fn quote_if_needed(paths: &[&str]) -> Option<String> {
+    if paths.iter().any(|p| p.contains(char::is_whitespace)) {
+        let json: Vec<String> = paths.iter().map(|p| serde_json::to_string(p).unwrap_or_default()).collect();
+        return Some(format!("[{}]", json.join(", ")));
+    }
+    None
+}
+
+pub fn run(input: &PassInput, plan: &mut Plan) {
+    let a = input.analysis;
+    if plan.runtime_base.is_none() {
+        return;
+    }
+    let keeps_own_user = a
+        .final_user
+        .is_some_and(|i| plan.runtime_user.as_deref() == Some(input.file.instructions[i].args.trim()));
+    for artefact in &a.artefacts {
+        let chown = if keeps_own_user {
+            // The original ran as its own user: keep the owner it gave.
+            a.copies
+                .iter()
+                .find(|c| c.roots.contains(&artefact.from))
+                .and_then(|c| c.chown.clone())
+        } else if artefact.writable {
+            plan.runtime_user.clone()
+        } else {
+            None
+        };
+        let mut flags = format!("--from={}", plan.builder_name);
+        if let Some(owner) = &chown {
+            flags.push_str(&format!(" --chown={owner}"));
+        }
+        let paths = quote_if_needed(&[&artefact.from, &artefact.to])
+            .unwrap_or_else(|| format!("{} {}", artefact.from, artefact.to));
+        plan.runtime.artefacts.push(input.instruction("COPY", &format!("{flags} {paths}")));
+        let owner = chown.map(|o| format!(", owned by {o}")).unwrap_or_default();
+        let dest = if artefact.from == artefact.to { String::new() } else { format!(" to {}", artefact.to) };
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("copies {}{dest}{owner}: {}", artefact.from, artefact.why),
+        );
+    }
+}

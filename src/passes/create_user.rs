@@ -1,0 +1,98 @@
+//! Run the final stage as a non-root user.
+//!
+//! A file that already switches to a non-root USER keeps it: the RUN that
+//! created that user is repeated in the final stage, and the USER line is
+//! kept as written. Otherwise msb adds a user with a numeric UID/GID (so
+//! Kubernetes `runAsNonRoot` can check it), created the way the base
+//! expects (`transforms/images.toml`: `useradd` on Debian, `adduser -S` on
+//! Alpine; distroless already has 65532), and VOLUME folders the app
+//! writes to are made and given to that user. `USER` comes right before
+//! ENTRYPOINT/CMD.
+//!
+//! Applicability: safe. The app ran as root and could write anywhere; the
+//! folders it was given (its WORKDIR, its VOLUMEs) stay writable.
+
+use crate::analyse::is_under;
+use crate::knowledge::Family;
+use crate::plan::{Applicability, Item, PassInput, Plan};
+
+pub const NAME: &str = "create_user";
+
+fn is_root(user: &str) -> bool {
+    let name = user.trim().split(':').next().unwrap_or("");
+    name == "root" || name == "0"
+}
+
+pub fn run(input: &PassInput, plan: &mut Plan) {
+    let a = input.analysis;
+    let file = input.file;
+    let Some(base) = plan.runtime_base.clone() else {
+        return;
+    };
+    if let Some(index) = a.final_user {
+        let user = file.instructions[index].args.trim().to_string();
+        if !is_root(&user) {
+            for setup in &a.user_setup {
+                plan.runtime.user_setup.push(Item::Carry(*setup));
+            }
+            let item = if plan.moved.contains(&index) { Item::Keep(index) } else { Item::Carry(index) };
+            plan.runtime.user.push(item);
+            plan.runtime_user = Some(user.clone());
+            plan.decide(NAME, Applicability::Safe, format!("keeps the file's non-root user: USER {user}"));
+            return;
+        }
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("line {}: USER {user} is replaced by a non-root user", file.instructions[index].line),
+        );
+    }
+    let templates = &input.knowledge.images.user;
+    let uid = templates.uid.to_string();
+    let owner = format!("{uid}:{uid}");
+    let writable: Vec<&String> = a
+        .runtime
+        .writable_dirs
+        .iter()
+        .filter(|d| !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to)))
+        .collect();
+    let create = match base.family {
+        Family::Debian => Some(&templates.debian),
+        Family::Alpine => Some(&templates.alpine),
+        _ => None,
+    };
+    let user = match (create, &base.nonroot_user) {
+        (Some(template), _) => {
+            let mut text = template.replace("{uid}", &uid).replace("{name}", &templates.name);
+            text = text.replace(" && ", " \\\n    && ");
+            if !writable.is_empty() {
+                let dirs: Vec<&str> = writable.iter().map(|d| d.as_str()).collect();
+                text.push_str(&format!(
+                    " \\\n    && mkdir -p {d} \\\n    && chown {owner} {d}",
+                    d = dirs.join(" ")
+                ));
+            }
+            plan.runtime.user_setup.push(input.instruction("RUN", &text));
+            plan.decide(
+                NAME,
+                Applicability::Safe,
+                format!("creates user {} (UID/GID {uid}) and runs the app as {owner}", templates.name),
+            );
+            owner
+        }
+        (None, Some(existing)) => {
+            plan.decide(NAME, Applicability::Safe, format!("runs as the base image's non-root user {existing}"));
+            existing.clone()
+        }
+        (None, None) => return,
+    };
+    if !writable.is_empty() {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("VOLUME {} is created and owned by {user}", writable.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(" ")),
+        );
+    }
+    plan.runtime.user.push(input.instruction("USER", &user));
+    plan.runtime_user = Some(user);
+}

@@ -1,0 +1,156 @@
+//! Choose the base image of the runtime stage.
+//!
+//! The runtime must run what the builder built: same interpreter build and
+//! the same libc and Debian release. Python keeps the builder's tag in its
+//! slim variant (`python:3.12-bookworm` → `python:3.12-slim-bookworm`;
+//! Alpine tags are already small and stay as they are). Go picks by what
+//! the binary links and what the runtime needs: a static binary (cgo off)
+//! with an exec-form command gets distroless static; a binary that may
+//! link glibc gets distroless base of the builder's Debian release; when
+//! a shell, a package or a user has to be added, Debian slim of the same
+//! release, or the builder's Alpine release. The templates live in
+//! `transforms/<language>.toml`.
+//!
+//! Applicability: safe. A change of libc or a shell-less base where the
+//! original needed a shell is never chosen.
+
+use std::collections::BTreeMap;
+
+use crate::analyse::Analysis;
+use crate::analyse::image::substitute;
+use crate::knowledge::{BaseTemplate, Family, Knowledge};
+use crate::plan::{Applicability, PassInput, Plan, RuntimeBase};
+
+pub const NAME: &str = "runtime_base";
+
+pub fn run(input: &PassInput, plan: &mut Plan) {
+    let a = input.analysis;
+    let k = input.knowledge;
+    let (Some(builder), Some(language)) = (&a.builder, &a.language) else {
+        return;
+    };
+    let Some(pack) = k.language(&language.id) else {
+        return;
+    };
+    let (key, extra_why) = match language.id.as_str() {
+        "go" => go_base(a, k),
+        _ => (
+            if builder.family == Family::Alpine { "alpine" } else { "debian" }.to_string(),
+            String::new(),
+        ),
+    };
+    let Some(template) = pack.runtime_base.get(&key) else {
+        return;
+    };
+    let image = fill(template, a, k);
+    let resolved = substitute(&image, &a.global_args);
+    let (name, tag) = resolved.rsplit_once(':').unwrap_or((resolved.as_str(), "latest"));
+    let facts = k.image_facts(name, tag);
+    let base = RuntimeBase {
+        image: image.clone(),
+        family: facts.map(|f| f.family).unwrap_or(builder.family),
+        why: format!("{}{extra_why}", template.why),
+        nonroot_user: facts.and_then(|f| f.nonroot_user.clone()),
+        size_mb: facts.map(|f| f.size_mb),
+        tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+    };
+    plan.runtime.from.push(input.instruction("FROM", &image));
+    plan.decide(
+        NAME,
+        Applicability::Safe,
+        format!("final stage FROM {image}: {}", base.why),
+    );
+    plan.runtime_base = Some(base);
+}
+
+/// The packages the runtime must install that `image` does not have.
+pub fn missing_packages<'a>(a: &'a Analysis, k: &Knowledge, image: &str) -> Vec<&'a str> {
+    let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
+    let provides = k.image_facts(name, tag).map(|f| f.provides.clone()).unwrap_or_default();
+    a.runtime_packages
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|p| !provides.iter().any(|q| q == p))
+        .collect()
+}
+
+/// Go: which template, and what decided it.
+fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
+    let Some(go) = &a.go else {
+        return ("debian".into(), String::new());
+    };
+    let builder = a.builder.as_ref().expect("analysed builder");
+    let alpine = builder.family == Family::Alpine;
+    let pack = k.language("go").expect("go pack");
+    let mut needs: Vec<String> = a.runtime.shell.clone();
+    if !a.runtime.writable_dirs.is_empty() {
+        needs.push(format!(
+            "VOLUME {} must belong to the runtime user",
+            a.runtime.writable_dirs.join(" ")
+        ));
+    }
+    if named_user(a) {
+        needs.push("the file's own user must be created".into());
+    }
+    let shell_less_key = if go.static_binary { "static" } else { "glibc" };
+    if needs.is_empty() && !(alpine && !go.static_binary) {
+        let image = pack
+            .runtime_base
+            .get(shell_less_key)
+            .map(|t| substitute(&fill(t, a, k), &a.global_args))
+            .unwrap_or_default();
+        let missing = missing_packages(a, k, &image);
+        if missing.is_empty() {
+            return (shell_less_key.into(), format!(" ({})", go.cgo_evidence));
+        }
+        needs.push(format!("packages {} must be installed", missing.join(", ")));
+    }
+    let key = if alpine { "alpine" } else { "debian" };
+    let why = if needs.is_empty() {
+        format!(" ({})", go.cgo_evidence)
+    } else {
+        format!(" ({}; {})", go.cgo_evidence, needs.join("; "))
+    };
+    (key.into(), why)
+}
+
+/// A non-root USER given by name, which the runtime must create.
+fn named_user(a: &Analysis) -> bool {
+    !a.user_setup.is_empty() && a.final_user.is_some()
+}
+
+/// Fill a template's tag parts, drop the empty ones, join with `-`.
+pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
+    let b = a.builder.as_ref().expect("analysed builder");
+    let release = b.release.clone().unwrap_or_default();
+    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    vars.insert("version", b.version.clone());
+    vars.insert("release", b.release_in_tag.clone());
+    vars.insert("debian_release", release.clone());
+    vars.insert("alpine", b.alpine_in_tag.clone());
+    vars.insert(
+        "alpine_version",
+        b.alpine_version().unwrap_or(&k.images.alpine_default).to_string(),
+    );
+    let debian_version = b
+        .release
+        .as_ref()
+        .and_then(|r| k.images.debian_releases.get(r))
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    vars.insert("debian_version", debian_version);
+    let apply = |s: &str| {
+        let mut out = s.to_string();
+        for (k, v) in &vars {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    };
+    let tag: Vec<String> = template.tag.iter().map(|p| apply(p)).filter(|p| !p.is_empty()).collect();
+    let image = apply(&template.image);
+    if tag.is_empty() {
+        image
+    } else {
+        format!("{image}:{}", tag.join("-"))
+    }
+}

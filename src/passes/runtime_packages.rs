@@ -1,0 +1,60 @@
+//! Install in the runtime stage the system packages the app needs there.
+//!
+//! From the builder's package installs: build-only packages (compilers,
+//! headers) stay behind; a `-dev` package becomes the runtime library it
+//! stood for (`libpq-dev` → `libpq5`, from `transforms/packages.toml`,
+//! which Debian's own metadata generates); other packages (ffmpeg, curl)
+//! may be called by the app and are kept. Tools the runtime commands call
+//! (curl for a HEALTHCHECK) are added when the slim base lacks them.
+//! Packages the base already has are not installed again.
+//!
+//! Applicability: safe. Written with `--no-install-recommends` and the apt
+//! lists removed (Debian) or `--no-cache` (Alpine).
+
+use crate::knowledge::Family;
+use crate::plan::{Applicability, PassInput, Plan};
+
+pub const NAME: &str = "runtime_packages";
+
+pub fn run(input: &PassInput, plan: &mut Plan) {
+    let a = input.analysis;
+    let Some(base) = plan.runtime_base.clone() else {
+        return;
+    };
+    let resolved = crate::analyse::image::substitute(&base.image, &a.global_args);
+    let mut packages: Vec<(String, String)> = super::runtime_base::missing_packages(a, input.knowledge, &resolved)
+        .into_iter()
+        .map(|name| {
+            let why = a.runtime_packages.iter().find(|p| p.name == name).map(|p| p.why.clone()).unwrap_or_default();
+            (name.to_string(), why)
+        })
+        .collect();
+    for (tool, why) in &a.runtime.tools {
+        let builder_has = a.builder.as_ref().is_some_and(|b| b.has_tool(tool));
+        if !base.has_tool(tool) && !packages.iter().any(|(p, _)| p == tool) {
+            let origin = if builder_has { ", which the builder image had" } else { "" };
+            packages.push((tool.clone(), format!("{why}{origin}")));
+        }
+    }
+    // A Go binary on Debian slim still needs CA certificates for TLS; the
+    // golang image had them.
+    if a.go.is_some() && base.family == Family::Debian && !packages.iter().any(|(p, _)| p == "ca-certificates") {
+        packages.insert(0, ("ca-certificates".into(), "TLS needs CA certificates; the golang image had them".into()));
+    }
+    if packages.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = packages.iter().map(|(p, _)| p.as_str()).collect();
+    let text = match base.family {
+        Family::Debian => format!(
+            "apt-get update \\\n    && apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
+            names.join(" ")
+        ),
+        Family::Alpine => format!("apk add --no-cache {}", names.join(" ")),
+        _ => return,
+    };
+    plan.runtime.packages.push(input.instruction("RUN", &text));
+    for (name, why) in &packages {
+        plan.decide(NAME, Applicability::Safe, format!("installs {name} in the final stage: {why}"));
+    }
+}
