@@ -329,9 +329,13 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
 
     let Some(pack) = detect_language(file, context, k, &mut a) else {
         let image = a.builder.as_ref().map(|b| b.written.clone()).unwrap_or_default();
+        let known: Vec<&str> = k.languages.iter().map(|l| l.id.as_str()).collect();
         a.block(
             from.line,
-            format!("unknown toolchain: {image} with no sign of a language msb migrates (python, go)"),
+            format!(
+                "unknown toolchain: {image} with no sign of a language msb migrates ({})",
+                known.join(", ")
+            ),
         );
         return a;
     };
