@@ -19,7 +19,11 @@ use crate::walk;
 use crate::write;
 
 #[derive(Parser, Debug)]
-#[command(name = "msb", version, about = "Turn single-stage Dockerfiles into slim, non-root multi-stage builds")]
+#[command(
+    name = "msb",
+    version,
+    about = "Turn single-stage Dockerfiles into slim, non-root multi-stage builds"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -90,7 +94,8 @@ pub const EXIT_ERROR: i32 = 2;
 
 fn knowledge(dir: Option<&Path>) -> Result<Knowledge> {
     Ok(match dir {
-        Some(d) => Knowledge::with_overrides(d).with_context(|| format!("loading knowledge packs from {}", d.display()))?,
+        Some(d) => Knowledge::with_overrides(d)
+            .with_context(|| format!("loading knowledge packs from {}", d.display()))?,
         None => Knowledge::builtin().context("loading the built-in knowledge packs")?,
     })
 }
@@ -128,7 +133,9 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
         }
     };
     let context = migrate::context_for(&args.path, args.context.as_deref());
-    let opts = Options { allow_unsafe: args.allow_unsafe };
+    let opts = Options {
+        allow_unsafe: args.allow_unsafe,
+    };
     let m = match migrate::migrate(&source, &context, &k, &opts) {
         Ok(m) => m,
         Err(e) => {
@@ -159,9 +166,14 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         report_error(e);
     }
     if args.stdout && files.len() != 1 {
-        bail!("--stdout takes exactly one Dockerfile, {} found", files.len());
+        bail!(
+            "--stdout takes exactly one Dockerfile, {} found",
+            files.len()
+        );
     }
-    let opts = Options { allow_unsafe: args.allow_unsafe };
+    let opts = Options {
+        allow_unsafe: args.allow_unsafe,
+    };
     let colour = colour_stdout() && args.format == Format::Text;
     let mut changed = 0usize;
     let mut stdout = std::io::stdout().lock();
@@ -179,7 +191,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 if args.format == Format::Json {
                     let reason = e.to_string();
                     let reason = reason.rsplit(": ").next().unwrap_or(&reason).to_string();
-                    serde_json::to_writer(&mut stdout, &FileReport::failed(&shown, error_line(&e), &reason))?;
+                    serde_json::to_writer(
+                        &mut stdout,
+                        &FileReport::failed(&shown, error_line(&e), &reason),
+                    )?;
                     writeln!(stdout)?;
                 }
                 continue;
@@ -207,7 +222,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 serde_json::to_writer(&mut stdout, &FileReport::from_migration(&shown, &m, &d))?;
                 writeln!(stdout)?;
             }
-            Format::Text if !args.write && !(args.check && !args.diff) => {
+            Format::Text if !args.write && (!args.check || args.diff) => {
                 if colour {
                     stdout.write_all(diff::colourise(&d).as_bytes())?;
                 } else {
@@ -236,12 +251,25 @@ fn report_status(shown: &str, m: &Migration, wrote: bool) {
                 .as_ref()
                 .map(|r| (r.line, r.reason.as_str()))
                 .unwrap_or((0, ""));
-            let at = if line > 0 { format!("{shown}:{line}") } else { shown.to_string() };
-            let more = if m.unsafe_available { " (--unsafe migrates it anyway)" } else { "" };
+            let at = if line > 0 {
+                format!("{shown}:{line}")
+            } else {
+                shown.to_string()
+            };
+            let more = if m.unsafe_available {
+                " (--unsafe migrates it anyway)"
+            } else {
+                ""
+            };
             eprintln!("msb: {at}: skipped: {reason}{more}");
         }
         Status::Migrated => {
-            let language = m.analysis.language.as_ref().map(|l| l.name.as_str()).unwrap_or("?");
+            let language = m
+                .analysis
+                .language
+                .as_ref()
+                .map(|l| l.name.as_str())
+                .unwrap_or("?");
             let base = m
                 .plan
                 .as_ref()

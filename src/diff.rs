@@ -69,8 +69,15 @@ mod tests {
 
     #[test]
     fn headers_are_relative() {
-        let d = unified("a\n", "b\n", &display_path(Path::new("./x/Dockerfile"), Path::new("/w")));
-        assert!(d.starts_with("--- a/x/Dockerfile\n+++ b/x/Dockerfile\n"), "{d}");
+        let d = unified(
+            "a\n",
+            "b\n",
+            &display_path(Path::new("./x/Dockerfile"), Path::new("/w")),
+        );
+        assert!(
+            d.starts_with("--- a/x/Dockerfile\n+++ b/x/Dockerfile\n"),
+            "{d}"
+        );
         assert_eq!(display_path(Path::new("/w/y/D"), Path::new("/w")), "y/D");
         assert_eq!(unified("same", "same", "x"), "");
     }

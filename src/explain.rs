@@ -36,12 +36,24 @@ pub fn explain(path: &str, m: &Migration) -> String {
         }
     }
     if let Some(b) = &a.builder {
-        let release = b.release.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
+        let release = b
+            .release
+            .as_deref()
+            .map(|r| format!(", {r}"))
+            .unwrap_or_default();
         let size = b.size_mb.map(|s| format!(", ~{s} MB")).unwrap_or_default();
-        let _ = writeln!(out, "  builder: {} ({:?}{release}{size})", b.written, b.family);
+        let _ = writeln!(
+            out,
+            "  builder: {} ({:?}{release}{size})",
+            b.written, b.family
+        );
     }
     if let Some(go) = &a.go {
-        let kind = if go.static_binary { "static" } else { "may link libc" };
+        let kind = if go.static_binary {
+            "static"
+        } else {
+            "may link libc"
+        };
         let _ = writeln!(out, "  binary: {kind}: {}", go.cgo_evidence);
     }
     let _ = writeln!(out, "  instructions:");
@@ -59,7 +71,11 @@ pub fn explain(path: &str, m: &Migration) -> String {
     if !a.artefacts.is_empty() {
         let _ = writeln!(out, "  artefacts:");
         for x in &a.artefacts {
-            let dest = if x.from == x.to { String::new() } else { format!(" -> {}", x.to) };
+            let dest = if x.from == x.to {
+                String::new()
+            } else {
+                format!(" -> {}", x.to)
+            };
             let _ = writeln!(out, "    {}{dest}  ({})", x.from, x.why);
         }
     }
@@ -72,7 +88,11 @@ pub fn explain(path: &str, m: &Migration) -> String {
     match m.status {
         Status::Skipped => {
             let r = m.reason.as_ref().map(|r| r.reason.as_str()).unwrap_or("");
-            let more = if m.unsafe_available { " (--unsafe migrates it anyway)" } else { "" };
+            let more = if m.unsafe_available {
+                " (--unsafe migrates it anyway)"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "  verdict: skipped: {r}{more}");
         }
         Status::Migrated => {

@@ -370,8 +370,12 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected_with_the_pack_name() {
-        let text = BUILTIN_PACKS[3].1.replace("[detect]", "[detect]\nimagez = []");
-        let err = load::<LanguagePack>("python.toml", &text).unwrap_err().to_string();
+        let text = BUILTIN_PACKS[3]
+            .1
+            .replace("[detect]", "[detect]\nimagez = []");
+        let err = load::<LanguagePack>("python.toml", &text)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("python.toml: "), "{err}");
         assert!(err.contains("imagez"), "{err}");
     }

@@ -54,18 +54,24 @@ pub fn parse_source(source: &SourceFile) -> Result<Dockerfile, MsbError> {
     parse::parse(&source.text).map_err(|e| e.at(&source.path))
 }
 
-pub fn migrate(source: &SourceFile, context: &BuildContext, k: &Knowledge, opts: &Options) -> Result<Migration, MsbError> {
+pub fn migrate(
+    source: &SourceFile,
+    context: &BuildContext,
+    k: &Knowledge,
+    opts: &Options,
+) -> Result<Migration, MsbError> {
     let file = parse_source(source)?;
     let analysis = analyse::analyse(&file, context, k);
-    let skipped = |reason: Blocker, unsafe_available: bool, file: Dockerfile, analysis: Analysis| Migration {
-        status: Status::Skipped,
-        reason: Some(reason),
-        unsafe_available,
-        file,
-        analysis,
-        plan: None,
-        output: source.text.clone(),
-    };
+    let skipped =
+        |reason: Blocker, unsafe_available: bool, file: Dockerfile, analysis: Analysis| Migration {
+            status: Status::Skipped,
+            reason: Some(reason),
+            unsafe_available,
+            file,
+            analysis,
+            plan: None,
+            output: source.text.clone(),
+        };
     if let Some(reason) = analysis.skip.clone() {
         return Ok(skipped(reason, false, file, analysis));
     }
@@ -95,7 +101,10 @@ pub fn migrate(source: &SourceFile, context: &BuildContext, k: &Knowledge, opts:
     if plan.runtime_base.is_none() {
         let line = file.instructions[0].line;
         return Ok(skipped(
-            Blocker { line, reason: "no runtime base is known for this builder".into() },
+            Blocker {
+                line,
+                reason: "no runtime base is known for this builder".into(),
+            },
             false,
             file,
             analysis,
@@ -107,7 +116,10 @@ pub fn migrate(source: &SourceFile, context: &BuildContext, k: &Knowledge, opts:
         return Err(MsbError::Parse {
             path: source.path.clone(),
             line: e.line,
-            reason: format!("internal error: the migrated file does not parse ({}); the file is left alone", e.reason),
+            reason: format!(
+                "internal error: the migrated file does not parse ({}); the file is left alone",
+                e.reason
+            ),
         });
     }
     Ok(Migration {

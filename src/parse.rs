@@ -156,7 +156,9 @@ pub struct Instruction {
 
 impl Instruction {
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The text of the shell script a RUN runs: its arguments, plus the
@@ -269,9 +271,7 @@ fn parse_directive(content: &str) -> Option<(String, String)> {
 /// If the line continues on the next one, the line without the escape
 /// character and the blanks after it.
 fn strip_continuation(content: &str, escape: char) -> Option<&str> {
-    content
-        .trim_end_matches([' ', '\t'])
-        .strip_suffix(escape)
+    content.trim_end_matches([' ', '\t']).strip_suffix(escape)
 }
 
 /// Parse a Dockerfile's text (without BOM).
@@ -492,11 +492,8 @@ fn word_end(s: &str, escape: char) -> usize {
         }
         match quote {
             Some(q) if c == q => quote = None,
-            Some(_) => {
-                if c == escape {
-                    escaped = true;
-                }
-            }
+            Some(_) if c == escape => escaped = true,
+            Some(_) => {}
             None if c == escape => escaped = true,
             None if c == '"' || c == '\'' => quote = Some(c),
             None if c.is_whitespace() => return i,
@@ -568,7 +565,9 @@ mod tests {
 
     #[test]
     fn continuation_with_comment_and_blank_line_inside() {
-        let d = roundtrip("FROM a\nRUN apt-get update \\\n# why\n\n    && apt-get install -y gcc  \nCMD x\n");
+        let d = roundtrip(
+            "FROM a\nRUN apt-get update \\\n# why\n\n    && apt-get install -y gcc  \nCMD x\n",
+        );
         let run = &d.instructions[1];
         assert_eq!(run.line, 2);
         assert_eq!(run.end_line, 5);
@@ -593,7 +592,10 @@ mod tests {
     fn heredocs() {
         let text = "FROM a\nRUN <<EOF\nset -e\napt-get update\nEOF\nRUN cat <<-\"E1\" > /x && cat 3<<E2\n\thi\n\tE1\nbye\nE2\nCOPY <<EOF /etc/x\ndata\nEOF\nCMD [\"x\"]\n";
         let d = roundtrip(text);
-        assert_eq!(d.instructions[1].heredocs[0].content, "set -e\napt-get update\n");
+        assert_eq!(
+            d.instructions[1].heredocs[0].content,
+            "set -e\napt-get update\n"
+        );
         let two = &d.instructions[2].heredocs;
         assert_eq!(two.len(), 2);
         assert_eq!((two[0].name.as_str(), two[0].chomp), ("E1", true));
@@ -614,9 +616,18 @@ mod tests {
         let d = roundtrip(
             "FROM --platform=$BUILDPLATFORM golang AS b\nCOPY --link --chown=1:1 a b\nRUN --mount=type=cache,target=/x --mount=type=bind,source=.,target=/src go build\n",
         );
-        assert_eq!(d.instructions[0].flags[0].value.as_deref(), Some("$BUILDPLATFORM"));
+        assert_eq!(
+            d.instructions[0].flags[0].value.as_deref(),
+            Some("$BUILDPLATFORM")
+        );
         let copy = &d.instructions[1];
-        assert_eq!(copy.flags[0], Flag { name: "link".into(), value: None });
+        assert_eq!(
+            copy.flags[0],
+            Flag {
+                name: "link".into(),
+                value: None
+            }
+        );
         assert_eq!(copy.args, "a b");
         assert_eq!(d.instructions[2].flags.len(), 2);
         assert_eq!(d.instructions[2].args, "go build");
@@ -639,7 +650,10 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         assert_eq!(parse("FROM a\nFORM b\n").unwrap_err().line, 2);
-        assert_eq!(parse("# only\n\n").unwrap_err().reason, "file with no instructions");
+        assert_eq!(
+            parse("# only\n\n").unwrap_err().reason,
+            "file with no instructions"
+        );
         assert_eq!(parse("RUN a\n").unwrap_err().line, 1);
         assert_eq!(parse("").unwrap_err().line, 1);
     }

@@ -148,7 +148,12 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn decide(&mut self, pass: &'static str, applicability: Applicability, summary: impl Into<String>) {
+    pub fn decide(
+        &mut self,
+        pass: &'static str,
+        applicability: Applicability,
+        summary: impl Into<String>,
+    ) {
         self.decisions.push(Decision {
             pass,
             summary: summary.into(),
@@ -162,7 +167,9 @@ impl Plan {
         let pos = self
             .builder
             .iter()
-            .position(|i| matches!(i, Item::Keep(n) | Item::Changed { index: n, .. } if *n == index))
+            .position(
+                |i| matches!(i, Item::Keep(n) | Item::Changed { index: n, .. } if *n == index),
+            )
             .unwrap_or(self.builder.len());
         self.builder.splice(pos..pos, items);
     }

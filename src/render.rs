@@ -40,13 +40,22 @@ fn push_item(out: &mut String, item: &Item, file: &Dockerfile, eol: &str, compac
             push_line(out, text, eol);
         }
         Item::New(text) => {
-            let text = if eol == "\n" { text.clone() } else { text.replace('\n', eol) };
+            let text = if eol == "\n" {
+                text.clone()
+            } else {
+                text.replace('\n', eol)
+            };
             push_line(out, &text, eol);
         }
     }
 }
 
-pub fn render(file: &Dockerfile, plan: &Plan, line_ending: LineEnding, final_newline: bool) -> String {
+pub fn render(
+    file: &Dockerfile,
+    plan: &Plan,
+    line_ending: LineEnding,
+    final_newline: bool,
+) -> String {
     let eol = line_ending.as_str();
     let mut out = String::new();
     for item in &plan.builder {

@@ -43,12 +43,20 @@ impl FileReport {
             line: m.reason.as_ref().map(|r| r.line),
             unsafe_available: m.unsafe_available,
             language: a.language.as_ref().map(|l| l.id.clone()),
-            language_evidence: a.language.as_ref().map(|l| l.evidence.clone()).unwrap_or_default(),
+            language_evidence: a
+                .language
+                .as_ref()
+                .map(|l| l.evidence.clone())
+                .unwrap_or_default(),
             builder_image: a.builder.as_ref().map(|b| b.written.clone()),
             runtime_base: base.map(|b| b.image.clone()),
             runtime_base_why: base.map(|b| b.why.clone()),
             estimated_saving_bytes: m.estimated_saving_mb().map(|mb| u64::from(mb) * 1_000_000),
-            decisions: m.plan.as_ref().map(|p| p.decisions.clone()).unwrap_or_default(),
+            decisions: m
+                .plan
+                .as_ref()
+                .map(|p| p.decisions.clone())
+                .unwrap_or_default(),
             artefacts: a.artefacts.clone(),
             steps: a.steps.clone(),
             warnings: a.warnings.clone(),

@@ -73,7 +73,10 @@ impl SourceFile {
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, MsbError> {
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
-            let line = 1 + e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count();
+            let line = 1 + e.as_bytes()[..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             MsbError::NotUtf8 {
                 path: path.to_path_buf(),
                 line,

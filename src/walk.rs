@@ -51,7 +51,9 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<MsbError>) {
 fn walk_dir(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for entry in ignore::WalkBuilder::new(dir).build().flatten() {
-        let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+        let is_file = entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink());
         if is_file && is_dockerfile_name(&entry.file_name().to_string_lossy()) {
             found.push(entry.into_path());
         }
@@ -65,10 +67,21 @@ mod tests {
 
     #[test]
     fn names() {
-        for yes in ["Dockerfile", "Dockerfile.prod", "api.Dockerfile", "x.dockerfile", "Containerfile"] {
+        for yes in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "x.dockerfile",
+            "Containerfile",
+        ] {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
-        for no in ["Dockerfile.dockerignore", "dockerfile.md", "README", "Dockerfiles"] {
+        for no in [
+            "Dockerfile.dockerignore",
+            "dockerfile.md",
+            "README",
+            "Dockerfiles",
+        ] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
     }

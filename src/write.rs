@@ -24,14 +24,21 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), MsbE
     }
     let current = fs::read(&target).map_err(|e| io(describe_io(&e)))?;
     if current != expected {
-        return Err(io("file changed on disk since msb read it; not written".into()));
+        return Err(io(
+            "file changed on disk since msb read it; not written".into()
+        ));
     }
     let dir = target.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".msb-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| io(format!("cannot create a temporary file next to it: {}", describe_io(&e))))?;
+        .map_err(|e| {
+            io(format!(
+                "cannot create a temporary file next to it: {}",
+                describe_io(&e)
+            ))
+        })?;
     tmp.write_all(new)
         .map_err(|e| io(format!("writing the temporary file: {}", describe_io(&e))))?;
     fs::set_permissions(tmp.path(), meta.permissions())
@@ -87,8 +94,16 @@ mod tests {
         let link = dir.path().join("Dockerfile");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomic(&link, b"a", b"b").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read(&real).unwrap(), b"b");
-        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
     }
 }

@@ -24,12 +24,34 @@ pub struct GoFacts {
 }
 
 /// Folders on the default PATH of Debian, Alpine and distroless images.
-const RUNTIME_PATH: &[&str] = &["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+const RUNTIME_PATH: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
 
 /// Go flags of `go build`/`go install` that take a value.
 const VALUE_FLAGS: &[&str] = &[
-    "-o", "-ldflags", "-gcflags", "-asmflags", "-gccgoflags", "-tags", "-mod", "-modfile", "-p",
-    "-installsuffix", "-buildmode", "-compiler", "-pkgdir", "-toolexec", "-overlay", "-pgo", "-C",
+    "-o",
+    "-ldflags",
+    "-gcflags",
+    "-asmflags",
+    "-gccgoflags",
+    "-tags",
+    "-mod",
+    "-modfile",
+    "-p",
+    "-installsuffix",
+    "-buildmode",
+    "-compiler",
+    "-pkgdir",
+    "-toolexec",
+    "-overlay",
+    "-pgo",
+    "-C",
 ];
 
 /// The module's binary name: the last element of the module path that is
@@ -43,9 +65,9 @@ fn module_binary_name(context: &BuildContext) -> Option<String> {
         .trim_matches('"');
     let mut parts: Vec<&str> = module.split('/').collect();
     if parts.len() > 1
-        && parts
-            .last()
-            .is_some_and(|p| p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1)
+        && parts.last().is_some_and(|p| {
+            p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1
+        })
     {
         parts.pop();
     }
@@ -61,7 +83,9 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
     let mut args = c.args()[1..].iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if arg.starts_with('-') => (f.trim_start_matches('-'), Some(v.to_string())),
+            Some((f, v)) if arg.starts_with('-') => {
+                (f.trim_start_matches('-'), Some(v.to_string()))
+            }
             _ => (arg.trim_start_matches('-'), None),
         };
         if arg.starts_with('-') {
@@ -85,9 +109,17 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
     let name = if package == "." || package == "./" {
         module_binary_name(context).or_else(|| dir.rsplit('/').next().map(String::from))?
     } else if package.ends_with(".go") {
-        package.trim_end_matches(".go").rsplit('/').next()?.to_string()
+        package
+            .trim_end_matches(".go")
+            .rsplit('/')
+            .next()?
+            .to_string()
     } else {
-        package.trim_end_matches('/').rsplit('/').next()?.to_string()
+        package
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()?
+            .to_string()
     };
     match (sub, output) {
         ("build", Some(out)) if out.ends_with('/') => Some(absolute(&absolute(&dir, &out), &name)),
@@ -98,7 +130,13 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
     }
 }
 
-pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _k: &Knowledge, a: &mut Analysis) {
+pub fn analyse(
+    file: &Dockerfile,
+    context: &BuildContext,
+    pack: &LanguagePack,
+    _k: &Knowledge,
+    a: &mut Analysis,
+) {
     let gobin = a
         .env
         .get("GOBIN")
@@ -120,11 +158,19 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
         if c.program() == "export" && c.args().iter().any(|x| x == "CGO_ENABLED=0") {
             exported_cgo_off = true;
         }
-        if c.program() != "go" || !matches!(c.args().first().map(String::as_str), Some("build" | "install")) {
+        if c.program() != "go"
+            || !matches!(
+                c.args().first().map(String::as_str),
+                Some("build" | "install")
+            )
+        {
             continue;
         }
         if c.env.iter().any(|(n, v)| n == "CGO_ENABLED" && v == "0") || exported_cgo_off {
-            cgo_off_evidence = Some(format!("line {line}: go {} runs with CGO_ENABLED=0", c.args()[0]));
+            cgo_off_evidence = Some(format!(
+                "line {line}: go {} runs with CGO_ENABLED=0",
+                c.args()[0]
+            ));
         }
         match binary_of(c, &rc.cwd, &gobin, context) {
             Some(path) => binaries.push(GoBinary { path, line }),
@@ -141,7 +187,10 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
         && b.family == Family::Alpine
     {
         let compilers = ["gcc", "build-base", "clang", "musl-dev"];
-        let has_cc = a.installed_packages.iter().any(|p| compilers.contains(&p.as_str()));
+        let has_cc = a
+            .installed_packages
+            .iter()
+            .any(|p| compilers.contains(&p.as_str()));
         let old_go = go_minor(&b.version).is_some_and(|m| m < 20);
         if !has_cc && !old_go {
             cgo_off_evidence = Some(format!(
@@ -153,12 +202,18 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
     let static_binary = cgo_off_evidence.is_some();
     let cgo_evidence = cgo_off_evidence.unwrap_or_else(|| {
         let mut why = String::from("CGO_ENABLED is not 0");
-        if let Some(b) = &builder {
-            if b.has_tool("gcc") || a.installed_packages.iter().any(|p| p == "gcc" || p == "build-base") {
-                why.push_str(&format!(" and {} has gcc", b.written));
-            }
+        if let Some(b) = &builder
+            && (b.has_tool("gcc")
+                || a.installed_packages
+                    .iter()
+                    .any(|p| p == "gcc" || p == "build-base"))
+        {
+            why.push_str(&format!(" and {} has gcc", b.written));
         }
-        if context.read_small("go.mod").is_some_and(|m| m.contains("mattn/go-sqlite3")) {
+        if context
+            .read_small("go.mod")
+            .is_some_and(|m| m.contains("mattn/go-sqlite3"))
+        {
             why.push_str("; go.mod requires mattn/go-sqlite3, a cgo package");
         }
         why.push_str(": the binary may link libc dynamically");
@@ -168,14 +223,23 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
     // Every binary is copied where it was built; a command that finds one
     // through the golang image's PATH (/go/bin) gets it in /usr/local/bin.
     for bin in &binaries {
-        a.add_artefact(&bin.path, &bin.path, format!("line {}: the binary go builds", bin.line), false);
+        a.add_artefact(
+            &bin.path,
+            &bin.path,
+            format!("line {}: the binary go builds", bin.line),
+            false,
+        );
     }
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
     let entry = file
         .instructions
         .iter()
         .rposition(|i| i.keyword == Keyword::Entrypoint)
-        .or_else(|| file.instructions.iter().rposition(|i| i.keyword == Keyword::Cmd));
+        .or_else(|| {
+            file.instructions
+                .iter()
+                .rposition(|i| i.keyword == Keyword::Cmd)
+        });
     let mut programs = Vec::new();
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
         if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) {
@@ -197,7 +261,10 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
             let path = absolute(&workdir, &program);
             binaries.iter().any(|b| b.path == path) || a.is_copied(&path)
         } else {
-            match binaries.iter().find(|b| b.path.rsplit('/').next() == Some(program.as_str())) {
+            match binaries
+                .iter()
+                .find(|b| b.path.rsplit('/').next() == Some(program.as_str()))
+            {
                 Some(bin) => {
                     let dir = bin.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
                     if !RUNTIME_PATH.contains(&dir) {
@@ -205,16 +272,30 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, _
                         // put it where the runtime's PATH finds it instead.
                         let to = format!("/usr/local/bin/{program}");
                         a.artefacts.retain(|x| x.to != bin.path);
-                        a.add_artefact(&bin.path, &to, format!("line {line}: runs {program} through PATH"), false);
+                        a.add_artefact(
+                            &bin.path,
+                            &to,
+                            format!("line {line}: runs {program} through PATH"),
+                            false,
+                        );
                     }
                     true
                 }
                 None if install_patterns => {
                     let from = format!("{}/{program}", gobin.trim_end_matches('/'));
-                    a.add_artefact(&from, &format!("/usr/local/bin/{program}"), format!("line {line}: go install puts {program} in {gobin}"), false);
+                    a.add_artefact(
+                        &from,
+                        &format!("/usr/local/bin/{program}"),
+                        format!("line {line}: go install puts {program} in {gobin}"),
+                        false,
+                    );
                     true
                 }
-                None => a.copies.iter().flat_map(|c| c.roots.iter()).any(|r| r.rsplit('/').next() == Some(program.as_str())),
+                None => a
+                    .copies
+                    .iter()
+                    .flat_map(|c| c.roots.iter())
+                    .any(|r| r.rsplit('/').next() == Some(program.as_str())),
             }
         };
         if !found && starts {
@@ -275,19 +356,37 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                 for dir in &pack.runtime_asset_dirs {
                     if context.is_dir(dir) {
                         let path = format!("{}/{dir}", root.trim_end_matches('/'));
-                        a.add_artefact(&path, &path, format!("line {line}: {dir}/ is read at run time"), false);
+                        a.add_artefact(
+                            &path,
+                            &path,
+                            format!("line {line}: {dir}/ is read at run time"),
+                            false,
+                        );
                     }
                 }
                 for name in context.list(".") {
                     if context.is_file(&name)
-                        && pack.runtime_asset_files.iter().any(|g| glob_match(g, &name))
+                        && pack
+                            .runtime_asset_files
+                            .iter()
+                            .any(|g| glob_match(g, &name))
                     {
                         let path = format!("{}/{name}", root.trim_end_matches('/'));
-                        a.add_artefact(&path, &path, format!("line {line}: {name} may be read at run time"), false);
+                        a.add_artefact(
+                            &path,
+                            &path,
+                            format!("line {line}: {name} may be read at run time"),
+                            false,
+                        );
                     }
                 }
             } else if !is_code_source(src, context, pack) && !a.is_copied(root) {
-                a.add_artefact(root, root, format!("line {line}: copied from the build context"), false);
+                a.add_artefact(
+                    root,
+                    root,
+                    format!("line {line}: copied from the build context"),
+                    false,
+                );
             }
         }
     }

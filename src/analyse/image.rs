@@ -55,23 +55,23 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> String {
     while let Some(pos) = rest.find('$') {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + 1..];
-        if let Some(inner) = after.strip_prefix('{') {
-            if let Some(end) = inner.find('}') {
-                let expr = &inner[..end];
-                let (name, default) = match expr.split_once(":-") {
-                    Some((n, d)) => (n, Some(d)),
-                    None => (expr, None),
-                };
-                let value = args
-                    .get(name)
-                    .filter(|v| !v.is_empty())
-                    .map(String::as_str)
-                    .or(default)
-                    .unwrap_or("");
-                out.push_str(value);
-                rest = &inner[end + 1..];
-                continue;
-            }
+        if let Some(inner) = after.strip_prefix('{')
+            && let Some(end) = inner.find('}')
+        {
+            let expr = &inner[..end];
+            let (name, default) = match expr.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            let value = args
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(String::as_str)
+                .or(default)
+                .unwrap_or("");
+            out.push_str(value);
+            rest = &inner[end + 1..];
+            continue;
         }
         let len = after
             .char_indices()
@@ -190,7 +190,10 @@ mod tests {
     #[test]
     fn reads_tags() {
         let i = img("python:3.12-slim-bookworm");
-        assert_eq!((i.version.as_str(), i.slim, i.release_in_tag.as_str()), ("3.12", true, "bookworm"));
+        assert_eq!(
+            (i.version.as_str(), i.slim, i.release_in_tag.as_str()),
+            ("3.12", true, "bookworm")
+        );
         assert_eq!(i.family, Family::Debian);
         let a = img("docker.io/library/python:3.10-alpine3.19");
         assert_eq!(a.name, "python");

@@ -266,9 +266,28 @@ pub fn absolute(cwd: &str, path: &str) -> String {
 
 /// Folders where copying the whole folder would carry the system along.
 const SYSTEM_DIRS: &[&str] = &[
-    "/", "/bin", "/sbin", "/etc", "/lib", "/lib64", "/usr", "/usr/bin", "/usr/sbin", "/usr/lib",
-    "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/share", "/var", "/var/lib", "/opt",
-    "/root", "/home", "/tmp", "/go", "/go/bin",
+    "/",
+    "/bin",
+    "/sbin",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/usr",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/share",
+    "/var",
+    "/var/lib",
+    "/opt",
+    "/root",
+    "/home",
+    "/tmp",
+    "/go",
+    "/go/bin",
 ];
 
 pub fn is_system_dir(path: &str) -> bool {
@@ -282,7 +301,10 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     a.stage_count = starts.len();
     if file.escape == '`' {
         a.block(
-            file.directives.iter().find(|d| d.name == "escape").map_or(1, |d| d.line),
+            file.directives
+                .iter()
+                .find(|d| d.name == "escape")
+                .map_or(1, |d| d.line),
             "uses the backtick escape (# escape=`) of Windows images, which msb does not migrate",
         );
         return a;
@@ -310,14 +332,28 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     }
     let builder = image::read(image_word, &a.global_args, k);
     if builder.family == Family::Windows {
-        a.block(from.line, format!("{} is a Windows image, which msb does not migrate", builder.written));
+        a.block(
+            from.line,
+            format!(
+                "{} is a Windows image, which msb does not migrate",
+                builder.written
+            ),
+        );
         return a;
     }
     if builder.runtime_only {
         let why = match builder.family {
-            Family::Scratch => "scratch holds only what is copied in: there is no build to split".to_string(),
-            Family::Distroless => format!("{} is already a minimal runtime image: there is no build to split", builder.written),
-            _ => format!("{} only serves or runs prebuilt files: there is no build to split", builder.written),
+            Family::Scratch => {
+                "scratch holds only what is copied in: there is no build to split".to_string()
+            }
+            Family::Distroless => format!(
+                "{} is already a minimal runtime image: there is no build to split",
+                builder.written
+            ),
+            _ => format!(
+                "{} only serves or runs prebuilt files: there is no build to split",
+                builder.written
+            ),
         };
         a.block(from.line, format!("runtime-only image: {why}"));
         a.builder = Some(builder);
@@ -328,7 +364,11 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     walk_stage(file, from_index, context, k, &mut a);
 
     let Some(pack) = detect_language(file, context, k, &mut a) else {
-        let image = a.builder.as_ref().map(|b| b.written.clone()).unwrap_or_default();
+        let image = a
+            .builder
+            .as_ref()
+            .map(|b| b.written.clone())
+            .unwrap_or_default();
         let known: Vec<&str> = k.languages.iter().map(|l| l.id.as_str()).collect();
         a.block(
             from.line,
@@ -375,7 +415,12 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
                 if let Some(t) = targets.first() {
                     let path = absolute(&rc.cwd, t);
                     if !a.is_copied(&path) {
-                        a.block_unless_unsafe(line, format!("RUN makes a link at {path}, outside what the runtime stage gets"));
+                        a.block_unless_unsafe(
+                            line,
+                            format!(
+                                "RUN makes a link at {path}, outside what the runtime stage gets"
+                            ),
+                        );
                     }
                 }
                 continue;
@@ -383,13 +428,22 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
         }
         for path in paths {
-            if path.contains('$') || path.contains('*') || path.starts_with("/dev/") || path.starts_with("/tmp") {
+            if path.contains('$')
+                || path.contains('*')
+                || path.starts_with("/dev/")
+                || path.starts_with("/tmp")
+            {
                 continue;
             }
             if is_system_dir(&path) || a.is_copied(&path) {
                 continue;
             }
-            a.add_artefact(&path, &path, format!("line {line}: {program} makes or changes it"), false);
+            a.add_artefact(
+                &path,
+                &path,
+                format!("line {line}: {program} makes or changes it"),
+                false,
+            );
         }
     }
 }
@@ -422,7 +476,13 @@ pub fn env_pairs(args: &str) -> Vec<(String, String)> {
 
 /// One pass over the stage: working directories, users, ARG/ENV, the
 /// commands of each RUN, the copies from the context and the packages.
-fn walk_stage(file: &Dockerfile, from: usize, context: &BuildContext, k: &Knowledge, a: &mut Analysis) {
+fn walk_stage(
+    file: &Dockerfile,
+    from: usize,
+    context: &BuildContext,
+    k: &Knowledge,
+    a: &mut Analysis,
+) {
     let mut workdir = "/".to_string();
     let mut stage_vars: BTreeMap<String, String> = a.global_args.clone();
     for (index, ins) in file.instructions.iter().enumerate() {
@@ -446,7 +506,10 @@ fn walk_stage(file: &Dockerfile, from: usize, context: &BuildContext, k: &Knowle
                 let dir = image::substitute(ins.args.trim().trim_matches('"'), &stage_vars);
                 workdir = absolute(&workdir, &dir);
                 a.final_workdir = Some(workdir.clone());
-                (StepRole::RuntimeConfig, format!("working directory {workdir}"))
+                (
+                    StepRole::RuntimeConfig,
+                    format!("working directory {workdir}"),
+                )
             }
             Keyword::Arg => {
                 let (name, value) = arg_pair(&ins.args);
@@ -462,15 +525,28 @@ fn walk_stage(file: &Dockerfile, from: usize, context: &BuildContext, k: &Knowle
                     a.env.insert(n.clone(), v);
                 }
                 let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
-                (StepRole::RuntimeConfig, format!("environment {}", names.join(", ")))
+                (
+                    StepRole::RuntimeConfig,
+                    format!("environment {}", names.join(", ")),
+                )
             }
             Keyword::User => {
                 a.final_user = Some(index);
-                (StepRole::RuntimeConfig, format!("runs as {}", ins.args.trim()))
+                (
+                    StepRole::RuntimeConfig,
+                    format!("runs as {}", ins.args.trim()),
+                )
             }
             Keyword::Cmd | Keyword::Entrypoint => (
                 StepRole::Entrypoint,
-                format!("what the container runs ({})", if ins.exec.is_some() { "exec form" } else { "shell form" }),
+                format!(
+                    "what the container runs ({})",
+                    if ins.exec.is_some() {
+                        "exec form"
+                    } else {
+                        "shell form"
+                    }
+                ),
             ),
             Keyword::Run => {
                 walk_run(ins, index, &workdir, k, a);
@@ -480,8 +556,14 @@ fn walk_stage(file: &Dockerfile, from: usize, context: &BuildContext, k: &Knowle
                 walk_copy(ins, index, &workdir, context, a);
                 (StepRole::SourceCopy, String::new())
             }
-            Keyword::Onbuild => (StepRole::RuntimeConfig, "runs in images built FROM this one".into()),
-            other => (StepRole::RuntimeConfig, format!("{} is image configuration", other.as_str())),
+            Keyword::Onbuild => (
+                StepRole::RuntimeConfig,
+                "runs in images built FROM this one".into(),
+            ),
+            other => (
+                StepRole::RuntimeConfig,
+                format!("{} is image configuration", other.as_str()),
+            ),
         };
         a.steps.push(Step {
             index,
@@ -520,7 +602,13 @@ fn walk_run(ins: &Instruction, index: usize, workdir: &str, k: &Knowledge, a: &m
     }
 }
 
-fn walk_copy(ins: &Instruction, index: usize, workdir: &str, context: &BuildContext, a: &mut Analysis) {
+fn walk_copy(
+    ins: &Instruction,
+    index: usize,
+    workdir: &str,
+    context: &BuildContext,
+    a: &mut Analysis,
+) {
     let mut words: Vec<String> = match &ins.exec {
         Some(w) => w.clone(),
         None => shell::commands(&ins.args)
@@ -545,7 +633,11 @@ fn walk_copy(ins: &Instruction, index: usize, workdir: &str, context: &BuildCont
         || !ins.heredocs.is_empty() && words.is_empty() && dest_word.ends_with('/');
     let mut pairs = Vec::new();
     for src in &words {
-        let whole = src == "." || src == "./" || src.ends_with('/') || src.contains('*') || context.is_dir(src);
+        let whole = src == "."
+            || src == "./"
+            || src.ends_with('/')
+            || src.contains('*')
+            || context.is_dir(src);
         if whole || !dest_is_dir {
             pairs.push((src.clone(), dest.clone()));
         } else {
@@ -582,19 +674,23 @@ fn detect_language<'k>(
     for pack in &k.languages {
         let mut score = 0;
         let mut evidence = Vec::new();
-        if pack.detect.images.iter().any(|i| *i == builder.name) {
+        if pack.detect.images.contains(&builder.name) {
             score += 100;
-            evidence.push(format!("base image {} is a {} image", builder.written, pack.name));
+            evidence.push(format!(
+                "base image {} is a {} image",
+                builder.written, pack.name
+            ));
         }
         let mut seen_commands = Vec::new();
         for rc in &a.run_commands {
             let program = shell::normalise_program(rc.command.program());
-            if pack.detect.commands.iter().any(|c| c == program) && !seen_commands.contains(&program.to_string()) {
+            if pack.detect.commands.iter().any(|c| c == program)
+                && !seen_commands.contains(&program.to_string())
+            {
                 seen_commands.push(program.to_string());
                 evidence.push(format!(
                     "line {} runs {}",
-                    file.instructions[rc.index].line,
-                    program
+                    file.instructions[rc.index].line, program
                 ));
                 score += 10;
             }
@@ -637,7 +733,8 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     for (index, ins) in file.instructions.iter().enumerate() {
         match ins.keyword {
             Keyword::Run => {
-                let cmds: Vec<&RunCommand> = a.run_commands.iter().filter(|r| r.index == index).collect();
+                let cmds: Vec<&RunCommand> =
+                    a.run_commands.iter().filter(|r| r.index == index).collect();
                 let mut role = StepRole::Housekeeping;
                 let mut evidence = Vec::new();
                 let mut unknown = Vec::new();
@@ -654,8 +751,17 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     if let Some(op) = packages::read(c) {
                         if let PackageOp::Install { packages, .. } = op {
                             let build_only = k
-                                .family_packages(a.builder.as_ref().map(|b| b.family).unwrap_or(Family::Other))
-                                .map(|t| packages.iter().any(|p| t.build_only.contains(p) || p.ends_with("-dev")))
+                                .family_packages(
+                                    a.builder
+                                        .as_ref()
+                                        .map(|b| b.family)
+                                        .unwrap_or(Family::Other),
+                                )
+                                .map(|t| {
+                                    packages
+                                        .iter()
+                                        .any(|p| t.build_only.contains(p) || p.ends_with("-dev"))
+                                })
                                 .unwrap_or(false);
                             if build_only {
                                 raise(StepRole::BuildDeps, 3, &mut rank, &mut role);
@@ -684,12 +790,22 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                 }
                 if !unknown.is_empty() {
                     unknown.dedup();
-                    let list = unknown.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+                    let list = unknown
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     a.block_unless_unsafe(
                         ins.line,
-                        format!("RUN runs {list}: cannot tell whether the runtime needs what it makes"),
+                        format!(
+                            "RUN runs {list}: cannot tell whether the runtime needs what it makes"
+                        ),
                     );
-                    a.set_role(index, StepRole::Unknown, format!("runs {list}, which msb does not know"));
+                    a.set_role(
+                        index,
+                        StepRole::Unknown,
+                        format!("runs {list}, which msb does not know"),
+                    );
                 } else {
                     if evidence.is_empty() {
                         evidence.push("arranges files".to_string());
@@ -709,17 +825,33 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     });
                 let from_flag = ins.flag("from").and_then(|f| f.value.clone());
                 let evidence = match (&from_flag, manifest) {
-                    (Some(image), _) => format!("copies {} from image {image}", copy.sources.join(" ")),
-                    (None, true) => format!("copies the dependency manifest {}", copy.sources.join(" ")),
-                    (None, false) => format!("copies {} to {}", copy.sources.join(" "), copy.roots.join(" ")),
+                    (Some(image), _) => {
+                        format!("copies {} from image {image}", copy.sources.join(" "))
+                    }
+                    (None, true) => {
+                        format!("copies the dependency manifest {}", copy.sources.join(" "))
+                    }
+                    (None, false) => format!(
+                        "copies {} to {}",
+                        copy.sources.join(" "),
+                        copy.roots.join(" ")
+                    ),
                 };
-                let role = if manifest { StepRole::DepManifest } else { StepRole::SourceCopy };
+                let role = if manifest {
+                    StepRole::DepManifest
+                } else {
+                    StepRole::SourceCopy
+                };
                 a.copies[copy_pos].manifest_only = manifest;
                 a.set_role(index, role, evidence);
                 if ins.keyword == Keyword::Add
                     && a.copies[copy_pos].sources.iter().any(|s| s.contains("://"))
                 {
-                    a.set_role(index, StepRole::SourceCopy, format!("downloads {}", a.copies[copy_pos].sources.join(" ")));
+                    a.set_role(
+                        index,
+                        StepRole::SourceCopy,
+                        format!("downloads {}", a.copies[copy_pos].sources.join(" ")),
+                    );
                 }
             }
             _ => {}
@@ -728,7 +860,12 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
 }
 
 fn language_build(pack: &LanguagePack, c: &Command) -> bool {
-    pack.id == "go" && c.program() == "go" && matches!(c.args().first().map(String::as_str), Some("build" | "install"))
+    pack.id == "go"
+        && c.program() == "go"
+        && matches!(
+            c.args().first().map(String::as_str),
+            Some("build" | "install")
+        )
 }
 
 fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
@@ -759,23 +896,31 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
         let ins = &file.instructions[index];
         let program = match &ins.exec {
             Some(words) => words.first().cloned(),
-            None => shell::commands(&ins.args).first().and_then(|c| c.words.first().cloned()),
+            None => shell::commands(&ins.args)
+                .first()
+                .and_then(|c| c.words.first().cloned()),
         };
         if let Some(program) = program {
             let name = program.rsplit('/').next().unwrap_or(&program).to_string();
             if matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") {
                 needs.shell.push(format!("line {}: runs {name}", ins.line));
                 if name == "bash" {
-                    needs.tools.push(("bash".into(), format!("line {}: runs bash", ins.line)));
+                    needs
+                        .tools
+                        .push(("bash".into(), format!("line {}: runs bash", ins.line)));
                 }
-            } else if let Some(script) = script_in_context(a, &program, index, context) {
-                if let Some(text) = context.read_small(&script) {
-                    if let Some(interpreter) = shebang(&text) {
-                        needs.shell.push(format!("line {}: {program} is a {interpreter} script", ins.line));
-                        if interpreter == "bash" {
-                            needs.tools.push(("bash".into(), format!("{script} starts with #!/bin/bash")));
-                        }
-                    }
+            } else if let Some(script) = script_in_context(a, &program, index, context)
+                && let Some(text) = context.read_small(&script)
+                && let Some(interpreter) = shebang(&text)
+            {
+                needs.shell.push(format!(
+                    "line {}: {program} is a {interpreter} script",
+                    ins.line
+                ));
+                if interpreter == "bash" {
+                    needs
+                        .tools
+                        .push(("bash".into(), format!("{script} starts with #!/bin/bash")));
                 }
             }
         }
@@ -791,20 +936,33 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
             let (program, shell_form) = match crate::parse::parse_exec(body) {
                 Some(words) => (words.first().cloned().unwrap_or_default(), false),
                 None => (
-                    shell::commands(body).first().map(|c| c.program().to_string()).unwrap_or_default(),
+                    shell::commands(body)
+                        .first()
+                        .map(|c| c.program().to_string())
+                        .unwrap_or_default(),
                     true,
                 ),
             };
             if shell_form {
-                needs.shell.push(format!("line {}: HEALTHCHECK CMD is in shell form", ins.line));
+                needs.shell.push(format!(
+                    "line {}: HEALTHCHECK CMD is in shell form",
+                    ins.line
+                ));
             }
             let name = program.rsplit('/').next().unwrap_or(&program).to_string();
             if ["curl", "wget", "nc", "bash", "pg_isready"].contains(&name.as_str()) {
-                needs.tools.push((name.clone(), format!("line {}: HEALTHCHECK runs {name}", ins.line)));
+                needs.tools.push((
+                    name.clone(),
+                    format!("line {}: HEALTHCHECK runs {name}", ins.line),
+                ));
             }
         }
     }
-    for ins in file.instructions.iter().filter(|i| i.keyword == Keyword::Volume) {
+    for ins in file
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == Keyword::Volume)
+    {
         let paths: Vec<String> = match &ins.exec {
             Some(w) => w.clone(),
             None => ins.args.split_whitespace().map(String::from).collect(),
@@ -820,14 +978,21 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
 
 /// The context file behind an absolute or relative program path, if a
 /// COPY put it there.
-fn script_in_context(a: &Analysis, program: &str, index: usize, context: &BuildContext) -> Option<String> {
+fn script_in_context(
+    a: &Analysis,
+    program: &str,
+    index: usize,
+    context: &BuildContext,
+) -> Option<String> {
     let path = if program.contains('/') {
         absolute(a.workdir_at(index), program)
     } else {
         // Found through PATH: a copy into a PATH folder.
-        let found = a.copies.iter().flat_map(|c| c.roots.iter()).find(|r| {
-            r.rsplit('/').next() == Some(program)
-        })?;
+        let found = a
+            .copies
+            .iter()
+            .flat_map(|c| c.roots.iter())
+            .find(|r| r.rsplit('/').next() == Some(program))?;
         found.clone()
     };
     for copy in &a.copies {
@@ -909,8 +1074,14 @@ mod tests {
 
     #[test]
     fn env_forms() {
-        assert_eq!(env_pairs("A=1 B=\"two words\""), vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
-        assert_eq!(env_pairs("FLASK_APP app.py"), vec![("FLASK_APP".into(), "app.py".into())]);
+        assert_eq!(
+            env_pairs("A=1 B=\"two words\""),
+            vec![("A".into(), "1".into()), ("B".into(), "two words".into())]
+        );
+        assert_eq!(
+            env_pairs("FLASK_APP app.py"),
+            vec![("FLASK_APP".into(), "app.py".into())]
+        );
     }
 
     #[test]

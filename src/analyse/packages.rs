@@ -37,7 +37,14 @@ pub fn read(cmd: &Command) -> Option<PackageOp> {
     };
     let takes_value: &[&str] = match family {
         Family::Debian => &["-o", "-t", "--target-release", "-c", "--config-file"],
-        _ => &["-X", "--repository", "-p", "--root", "--arch", "--cache-dir"],
+        _ => &[
+            "-X",
+            "--repository",
+            "-p",
+            "--root",
+            "--arch",
+            "--cache-dir",
+        ],
     };
     let mut sub: Option<&str> = None;
     let mut names = Vec::new();
@@ -145,7 +152,9 @@ mod tests {
 
     #[test]
     fn reads_apt_and_apk() {
-        let c = &commands("apt-get install -y --no-install-recommends -o Dpkg::Options::=x gcc libpq-dev=15.1 curl/bookworm")[0];
+        let c = &commands(
+            "apt-get install -y --no-install-recommends -o Dpkg::Options::=x gcc libpq-dev=15.1 curl/bookworm",
+        )[0];
         assert_eq!(
             read(c),
             Some(PackageOp::Install {
@@ -154,7 +163,8 @@ mod tests {
                 group: None
             })
         );
-        let a = &commands("apk add --no-cache --virtual .build-deps build-base postgresql-dev~=15")[0];
+        let a =
+            &commands("apk add --no-cache --virtual .build-deps build-base postgresql-dev~=15")[0];
         assert_eq!(
             read(a),
             Some(PackageOp::Install {
@@ -163,7 +173,10 @@ mod tests {
                 group: Some(".build-deps".into())
             })
         );
-        assert_eq!(read(&commands("apt-get update")[0]), Some(PackageOp::Housekeeping));
+        assert_eq!(
+            read(&commands("apt-get update")[0]),
+            Some(PackageOp::Housekeeping)
+        );
         assert_eq!(read(&commands("ls")[0]), None);
     }
 

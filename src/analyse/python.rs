@@ -52,7 +52,9 @@ fn venv_path(c: &Command) -> Option<&str> {
     } else {
         return None;
     };
-    rest.iter().map(String::as_str).find(|a| !a.starts_with('-'))
+    rest.iter()
+        .map(String::as_str)
+        .find(|a| !a.starts_with('-'))
 }
 
 fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
@@ -62,7 +64,13 @@ fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
     })
 }
 
-pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
+pub fn analyse(
+    file: &Dockerfile,
+    context: &BuildContext,
+    pack: &LanguagePack,
+    k: &Knowledge,
+    a: &mut Analysis,
+) {
     let mut deps = Deps::None;
     let mut requirement_files = Vec::new();
     let mut first_install: Option<usize> = None;
@@ -83,15 +91,26 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, k
                     "--user" => user_install = true,
                     "-r" | "--requirement" | "-c" | "--constraint" => {
                         if let Some(f) = args.next() {
-                            requirement_files.push(context_path_of(a, rc.index, &absolute(&rc.cwd, f)));
+                            requirement_files.push(context_path_of(
+                                a,
+                                rc.index,
+                                &absolute(&rc.cwd, f),
+                            ));
                         }
                     }
                     "--target" | "-t" | "--prefix" | "--root" => {
                         if let Some(dir) = args.next() {
                             let dir = absolute(&rc.cwd, dir);
                             let line = file.instructions[rc.index].line;
-                            a.warnings.push(format!("line {line}: pip installs into {dir}, copied as it is"));
-                            a.add_artefact(&dir, &dir, format!("line {line}: pip installs into it"), false);
+                            a.warnings.push(format!(
+                                "line {line}: pip installs into {dir}, copied as it is"
+                            ));
+                            a.add_artefact(
+                                &dir,
+                                &dir,
+                                format!("line {line}: pip installs into it"),
+                                false,
+                            );
                         }
                     }
                     _ => {}
@@ -121,14 +140,19 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, k
             let insert_before = (0..install)
                 .rev()
                 .take_while(|i| {
-                    a.steps
-                        .iter()
-                        .find(|s| s.index == *i)
-                        .is_some_and(|s| matches!(s.role, StepRole::DepManifest | StepRole::RuntimeConfig | StepRole::Setup))
-                        && file.instructions[*i].keyword != Keyword::From
+                    a.steps.iter().find(|s| s.index == *i).is_some_and(|s| {
+                        matches!(
+                            s.role,
+                            StepRole::DepManifest | StepRole::RuntimeConfig | StepRole::Setup
+                        )
+                    }) && file.instructions[*i].keyword != Keyword::From
                         && file.instructions[*i].keyword != Keyword::User
                 })
-                .filter(|i| a.steps.iter().any(|s| s.index == *i && s.role == StepRole::DepManifest))
+                .filter(|i| {
+                    a.steps
+                        .iter()
+                        .any(|s| s.index == *i && s.role == StepRole::DepManifest)
+                })
                 .last()
                 .unwrap_or(install);
             deps = if user_install {
@@ -183,7 +207,7 @@ fn context_path_of(a: &Analysis, before: usize, path: &str) -> String {
                 }
             } else if is_under(path, root) {
                 let rel = &path[root.trim_end_matches('/').len() + 1..];
-                for s in &copy.sources {
+                if let Some(s) = copy.sources.first() {
                     let s = s.trim_start_matches("./").trim_end_matches('/');
                     return if s == "." || s.is_empty() {
                         rel.to_string()
@@ -213,7 +237,12 @@ fn app_folders(file: &Dockerfile, a: &mut Analysis) {
                 return;
             }
             let writable = is_under(root, &workdir) && workdir != "/";
-            a.add_artefact(root, root, format!("line {line}: copied from the build context"), writable);
+            a.add_artefact(
+                root,
+                root,
+                format!("line {line}: copied from the build context"),
+                writable,
+            );
         }
     }
 }
@@ -224,13 +253,22 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
     let builds: Vec<(usize, String)> = a
         .run_commands
         .iter()
-        .filter(|rc| a.steps.iter().any(|s| s.index == rc.index && s.role == StepRole::Build))
+        .filter(|rc| {
+            a.steps
+                .iter()
+                .any(|s| s.index == rc.index && s.role == StepRole::Build)
+        })
         .map(|rc| (rc.index, rc.cwd.clone()))
         .collect();
     for (index, cwd) in builds {
         if !a.is_copied(&cwd) && !is_system_dir(&cwd) {
             let line = file.instructions[index].line;
-            a.add_artefact(&cwd, &cwd, format!("line {line}: the build writes here"), true);
+            a.add_artefact(
+                &cwd,
+                &cwd,
+                format!("line {line}: the build writes here"),
+                true,
+            );
         }
         let line = file.instructions[index].line;
         let script = file.instructions[index].script();
@@ -245,7 +283,13 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
 
 /// Packages named in requirement files that load a system library at run
 /// time (`psycopg2` built from source needs libpq).
-fn requirement_libs(files: &[String], context: &BuildContext, pack: &LanguagePack, _k: &Knowledge, a: &mut Analysis) {
+fn requirement_libs(
+    files: &[String],
+    context: &BuildContext,
+    pack: &LanguagePack,
+    _k: &Knowledge,
+    a: &mut Analysis,
+) {
     let Some(builder) = a.builder.as_ref() else {
         return;
     };
@@ -264,12 +308,22 @@ fn requirement_libs(files: &[String], context: &BuildContext, pack: &LanguagePac
         let Some(text) = context.read_small(&f) else {
             continue;
         };
-        let dir = f.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let dir = f
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
-            if let Some(nested) = line.strip_prefix("-r ").or_else(|| line.strip_prefix("--requirement ")) {
+            if let Some(nested) = line
+                .strip_prefix("-r ")
+                .or_else(|| line.strip_prefix("--requirement "))
+            {
                 let nested = nested.trim();
-                queue.push(if dir.is_empty() { nested.to_string() } else { format!("{dir}/{nested}") });
+                queue.push(if dir.is_empty() {
+                    nested.to_string()
+                } else {
+                    format!("{dir}/{nested}")
+                });
                 continue;
             }
             let name: String = line
@@ -284,13 +338,18 @@ fn requirement_libs(files: &[String], context: &BuildContext, pack: &LanguagePac
             let Some(libs) = pack.requirement_libs.get(&name) else {
                 continue;
             };
-            let list = if family == "debian" { &libs.debian } else { &libs.alpine };
+            let list = if family == "debian" {
+                &libs.debian
+            } else {
+                &libs.alpine
+            };
             for lib in list {
                 if !a.runtime_packages.iter().any(|p| p.name == *lib) {
-                    a.runtime_packages.push(crate::analyse::packages::RuntimePackage {
-                        name: lib.clone(),
-                        why: format!("{f} needs {name}, which loads it at run time"),
-                    });
+                    a.runtime_packages
+                        .push(crate::analyse::packages::RuntimePackage {
+                            name: lib.clone(),
+                            why: format!("{f} needs {name}, which loads it at run time"),
+                        });
                 }
             }
         }

@@ -103,10 +103,10 @@ fn build_command(mut words: Vec<Token>) -> Option<Command> {
             }
         }
     }
-    if let Some(first) = cmd.words.first() {
-        if SHELL_CLOSERS.contains(&first.as_str()) || first == "for" || first == "case" {
-            return None;
-        }
+    if let Some(first) = cmd.words.first()
+        && (SHELL_CLOSERS.contains(&first.as_str()) || first == "for" || first == "case")
+    {
+        return None;
     }
     if cmd.words.is_empty() && cmd.env.is_empty() {
         return None;
@@ -224,9 +224,8 @@ fn split(script: &str) -> Vec<Vec<Token>> {
             '\n' | ';' | '&' | '|' | '(' | ')' => {
                 end_word(&mut word, &mut in_word, &mut current);
                 // `2>&1`: the `&` belongs to a redirection, not a separator.
-                let fd_dup = c == '&'
-                    && matches!(current.last(), Some(Token::Redirect(_)))
-                    && !in_word;
+                let fd_dup =
+                    c == '&' && matches!(current.last(), Some(Token::Redirect(_))) && !in_word;
                 if !fd_dup {
                     if !current.is_empty() {
                         commands.push(std::mem::take(&mut current));
@@ -285,7 +284,9 @@ mod tests {
     #[test]
     fn splits_on_operators_and_keeps_quotes_together() {
         assert_eq!(
-            words("apt-get update && apt-get install -y 'a b' \"c\" || true; echo $(ls -l) | tee x"),
+            words(
+                "apt-get update && apt-get install -y 'a b' \"c\" || true; echo $(ls -l) | tee x"
+            ),
             vec![
                 vec!["apt-get", "update"],
                 vec!["apt-get", "install", "-y", "a b", "c"],
@@ -299,7 +300,13 @@ mod tests {
     #[test]
     fn env_prefix_and_redirects() {
         let c = &commands("CGO_ENABLED=0 GOOS=linux go build -o /app/x . 2>&1 > /tmp/log")[0];
-        assert_eq!(c.env, vec![("CGO_ENABLED".into(), "0".into()), ("GOOS".into(), "linux".into())]);
+        assert_eq!(
+            c.env,
+            vec![
+                ("CGO_ENABLED".into(), "0".into()),
+                ("GOOS".into(), "linux".into())
+            ]
+        );
         assert_eq!(c.words, vec!["go", "build", "-o", "/app/x", "."]);
         assert_eq!(c.writes, vec!["/tmp/log"]);
         assert_eq!(c.program(), "go");
@@ -309,7 +316,11 @@ mod tests {
     fn control_words_and_comments() {
         assert_eq!(
             words("if [ -f x ]; then pip install x; fi # done\nset -eux"),
-            vec![vec!["[", "-f", "x", "]"], vec!["pip", "install", "x"], vec!["set", "-eux"]]
+            vec![
+                vec!["[", "-f", "x", "]"],
+                vec!["pip", "install", "x"],
+                vec!["set", "-eux"]
+            ]
         );
     }
 

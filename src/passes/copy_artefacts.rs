@@ -15,7 +15,10 @@ pub const NAME: &str = "copy_artefacts";
 
 fn quote_if_needed(paths: &[&str]) -> Option<String> {
     if paths.iter().any(|p| p.contains(char::is_whitespace)) {
-        let json: Vec<String> = paths.iter().map(|p| serde_json::to_string(p).unwrap_or_default()).collect();
+        let json: Vec<String> = paths
+            .iter()
+            .map(|p| serde_json::to_string(p).unwrap_or_default())
+            .collect();
         return Some(format!("[{}]", json.join(", ")));
     }
     None
@@ -26,9 +29,9 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     if plan.runtime_base.is_none() {
         return;
     }
-    let keeps_own_user = a
-        .final_user
-        .is_some_and(|i| plan.runtime_user.as_deref() == Some(input.file.instructions[i].args.trim()));
+    let keeps_own_user = a.final_user.is_some_and(|i| {
+        plan.runtime_user.as_deref() == Some(input.file.instructions[i].args.trim())
+    });
     for artefact in &a.artefacts {
         let chown = if keeps_own_user {
             // The original ran as its own user: keep the owner it gave.
@@ -47,9 +50,15 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         }
         let paths = quote_if_needed(&[&artefact.from, &artefact.to])
             .unwrap_or_else(|| format!("{} {}", artefact.from, artefact.to));
-        plan.runtime.artefacts.push(input.instruction("COPY", &format!("{flags} {paths}")));
+        plan.runtime
+            .artefacts
+            .push(input.instruction("COPY", &format!("{flags} {paths}")));
         let owner = chown.map(|o| format!(", owned by {o}")).unwrap_or_default();
-        let dest = if artefact.from == artefact.to { String::new() } else { format!(" to {}", artefact.to) };
+        let dest = if artefact.from == artefact.to {
+            String::new()
+        } else {
+            format!(" to {}", artefact.to)
+        };
         plan.decide(
             NAME,
             Applicability::Safe,

@@ -35,16 +35,27 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             for setup in &a.user_setup {
                 plan.runtime.user_setup.push(Item::Carry(*setup));
             }
-            let item = if plan.moved.contains(&index) { Item::Keep(index) } else { Item::Carry(index) };
+            let item = if plan.moved.contains(&index) {
+                Item::Keep(index)
+            } else {
+                Item::Carry(index)
+            };
             plan.runtime.user.push(item);
             plan.runtime_user = Some(user.clone());
-            plan.decide(NAME, Applicability::Safe, format!("keeps the file's non-root user: USER {user}"));
+            plan.decide(
+                NAME,
+                Applicability::Safe,
+                format!("keeps the file's non-root user: USER {user}"),
+            );
             return;
         }
         plan.decide(
             NAME,
             Applicability::Safe,
-            format!("line {}: USER {user} is replaced by a non-root user", file.instructions[index].line),
+            format!(
+                "line {}: USER {user} is replaced by a non-root user",
+                file.instructions[index].line
+            ),
         );
     }
     let templates = &input.knowledge.images.user;
@@ -63,7 +74,9 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     };
     let user = match (create, &base.nonroot_user) {
         (Some(template), _) => {
-            let mut text = template.replace("{uid}", &uid).replace("{name}", &templates.name);
+            let mut text = template
+                .replace("{uid}", &uid)
+                .replace("{name}", &templates.name);
             text = text.replace(" && ", " \\\n    && ");
             if !writable.is_empty() {
                 let dirs: Vec<&str> = writable.iter().map(|d| d.as_str()).collect();
@@ -72,16 +85,25 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
                     d = dirs.join(" ")
                 ));
             }
-            plan.runtime.user_setup.push(input.instruction("RUN", &text));
+            plan.runtime
+                .user_setup
+                .push(input.instruction("RUN", &text));
             plan.decide(
                 NAME,
                 Applicability::Safe,
-                format!("creates user {} (UID/GID {uid}) and runs the app as {owner}", templates.name),
+                format!(
+                    "creates user {} (UID/GID {uid}) and runs the app as {owner}",
+                    templates.name
+                ),
             );
             owner
         }
         (None, Some(existing)) => {
-            plan.decide(NAME, Applicability::Safe, format!("runs as the base image's non-root user {existing}"));
+            plan.decide(
+                NAME,
+                Applicability::Safe,
+                format!("runs as the base image's non-root user {existing}"),
+            );
             existing.clone()
         }
         (None, None) => return,
@@ -90,7 +112,14 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         plan.decide(
             NAME,
             Applicability::Safe,
-            format!("VOLUME {} is created and owned by {user}", writable.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(" ")),
+            format!(
+                "VOLUME {} is created and owned by {user}",
+                writable
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
         );
     }
     plan.runtime.user.push(input.instruction("USER", &user));

@@ -21,7 +21,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     };
     match &python.deps {
-        Deps::NewVenv { path, insert_before } => {
+        Deps::NewVenv {
+            path,
+            insert_before,
+        } => {
             let env = format!("PATH=\"{path}/bin:$PATH\"");
             plan.insert_in_builder_before(
                 *insert_before,
@@ -37,7 +40,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
                 format!("pip installs into a virtualenv at {path}, copied whole to the final stage and on PATH in both"),
             );
         }
-        Deps::UserBase { path, insert_before } => {
+        Deps::UserBase {
+            path,
+            insert_before,
+        } => {
             let env = format!("PYTHONUSERBASE={path} PATH=\"{path}/bin:$PATH\"");
             plan.insert_in_builder_before(*insert_before, vec![input.instruction("ENV", &env)]);
             plan.runtime.env.push(input.instruction("ENV", &env));

@@ -35,7 +35,12 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let (key, extra_why) = match language.id.as_str() {
         "go" => go_base(a, k),
         _ => (
-            if builder.family == Family::Alpine { "alpine" } else { "debian" }.to_string(),
+            if builder.family == Family::Alpine {
+                "alpine"
+            } else {
+                "debian"
+            }
+            .to_string(),
             String::new(),
         ),
     };
@@ -44,7 +49,9 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     };
     let image = fill(template, a, k);
     let resolved = substitute(&image, &a.global_args);
-    let (name, tag) = resolved.rsplit_once(':').unwrap_or((resolved.as_str(), "latest"));
+    let (name, tag) = resolved
+        .rsplit_once(':')
+        .unwrap_or((resolved.as_str(), "latest"));
     let facts = k.image_facts(name, tag);
     let base = RuntimeBase {
         image: image.clone(),
@@ -66,7 +73,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
 /// The packages the runtime must install that `image` does not have.
 pub fn missing_packages<'a>(a: &'a Analysis, k: &Knowledge, image: &str) -> Vec<&'a str> {
     let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
-    let provides = k.image_facts(name, tag).map(|f| f.provides.clone()).unwrap_or_default();
+    let provides = k
+        .image_facts(name, tag)
+        .map(|f| f.provides.clone())
+        .unwrap_or_default();
     a.runtime_packages
         .iter()
         .map(|p| p.name.as_str())
@@ -93,7 +103,7 @@ fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
         needs.push("the file's own user must be created".into());
     }
     let shell_less_key = if go.static_binary { "static" } else { "glibc" };
-    if needs.is_empty() && !(alpine && !go.static_binary) {
+    if needs.is_empty() && (!alpine || go.static_binary) {
         let image = pack
             .runtime_base
             .get(shell_less_key)
@@ -130,7 +140,9 @@ pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
     vars.insert("alpine", b.alpine_in_tag.clone());
     vars.insert(
         "alpine_version",
-        b.alpine_version().unwrap_or(&k.images.alpine_default).to_string(),
+        b.alpine_version()
+            .unwrap_or(&k.images.alpine_default)
+            .to_string(),
     );
     let debian_version = b
         .release
@@ -146,7 +158,12 @@ pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
         }
         out
     };
-    let tag: Vec<String> = template.tag.iter().map(|p| apply(p)).filter(|p| !p.is_empty()).collect();
+    let tag: Vec<String> = template
+        .tag
+        .iter()
+        .map(|p| apply(p))
+        .filter(|p| !p.is_empty())
+        .collect();
     let image = apply(&template.image);
     if tag.is_empty() {
         image

@@ -22,11 +22,18 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     }
     let item_for = |index: usize, plan: &Plan| {
-        if plan.moved.contains(&index) { Item::Keep(index) } else { Item::Carry(index) }
+        if plan.moved.contains(&index) {
+            Item::Keep(index)
+        } else {
+            Item::Carry(index)
+        }
     };
 
     if let Some(workdir) = &a.final_workdir {
-        let last = file.instructions.iter().rposition(|i| i.keyword == Keyword::Workdir);
+        let last = file
+            .instructions
+            .iter()
+            .rposition(|i| i.keyword == Keyword::Workdir);
         let item = match last {
             Some(i) if file.instructions[i].args.trim() == workdir.as_str() => item_for(i, plan),
             _ => input.instruction("WORKDIR", workdir),
@@ -74,7 +81,10 @@ fn references(text: &str) -> Vec<String> {
     while let Some(pos) = rest.find('$') {
         let after = &rest[pos + 1..];
         let body = after.strip_prefix('{').unwrap_or(after);
-        let name: String = body.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = body
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         if !name.is_empty() && !names.contains(&name) {
             names.push(name);
         }
@@ -116,7 +126,10 @@ fn redeclare_args(input: &PassInput, plan: &mut Plan) {
         plan.decide(
             NAME,
             Applicability::Safe,
-            format!("declares again the build arguments the final stage uses: {}", declared.join(", ")),
+            format!(
+                "declares again the build arguments the final stage uses: {}",
+                declared.join(", ")
+            ),
         );
     }
 }

@@ -22,24 +22,43 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     };
     let resolved = crate::analyse::image::substitute(&base.image, &a.global_args);
-    let mut packages: Vec<(String, String)> = super::runtime_base::missing_packages(a, input.knowledge, &resolved)
-        .into_iter()
-        .map(|name| {
-            let why = a.runtime_packages.iter().find(|p| p.name == name).map(|p| p.why.clone()).unwrap_or_default();
-            (name.to_string(), why)
-        })
-        .collect();
+    let mut packages: Vec<(String, String)> =
+        super::runtime_base::missing_packages(a, input.knowledge, &resolved)
+            .into_iter()
+            .map(|name| {
+                let why = a
+                    .runtime_packages
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.why.clone())
+                    .unwrap_or_default();
+                (name.to_string(), why)
+            })
+            .collect();
     for (tool, why) in &a.runtime.tools {
         let builder_has = a.builder.as_ref().is_some_and(|b| b.has_tool(tool));
         if !base.has_tool(tool) && !packages.iter().any(|(p, _)| p == tool) {
-            let origin = if builder_has { ", which the builder image had" } else { "" };
+            let origin = if builder_has {
+                ", which the builder image had"
+            } else {
+                ""
+            };
             packages.push((tool.clone(), format!("{why}{origin}")));
         }
     }
     // A Go binary on Debian slim still needs CA certificates for TLS; the
     // golang image had them.
-    if a.go.is_some() && base.family == Family::Debian && !packages.iter().any(|(p, _)| p == "ca-certificates") {
-        packages.insert(0, ("ca-certificates".into(), "TLS needs CA certificates; the golang image had them".into()));
+    if a.go.is_some()
+        && base.family == Family::Debian
+        && !packages.iter().any(|(p, _)| p == "ca-certificates")
+    {
+        packages.insert(
+            0,
+            (
+                "ca-certificates".into(),
+                "TLS needs CA certificates; the golang image had them".into(),
+            ),
+        );
     }
     if packages.is_empty() {
         return;
@@ -55,6 +74,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     };
     plan.runtime.packages.push(input.instruction("RUN", &text));
     for (name, why) in &packages {
-        plan.decide(NAME, Applicability::Safe, format!("installs {name} in the final stage: {why}"));
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("installs {name} in the final stage: {why}"),
+        );
     }
 }

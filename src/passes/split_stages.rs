@@ -33,14 +33,21 @@ pub fn is_image_config_only(k: Keyword) -> bool {
 
 pub fn run(input: &PassInput, plan: &mut Plan) {
     let a = input.analysis;
-    plan.builder_name = a.builder_stage_name.clone().unwrap_or_else(|| "builder".to_string());
+    plan.builder_name = a
+        .builder_stage_name
+        .clone()
+        .unwrap_or_else(|| "builder".to_string());
     for (index, ins) in input.file.instructions.iter().enumerate() {
         let after_build = index > a.last_build_index;
         let moves = is_image_config_only(ins.keyword)
             || after_build
                 && matches!(
                     ins.keyword,
-                    Keyword::Env | Keyword::Workdir | Keyword::User | Keyword::Shell | Keyword::Volume
+                    Keyword::Env
+                        | Keyword::Workdir
+                        | Keyword::User
+                        | Keyword::Shell
+                        | Keyword::Volume
                 );
         if moves {
             plan.moved.push(index);
@@ -52,7 +59,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             };
             plan.builder.push(Item::Changed {
                 index,
-                text: append_to_instruction(&ins.text, &format!(" {as_word} {}", plan.builder_name)),
+                text: append_to_instruction(
+                    &ins.text,
+                    &format!(" {as_word} {}", plan.builder_name),
+                ),
             });
         } else {
             plan.builder.push(Item::Keep(index));
@@ -81,7 +91,10 @@ mod tests {
 
     #[test]
     fn appends_before_line_ending() {
-        assert_eq!(append_to_instruction("FROM a  \r\n", " AS b"), "FROM a AS b  \r\n");
+        assert_eq!(
+            append_to_instruction("FROM a  \r\n", " AS b"),
+            "FROM a AS b  \r\n"
+        );
         assert_eq!(append_to_instruction("FROM a", " AS b"), "FROM a AS b");
     }
 }

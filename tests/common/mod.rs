@@ -52,7 +52,11 @@ impl OracleInstruction {
 
 /// The instructions of the last stage.
 pub fn final_stage(v: &Verdict) -> Vec<OracleInstruction> {
-    let start = v.instructions.iter().rposition(|i| i.cmd() == "FROM").unwrap_or(0);
+    let start = v
+        .instructions
+        .iter()
+        .rposition(|i| i.cmd() == "FROM")
+        .unwrap_or(0);
     v.instructions[start..].to_vec()
 }
 
