@@ -425,6 +425,7 @@ fn parse_logical(logical: &str, line: usize, escape: char) -> Result<Instruction
     let keyword = Keyword::from_word(word)
         .ok_or_else(|| SyntaxError::new(line, format!("unknown instruction: {word}")))?;
     let (flags, args) = split_flags(rest, escape);
+    check_arguments(keyword, word, args, line, escape)?;
     let exec = if keyword.takes_json() {
         parse_exec(args)
     } else {
@@ -442,6 +443,74 @@ fn parse_logical(logical: &str, line: usize, escape: char) -> Result<Instruction
         exec,
         heredocs: Vec::new(),
     })
+}
+
+/// Reject what BuildKit rejects when it reads an instruction's arguments:
+/// a missing argument, a `name=value` list with a word lacking `=`.
+fn check_arguments(
+    keyword: Keyword,
+    word: &str,
+    args: &str,
+    line: usize,
+    escape: char,
+) -> Result<(), SyntaxError> {
+    use Keyword::*;
+    let needs_one = matches!(
+        keyword,
+        From | Env
+            | Label
+            | Arg
+            | User
+            | Workdir
+            | Expose
+            | Stopsignal
+            | Maintainer
+            | Volume
+            | Onbuild
+            | Healthcheck
+            | Shell
+    );
+    if needs_one && args.is_empty() {
+        return Err(SyntaxError::new(
+            line,
+            format!("{word} requires at least one argument"),
+        ));
+    }
+    if matches!(keyword, Copy | Add)
+        && args.split_whitespace().count() < 2
+        && parse_exec(args).is_none_or(|w| w.len() < 2)
+    {
+        return Err(SyntaxError::new(
+            line,
+            format!("{word} requires at least two arguments: a source and a destination"),
+        ));
+    }
+    if matches!(keyword, Env | Label) {
+        let mut words = Vec::new();
+        let mut rest = args;
+        while !rest.is_empty() {
+            let end = word_end(rest, escape);
+            words.push(&rest[..end]);
+            rest = rest[end..].trim_start();
+        }
+        if !words[0].contains('=') {
+            if words.len() < 2 {
+                return Err(SyntaxError::new(
+                    line,
+                    format!(
+                        "{word} {} has no value: it must be `{word} name=value`",
+                        words[0]
+                    ),
+                ));
+            }
+        } else if let Some(bad) = words.iter().find(|w| !w.contains('=')) {
+            return Err(SyntaxError::new(
+                line,
+                format!("{word}: can't find = in \"{bad}\"; it must be of the form name=value"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The JSON array form, as BuildKit reads it: an array of strings, or not
@@ -645,6 +714,35 @@ mod tests {
         let d = roundtrip("FROM a\nCMD [\"a\", b]\nENTRYPOINT [\"/bin/x\", \"-v\"]\nENV A b c\n");
         assert_eq!(d.instructions[1].exec, None);
         assert_eq!(d.instructions[2].exec.as_ref().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn argument_errors_buildkit_also_reports() {
+        assert!(
+            parse("FROM a\nENV A=1 B\n")
+                .unwrap_err()
+                .reason
+                .contains("can't find = in \"B\"")
+        );
+        assert!(
+            parse("FROM a\nENV A\n")
+                .unwrap_err()
+                .reason
+                .contains("has no value")
+        );
+        assert!(
+            parse("FROM a\nCOPY a\n")
+                .unwrap_err()
+                .reason
+                .contains("two arguments")
+        );
+        assert!(
+            parse("FROM\n")
+                .unwrap_err()
+                .reason
+                .contains("at least one argument")
+        );
+        assert!(parse("FROM a\nENV A=\"1 2\" B=3\nLABEL a b c\nCOPY <<EOF /x\nhi\nEOF\n").is_ok());
     }
 
     #[test]
