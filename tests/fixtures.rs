@@ -39,8 +39,14 @@ fn migrated_fixtures_match_their_snapshots_and_are_stable() {
     let k = Knowledge::builtin().unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let mut pairs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    let dirs: Vec<PathBuf> = fixtures("python").into_iter().chain(fixtures("go")).collect();
-    assert!(dirs.len() >= 12, "at least 6 fixtures each for python and go");
+    let dirs: Vec<PathBuf> = fixtures("python")
+        .into_iter()
+        .chain(fixtures("go"))
+        .collect();
+    assert!(
+        dirs.len() >= 12,
+        "at least 6 fixtures each for python and go"
+    );
     for dir in &dirs {
         let (source, m) = run(dir, &k);
         let m = m.unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -52,32 +58,62 @@ fn migrated_fixtures_match_their_snapshots_and_are_stable() {
         insta::assert_snapshot!(format!("{name}__explain"), explain(&shown(dir), &m));
 
         // Idempotence: the output is left exactly as it is.
-        let again = SourceFile::from_bytes(&dir.join("Dockerfile"), source.bytes_for(&m.output)).unwrap();
-        let (_, second) = (0, migrate(&again, &context_for(&dir.join("Dockerfile"), None), &k, &Options::default()).unwrap());
-        assert_eq!(second.status, Status::Skipped, "{name}: msb migrated its own output");
-        assert_eq!(second.output, m.output, "{name}: a second run changed the output");
+        let again =
+            SourceFile::from_bytes(&dir.join("Dockerfile"), source.bytes_for(&m.output)).unwrap();
+        let second = migrate(
+            &again,
+            &context_for(&dir.join("Dockerfile"), None),
+            &k,
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            second.status,
+            Status::Skipped,
+            "{name}: msb migrated its own output"
+        );
+        assert_eq!(
+            second.output, m.output,
+            "{name}: a second run changed the output"
+        );
 
         // Byte-level facts survive.
-        assert_eq!(m.output.ends_with('\n'), source.final_newline(), "{name}: final newline");
+        assert_eq!(
+            m.output.ends_with('\n'),
+            source.final_newline(),
+            "{name}: final newline"
+        );
         if source.line_ending == LineEnding::CrLf {
             let bare_lf = m.output.replace("\r\n", "").contains('\n');
             assert!(!bare_lf, "{name}: a CRLF file got LF lines");
         }
-        assert!(m.output.contains(source.text.lines().next().unwrap()), "{name}: first line lost");
+        assert!(
+            m.output.contains(source.text.lines().next().unwrap()),
+            "{name}: first line lost"
+        );
 
         let out = out_dir.path().join(format!("{name}.Dockerfile"));
         std::fs::write(&out, source.bytes_for(&m.output)).unwrap();
         pairs.push((dir.join("Dockerfile"), out, name));
     }
 
-    let files: Vec<&Path> = pairs.iter().flat_map(|(a, b, _)| [a.as_path(), b.as_path()]).collect();
+    let files: Vec<&Path> = pairs
+        .iter()
+        .flat_map(|(a, b, _)| [a.as_path(), b.as_path()])
+        .collect();
     let Some(verdicts) = oracle(&files) else {
         return;
     };
     for (chunk, (_, _, name)) in verdicts.chunks(2).zip(&pairs) {
         let (before, after) = (&chunk[0], &chunk[1]);
-        assert_eq!(before.parse_error, None, "{name}: the fixture itself must parse");
-        assert_eq!(after.parse_error, None, "{name}: BuildKit cannot parse the output");
+        assert_eq!(
+            before.parse_error, None,
+            "{name}: the fixture itself must parse"
+        );
+        assert_eq!(
+            after.parse_error, None,
+            "{name}: BuildKit cannot parse the output"
+        );
         assert!(
             after.hadolint_errors <= before.hadolint_errors,
             "{name}: hadolint errors {} -> {} ({:?})",
@@ -92,7 +128,11 @@ fn migrated_fixtures_match_their_snapshots_and_are_stable() {
 /// The invariants of DESIGN "What a good migration is", read through
 /// BuildKit's parser rather than msb's own.
 fn check_runtime_contract(name: &str, before: &common::Verdict, after: &common::Verdict) {
-    let froms: Vec<_> = after.instructions.iter().filter(|i| i.cmd() == "FROM").collect();
+    let froms: Vec<_> = after
+        .instructions
+        .iter()
+        .filter(|i| i.cmd() == "FROM")
+        .collect();
     assert_eq!(froms.len(), 2, "{name}: two stages");
     let stage_name = froms[0].5.get(2).cloned().expect("builder named");
     let last = final_stage(after);
@@ -104,7 +144,9 @@ fn check_runtime_contract(name: &str, before: &common::Verdict, after: &common::
             assert_eq!(from, stage_name, "{name}: COPY --from names the builder");
         }
     }
-    let last_of = |list: &[common::OracleInstruction], cmd: &str| list.iter().rev().find(|i| i.cmd() == cmd).cloned();
+    let last_of = |list: &[common::OracleInstruction], cmd: &str| {
+        list.iter().rev().find(|i| i.cmd() == cmd).cloned()
+    };
     for cmd in ["CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"] {
         let a = last_of(orig, cmd).map(|i| (i.4, i.5));
         let b = last_of(&last, cmd).map(|i| (i.4, i.5));
@@ -112,23 +154,43 @@ fn check_runtime_contract(name: &str, before: &common::Verdict, after: &common::
     }
     for cmd in ["EXPOSE", "VOLUME", "ENV", "LABEL"] {
         let values = |list: &[common::OracleInstruction]| {
-            let mut v: Vec<Vec<String>> = list.iter().filter(|i| i.cmd() == cmd).map(|i| i.5.clone()).collect();
+            let mut v: Vec<Vec<String>> = list
+                .iter()
+                .filter(|i| i.cmd() == cmd)
+                .map(|i| i.5.clone())
+                .collect();
             v.sort();
             v
         };
-        let missing: Vec<_> = values(orig).into_iter().filter(|v| !values(&last).contains(v)).collect();
+        let missing: Vec<_> = values(orig)
+            .into_iter()
+            .filter(|v| !values(&last).contains(v))
+            .collect();
         assert!(missing.is_empty(), "{name}: {cmd} lost: {missing:?}");
     }
-    let user = last_of(&last, "USER").map(|u| u.5[0].clone()).unwrap_or_default();
+    let user = last_of(&last, "USER")
+        .map(|u| u.5[0].clone())
+        .unwrap_or_default();
     let root = ["", "root", "0", "0:0", "root:root"];
-    assert!(!root.contains(&user.as_str()), "{name}: the final stage runs as root");
+    assert!(
+        !root.contains(&user.as_str()),
+        "{name}: the final stage runs as root"
+    );
     let user_pos = last.iter().rposition(|i| i.cmd() == "USER").unwrap();
     for cmd in ["CMD", "ENTRYPOINT"] {
         if let Some(pos) = last.iter().rposition(|i| i.cmd() == cmd) {
             assert!(user_pos < pos, "{name}: USER comes before {cmd}");
         }
     }
-    let build_tools = ["gcc", "g++", "build-essential", "build-base", "make", "git", "musl-dev"];
+    let build_tools = [
+        "gcc",
+        "g++",
+        "build-essential",
+        "build-base",
+        "make",
+        "git",
+        "musl-dev",
+    ];
     for ins in last.iter().filter(|i| i.cmd() == "RUN") {
         let text = ins.5.join(" ");
         if text.contains("apt-get install") || text.contains("apk add") {
@@ -154,7 +216,11 @@ fn skip_fixtures_are_left_byte_identical_with_a_reason() {
         assert_eq!(m.status, Status::Skipped, "{}", dir.display());
         assert_eq!(m.output, source.text, "{}", dir.display());
         let reason = m.reason.expect("a reason");
-        assert!(reason.line >= 1, "{}: the reason names a line", dir.display());
+        assert!(
+            reason.line >= 1,
+            "{}: the reason names a line",
+            dir.display()
+        );
         reasons.push(format!("{}:{}: {}", shown(dir), reason.line, reason.reason));
     }
     insta::assert_snapshot!("skip_reasons", reasons.join("\n"));
@@ -168,7 +234,10 @@ fn error_fixtures_are_rejected_with_file_and_line() {
         let (_, m) = run(&dir, &k);
         let e = m.expect_err("must be rejected");
         let text = e.to_string();
-        let rel = text.strip_prefix(&format!("{}/", common::root().display())).unwrap_or(&text).to_string();
+        let rel = text
+            .strip_prefix(&format!("{}/", common::root().display()))
+            .unwrap_or(&text)
+            .to_string();
         assert!(rel.starts_with(&shown(&dir)), "{rel}");
         messages.push(rel);
     }
