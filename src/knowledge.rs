@@ -116,6 +116,10 @@ pub struct CommandsPack {
     pub path_changers: Vec<String>,
     /// Programs that create users and groups.
     pub user_setup: Vec<String>,
+    /// Programs runtime commands may call that a slim base may lack.
+    pub runtime_tools: Vec<String>,
+    /// C compiler packages (cgo needs one).
+    pub c_compilers: Vec<String>,
     /// Words that run the command after them (`exec`, `sudo`...).
     pub wrappers: Vec<String>,
 }
@@ -173,6 +177,19 @@ pub struct LanguagePack {
     /// time, with the runtime packages per distro family.
     #[serde(default)]
     pub requirement_libs: BTreeMap<String, SystemLibs>,
+    /// Folders of the build context that hold only code (not copied to
+    /// the runtime stage of a compiled language).
+    #[serde(default)]
+    pub code_dirs: Vec<String>,
+    /// Packages a Debian runtime of this language always needs.
+    #[serde(default)]
+    pub debian_runtime_packages: Vec<String>,
+    /// Where dependencies are isolated for the runtime to copy.
+    #[serde(default)]
+    pub deps_dir: Option<String>,
+    /// Where `--user` installs go instead of root's home.
+    #[serde(default)]
+    pub user_deps_dir: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

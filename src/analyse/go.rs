@@ -134,7 +134,7 @@ pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
     pack: &LanguagePack,
-    _k: &Knowledge,
+    k: &Knowledge,
     a: &mut Analysis,
 ) {
     let gobin = a
@@ -186,11 +186,10 @@ pub fn analyse(
         && let Some(b) = &builder
         && b.family == Family::Alpine
     {
-        let compilers = ["gcc", "build-base", "clang", "musl-dev"];
         let has_cc = a
             .installed_packages
             .iter()
-            .any(|p| compilers.contains(&p.as_str()));
+            .any(|p| k.commands.c_compilers.contains(p));
         let old_go = go_minor(&b.version).is_some_and(|m| m < 20);
         if !has_cc && !old_go {
             cgo_off_evidence = Some(format!(
@@ -339,7 +338,7 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
         || s == "."
         || s.ends_with(".go")
         || pack.steps.dep_manifests.iter().any(|g| glob_match(g, s))
-        || ["cmd", "internal", "pkg", "vendor", "api"].contains(&s)
+        || pack.code_dirs.iter().any(|d| d == s)
         || context.list(s).iter().any(|f| f.ends_with(".go"))
 }
 

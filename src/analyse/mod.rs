@@ -386,7 +386,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         _ => {}
     }
     housekeeping_paths(file, k, &mut a);
-    runtime_needs(file, context, &mut a);
+    runtime_needs(file, context, k, &mut a);
     runtime_packages(k, &mut a);
     a
 }
@@ -876,7 +876,7 @@ fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
 }
 
 /// What ENTRYPOINT, CMD, HEALTHCHECK, SHELL and VOLUME ask of the runtime base.
-fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
+fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut Analysis) {
     let mut needs = RuntimeNeeds::default();
     let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
     let entrypoint = last(Keyword::Entrypoint);
@@ -950,7 +950,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
                 ));
             }
             let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-            if ["curl", "wget", "nc", "bash", "pg_isready"].contains(&name.as_str()) {
+            if k.commands.runtime_tools.contains(&name) {
                 needs.tools.push((
                     name.clone(),
                     format!("line {}: HEALTHCHECK runs {name}", ins.line),

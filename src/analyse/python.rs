@@ -28,11 +28,6 @@ pub struct PythonFacts {
     pub requirement_files: Vec<String>,
 }
 
-/// The virtualenv msb adds; on PATH in both stages.
-pub const VENV: &str = "/opt/venv";
-/// Where `pip install --user` installs once msb sets PYTHONUSERBASE.
-pub const USER_BASE: &str = "/opt/python-user";
-
 pub fn is_venv_creation(c: &Command) -> bool {
     venv_path(c).is_some()
 }
@@ -157,12 +152,15 @@ pub fn analyse(
                 .unwrap_or(install);
             deps = if user_install {
                 Deps::UserBase {
-                    path: USER_BASE.to_string(),
+                    path: pack
+                        .user_deps_dir
+                        .clone()
+                        .unwrap_or_else(|| "/opt/python-user".into()),
                     insert_before,
                 }
             } else {
                 Deps::NewVenv {
-                    path: VENV.to_string(),
+                    path: pack.deps_dir.clone().unwrap_or_else(|| "/opt/venv".into()),
                     insert_before,
                 }
             };

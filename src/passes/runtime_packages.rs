@@ -46,19 +46,24 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             packages.push((tool.clone(), format!("{why}{origin}")));
         }
     }
-    // A Go binary on Debian slim still needs CA certificates for TLS; the
-    // golang image had them.
-    if a.go.is_some()
-        && base.family == Family::Debian
-        && !packages.iter().any(|(p, _)| p == "ca-certificates")
+    // What a Debian runtime of this language always needs (Go: CA
+    // certificates, which the golang image had).
+    let pack = a
+        .language
+        .as_ref()
+        .and_then(|l| input.knowledge.language(&l.id));
+    if base.family == Family::Debian
+        && let Some(pack) = pack
     {
-        packages.insert(
-            0,
-            (
-                "ca-certificates".into(),
-                "TLS needs CA certificates; the golang image had them".into(),
-            ),
-        );
+        for (i, name) in pack.debian_runtime_packages.iter().enumerate() {
+            if !packages.iter().any(|(p, _)| p == name) {
+                let why = format!(
+                    "{} programs need it, and the builder image had it",
+                    pack.name
+                );
+                packages.insert(i, (name.clone(), why));
+            }
+        }
     }
     if packages.is_empty() {
         return;
