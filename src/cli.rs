@@ -58,7 +58,7 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub check: bool,
     /// Print the migrated Dockerfile of one file (the original if skipped).
-    #[arg(long, conflicts_with_all = ["diff", "check"])]
+    #[arg(long, conflicts_with_all = ["diff", "check", "format"])]
     pub stdout: bool,
     /// Output format of stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -189,8 +189,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 report_error(&e);
                 failed = true;
                 if args.format == Format::Json {
-                    let reason = e.to_string();
-                    let reason = reason.rsplit(": ").next().unwrap_or(&reason).to_string();
+                    let reason = e.reason();
                     serde_json::to_writer(
                         &mut stdout,
                         &FileReport::failed(&shown, error_line(&e), &reason),
@@ -204,18 +203,25 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         if m.status == Status::Migrated {
             changed += 1;
         }
-        report_status(&shown, &m, args.write);
-        if args.stdout {
-            stdout.write_all(&source.bytes_for(&m.output))?;
-            continue;
-        }
         if args.write && m.status == Status::Migrated {
             let original = source.bytes_for(&source.text);
             if let Err(e) = write::write_atomic(path, &original, &source.bytes_for(&m.output)) {
                 report_error(&e);
                 failed = true;
+                if args.format == Format::Json {
+                    serde_json::to_writer(
+                        &mut stdout,
+                        &FileReport::failed(&shown, None, &e.reason()),
+                    )?;
+                    writeln!(stdout)?;
+                }
                 continue;
             }
+        }
+        report_status(&shown, &m, args.write);
+        if args.stdout {
+            stdout.write_all(&source.bytes_for(&m.output))?;
+            continue;
         }
         match args.format {
             Format::Json => {

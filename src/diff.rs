@@ -1,26 +1,34 @@
 //! Unified diffs with `a/PATH` and `b/PATH` headers relative to the
 //! working directory, so `git apply` and `patch -p1` take them.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use similar::TextDiff;
 
-/// The path as the diff names it: relative to `cwd` when inside it,
-/// `/` separators, no leading `./`.
+/// The path as messages and diffs name it: relative to `cwd` when inside
+/// it (no leading `./`), else as given.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let rel = if path.is_absolute() {
         path.strip_prefix(cwd).unwrap_or(path)
     } else {
         path
     };
-    let parts: Vec<String> = rel
-        .components()
-        .filter_map(|c| match c {
-            Component::CurDir | Component::RootDir => None,
-            other => Some(other.as_os_str().to_string_lossy().to_string()),
-        })
-        .collect();
-    parts.join("/")
+    normalise(rel).to_string_lossy().to_string()
+}
+
+/// Drop `.` components, so `./app/Dockerfile` and `app/Dockerfile` are
+/// one file (symlinks are not resolved: a link stays a name of its own).
+pub fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        if c != Component::CurDir {
+            out.push(c.as_os_str());
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// A unified diff of `old` → `new`, empty when they are equal.
@@ -31,7 +39,10 @@ pub fn unified(old: &str, new: &str, name: &str) -> String {
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .header(
+            &format!("a/{}", name.trim_start_matches('/')),
+            &format!("b/{}", name.trim_start_matches('/')),
+        )
         .to_string()
 }
 
@@ -79,6 +90,10 @@ mod tests {
             "{d}"
         );
         assert_eq!(display_path(Path::new("/w/y/D"), Path::new("/w")), "y/D");
+        assert_eq!(
+            display_path(Path::new("/elsewhere/D"), Path::new("/w")),
+            "/elsewhere/D"
+        );
         assert_eq!(unified("same", "same", "x"), "");
     }
 

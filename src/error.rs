@@ -31,6 +31,18 @@ pub enum MsbError {
     Pack { pack: String, reason: String },
 }
 
+impl MsbError {
+    /// The reason alone, without the path and line.
+    pub fn reason(&self) -> String {
+        match self {
+            MsbError::Io { reason, .. }
+            | MsbError::Parse { reason, .. }
+            | MsbError::Pack { reason, .. } => reason.clone(),
+            MsbError::NotUtf8 { offset, .. } => format!("not valid UTF-8 (byte offset {offset})"),
+        }
+    }
+}
+
 /// A parse error before the file's path is known; `source` adds the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {

@@ -10,7 +10,29 @@ use crate::source::describe_io;
 /// `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`,
 /// `Containerfile` (not `*.dockerignore`).
 pub fn is_dockerfile_name(name: &str) -> bool {
-    if name.ends_with(".dockerignore") {
+    // `Dockerfile.md` is documentation, not a Dockerfile.
+    const NOT_DOCKERFILES: &[&str] = &[
+        ".dockerignore",
+        ".md",
+        ".txt",
+        ".rst",
+        ".json",
+        ".yml",
+        ".yaml",
+        ".toml",
+        ".sh",
+        ".ps1",
+        ".py",
+        ".bak",
+        ".orig",
+        ".rej",
+        ".swp",
+        ".patch",
+        ".diff",
+        ".lock",
+        ".tmp",
+    ];
+    if NOT_DOCKERFILES.iter().any(|ext| name.ends_with(ext)) {
         return false;
     }
     name == "Dockerfile"
@@ -40,7 +62,7 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<MsbError>) {
                 }
                 files.extend(found);
             }
-            Ok(_) => files.push(path.clone()),
+            Ok(_) => files.push(crate::diff::normalise(path)),
         }
     }
     files.sort();
@@ -50,12 +72,18 @@ pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<MsbError>) {
 
 fn walk_dir(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir).build().flatten() {
+    // .gitignore is respected even outside a git checkout; hidden folders
+    // (.devcontainer, .git) are not searched.
+    for entry in ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .build()
+        .flatten()
+    {
         let is_file = entry
             .file_type()
             .is_some_and(|t| t.is_file() || t.is_symlink());
         if is_file && is_dockerfile_name(&entry.file_name().to_string_lossy()) {
-            found.push(entry.into_path());
+            found.push(crate::diff::normalise(entry.path()));
         }
     }
     found
@@ -79,6 +107,7 @@ mod tests {
         for no in [
             "Dockerfile.dockerignore",
             "dockerfile.md",
+            "Dockerfile.md",
             "README",
             "Dockerfiles",
         ] {
