@@ -223,6 +223,7 @@ pub fn analyse(
     // through the golang image's PATH (/go/bin) gets it in /usr/local/bin.
     for bin in &binaries {
         a.add_artefact(
+            bin.line,
             &bin.path,
             &bin.path,
             format!("line {}: the binary go builds", bin.line),
@@ -272,6 +273,7 @@ pub fn analyse(
                         let to = format!("/usr/local/bin/{program}");
                         a.artefacts.retain(|x| x.to != bin.path);
                         a.add_artefact(
+                            line,
                             &bin.path,
                             &to,
                             format!("line {line}: runs {program} through PATH"),
@@ -283,6 +285,7 @@ pub fn analyse(
                 None if install_patterns => {
                     let from = format!("{}/{program}", gobin.trim_end_matches('/'));
                     a.add_artefact(
+                        line,
                         &from,
                         &format!("/usr/local/bin/{program}"),
                         format!("line {line}: go install puts {program} in {gobin}"),
@@ -356,6 +359,7 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                     if context.is_dir(dir) {
                         let path = format!("{}/{dir}", root.trim_end_matches('/'));
                         a.add_artefact(
+                            line,
                             &path,
                             &path,
                             format!("line {line}: {dir}/ is read at run time"),
@@ -372,6 +376,7 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                     {
                         let path = format!("{}/{name}", root.trim_end_matches('/'));
                         a.add_artefact(
+                            line,
                             &path,
                             &path,
                             format!("line {line}: {name} may be read at run time"),
@@ -381,6 +386,7 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                 }
             } else if !is_code_source(src, context, pack) && !a.is_copied(root) {
                 a.add_artefact(
+                    line,
                     root,
                     root,
                     format!("line {line}: copied from the build context"),

@@ -48,8 +48,19 @@ impl BaseImage {
     }
 }
 
-/// Substitute `$NAME` and `${NAME}` (and `${NAME:-default}`) from `args`.
+/// Substitute `$NAME` and `${NAME}` (and `${NAME:-default}`) from `args`;
+/// unknown names become empty, as in an unset build argument.
 pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> String {
+    expand(text, args, false)
+}
+
+/// Substitute the names `vars` knows and leave the others as written, so
+/// a path that still holds a `$` is known to be unresolved.
+pub fn expand_known(text: &str, vars: &BTreeMap<String, String>) -> String {
+    expand(text, vars, true)
+}
+
+fn expand(text: &str, args: &BTreeMap<String, String>, keep_unknown: bool) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(pos) = rest.find('$') {
@@ -67,9 +78,14 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> String {
                 .get(name)
                 .filter(|v| !v.is_empty())
                 .map(String::as_str)
-                .or(default)
-                .unwrap_or("");
-            out.push_str(value);
+                .or(default);
+            match value {
+                Some(v) => out.push_str(v),
+                None if keep_unknown && !args.contains_key(name) => {
+                    out.push_str(&rest[pos..pos + 1 + 1 + end + 1]);
+                }
+                None => {}
+            }
             rest = &inner[end + 1..];
             continue;
         }
@@ -82,7 +98,11 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> String {
             rest = after;
             continue;
         }
-        out.push_str(args.get(&after[..len]).map(String::as_str).unwrap_or(""));
+        match args.get(&after[..len]) {
+            Some(v) => out.push_str(v),
+            None if keep_unknown => out.push_str(&rest[pos..pos + 1 + len]),
+            None => {}
+        }
         rest = &after[len..];
     }
     out.push_str(rest);
@@ -213,5 +233,6 @@ mod tests {
         let mut args = BTreeMap::new();
         args.insert("A".to_string(), "1".to_string());
         assert_eq!(substitute("x$A-${A}-${B:-2}-$", &args), "x1-1-2-$");
+        assert_eq!(expand_known("$A/$B/${C}/${A}", &args), "1/$B/${C}/1");
     }
 }

@@ -197,7 +197,31 @@ impl Analysis {
         }
     }
 
-    pub fn add_artefact(&mut self, from: &str, to: &str, why: impl Into<String>, writable: bool) {
+    pub fn add_artefact(
+        &mut self,
+        line: usize,
+        from: &str,
+        to: &str,
+        why: impl Into<String>,
+        writable: bool,
+    ) {
+        // A variable msb cannot resolve, or a system folder, would copy the
+        // wrong thing (`COPY --from=builder /$X` is the whole builder).
+        let why = why.into();
+        if from.contains('$') || to.contains('$') {
+            self.block(
+                line,
+                format!("{from} depends on a variable msb cannot resolve ({why})"),
+            );
+            return;
+        }
+        if is_system_dir(from) || is_system_dir(to) {
+            self.block(
+                line,
+                format!("would copy the system folder {from} to the final stage ({why})"),
+            );
+            return;
+        }
         if self.artefacts.iter().any(|a| a.to == to) {
             return;
         }
@@ -212,7 +236,7 @@ impl Analysis {
         self.artefacts.push(Artefact {
             from: from.to_string(),
             to: to.to_string(),
-            why: why.into(),
+            why,
             writable,
         });
     }
@@ -439,6 +463,7 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
                 continue;
             }
             a.add_artefact(
+                line,
                 &path,
                 &path,
                 format!("line {line}: {program} makes or changes it"),
@@ -484,7 +509,8 @@ fn walk_stage(
     a: &mut Analysis,
 ) {
     let mut workdir = "/".to_string();
-    let mut stage_vars: BTreeMap<String, String> = a.global_args.clone();
+    // A stage sees a global ARG only once it declares it again.
+    let mut stage_vars: BTreeMap<String, String> = BTreeMap::new();
     for (index, ins) in file.instructions.iter().enumerate() {
         a.workdir_before.push(workdir.clone());
         if index <= from {
@@ -503,7 +529,13 @@ fn walk_stage(
         }
         let (role, evidence) = match ins.keyword {
             Keyword::Workdir => {
-                let dir = image::substitute(ins.args.trim().trim_matches('"'), &stage_vars);
+                let dir = image::expand_known(ins.args.trim().trim_matches('"'), &stage_vars);
+                if dir.contains('$') {
+                    a.block(
+                        ins.line,
+                        format!("WORKDIR {dir} depends on a variable msb cannot resolve"),
+                    );
+                }
                 workdir = absolute(&workdir, &dir);
                 a.final_workdir = Some(workdir.clone());
                 (
@@ -514,13 +546,22 @@ fn walk_stage(
             Keyword::Arg => {
                 let (name, value) = arg_pair(&ins.args);
                 a.stage_args.insert(name.clone(), index);
-                stage_vars.insert(name.clone(), value);
+                let has_default = ins.args.contains('=');
+                match a.global_args.get(&name) {
+                    Some(global) if !has_default => {
+                        stage_vars.insert(name.clone(), global.clone());
+                    }
+                    _ if has_default => {
+                        stage_vars.insert(name.clone(), value);
+                    }
+                    _ => {}
+                }
                 (StepRole::Setup, format!("build argument {name}"))
             }
             Keyword::Env => {
                 let pairs = env_pairs(&ins.args);
                 for (n, v) in &pairs {
-                    let v = image::substitute(v, &stage_vars);
+                    let v = image::expand_known(v, &stage_vars);
                     stage_vars.insert(n.clone(), v.clone());
                     a.env.insert(n.clone(), v);
                 }
@@ -549,11 +590,11 @@ fn walk_stage(
                 ),
             ),
             Keyword::Run => {
-                walk_run(ins, index, &workdir, k, a);
+                walk_run(ins, index, &workdir, &stage_vars, k, a);
                 (StepRole::Unknown, String::new())
             }
             Keyword::Copy | Keyword::Add => {
-                walk_copy(ins, index, &workdir, context, a);
+                walk_copy(ins, index, &workdir, &stage_vars, context, a);
                 (StepRole::SourceCopy, String::new())
             }
             Keyword::Onbuild => (
@@ -577,9 +618,17 @@ fn walk_stage(
     }
 }
 
-fn walk_run(ins: &Instruction, index: usize, workdir: &str, k: &Knowledge, a: &mut Analysis) {
+fn walk_run(
+    ins: &Instruction,
+    index: usize,
+    workdir: &str,
+    vars: &BTreeMap<String, String>,
+    k: &Knowledge,
+    a: &mut Analysis,
+) {
     let mut cwd = workdir.to_string();
-    for command in shell::commands(&ins.script()) {
+    // ARG and ENV values are in the RUN's environment.
+    for command in shell::commands(&image::expand_known(&ins.script(), vars)) {
         if command.program() == "cd" {
             let target = command.args().first().map(String::as_str).unwrap_or("/");
             cwd = absolute(&cwd, target);
@@ -606,23 +655,26 @@ fn walk_copy(
     ins: &Instruction,
     index: usize,
     workdir: &str,
+    vars: &BTreeMap<String, String>,
     context: &BuildContext,
     a: &mut Analysis,
 ) {
-    let mut words: Vec<String> = match &ins.exec {
+    // COPY's shell form is split on blanks, without shell quoting.
+    let raw: Vec<String> = match &ins.exec {
         Some(w) => w.clone(),
-        None => shell::commands(&ins.args)
-            .into_iter()
-            .flat_map(|c| {
-                let mut all: Vec<String> = c.env.iter().map(|(n, v)| format!("{n}={v}")).collect();
-                all.extend(c.words);
-                all
-            })
-            .collect(),
+        None => ins.args.split_whitespace().map(String::from).collect(),
     };
-    if !ins.heredocs.is_empty() {
-        words.retain(|w| !w.starts_with("<<"));
-    }
+    let mut words: Vec<String> = raw
+        .iter()
+        .map(|w| match w.strip_prefix("<<") {
+            // A heredoc source is named after its body's delimiter.
+            Some(name) => format!(
+                "<<{}",
+                name.trim_start_matches('-').trim_matches(['"', '\'', '-'])
+            ),
+            None => image::expand_known(w, vars),
+        })
+        .collect();
     let Some(dest_word) = words.pop() else {
         return;
     };

@@ -101,6 +101,7 @@ pub fn analyse(
                                 "line {line}: pip installs into {dir}, copied as it is"
                             ));
                             a.add_artefact(
+                                line,
                                 &dir,
                                 &dir,
                                 format!("line {line}: pip installs into it"),
@@ -169,7 +170,8 @@ pub fn analyse(
     match &deps {
         Deps::ExistingVenv { path } | Deps::NewVenv { path, .. } | Deps::UserBase { path, .. } => {
             let path = path.clone();
-            a.add_artefact(&path, &path, "the installed dependencies", false);
+            let deps_line = first_install.map_or(0, |i| file.instructions[i].line);
+            a.add_artefact(deps_line, &path, &path, "the installed dependencies", false);
         }
         Deps::None => {}
     }
@@ -236,6 +238,7 @@ fn app_folders(file: &Dockerfile, a: &mut Analysis) {
             }
             let writable = is_under(root, &workdir) && workdir != "/";
             a.add_artefact(
+                line,
                 root,
                 root,
                 format!("line {line}: copied from the build context"),
@@ -262,6 +265,7 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
         if !a.is_copied(&cwd) && !is_system_dir(&cwd) {
             let line = file.instructions[index].line;
             a.add_artefact(
+                line,
                 &cwd,
                 &cwd,
                 format!("line {line}: the build writes here"),
