@@ -297,13 +297,18 @@ impl Knowledge {
         self.languages.iter().find(|l| l.id == id)
     }
 
-    /// The first `images.toml` entry matching `name:tag`.
+    /// The first `images.toml` entry matching `name:tag`; an image from a
+    /// mirror (`registry.example.com/library/python`) is matched by its
+    /// last name part when its full name matches nothing.
     pub fn image_facts(&self, name: &str, tag: &str) -> Option<&ImageFacts> {
-        let full = format!("{name}:{tag}");
-        self.images
-            .images
-            .iter()
-            .find(|f| glob_match(&f.pattern, &full))
+        let find = |n: &str| {
+            let full = format!("{n}:{tag}");
+            self.images
+                .images
+                .iter()
+                .find(|f| glob_match(&f.pattern, &full))
+        };
+        find(name).or_else(|| find(name.rsplit('/').next().unwrap_or(name)))
     }
 
     pub fn family_packages(&self, family: Family) -> Option<&FamilyPackages> {

@@ -318,6 +318,20 @@ pub fn analyse(
         );
     }
 
+    if !static_binary
+        && let Some(b) = &builder
+        && !pack.detect.images.contains(&b.base_name)
+    {
+        let from = file
+            .instructions
+            .iter()
+            .find(|i| i.keyword == Keyword::From)
+            .map_or(1, |i| i.line);
+        a.block(
+            from,
+            format!("cgo may be on and {} is not a golang image: msb cannot match the libc the binary links", b.written),
+        );
+    }
     runtime_files(file, context, pack, a);
     a.go = Some(GoFacts {
         binaries,

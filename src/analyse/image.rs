@@ -17,6 +17,17 @@ pub struct BaseImage {
     pub resolved: String,
     /// Name without registry `docker.io/` or `library/` (`python`).
     pub name: String,
+    /// The last part of the name (`python` for a mirror's
+    /// `registry.example.com/mirror/python`): which image family it is.
+    pub base_name: String,
+    /// Registry and path as written, without tag or digest
+    /// (`registry.example.com/mirror/python`), for a runtime of the same
+    /// image family.
+    pub repository: String,
+    /// The FROM names a digest (`@sha256:...`).
+    pub pinned: bool,
+    /// The image's name itself came from a build argument (`FROM ${BASE}`).
+    pub from_variable: bool,
     /// The tag as written, `latest` if none (variables kept).
     pub tag: String,
     /// The version part of the tag as written (`3.12`, `${V}`), or empty.
@@ -141,9 +152,26 @@ fn short_name(image: &ImageRef) -> String {
 
 /// Read a FROM's image, `global_args` being the ARGs declared before it.
 pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge) -> BaseImage {
-    let resolved = substitute(written, global_args);
-    let raw_ref = ImageRef::parse(written);
+    // `ImageRef` reads `name:tag@digest` as a digest with no tag: set the
+    // digest aside first.
+    let (without_digest, pinned) = match written.split_once('@') {
+        Some((image, _)) => (image, true),
+        None => (written, false),
+    };
+    let resolved = substitute(without_digest, global_args);
+    let from_variable = ImageRef::parse(without_digest).image.contains('$');
+    // When the image itself is a variable, only its default can be read.
+    let written_for_tag = if from_variable {
+        resolved.as_str()
+    } else {
+        without_digest
+    };
+    let raw_ref = ImageRef::parse(written_for_tag);
     let res_ref = ImageRef::parse(&resolved);
+    let repository = match &raw_ref.registry {
+        Some(r) => format!("{r}/{}", raw_ref.image),
+        None => raw_ref.image.clone(),
+    };
     let name = short_name(&res_ref);
     let tag_written = raw_ref.tag.clone().unwrap_or_else(|| "latest".into());
     let tag_resolved = res_ref.tag.clone().unwrap_or_else(|| "latest".into());
@@ -182,7 +210,11 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
     BaseImage {
         written: written.to_string(),
         resolved,
+        base_name: name.rsplit('/').next().unwrap_or(&name).to_string(),
         name,
+        repository,
+        pinned,
+        from_variable,
         tag: tag_written,
         version,
         release_in_tag,
@@ -224,6 +256,24 @@ mod tests {
         assert_eq!(v.resolved, "python:3.11-bullseye");
         assert_eq!(v.release.as_deref(), Some("bullseye"));
         assert_eq!(img("golang").tag, "latest");
+        let d = img("python:3.11-bookworm@sha256:abc");
+        assert_eq!(
+            (d.version.as_str(), d.release_in_tag.as_str(), d.pinned),
+            ("3.11", "bookworm", true)
+        );
+        let r = img("registry.example.com/mirror/python:3.11");
+        assert_eq!(
+            (r.base_name.as_str(), r.repository.as_str()),
+            ("python", "registry.example.com/mirror/python")
+        );
+        assert_eq!(r.family, Family::Debian);
+        let mut args = BTreeMap::new();
+        args.insert("BASE".to_string(), "python:3.11".to_string());
+        let v = read("${BASE}", &args, &Knowledge::builtin().unwrap());
+        assert_eq!(
+            (v.name.as_str(), v.version.as_str(), v.from_variable),
+            ("python", "3.11", true)
+        );
         assert!(img("gcr.io/distroless/static-debian12").runtime_only);
         assert!(img("scratch").runtime_only);
     }

@@ -726,7 +726,7 @@ fn detect_language<'k>(
     for pack in &k.languages {
         let mut score = 0;
         let mut evidence = Vec::new();
-        if pack.detect.images.contains(&builder.name) {
+        if pack.detect.images.contains(&builder.base_name) {
             score += 100;
             evidence.push(format!(
                 "base image {} is a {} image",

@@ -59,6 +59,30 @@ fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
     })
 }
 
+/// Only an official-style Python image tells which slim image has the same
+/// interpreter; Python installed by apt on another base does not.
+fn python_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
+    let Some(b) = &a.builder else {
+        return false;
+    };
+    if pack.detect.images.contains(&b.base_name) {
+        return true;
+    }
+    let from = file
+        .instructions
+        .iter()
+        .find(|i| i.keyword == Keyword::From)
+        .map_or(1, |i| i.line);
+    let written = b.written.clone();
+    a.block(
+        from,
+        format!(
+            "{written} is not a Python image: msb cannot tell which slim image has the same Python"
+        ),
+    );
+    false
+}
+
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
@@ -66,6 +90,9 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
+    if !python_image(file, pack, a) {
+        return;
+    }
     let mut deps = Deps::None;
     let mut requirement_files = Vec::new();
     let mut first_install: Option<usize> = None;

@@ -61,7 +61,36 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         size_mb: facts.map(|f| f.size_mb),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
     };
-    plan.runtime.from.push(input.instruction("FROM", &image));
+    // The runtime must be the same platform as what was built for it.
+    let from_ins = input
+        .file
+        .instructions
+        .iter()
+        .find(|i| i.keyword == crate::parse::Keyword::From);
+    let platform = from_ins
+        .and_then(|i| i.flag("platform"))
+        .and_then(|f| f.value.clone())
+        .map(|p| format!("--platform={p} "))
+        .unwrap_or_default();
+    plan.runtime
+        .from
+        .push(input.instruction("FROM", &format!("{platform}{image}")));
+    if builder.pinned {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!(
+                "the builder is pinned by digest; pin {image} by digest too for reproducible builds"
+            ),
+        );
+    }
+    if builder.from_variable {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("the builder image comes from a build argument; {image} follows its default ({}), not a --build-arg override", builder.resolved),
+        );
+    }
     plan.decide(
         NAME,
         Applicability::Safe,
@@ -164,7 +193,12 @@ pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
         .map(|p| apply(p))
         .filter(|p| !p.is_empty())
         .collect();
-    let image = apply(&template.image);
+    // The builder's own image family keeps its registry and path (a mirror).
+    let image = if template.image == b.base_name {
+        b.repository.clone()
+    } else {
+        apply(&template.image)
+    };
     if tag.is_empty() {
         image
     } else {
