@@ -116,12 +116,23 @@ pub struct CommandsPack {
     pub path_changers: Vec<String>,
     /// Programs that create users and groups.
     pub user_setup: Vec<String>,
-    /// Programs runtime commands may call that a slim base may lack.
-    pub runtime_tools: Vec<String>,
+    /// Programs runtime commands may call that a slim base may lack, with
+    /// the package that provides each.
+    pub runtime_tools: BTreeMap<String, ToolPackages>,
+    /// Programs that need root (daemons that drop privileges themselves).
+    pub root_daemons: Vec<String>,
     /// C compiler packages (cgo needs one).
     pub c_compilers: Vec<String>,
     /// Words that run the command after them (`exec`, `sudo`...).
     pub wrappers: Vec<String>,
+}
+
+/// The package that provides a tool, per distro family.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolPackages {
+    pub debian: String,
+    pub alpine: String,
 }
 
 /// A runtime base template: `tag` parts are filled, empty ones dropped and

@@ -46,8 +46,10 @@ pub struct RuntimeStage {
     pub user_setup: Vec<Item>,
     pub workdir: Vec<Item>,
     pub artefacts: Vec<Item>,
-    pub env: Vec<Item>,
     pub contract: Vec<Item>,
+    /// After the file's own ENVs, so an absolute `ENV PATH=...` cannot hide
+    /// the dependency folder.
+    pub env: Vec<Item>,
     pub user: Vec<Item>,
     pub command: Vec<Item>,
 }
@@ -61,8 +63,8 @@ impl RuntimeStage {
             .chain(&self.user_setup)
             .chain(&self.workdir)
             .chain(&self.artefacts)
-            .chain(&self.env)
             .chain(&self.contract)
+            .chain(&self.env)
             .chain(&self.user)
             .chain(&self.command)
     }

@@ -111,6 +111,8 @@ pub struct RuntimeNeeds {
     pub tools: Vec<(String, String)>,
     /// Absolute paths that must exist, owned by the runtime user (VOLUMEs).
     pub writable_dirs: Vec<String>,
+    /// Why the app must run as root (a daemon like cron).
+    pub root: Vec<String>,
 }
 
 /// Everything msb knows about one Dockerfile.
@@ -411,6 +413,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     }
     housekeeping_paths(file, k, &mut a);
     runtime_needs(file, context, k, &mut a);
+    check_non_root(file, &mut a);
     runtime_packages(k, &mut a);
     a
 }
@@ -462,12 +465,14 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             if is_system_dir(&path) || a.is_copied(&path) {
                 continue;
             }
+            // A folder made for the app (logs, uploads) is the app's to write.
+            let made_for_the_app = program == "mkdir";
             a.add_artefact(
                 line,
                 &path,
                 &path,
                 format!("line {line}: {program} makes or changes it"),
-                false,
+                made_for_the_app,
             );
         }
     }
@@ -927,52 +932,60 @@ fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
     }
 }
 
-/// What ENTRYPOINT, CMD, HEALTHCHECK, SHELL and VOLUME ask of the runtime base.
+/// What ENTRYPOINT, CMD, HEALTHCHECK and VOLUME ask of the runtime base:
+/// a shell, the tools their commands and scripts call, folders to write.
 fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut Analysis) {
     let mut needs = RuntimeNeeds::default();
     let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
     let entrypoint = last(Keyword::Entrypoint);
     let cmd = last(Keyword::Cmd);
+    // Shell scripts that run in the container, with where they come from.
+    let mut scripts: Vec<(String, String)> = Vec::new();
     for index in [entrypoint, cmd].into_iter().flatten() {
         let ins = &file.instructions[index];
-        if ins.exec.is_none() && !ins.args.trim().is_empty() {
-            needs.shell.push(format!(
-                "line {}: {} is in shell form (runs /bin/sh -c)",
-                ins.line,
-                ins.keyword.as_str()
-            ));
-        }
-    }
-    // The program that starts: ENTRYPOINT's first word, else CMD's.
-    if let Some(index) = entrypoint.or(cmd) {
-        let ins = &file.instructions[index];
-        let program = match &ins.exec {
-            Some(words) => words.first().cloned(),
-            None => shell::commands(&ins.args)
-                .first()
-                .and_then(|c| c.words.first().cloned()),
-        };
-        if let Some(program) = program {
-            let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-            if matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") {
-                needs.shell.push(format!("line {}: runs {name}", ins.line));
-                if name == "bash" {
+        let what = format!("line {}: {}", ins.line, ins.keyword.as_str());
+        match &ins.exec {
+            None if !ins.args.trim().is_empty() => {
+                needs
+                    .shell
+                    .push(format!("{what} is in shell form (runs /bin/sh -c)"));
+                scripts.push((what, ins.args.clone()));
+            }
+            None => {}
+            Some(words) => {
+                let Some(program) = words.first() else {
+                    continue;
+                };
+                let name = program.rsplit('/').next().unwrap_or(program);
+                if matches!(name, "sh" | "bash" | "ash" | "dash") {
+                    needs.shell.push(format!("{what} runs {name}"));
+                    if name == "bash" {
+                        needs
+                            .tools
+                            .push(("bash".into(), format!("{what} runs bash")));
+                    }
+                    if let Some(pos) = words.iter().position(|w| w == "-c")
+                        && let Some(script) = words.get(pos + 1)
+                    {
+                        scripts.push((what.clone(), script.clone()));
+                    }
+                } else if let Some(path) = script_in_context(a, program, index, context)
+                    && let Some(text) = context.read_small(&path)
+                    && let Some(interpreter) = shebang(&text)
+                {
                     needs
-                        .tools
-                        .push(("bash".into(), format!("line {}: runs bash", ins.line)));
-                }
-            } else if let Some(script) = script_in_context(a, &program, index, context)
-                && let Some(text) = context.read_small(&script)
-                && let Some(interpreter) = shebang(&text)
-            {
-                needs.shell.push(format!(
-                    "line {}: {program} is a {interpreter} script",
-                    ins.line
-                ));
-                if interpreter == "bash" {
-                    needs
-                        .tools
-                        .push(("bash".into(), format!("{script} starts with #!/bin/bash")));
+                        .shell
+                        .push(format!("{what} runs {program}, a {interpreter} script"));
+                    if interpreter == "bash" {
+                        needs
+                            .tools
+                            .push(("bash".into(), format!("{path} starts with #!/bin/bash")));
+                    }
+                    if matches!(interpreter.as_str(), "sh" | "bash" | "ash" | "dash") {
+                        scripts.push((path.clone(), text));
+                    }
+                } else {
+                    scripts.push((what, words.join(" ")));
                 }
             }
         }
@@ -980,33 +993,35 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
     if let Some(index) = last(Keyword::Healthcheck) {
         let ins = &file.instructions[index];
         let args = ins.args.trim();
-        let body = args
-            .strip_prefix("CMD")
-            .or_else(|| args.strip_prefix("cmd"))
-            .map(str::trim);
-        if let Some(body) = body {
-            let (program, shell_form) = match crate::parse::parse_exec(body) {
-                Some(words) => (words.first().cloned().unwrap_or_default(), false),
-                None => (
-                    shell::commands(body)
-                        .first()
-                        .map(|c| c.program().to_string())
-                        .unwrap_or_default(),
-                    true,
-                ),
-            };
-            if shell_form {
-                needs.shell.push(format!(
-                    "line {}: HEALTHCHECK CMD is in shell form",
-                    ins.line
-                ));
+        let what = format!("line {}: HEALTHCHECK", ins.line);
+        if let Some(body) = args
+            .get(..3)
+            .filter(|w| w.eq_ignore_ascii_case("CMD"))
+            .map(|_| args[3..].trim())
+        {
+            match crate::parse::parse_exec(body) {
+                Some(words) => scripts.push((what, words.join(" "))),
+                None => {
+                    needs.shell.push(format!("{what} CMD is in shell form"));
+                    scripts.push((what, body.to_string()));
+                }
             }
-            let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-            if k.commands.runtime_tools.contains(&name) {
-                needs.tools.push((
-                    name.clone(),
-                    format!("line {}: HEALTHCHECK runs {name}", ins.line),
-                ));
+        }
+    }
+    for (what, script) in &scripts {
+        for c in shell::commands(script) {
+            let program = c.program().to_string();
+            if k.commands.runtime_tools.contains_key(&program)
+                && !needs.tools.iter().any(|(t, _)| *t == program)
+            {
+                needs
+                    .tools
+                    .push((program.clone(), format!("{what} runs {program}")));
+            }
+            if k.commands.root_daemons.contains(&program) {
+                needs
+                    .root
+                    .push(format!("{what} starts {program}, which needs root"));
             }
         }
     }
@@ -1026,6 +1041,45 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
         }
     }
     a.runtime = needs;
+}
+
+/// The app must run as a non-root user msb creates: refuse what cannot
+/// work then (a daemon that needs root, an app under /root).
+fn check_non_root(file: &Dockerfile, a: &mut Analysis) {
+    let keeps_own_user = a
+        .final_user
+        .is_some_and(|i| !is_root_user(&file.instructions[i].args));
+    if keeps_own_user {
+        return;
+    }
+    let line = file
+        .instructions
+        .iter()
+        .rposition(|i| matches!(i.keyword, Keyword::Cmd | Keyword::Entrypoint))
+        .map_or(1, |i| file.instructions[i].line);
+    if let Some(why) = a.runtime.root.first().cloned() {
+        a.block(line, format!("{why}: msb would run it as a non-root user"));
+    }
+    let under_root = a
+        .final_workdir
+        .iter()
+        .chain(a.artefacts.iter().map(|x| &x.to))
+        .find(|p| is_under(p, "/root"))
+        .cloned();
+    if let Some(path) = under_root {
+        a.block(
+            line,
+            format!(
+                "the app uses {path}, under /root (mode 0700), which a non-root user cannot enter"
+            ),
+        );
+    }
+}
+
+/// `root`, `0`, `root:root`, `0:0`.
+pub fn is_root_user(user: &str) -> bool {
+    let name = user.trim().split(':').next().unwrap_or("");
+    name == "root" || name == "0"
 }
 
 /// The context file behind an absolute or relative program path, if a

@@ -59,6 +59,35 @@ fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
     })
 }
 
+/// pip options that take a value.
+const VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--src",
+    "--upgrade-strategy",
+    "--progress-bar",
+    "--cache-dir",
+    "--log",
+];
+
 /// Only an official-style Python image tells which slim image has the same
 /// interpreter; Python installed by apt on another base does not.
 fn python_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
@@ -97,6 +126,8 @@ pub fn analyse(
     let mut requirement_files = Vec::new();
     let mut first_install: Option<usize> = None;
     let mut user_install = false;
+    let mut explicit_interpreter: Option<(usize, String)> = None;
+    let mut inline_packages: Vec<String> = Vec::new();
     let commands = a.run_commands.clone();
     for rc in &commands {
         let c = &rc.command;
@@ -107,6 +138,25 @@ pub fn analyse(
         }
         if is_pip_install(c, pack) {
             first_install.get_or_insert(rc.index);
+            // `/usr/local/bin/python -m pip` installs into the system
+            // site-packages whatever virtualenv is on PATH.
+            if c.words[0].contains('/') && explicit_interpreter.is_none() {
+                explicit_interpreter = Some((file.instructions[rc.index].line, c.words[0].clone()));
+            }
+            // Words after `install` that are not options name packages.
+            let mut after_install = false;
+            let mut skip_next = false;
+            for arg in c.args() {
+                if skip_next {
+                    skip_next = false;
+                } else if arg == "install" {
+                    after_install = true;
+                } else if arg.starts_with('-') {
+                    skip_next = VALUE_OPTIONS.contains(&arg.as_str());
+                } else if after_install && !arg.contains('/') && arg != "." {
+                    inline_packages.push(arg.clone());
+                }
+            }
             let mut args = c.args().iter();
             while let Some(arg) = args.next() {
                 match arg.as_str() {
@@ -194,6 +244,14 @@ pub fn analyse(
             };
         }
     }
+    if let (Some((line, path)), Deps::NewVenv { path: venv, .. }) = (&explicit_interpreter, &deps)
+        && !path.starts_with(venv.as_str())
+    {
+        a.block(
+            *line,
+            format!("pip runs through {path}, which would install outside the virtualenv msb adds at {venv}"),
+        );
+    }
     match &deps {
         Deps::ExistingVenv { path } | Deps::NewVenv { path, .. } | Deps::UserBase { path, .. } => {
             let path = path.clone();
@@ -205,7 +263,7 @@ pub fn analyse(
 
     app_folders(file, a);
     build_outputs(file, a);
-    requirement_libs(&requirement_files, context, pack, k, a);
+    requirement_libs(&requirement_files, &inline_packages, context, pack, k, a);
     a.python = Some(PythonFacts {
         deps,
         requirement_files,
@@ -263,13 +321,20 @@ fn app_folders(file: &Dockerfile, a: &mut Analysis) {
                 );
                 return;
             }
-            let writable = is_under(root, &workdir) && workdir != "/";
+            // The working folder goes whole, so the app can write in it as
+            // it did when it ran as root (`COPY app.py ./` included).
+            let in_workdir = is_under(root, &workdir) && !is_system_dir(&workdir);
+            let path = if in_workdir {
+                workdir.as_str()
+            } else {
+                root.as_str()
+            };
             a.add_artefact(
                 line,
-                root,
-                root,
+                path,
+                path,
                 format!("line {line}: copied from the build context"),
-                writable,
+                in_workdir,
             );
         }
     }
@@ -310,10 +375,12 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
     }
 }
 
-/// Packages named in requirement files that load a system library at run
-/// time (`psycopg2` built from source needs libpq).
+/// Packages named in requirement files or on a `pip install` line that
+/// load a system library at run time (`psycopg2` built from source needs
+/// libpq).
 fn requirement_libs(
     files: &[String],
+    inline: &[String],
     context: &BuildContext,
     pack: &LanguagePack,
     _k: &Knowledge,
@@ -322,11 +389,12 @@ fn requirement_libs(
     let Some(builder) = a.builder.as_ref() else {
         return;
     };
-    let family = match builder.family {
-        crate::knowledge::Family::Debian => "debian",
-        crate::knowledge::Family::Alpine => "alpine",
-        _ => return,
-    };
+    let family = builder.family;
+    // (requirement name, where it was named)
+    let mut named: Vec<(String, String)> = inline
+        .iter()
+        .map(|p| (requirement_name(p), "pip install".to_string()))
+        .collect();
     let mut seen = Vec::new();
     let mut queue: Vec<String> = files.to_vec();
     while let Some(f) = queue.pop() {
@@ -355,32 +423,36 @@ fn requirement_libs(
                 });
                 continue;
             }
-            let name: String = line
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
-                .collect::<String>()
-                .to_ascii_lowercase()
-                .replace('_', "-");
-            if name.is_empty() {
-                continue;
-            }
-            let Some(libs) = pack.requirement_libs.get(&name) else {
-                continue;
-            };
-            let list = if family == "debian" {
-                &libs.debian
-            } else {
-                &libs.alpine
-            };
-            for lib in list {
-                if !a.runtime_packages.iter().any(|p| p.name == *lib) {
-                    a.runtime_packages
-                        .push(crate::analyse::packages::RuntimePackage {
-                            name: lib.clone(),
-                            why: format!("{f} needs {name}, which loads it at run time"),
-                        });
-                }
+            named.push((requirement_name(line), f.clone()));
+        }
+    }
+    for (name, source) in named {
+        let Some(libs) = pack.requirement_libs.get(&name) else {
+            continue;
+        };
+        let list = match family {
+            crate::knowledge::Family::Debian => &libs.debian,
+            crate::knowledge::Family::Alpine => &libs.alpine,
+            _ => continue,
+        };
+        for lib in list {
+            if !a.runtime_packages.iter().any(|p| p.name == *lib) {
+                a.runtime_packages
+                    .push(crate::analyse::packages::RuntimePackage {
+                        name: lib.clone(),
+                        why: format!("{source} needs {name}, which loads it at run time"),
+                    });
             }
         }
     }
+}
+
+/// `Psycopg2_binary[extra]>=2.9` → `psycopg2-binary`.
+fn requirement_name(spec: &str) -> String {
+    spec.trim()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+        .collect::<String>()
+        .to_ascii_lowercase()
+        .replace('_', "-")
 }

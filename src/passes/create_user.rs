@@ -33,7 +33,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         let user = file.instructions[index].args.trim().to_string();
         if !is_root(&user) {
             for setup in &a.user_setup {
-                plan.runtime.user_setup.push(Item::Carry(*setup));
+                plan.runtime.user_setup.push(user_setup_item(input, *setup));
             }
             let item = if plan.moved.contains(&index) {
                 Item::Keep(index)
@@ -124,4 +124,49 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
     plan.runtime.user.push(input.instruction("USER", &user));
     plan.runtime_user = Some(user);
+}
+
+/// The RUN that created the file's user, for the final stage: as written
+/// when it only creates users and groups, else just its user and group
+/// commands (an `apt-get install` or a `chown` of files that are not there
+/// yet must not run again).
+fn user_setup_item(input: &PassInput, index: usize) -> Item {
+    let k = input.knowledge;
+    let commands: Vec<&crate::analyse::shell::Command> = input
+        .analysis
+        .run_commands
+        .iter()
+        .filter(|rc| rc.index == index)
+        .map(|rc| &rc.command)
+        .collect();
+    let is_user_setup =
+        |c: &crate::analyse::shell::Command| k.commands.user_setup.iter().any(|p| p == c.program());
+    if commands.iter().all(|c| is_user_setup(c)) {
+        return Item::Carry(index);
+    }
+    let lines: Vec<String> = commands
+        .iter()
+        .filter(|c| is_user_setup(c))
+        .map(|c| {
+            c.words
+                .iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    input.instruction("RUN", &lines.join(" \\\n    && "))
+}
+
+/// A word as the shell reads it back.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

@@ -37,13 +37,23 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             .collect();
     for (tool, why) in &a.runtime.tools {
         let builder_has = a.builder.as_ref().is_some_and(|b| b.has_tool(tool));
-        if !base.has_tool(tool) && !packages.iter().any(|(p, _)| p == tool) {
+        let package = input
+            .knowledge
+            .commands
+            .runtime_tools
+            .get(tool)
+            .map(|p| match base.family {
+                Family::Alpine => p.alpine.clone(),
+                _ => p.debian.clone(),
+            });
+        let Some(package) = package else { continue };
+        if !base.has_tool(tool) && !packages.iter().any(|(p, _)| *p == package) {
             let origin = if builder_has {
                 ", which the builder image had"
             } else {
                 ""
             };
-            packages.push((tool.clone(), format!("{why}{origin}")));
+            packages.push((package, format!("{why}{origin}")));
         }
     }
     // What a Debian runtime of this language always needs (Go: CA
