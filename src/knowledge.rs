@@ -70,6 +70,8 @@ impl Family {
 pub struct ImagesPack {
     /// The Alpine release used when a builder tag names none.
     pub alpine_default: String,
+    /// The oldest Debian major version distroless still publishes.
+    pub distroless_min_debian: u32,
     /// Debian release name → major version (`bookworm` → 12).
     pub debian_releases: BTreeMap<String, u32>,
     /// How msb creates the runtime user on each family.
@@ -188,6 +190,10 @@ pub struct LanguagePack {
     /// time, with the runtime packages per distro family.
     #[serde(default)]
     pub requirement_libs: BTreeMap<String, SystemLibs>,
+    /// Context entries that are never needed at run time (docs, tests,
+    /// build files): not worth a warning when they are not copied.
+    #[serde(default)]
+    pub not_runtime: Vec<String>,
     /// Folders of the build context that hold only code (not copied to
     /// the runtime stage of a compiled language).
     #[serde(default)]

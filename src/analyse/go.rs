@@ -20,6 +20,9 @@ pub struct GoFacts {
     pub binaries: Vec<GoBinary>,
     /// True when the binary cannot link libc (cgo off).
     pub static_binary: bool,
+    /// The file turns cgo off itself (CGO_ENABLED=0), rather than msb
+    /// inferring it from a builder without a C compiler.
+    pub static_explicit: bool,
     pub cgo_evidence: String,
 }
 
@@ -181,6 +184,7 @@ pub fn analyse(
     if cgo_off_evidence.is_none() && a.env.get("CGO_ENABLED").map(String::as_str) == Some("0") {
         cgo_off_evidence = Some("ENV CGO_ENABLED=0".to_string());
     }
+    let explicit_cgo_off = cgo_off_evidence.is_some();
     let builder = a.builder.clone();
     if cgo_off_evidence.is_none()
         && let Some(b) = &builder
@@ -199,6 +203,7 @@ pub fn analyse(
         }
     }
     let static_binary = cgo_off_evidence.is_some();
+    let static_explicit = explicit_cgo_off;
     let cgo_evidence = cgo_off_evidence.unwrap_or_else(|| {
         let mut why = String::from("CGO_ENABLED is not 0");
         if let Some(b) = &builder
@@ -222,10 +227,20 @@ pub fn analyse(
     // Every binary is copied where it was built; a command that finds one
     // through the golang image's PATH (/go/bin) gets it in /usr/local/bin.
     for bin in &binaries {
+        let (dir, name) = bin
+            .path
+            .rsplit_once('/')
+            .unwrap_or(("/", bin.path.as_str()));
+        // The golang image has /go/bin on PATH; the runtime has /usr/local/bin.
+        let to = if dir == gobin.trim_end_matches('/') && !RUNTIME_PATH.contains(&dir) {
+            format!("/usr/local/bin/{name}")
+        } else {
+            bin.path.clone()
+        };
         a.add_artefact(
             bin.line,
             &bin.path,
-            &bin.path,
+            &to,
             format!("line {}: the binary go builds", bin.line),
             false,
         );
@@ -257,58 +272,70 @@ pub fn analyse(
     }
     for (index, program, starts) in programs {
         let line = file.instructions[index].line;
+        let keyword = file.instructions[index].keyword.as_str();
+        let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+        if matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") {
+            continue;
+        }
         let found = if program.contains('/') {
             let path = absolute(&workdir, &program);
-            binaries.iter().any(|b| b.path == path) || a.is_copied(&path)
-        } else {
-            match binaries
-                .iter()
-                .find(|b| b.path.rsplit('/').next() == Some(program.as_str()))
-            {
-                Some(bin) => {
-                    let dir = bin.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
-                    if !RUNTIME_PATH.contains(&dir) {
-                        // Found through the golang image's PATH (/go/bin):
-                        // put it where the runtime's PATH finds it instead.
-                        let to = format!("/usr/local/bin/{program}");
-                        a.artefacts.retain(|x| x.to != bin.path);
-                        a.add_artefact(
-                            line,
-                            &bin.path,
-                            &to,
-                            format!("line {line}: runs {program} through PATH"),
-                            false,
-                        );
-                    }
-                    true
-                }
-                None if install_patterns => {
-                    let from = format!("{}/{program}", gobin.trim_end_matches('/'));
-                    a.add_artefact(
-                        line,
-                        &from,
-                        &format!("/usr/local/bin/{program}"),
-                        format!("line {line}: go install puts {program} in {gobin}"),
-                        false,
-                    );
-                    true
-                }
-                None => a
-                    .copies
-                    .iter()
-                    .flat_map(|c| c.roots.iter())
-                    .any(|r| r.rsplit('/').next() == Some(program.as_str())),
+            if binaries.iter().any(|b| b.path == path) || a.is_copied(&path) {
+                true
+            } else if crate::analyse::script_in_context(a, &program, index, context).is_some() {
+                // An entrypoint script that came with the sources.
+                a.add_artefact(
+                    line,
+                    &path,
+                    &path,
+                    format!("line {line}: {keyword} runs it"),
+                    false,
+                );
+                true
+            } else if !a.unsafe_blockers.is_empty() {
+                // Made by a step msb does not know; only --unsafe gets here.
+                a.add_artefact(
+                    line,
+                    &path,
+                    &path,
+                    format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
+                    false,
+                );
+                true
+            } else {
+                false
             }
+        } else if binaries
+            .iter()
+            .any(|b| b.path.rsplit('/').next() == Some(name.as_str()))
+        {
+            true
+        } else if install_patterns {
+            let from = format!("{}/{program}", gobin.trim_end_matches('/'));
+            a.add_artefact(
+                line,
+                &from,
+                &format!("/usr/local/bin/{program}"),
+                format!("line {line}: go install puts {program} in {gobin}"),
+                false,
+            );
+            true
+        } else {
+            a.copies
+                .iter()
+                .flat_map(|c| c.roots.iter())
+                .any(|r| r.rsplit('/').next() == Some(name.as_str()))
         };
         if !found && starts {
-            let name = program.rsplit('/').next().unwrap_or(&program);
-            if matches!(name, "sh" | "bash" | "ash") {
-                continue;
-            }
-            a.block(
-                line,
-                format!("{} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs", file.instructions[index].keyword.as_str()),
-            );
+            let reason = if name == "go" {
+                format!(
+                    "{keyword} runs `go`: the Go toolchain is not in the final stage, and msb does not rewrite `go run` yet"
+                )
+            } else {
+                format!(
+                    "{keyword} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs"
+                )
+            };
+            a.block(line, reason);
         }
     }
     if binaries.is_empty() && !install_patterns {
@@ -336,6 +363,7 @@ pub fn analyse(
     a.go = Some(GoFacts {
         binaries,
         static_binary,
+        static_explicit,
         cgo_evidence,
     });
 }
@@ -369,6 +397,27 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
         for (src, root) in &copy.pairs {
             let s = src.trim_start_matches("./").trim_end_matches('/');
             if s.is_empty() || s == "." {
+                let left_out: Vec<String> = context
+                    .list(".")
+                    .into_iter()
+                    .filter(|name| {
+                        !pack.not_runtime.iter().any(|g| glob_match(g, name))
+                            && !pack.runtime_asset_dirs.contains(name)
+                            && !pack.runtime_asset_files.iter().any(|g| glob_match(g, name))
+                            && !is_code_source(name, context, pack)
+                            && !copies.iter().any(|c| {
+                                c.sources.iter().any(|src| {
+                                    src.trim_start_matches("./").trim_end_matches('/') == name
+                                })
+                            })
+                    })
+                    .collect();
+                if !left_out.is_empty() {
+                    a.warnings.push(format!(
+                        "line {line}: the build context also has {}, not copied to the final stage; if the app reads them at run time, copy them",
+                        left_out.join(", ")
+                    ));
+                }
                 for dir in &pack.runtime_asset_dirs {
                     if context.is_dir(dir) {
                         let path = format!("{}/{dir}", root.trim_end_matches('/'));

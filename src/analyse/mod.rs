@@ -1084,7 +1084,7 @@ pub fn is_root_user(user: &str) -> bool {
 
 /// The context file behind an absolute or relative program path, if a
 /// COPY put it there.
-fn script_in_context(
+pub(crate) fn script_in_context(
     a: &Analysis,
     program: &str,
     index: usize,

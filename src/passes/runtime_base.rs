@@ -32,8 +32,8 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let Some(pack) = k.language(&language.id) else {
         return;
     };
-    let (key, extra_why) = match language.id.as_str() {
-        "go" => go_base(a, k),
+    let (key, extra_why, applicability) = match language.id.as_str() {
+        "go" => go_base(a, k, input.allow_unsafe),
         _ => (
             if builder.family == Family::Alpine {
                 "alpine"
@@ -42,6 +42,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             }
             .to_string(),
             String::new(),
+            Applicability::Safe,
         ),
     };
     let Some(template) = pack.runtime_base.get(&key) else {
@@ -93,7 +94,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
     plan.decide(
         NAME,
-        Applicability::Safe,
+        applicability,
         format!("final stage FROM {image}: {}", base.why),
     );
     plan.runtime_base = Some(base);
@@ -114,9 +115,10 @@ pub fn missing_packages<'a>(a: &'a Analysis, k: &Knowledge, image: &str) -> Vec<
 }
 
 /// Go: which template, and what decided it.
-fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
+fn go_base(a: &Analysis, k: &Knowledge, allow_unsafe: bool) -> (String, String, Applicability) {
+    let safe = Applicability::Safe;
     let Some(go) = &a.go else {
-        return ("debian".into(), String::new());
+        return ("debian".into(), String::new(), safe);
     };
     let builder = a.builder.as_ref().expect("analysed builder");
     let alpine = builder.family == Family::Alpine;
@@ -131,8 +133,27 @@ fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
     if named_user(a) {
         needs.push("the file's own user must be created".into());
     }
+    for (_, why) in &a.runtime.tools {
+        needs.push(why.clone());
+    }
     let shell_less_key = if go.static_binary { "static" } else { "glibc" };
-    if needs.is_empty() && (!alpine || go.static_binary) {
+    // Old Debian releases have no distroless image any more.
+    let min = k.images.distroless_min_debian;
+    let old_release = builder
+        .release
+        .as_ref()
+        .and_then(|r| k.images.debian_releases.get(r))
+        .is_some_and(|v| *v < min);
+    if !go.static_binary && old_release {
+        needs.push(format!(
+            "distroless has no image for Debian releases before {min}"
+        ));
+    }
+    // A static binary the file did not ask for (cgo off only because the
+    // Alpine image has no compiler): distroless drops the shell the
+    // original had, so only --unsafe takes it.
+    let inferred_static = go.static_binary && !go.static_explicit;
+    if needs.is_empty() && (!alpine || go.static_binary) && (!inferred_static || allow_unsafe) {
         let image = pack
             .runtime_base
             .get(shell_less_key)
@@ -140,9 +161,21 @@ fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
             .unwrap_or_default();
         let missing = missing_packages(a, k, &image);
         if missing.is_empty() {
-            return (shell_less_key.into(), format!(" ({})", go.cgo_evidence));
+            let applicability = if inferred_static {
+                Applicability::Unsafe
+            } else {
+                safe
+            };
+            return (
+                shell_less_key.into(),
+                format!(" ({})", go.cgo_evidence),
+                applicability,
+            );
         }
         needs.push(format!("packages {} must be installed", missing.join(", ")));
+    }
+    if inferred_static && needs.is_empty() {
+        needs.push("the file did not turn cgo off itself, so the builder's Alpine keeps its shell (--unsafe: distroless static)".into());
     }
     let key = if alpine { "alpine" } else { "debian" };
     let why = if needs.is_empty() {
@@ -150,7 +183,7 @@ fn go_base(a: &Analysis, k: &Knowledge) -> (String, String) {
     } else {
         format!(" ({}; {})", go.cgo_evidence, needs.join("; "))
     };
-    (key.into(), why)
+    (key.into(), why, safe)
 }
 
 /// A non-root USER given by name, which the runtime must create.
