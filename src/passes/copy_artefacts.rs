@@ -9,6 +9,7 @@
 //!
 //! Applicability: safe.
 
+use crate::analyse::{absolute, is_under};
 use crate::plan::{Applicability, PassInput, Plan};
 
 pub const NAME: &str = "copy_artefacts";
@@ -34,11 +35,14 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     });
     for artefact in &a.artefacts {
         let chown = if keeps_own_user {
-            // The original ran as its own user: keep the owner it gave.
+            // The original ran as its own user: keep the owner it gave, by
+            // `COPY --chown` or by a `chown` of the folder, by name (the
+            // user's UID may differ in the final stage's base).
             a.copies
                 .iter()
                 .find(|c| c.roots.contains(&artefact.from))
                 .and_then(|c| c.chown.clone())
+                .or_else(|| chown_of(a, &artefact.from))
         } else if artefact.writable {
             plan.runtime_user.clone()
         } else {
@@ -65,4 +69,20 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             format!("copies {}{dest}{owner}: {}", artefact.from, artefact.why),
         );
     }
+}
+
+/// The owner a `chown` in the builder gave to `path` (or a folder above it).
+fn chown_of(a: &crate::analyse::Analysis, path: &str) -> Option<String> {
+    a.run_commands.iter().rev().find_map(|rc| {
+        let c = &rc.command;
+        if c.program() != "chown" {
+            return None;
+        }
+        let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
+        let (owner, targets) = operands.split_first()?;
+        targets
+            .iter()
+            .any(|t| is_under(path, &absolute(&rc.cwd, t)))
+            .then(|| owner.to_string())
+    })
 }
