@@ -338,7 +338,8 @@ pub fn analyse(
             a.block(line, reason);
         }
     }
-    if binaries.is_empty() && !install_patterns {
+    // A step msb does not know may build it: that is --unsafe's call.
+    if binaries.is_empty() && !install_patterns && a.unsafe_blockers.is_empty() {
         a.block(
             file.instructions[a.last_build_index].line,
             "no `go build -o`/`go install` whose binary msb can name: cannot tell what to copy",
