@@ -350,11 +350,7 @@ pub fn analyse(
         && let Some(b) = &builder
         && !pack.detect.images.contains(&b.base_name)
     {
-        let from = file
-            .instructions
-            .iter()
-            .find(|i| i.keyword == Keyword::From)
-            .map_or(1, |i| i.line);
+        let from = crate::analyse::from_line(file);
         a.block(
             from,
             format!("cgo may be on and {} is not a golang image: msb cannot match the libc the binary links", b.written),

@@ -264,6 +264,14 @@ impl Analysis {
     }
 }
 
+/// The line of the file's (only) FROM, for reasons about the base image.
+pub fn from_line(file: &Dockerfile) -> usize {
+    file.instructions
+        .iter()
+        .find(|i| i.keyword == Keyword::From)
+        .map_or(1, |i| i.line)
+}
+
 /// Whether `path` is `dir` or inside it.
 pub fn is_under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
@@ -684,10 +692,7 @@ fn walk_copy(
         return;
     };
     let dest = absolute(workdir, &dest_word);
-    let dest_is_dir = dest_word.ends_with('/')
-        || dest_word == "."
-        || words.len() > 1
-        || !ins.heredocs.is_empty() && words.is_empty() && dest_word.ends_with('/');
+    let dest_is_dir = dest_word.ends_with('/') || dest_word == "." || words.len() > 1;
     let mut pairs = Vec::new();
     for src in &words {
         let whole = src == "."
@@ -703,9 +708,6 @@ fn walk_copy(
         }
     }
     let mut roots: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
-    if words.is_empty() {
-        roots.push(dest.clone()); // COPY <<EOF /path
-    }
     roots.dedup();
     let chown = ins.flag("chown").and_then(|f| f.value.clone());
     a.copies.push(ContextCopy {

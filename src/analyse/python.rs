@@ -97,11 +97,7 @@ fn python_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> boo
     if pack.detect.images.contains(&b.base_name) {
         return true;
     }
-    let from = file
-        .instructions
-        .iter()
-        .find(|i| i.keyword == Keyword::From)
-        .map_or(1, |i| i.line);
+    let from = crate::analyse::from_line(file);
     let written = b.written.clone();
     a.block(
         from,
