@@ -59,17 +59,13 @@ pub enum Family {
     Other,
 }
 
-impl Family {
-    pub fn has_shell(self) -> bool {
-        matches!(self, Family::Debian | Family::Alpine | Family::Other)
-    }
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImagesPack {
     /// The Alpine release used when a builder tag names none.
     pub alpine_default: String,
+    /// The default PATH folders of the runtime bases.
+    pub runtime_path: Vec<String>,
     /// The oldest Debian major version distroless still publishes.
     pub distroless_min_debian: u32,
     /// Debian release name → major version (`bookworm` → 12).
@@ -127,6 +123,10 @@ pub struct CommandsPack {
     pub c_compilers: Vec<String>,
     /// Words that run the command after them (`exec`, `sudo`...).
     pub wrappers: Vec<String>,
+    /// Shell programs.
+    pub shells: Vec<String>,
+    /// Folders never copied whole to the final stage.
+    pub system_dirs: Vec<String>,
 }
 
 /// The package that provides a tool, per distro family.

@@ -161,42 +161,6 @@ impl Instruction {
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
-    /// The text of the shell script a RUN runs. A heredoc body is part of
-    /// it when the shell reads it (`RUN <<EOF`, `RUN bash <<EOF`); for any
-    /// other command (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the body is
-    /// that command's input, not shell.
-    pub fn script(&self) -> String {
-        let mut s = match &self.exec {
-            Some(words) => words.join(" "),
-            None => self.args.clone(),
-        };
-        if self.heredocs.is_empty() {
-            return s;
-        }
-        let command: Vec<&str> = s
-            .split_whitespace()
-            .filter(|w| {
-                !w.trim_start_matches(|c: char| c.is_ascii_digit())
-                    .starts_with("<<")
-            })
-            .collect();
-        let shell_reads_body = match command.first() {
-            None => true,
-            Some(program) => {
-                let name = program.rsplit('/').next().unwrap_or(program);
-                matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh") && command.len() <= 2
-            }
-        };
-        s = command.join(" ");
-        if shell_reads_body {
-            for h in &self.heredocs {
-                s.push('\n');
-                s.push_str(&h.content);
-            }
-        }
-        s
-    }
-
     /// Whitespace-separated words of the arguments (no shell semantics).
     pub fn words(&self) -> Vec<&str> {
         self.args.split_whitespace().collect()

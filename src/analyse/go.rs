@@ -26,16 +26,6 @@ pub struct GoFacts {
     pub cgo_evidence: String,
 }
 
-/// Folders on the default PATH of Debian, Alpine and distroless images.
-const RUNTIME_PATH: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
-
 /// Go flags of `go build`/`go install` that take a value.
 const VALUE_FLAGS: &[&str] = &[
     "-o",
@@ -232,7 +222,9 @@ pub fn analyse(
             .rsplit_once('/')
             .unwrap_or(("/", bin.path.as_str()));
         // The golang image has /go/bin on PATH; the runtime has /usr/local/bin.
-        let to = if dir == gobin.trim_end_matches('/') && !RUNTIME_PATH.contains(&dir) {
+        let to = if dir == gobin.trim_end_matches('/')
+            && !k.images.runtime_path.iter().any(|p| p == dir)
+        {
             format!("/usr/local/bin/{name}")
         } else {
             bin.path.clone()
@@ -274,7 +266,7 @@ pub fn analyse(
         let line = file.instructions[index].line;
         let keyword = file.instructions[index].keyword.as_str();
         let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-        if matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") {
+        if k.commands.shells.contains(&name) {
             continue;
         }
         let found = if program.contains('/') {

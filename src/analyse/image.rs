@@ -36,14 +36,12 @@ pub struct BaseImage {
     pub release_in_tag: String,
     /// The alpine part of the tag as written (`alpine`, `alpine3.19`), or empty.
     pub alpine_in_tag: String,
-    pub slim: bool,
     pub family: Family,
     /// The Debian release: named in the tag, else `images.toml`'s default.
     pub release: Option<String>,
     pub size_mb: Option<u32>,
     pub runtime_only: bool,
     pub tools: Vec<String>,
-    pub known: bool,
 }
 
 impl BaseImage {
@@ -180,7 +178,6 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
     let mut version = String::new();
     let mut release_in_tag = String::new();
     let mut alpine_in_tag = String::new();
-    let mut slim = false;
     let written_parts = tag_parts(&tag_written);
     let resolved_parts = tag_parts(&tag_resolved);
     // Variables may hide parts; the resolved tag says what they are.
@@ -192,8 +189,6 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
     for (i, (written_part, part)) in parts.iter().enumerate() {
         if i == 0 && part.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             version = written_part.to_string();
-        } else if *part == "slim" {
-            slim = true;
         } else if part.starts_with("alpine") {
             alpine_in_tag = written_part.to_string();
         } else if releases.contains_key(*part) {
@@ -219,13 +214,11 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         version,
         release_in_tag,
         alpine_in_tag,
-        slim,
         family: facts.map(|f| f.family).unwrap_or(Family::Other),
         release,
         size_mb: facts.map(|f| f.size_mb),
         runtime_only: facts.is_some_and(|f| f.runtime_only),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
-        known: facts.is_some(),
     }
 }
 
@@ -243,8 +236,8 @@ mod tests {
     fn reads_tags() {
         let i = img("python:3.12-slim-bookworm");
         assert_eq!(
-            (i.version.as_str(), i.slim, i.release_in_tag.as_str()),
-            ("3.12", true, "bookworm")
+            (i.version.as_str(), i.size_mb, i.release_in_tag.as_str()),
+            ("3.12", Some(130), "bookworm")
         );
         assert_eq!(i.family, Family::Debian);
         let a = img("docker.io/library/python:3.10-alpine3.19");

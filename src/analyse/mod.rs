@@ -152,6 +152,8 @@ pub struct Analysis {
     pub runtime: RuntimeNeeds,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
+    /// `commands.toml`'s system folders, which are never copied whole.
+    system_dirs: Vec<String>,
 }
 
 impl Analysis {
@@ -182,6 +184,7 @@ impl Analysis {
             runtime: RuntimeNeeds::default(),
             python: None,
             go: None,
+            system_dirs: Vec::new(),
         }
     }
 
@@ -217,7 +220,7 @@ impl Analysis {
             );
             return;
         }
-        if is_system_dir(from) || is_system_dir(to) {
+        if self.is_system_dir(from) || self.is_system_dir(to) {
             self.block(
                 line,
                 format!("would copy the system folder {from} to the final stage ({why})"),
@@ -241,6 +244,11 @@ impl Analysis {
             why,
             writable,
         });
+    }
+
+    /// A folder where copying it whole would carry the system along.
+    pub fn is_system_dir(&self, path: &str) -> bool {
+        self.system_dirs.iter().any(|d| d == path)
     }
 
     pub fn is_copied(&self, path: &str) -> bool {
@@ -298,39 +306,10 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Folders where copying the whole folder would carry the system along.
-const SYSTEM_DIRS: &[&str] = &[
-    "/",
-    "/bin",
-    "/sbin",
-    "/etc",
-    "/lib",
-    "/lib64",
-    "/usr",
-    "/usr/bin",
-    "/usr/sbin",
-    "/usr/lib",
-    "/usr/local",
-    "/usr/local/bin",
-    "/usr/local/lib",
-    "/usr/share",
-    "/var",
-    "/var/lib",
-    "/opt",
-    "/root",
-    "/home",
-    "/tmp",
-    "/go",
-    "/go/bin",
-];
-
-pub fn is_system_dir(path: &str) -> bool {
-    SYSTEM_DIRS.contains(&path)
-}
-
 /// Analyse a parsed Dockerfile with its build context.
 pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Analysis {
     let mut a = Analysis::blank();
+    a.system_dirs = k.commands.system_dirs.clone();
     let starts = file.stage_starts();
     a.stage_count = starts.len();
     if file.escape == '`' {
@@ -470,7 +449,7 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             {
                 continue;
             }
-            if is_system_dir(&path) || a.is_copied(&path) {
+            if a.is_system_dir(&path) || a.is_copied(&path) {
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
@@ -641,7 +620,10 @@ fn walk_run(
 ) {
     let mut cwd = workdir.to_string();
     // ARG and ENV values are in the RUN's environment.
-    for command in shell::commands(&image::expand_known(&ins.script(), vars)) {
+    for command in shell::commands(&image::expand_known(
+        &shell::run_script(ins, &k.commands.shells),
+        vars,
+    )) {
         if command.program() == "cd" {
             let target = command.args().first().map(String::as_str).unwrap_or("/");
             cwd = absolute(&cwd, target);
@@ -959,7 +941,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
                     continue;
                 };
                 let name = program.rsplit('/').next().unwrap_or(program);
-                if matches!(name, "sh" | "bash" | "ash" | "dash") {
+                if k.commands.shells.iter().any(|sh| sh == name) {
                     needs.shell.push(format!("{what} runs {name}"));
                     if name == "bash" {
                         needs
@@ -983,7 +965,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
                             .tools
                             .push(("bash".into(), format!("{path} starts with #!/bin/bash")));
                     }
-                    if matches!(interpreter.as_str(), "sh" | "bash" | "ash" | "dash") {
+                    if k.commands.shells.contains(&interpreter) {
                         scripts.push((path.clone(), text));
                     }
                 } else {

@@ -3,7 +3,7 @@
 //! installed packages load at run time.
 
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, StepRole, absolute, is_system_dir, is_under};
+use crate::analyse::{Analysis, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -310,7 +310,7 @@ fn app_folders(file: &Dockerfile, a: &mut Analysis) {
     for copy in copies.iter().filter(|c| !c.manifest_only) {
         let line = file.instructions[copy.index].line;
         for root in &copy.roots {
-            if is_system_dir(root) {
+            if a.is_system_dir(root) {
                 a.block(
                     line,
                     format!("COPY puts the app straight into {root}: msb cannot copy it without the rest of the system"),
@@ -319,7 +319,7 @@ fn app_folders(file: &Dockerfile, a: &mut Analysis) {
             }
             // The working folder goes whole, so the app can write in it as
             // it did when it ran as root (`COPY app.py ./` included).
-            let in_workdir = is_under(root, &workdir) && !is_system_dir(&workdir);
+            let in_workdir = is_under(root, &workdir) && !a.is_system_dir(&workdir);
             let path = if in_workdir {
                 workdir.as_str()
             } else {
@@ -350,7 +350,7 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
         .map(|rc| (rc.index, rc.cwd.clone()))
         .collect();
     for (index, cwd) in builds {
-        if !a.is_copied(&cwd) && !is_system_dir(&cwd) {
+        if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
             let line = file.instructions[index].line;
             a.add_artefact(
                 line,
@@ -361,7 +361,7 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
             );
         }
         let line = file.instructions[index].line;
-        let script = file.instructions[index].script();
+        let script = file.instructions[index].args.clone();
         if script.contains("collectstatic") {
             a.warnings.push(format!(
                 "line {line}: collectstatic writes to STATIC_ROOT; msb copies {}, so STATIC_ROOT must be inside it",

@@ -48,6 +48,42 @@ impl Command {
     }
 }
 
+/// The shell script a RUN runs. A heredoc body is part of it when a
+/// shell reads it (`RUN <<EOF`, `RUN bash <<EOF`); for any other command
+/// (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the body is that command's
+/// input, not shell.
+pub fn run_script(ins: &crate::parse::Instruction, shells: &[String]) -> String {
+    let text = match &ins.exec {
+        Some(words) => words.join(" "),
+        None => ins.args.clone(),
+    };
+    if ins.heredocs.is_empty() {
+        return text;
+    }
+    let command: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| {
+            !w.trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with("<<")
+        })
+        .collect();
+    let shell_reads_body = match command.first() {
+        None => true,
+        Some(program) => {
+            let name = program.rsplit('/').next().unwrap_or(program);
+            shells.iter().any(|s| s == name) && command.len() <= 2
+        }
+    };
+    let mut script = command.join(" ");
+    if shell_reads_body {
+        for h in &ins.heredocs {
+            script.push('\n');
+            script.push_str(&h.content);
+        }
+    }
+    script
+}
+
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
 pub fn normalise_program(p: &str) -> &str {
     match p.find('.') {
@@ -322,6 +358,20 @@ mod tests {
                 vec!["set", "-eux"]
             ]
         );
+    }
+
+    #[test]
+    fn heredoc_bodies_are_shell_only_when_a_shell_reads_them() {
+        let shells = vec!["sh".to_string(), "bash".to_string()];
+        let file = crate::parse::parse(
+            "FROM a\nRUN <<EOF\napt-get update\nEOF\nRUN python3 <<EOF\nimport os\nEOF\n",
+        )
+        .unwrap();
+        assert_eq!(
+            run_script(&file.instructions[1], &shells),
+            "\napt-get update\n"
+        );
+        assert_eq!(run_script(&file.instructions[2], &shells), "python3");
     }
 
     #[test]
