@@ -39,9 +39,9 @@ fn migrated_fixtures_match_their_snapshots_and_are_stable() {
     let k = Knowledge::builtin().unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let mut pairs: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    let dirs: Vec<PathBuf> = fixtures("python")
-        .into_iter()
-        .chain(fixtures("go"))
+    let dirs: Vec<PathBuf> = common::migrated_groups()
+        .iter()
+        .flat_map(|group| fixtures(group))
         .collect();
     assert!(
         dirs.len() >= 12,

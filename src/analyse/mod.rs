@@ -115,6 +115,50 @@ pub struct RuntimeNeeds {
     pub root: Vec<String>,
 }
 
+/// Which of the language pack's `runtime_base` templates the runtime
+/// stage starts from, with extra placeholders the language fills (the
+/// Java version a Maven tag names, the .NET variant).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuntimeChoice {
+    pub key: String,
+    pub vars: BTreeMap<String, String>,
+    /// Added to the template's own why.
+    pub why: String,
+}
+
+/// New instructions for the builder stage, right before an original
+/// instruction (or at its end), that put what the runtime copies in one
+/// place (a virtualenv) or leave only what it needs (`npm prune`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BuilderAddition {
+    /// Original instruction index to insert before; `None`: after the
+    /// last build step.
+    pub before: Option<usize>,
+    /// `(KEYWORD, rest)` pairs, written in the file's casing.
+    pub lines: Vec<(String, String)>,
+    pub why: String,
+}
+
+/// A RUN the runtime stage needs of its own (a global `serve` the
+/// command starts), with why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuntimeRun {
+    pub text: String,
+    pub why: String,
+}
+
+/// An ENTRYPOINT/CMD whose program is a development runner (`cargo run`,
+/// `poetry run`, `go run`), rewritten to what it runs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommandRewrite {
+    pub index: usize,
+    /// The instruction's new arguments (after the keyword).
+    pub args: String,
+    pub why: String,
+    /// Needs `--unsafe` (the builder gains a build step for it).
+    pub needs_unsafe: bool,
+}
+
 /// Everything msb knows about one Dockerfile.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -150,6 +194,13 @@ pub struct Analysis {
     pub artefacts: Vec<Artefact>,
     pub runtime_packages: Vec<RuntimePackage>,
     pub runtime: RuntimeNeeds,
+    /// The runtime template the language chose (None: by distro family).
+    pub runtime_choice: Option<RuntimeChoice>,
+    pub builder_additions: Vec<BuilderAddition>,
+    /// ENV arguments for the runtime stage (a dependency folder on PATH).
+    pub runtime_env: Vec<String>,
+    pub runtime_runs: Vec<RuntimeRun>,
+    pub command_rewrites: Vec<CommandRewrite>,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     /// `commands.toml`'s system folders, which are never copied whole.
@@ -182,6 +233,11 @@ impl Analysis {
             artefacts: Vec::new(),
             runtime_packages: Vec::new(),
             runtime: RuntimeNeeds::default(),
+            runtime_choice: None,
+            builder_additions: Vec::new(),
+            runtime_env: Vec::new(),
+            runtime_runs: Vec::new(),
+            command_rewrites: Vec::new(),
             python: None,
             go: None,
             system_dirs: Vec::new(),

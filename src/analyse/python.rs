@@ -3,7 +3,7 @@
 //! installed packages load at run time.
 
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, StepRole, absolute, is_under};
+use crate::analyse::{Analysis, BuilderAddition, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -247,6 +247,36 @@ pub fn analyse(
             *line,
             format!("pip runs through {path}, which would install outside the virtualenv msb adds at {venv}"),
         );
+    }
+    match &deps {
+        Deps::NewVenv {
+            path,
+            insert_before,
+        } => {
+            let env = format!("PATH=\"{path}/bin:$PATH\"");
+            a.builder_additions.push(BuilderAddition {
+                before: Some(*insert_before),
+                lines: vec![
+                    ("RUN".into(), format!("python -m venv {path}")),
+                    ("ENV".into(), env.clone()),
+                ],
+                why: format!("pip installs into a virtualenv at {path}, copied whole to the final stage and on PATH in both"),
+            });
+            a.runtime_env.push(env);
+        }
+        Deps::UserBase {
+            path,
+            insert_before,
+        } => {
+            let env = format!("PYTHONUSERBASE={path} PATH=\"{path}/bin:$PATH\"");
+            a.builder_additions.push(BuilderAddition {
+                before: Some(*insert_before),
+                lines: vec![("ENV".into(), env.clone())],
+                why: format!("pip install --user installs into {path} (PYTHONUSERBASE), readable by the non-root user"),
+            });
+            a.runtime_env.push(env);
+        }
+        Deps::ExistingVenv { .. } | Deps::None => {}
     }
     match &deps {
         Deps::ExistingVenv { path } | Deps::NewVenv { path, .. } | Deps::UserBase { path, .. } => {

@@ -9,6 +9,9 @@
 //! writes to are made and given to that user. `USER` comes right before
 //! ENTRYPOINT/CMD.
 //!
+//! A base image that has a non-root user of its own (`node`, .NET's `app`,
+//! distroless `nonroot`) runs the app as that user instead.
+//!
 //! Applicability: safe. The app ran as root and could write anywhere; the
 //! folders it was given (its WORKDIR, its VOLUMEs) stay writable.
 
@@ -61,29 +64,49 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let templates = &input.knowledge.images.user;
     let uid = templates.uid.to_string();
     let owner = format!("{uid}:{uid}");
-    let writable: Vec<&String> = a
-        .runtime
-        .writable_dirs
-        .iter()
-        .filter(|d| !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to)))
-        .collect();
+    // The app ran as root and could write in its VOLUMEs and its working
+    // folder; the runtime user must still be able to.
+    let mut writable: Vec<&String> = a.runtime.writable_dirs.iter().collect();
+    if let Some(workdir) = &a.final_workdir
+        && !a.is_system_dir(workdir)
+        && !writable.contains(&workdir)
+    {
+        writable.push(workdir);
+    }
+    writable.retain(|d| !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to)));
     let create = match base.family {
         Family::Debian => Some(&templates.debian),
         Family::Alpine => Some(&templates.alpine),
         _ => None,
     };
+    let mkdirs = |owner: &str| {
+        let dirs: Vec<&str> = writable.iter().map(|d| d.as_str()).collect();
+        format!(
+            "mkdir -p {d} \\\n    && chown {owner} {d}",
+            d = dirs.join(" ")
+        )
+    };
     let user = match (create, &base.nonroot_user) {
-        (Some(template), _) => {
+        (_, Some(existing)) => {
+            if create.is_some() && !writable.is_empty() {
+                plan.runtime
+                    .user_setup
+                    .push(input.instruction("RUN", &mkdirs(existing)));
+            }
+            plan.decide(
+                NAME,
+                Applicability::Safe,
+                format!("runs as the base image's non-root user {existing}"),
+            );
+            existing.clone()
+        }
+        (Some(template), None) => {
             let mut text = template
                 .replace("{uid}", &uid)
                 .replace("{name}", &templates.name);
             text = text.replace(" && ", " \\\n    && ");
             if !writable.is_empty() {
-                let dirs: Vec<&str> = writable.iter().map(|d| d.as_str()).collect();
-                text.push_str(&format!(
-                    " \\\n    && mkdir -p {d} \\\n    && chown {owner} {d}",
-                    d = dirs.join(" ")
-                ));
+                text.push_str(&format!(" \\\n    && {}", mkdirs(&owner)));
             }
             plan.runtime
                 .user_setup
@@ -98,22 +121,17 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             );
             owner
         }
-        (None, Some(existing)) => {
-            plan.decide(
-                NAME,
-                Applicability::Safe,
-                format!("runs as the base image's non-root user {existing}"),
-            );
-            existing.clone()
-        }
         (None, None) => return,
     };
+    if create.is_none() {
+        writable.clear();
+    }
     if !writable.is_empty() {
         plan.decide(
             NAME,
             Applicability::Safe,
             format!(
-                "VOLUME {} is created and owned by {user}",
+                "{} created and owned by {user}: the app wrote there as root",
                 writable
                     .iter()
                     .map(|d| d.as_str())

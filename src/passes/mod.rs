@@ -4,6 +4,7 @@
 pub mod copy_artefacts;
 pub mod create_user;
 pub mod isolate_deps;
+pub mod rewrite_commands;
 pub mod runtime_base;
 pub mod runtime_contract;
 pub mod runtime_packages;
@@ -24,4 +25,5 @@ pub const ALL: &[Pass] = &[
     create_user::run,
     copy_artefacts::run,
     runtime_contract::run,
+    rewrite_commands::run,
 ];

@@ -32,8 +32,9 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let Some(pack) = k.language(&language.id) else {
         return;
     };
-    let (key, extra_why, applicability) = match language.id.as_str() {
-        "go" => go_base(a, k, input.allow_unsafe),
+    let (key, extra_why, applicability) = match (language.id.as_str(), &a.runtime_choice) {
+        ("go", _) => go_base(a, k, input.allow_unsafe),
+        (_, Some(choice)) => (choice.key.clone(), choice.why.clone(), Applicability::Safe),
         _ => (
             if builder.family == Family::Alpine {
                 "alpine"
@@ -213,6 +214,11 @@ pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
         .map(|v| v.to_string())
         .unwrap_or_default();
     vars.insert("debian_version", debian_version);
+    if let Some(choice) = &a.runtime_choice {
+        for (name, value) in &choice.vars {
+            vars.insert(name.as_str(), value.clone());
+        }
+    }
     let apply = |s: &str| {
         let mut out = s.to_string();
         for (k, v) in &vars {

@@ -8,6 +8,9 @@
 //! (curl for a HEALTHCHECK) are added when the slim base lacks them.
 //! Packages the base already has are not installed again.
 //!
+//! The language analysis may add RUNs of its own (a global tool the
+//! command starts, installed again rather than copied with its links).
+//!
 //! Applicability: safe. Written with `--no-install-recommends` and the apt
 //! lists removed (Debian) or `--no-cache` (Alpine).
 
@@ -76,6 +79,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         }
     }
     if packages.is_empty() {
+        runtime_runs(input, plan);
         return;
     }
     let names: Vec<&str> = packages.iter().map(|(p, _)| p.as_str()).collect();
@@ -93,6 +97,22 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             NAME,
             Applicability::Safe,
             format!("installs {name} in the final stage: {why}"),
+        );
+    }
+    runtime_runs(input, plan);
+}
+
+/// RUNs the language analysis asks the runtime stage to make of its own
+/// (a global `npm install -g serve` the command starts).
+fn runtime_runs(input: &PassInput, plan: &mut Plan) {
+    for run in &input.analysis.runtime_runs {
+        plan.runtime
+            .packages
+            .push(input.instruction("RUN", &run.text));
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("runs `{}` in the final stage: {}", run.text, run.why),
         );
     }
 }

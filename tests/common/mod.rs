@@ -23,6 +23,20 @@ pub fn fixtures(group: &str) -> Vec<PathBuf> {
     out
 }
 
+/// The fixture groups msb must migrate: every folder of `fixtures/` but
+/// `skip` and `error`, sorted.
+pub fn migrated_groups() -> Vec<String> {
+    let mut groups: Vec<String> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|g| g != "skip" && g != "error")
+        .collect();
+    groups.sort();
+    groups
+}
+
 /// What the oracles say of one file.
 #[derive(Debug, Deserialize)]
 pub struct Verdict {
