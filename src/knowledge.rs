@@ -168,6 +168,10 @@ pub struct StepRules {
     pub build: Vec<String>,
     /// Context file globs that are dependency manifests.
     pub dep_manifests: Vec<String>,
+    /// Command prefixes that only configure the build's own tools
+    /// (`poetry config`): they make nothing the runtime needs.
+    #[serde(default)]
+    pub configure: Vec<String>,
 }
 
 /// One ecosystem (`python.toml`, `go.toml`...).
@@ -207,6 +211,31 @@ pub struct LanguagePack {
     /// Where `--user` installs go instead of root's home.
     #[serde(default)]
     pub user_deps_dir: Option<String>,
+    /// Packages that are tools of the build (an installer like poetry),
+    /// not the app's dependencies: an install of only these stays outside
+    /// the dependency folder, so the tool stays in the builder.
+    #[serde(default)]
+    pub build_tools: Vec<String>,
+    /// Tools every dependency folder has of its own (pip in a virtualenv):
+    /// installed beside a build tool, they do not make it the app's.
+    #[serde(default)]
+    pub venv_tools: Vec<String>,
+    /// Development runners (`poetry run X`) that only set up the
+    /// environment the final stage already has: dropped from ENTRYPOINT
+    /// and CMD.
+    #[serde(default)]
+    pub runners: Vec<Runner>,
+}
+
+/// `program subcommand [options] COMMAND...` runs COMMAND.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runner {
+    pub program: String,
+    pub subcommand: String,
+    /// The runner's options that take a value (`uv run --with X`).
+    #[serde(default)]
+    pub value_options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -92,6 +92,9 @@ pub struct ContextCopy {
     pub pairs: Vec<(String, String)>,
     pub manifest_only: bool,
     pub chown: Option<String>,
+    /// `COPY --from=IMAGE`: files from another image (a tool binary such
+    /// as uv or composer), not from the build context.
+    pub from_image: Option<String>,
 }
 
 /// The language found and why.
@@ -748,6 +751,7 @@ fn walk_copy(
     let mut roots: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
     roots.dedup();
     let chown = ins.flag("chown").and_then(|f| f.value.clone());
+    let from_image = ins.flag("from").and_then(|f| f.value.clone());
     a.copies.push(ContextCopy {
         index,
         sources: words,
@@ -755,6 +759,7 @@ fn walk_copy(
         pairs,
         manifest_only: false,
         chown,
+        from_image,
     });
 }
 
@@ -811,6 +816,27 @@ fn detect_language<'k>(
     Some(pack)
 }
 
+/// The command a runner runs: the words after `program subcommand` and the
+/// runner's own options (`uv run --frozen --with x gunicorn` → `gunicorn`).
+pub fn strip_runner(words: &[String], runner: &crate::knowledge::Runner) -> Option<Vec<String>> {
+    if words.get(1).map(String::as_str) != Some(runner.subcommand.as_str()) {
+        return None;
+    }
+    let mut i = 2;
+    while let Some(w) = words.get(i) {
+        if w == "--" {
+            i += 1;
+            break;
+        }
+        if !w.starts_with('-') {
+            break;
+        }
+        let takes_value = runner.value_options.iter().any(|o| o == w);
+        i += if takes_value { 2 } else { 1 };
+    }
+    Some(words.get(i..).unwrap_or(&[]).to_vec())
+}
+
 /// Give each RUN and COPY its role from the commands it runs.
 fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
     let prefixes = |list: &[String]| -> Vec<Vec<String>> {
@@ -820,6 +846,7 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     };
     let dep_install = prefixes(&pack.steps.dep_install);
     let build = prefixes(&pack.steps.build);
+    let configure = prefixes(&pack.steps.configure);
     let matches = |c: &Command, list: &[Vec<String>]| {
         list.iter().any(|p| {
             let p: Vec<&str> = p.iter().map(String::as_str).collect();
@@ -843,7 +870,18 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     }
                 };
                 for rc in &cmds {
-                    let c = &rc.command;
+                    // `poetry run python manage.py ...` is what it runs.
+                    let inner = pack.runners.iter().find_map(|r| {
+                        (shell::normalise_program(rc.command.program()) == r.program)
+                            .then(|| strip_runner(&rc.command.words, r))
+                            .flatten()
+                            .filter(|w| !w.is_empty())
+                            .map(|words| Command {
+                                words,
+                                ..rc.command.clone()
+                            })
+                    });
+                    let c = inner.as_ref().unwrap_or(&rc.command);
                     let program = c.program();
                     if let Some(op) = packages::read(c) {
                         if let PackageOp::Install { packages, .. } = op {
@@ -873,6 +911,8 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     } else if matches(c, &dep_install) || language_dep(pack, c) {
                         raise(StepRole::DepInstall, 5, &mut rank, &mut role);
                         evidence.push(format!("installs dependencies: {}", c.words.join(" ")));
+                    } else if matches(c, &configure) {
+                        evidence.push(format!("configures the build: {}", c.words.join(" ")));
                     } else if k.commands.user_setup.iter().any(|p| p == program) {
                         raise(StepRole::UserSetup, 1, &mut rank, &mut role);
                         evidence.push(format!("creates a user or group ({program})"));

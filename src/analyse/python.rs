@@ -3,7 +3,7 @@
 //! installed packages load at run time.
 
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, BuilderAddition, StepRole, absolute, is_under};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -21,9 +21,35 @@ pub enum Deps {
     UserBase { path: String, insert_before: usize },
 }
 
+/// The tool that installs the app's dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Installer {
+    Pip,
+    Poetry,
+    Pipenv,
+    /// `uv pip install`: into the active virtualenv (or, with
+    /// `--system`, the interpreter UV_PYTHON names).
+    UvPip,
+    /// `uv sync`: into the project's own environment (`.venv`).
+    UvSync,
+}
+
+impl Installer {
+    fn of(c: &Command) -> Installer {
+        match crate::analyse::shell::normalise_program(c.program()) {
+            "poetry" => Installer::Poetry,
+            "pipenv" => Installer::Pipenv,
+            "uv" if c.args().first().map(String::as_str) == Some("sync") => Installer::UvSync,
+            "uv" => Installer::UvPip,
+            _ => Installer::Pip,
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PythonFacts {
     pub deps: Deps,
+    pub installers: Vec<Installer>,
     /// Requirement files the installs read (context paths).
     pub requirement_files: Vec<String>,
 }
@@ -124,6 +150,14 @@ pub fn analyse(
     let mut user_install = false;
     let mut explicit_interpreter: Option<(usize, String)> = None;
     let mut inline_packages: Vec<String> = Vec::new();
+    let mut installers: Vec<Installer> = Vec::new();
+    // `uv pip install --system` ignores VIRTUAL_ENV.
+    let mut uv_system = false;
+    // The folder `uv sync` runs in: its `.venv` holds the dependencies.
+    let mut uv_project: Option<(usize, String)> = None;
+    // RUNs that install a build tool (poetry, uv) with pip.
+    let mut tool_installs: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut dep_install_runs: Vec<usize> = Vec::new();
     let commands = a.run_commands.clone();
     for rc in &commands {
         let c = &rc.command;
@@ -133,15 +167,12 @@ pub fn analyse(
             };
         }
         if is_pip_install(c, pack) {
-            first_install.get_or_insert(rc.index);
-            // `/usr/local/bin/python -m pip` installs into the system
-            // site-packages whatever virtualenv is on PATH.
-            if c.words[0].contains('/') && explicit_interpreter.is_none() {
-                explicit_interpreter = Some((file.instructions[rc.index].line, c.words[0].clone()));
-            }
-            // Words after `install` that are not options name packages.
+            let installer = Installer::of(c);
+            // Words after `install` that are not options: packages or paths.
             let mut after_install = false;
             let mut skip_next = false;
+            let mut operands = Vec::new();
+            let mut reads_files = false;
             for arg in c.args() {
                 if skip_next {
                     skip_next = false;
@@ -149,9 +180,47 @@ pub fn analyse(
                     after_install = true;
                 } else if arg.starts_with('-') {
                     skip_next = VALUE_OPTIONS.contains(&arg.as_str());
-                } else if after_install && !arg.contains('/') && arg != "." {
-                    inline_packages.push(arg.clone());
+                    reads_files |=
+                        matches!(arg.as_str(), "-r" | "--requirement" | "-e" | "--editable");
+                } else if after_install {
+                    operands.push(arg.clone());
                 }
+            }
+            let named: Vec<String> = operands
+                .iter()
+                .filter(|x| !x.contains('/') && *x != ".")
+                .cloned()
+                .collect();
+            // `pip install poetry` installs the build's tool, not the app's
+            // dependencies: it stays outside the virtualenv.
+            let names: Vec<String> = named.iter().map(|p| requirement_name(p)).collect();
+            let is_tool = |n: &String| pack.build_tools.contains(n);
+            if installer == Installer::Pip
+                && !reads_files
+                && named.len() == operands.len()
+                && names.iter().any(is_tool)
+                && names
+                    .iter()
+                    .all(|n| is_tool(n) || pack.venv_tools.contains(n))
+            {
+                tool_installs.push((rc.index, names.into_iter().filter(is_tool).collect()));
+                continue;
+            }
+            dep_install_runs.push(rc.index);
+            inline_packages.extend(named);
+            if !installers.contains(&installer) {
+                installers.push(installer);
+            }
+            match installer {
+                Installer::UvPip => uv_system |= c.args().iter().any(|x| x == "--system"),
+                Installer::UvSync => uv_project = Some((rc.index, rc.cwd.clone())),
+                _ => {}
+            }
+            first_install.get_or_insert(rc.index);
+            // `/usr/local/bin/python -m pip` installs into the system
+            // site-packages whatever virtualenv is on PATH.
+            if c.words[0].contains('/') && explicit_interpreter.is_none() {
+                explicit_interpreter = Some((file.instructions[rc.index].line, c.words[0].clone()));
             }
             let mut args = c.args().iter();
             while let Some(arg) = args.next() {
@@ -203,6 +272,16 @@ pub fn analyse(
             );
             return;
         }
+        if let Some((index, cwd)) = &uv_project {
+            let env = a
+                .env
+                .get("UV_PROJECT_ENVIRONMENT")
+                .map(|p| absolute(cwd, p))
+                .unwrap_or_else(|| absolute(cwd, ".venv"));
+            let line = file.instructions[*index].line;
+            uv_python_matches(file, context, line, a);
+            deps = Deps::ExistingVenv { path: env };
+        }
         if matches!(deps, Deps::None) {
             // Before the manifest copy that feeds the install, so the new
             // layers are cached whatever the requirements say.
@@ -248,21 +327,43 @@ pub fn analyse(
             format!("pip runs through {path}, which would install outside the virtualenv msb adds at {venv}"),
         );
     }
+    // Poetry, Pipenv and uv install into the virtualenv VIRTUAL_ENV names;
+    // pip into the one whose pip is first on PATH.
+    let activate = installers.iter().any(|i| *i != Installer::Pip);
     match &deps {
         Deps::NewVenv {
             path,
             insert_before,
         } => {
-            let env = format!("PATH=\"{path}/bin:$PATH\"");
+            let path_env = format!("PATH=\"{path}/bin:$PATH\"");
+            let runtime_env = if activate {
+                format!("VIRTUAL_ENV={path} {path_env}")
+            } else {
+                path_env
+            };
+            let builder_env = if uv_system {
+                format!("UV_PYTHON={path}/bin/python {runtime_env}")
+            } else {
+                runtime_env.clone()
+            };
+            let tools: Vec<&str> = installers
+                .iter()
+                .map(|i| match i {
+                    Installer::Pip => "pip",
+                    Installer::Poetry => "poetry",
+                    Installer::Pipenv => "pipenv",
+                    Installer::UvPip | Installer::UvSync => "uv",
+                })
+                .collect();
             a.builder_additions.push(BuilderAddition {
                 before: Some(*insert_before),
                 lines: vec![
                     ("RUN".into(), format!("python -m venv {path}")),
-                    ("ENV".into(), env.clone()),
+                    ("ENV".into(), builder_env),
                 ],
-                why: format!("pip installs into a virtualenv at {path}, copied whole to the final stage and on PATH in both"),
+                why: format!("{} installs into a virtualenv at {path}, copied whole to the final stage and on PATH in both", tools.join(" and ")),
             });
-            a.runtime_env.push(env);
+            a.runtime_env.push(runtime_env);
         }
         Deps::UserBase {
             path,
@@ -276,22 +377,68 @@ pub fn analyse(
             });
             a.runtime_env.push(env);
         }
+        Deps::ExistingVenv { path } if uv_project.is_some() => {
+            a.runtime_env
+                .push(format!("VIRTUAL_ENV={path} PATH=\"{path}/bin:$PATH\""));
+        }
         Deps::ExistingVenv { .. } | Deps::None => {}
     }
+    for (index, tools) in &tool_installs {
+        if !dep_install_runs.contains(index) {
+            // The RUN's other evidence (apk add ...) stays.
+            let mut evidence: Vec<String> = a
+                .steps
+                .iter()
+                .find(|s| s.index == *index)
+                .map(|s| {
+                    s.evidence
+                        .split("; ")
+                        .filter(|e| !e.starts_with("installs dependencies:"))
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            evidence.push(format!("installs the build tool {}", tools.join(", ")));
+            a.set_role(*index, StepRole::BuildDeps, evidence.join("; "));
+        }
+        if Some(*index) == first_install && matches!(deps, Deps::NewVenv { .. }) {
+            let line = file.instructions[*index].line;
+            a.warnings.push(format!(
+                "line {line}: {} is installed in the same RUN as the dependencies, so it lands in the virtualenv and the final image; install it in a RUN of its own before to leave it in the builder",
+                tools.join(", ")
+            ));
+        }
+    }
+    let deps_line = first_install.map_or(0, |i| file.instructions[i].line);
+    // `uv sync`'s `.venv` sits in the project folder, copied with the app.
     match &deps {
+        Deps::ExistingVenv { .. } if uv_project.is_some() => {}
         Deps::ExistingVenv { path } | Deps::NewVenv { path, .. } | Deps::UserBase { path, .. } => {
             let path = path.clone();
-            let deps_line = first_install.map_or(0, |i| file.instructions[i].line);
             a.add_artefact(deps_line, &path, &path, "the installed dependencies", false);
         }
         Deps::None => {}
     }
 
     app_folders(file, a);
+    if let Deps::ExistingVenv { path } = &deps
+        && uv_project.is_some()
+    {
+        let path = path.clone();
+        a.add_artefact(
+            deps_line,
+            &path,
+            &path,
+            "the environment uv sync fills",
+            false,
+        );
+    }
+    runners(file, context, pack, a);
     build_outputs(file, a);
     requirement_libs(&requirement_files, &inline_packages, context, pack, k, a);
     a.python = Some(PythonFacts {
         deps,
+        installers,
         requirement_files,
     });
 }
@@ -337,7 +484,12 @@ fn context_path_of(a: &Analysis, before: usize, path: &str) -> String {
 fn app_folders(file: &Dockerfile, a: &mut Analysis) {
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
     let copies = a.copies.clone();
-    for copy in copies.iter().filter(|c| !c.manifest_only) {
+    // A tool copied from an image (`COPY --from=ghcr.io/astral-sh/uv /uv
+    // /bin/`) is the build's, not the app's.
+    for copy in copies
+        .iter()
+        .filter(|c| !c.manifest_only && c.from_image.is_none())
+    {
         let line = file.instructions[copy.index].line;
         for root in &copy.roots {
             if a.is_system_dir(root) {
@@ -481,4 +633,195 @@ fn requirement_name(spec: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase()
         .replace('_', "-")
+}
+
+/// uv makes `.venv` with the image's Python only when it is the version
+/// the project asks for; otherwise it downloads one under /root, which the
+/// final stage neither has nor could read.
+fn uv_python_matches(file: &Dockerfile, context: &BuildContext, line: usize, a: &mut Analysis) {
+    let Some(wanted) = context
+        .read_small(".python-version")
+        .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+        .filter(|v| !v.is_empty())
+    else {
+        return;
+    };
+    let minor = |v: &str| -> Option<String> {
+        let mut parts = v.split('.');
+        let major = parts.next()?.parse::<u32>().ok()?;
+        let minor = parts.next()?.parse::<u32>().ok()?;
+        Some(format!("{major}.{minor}"))
+    };
+    let image = a
+        .builder
+        .as_ref()
+        .map(|b| b.version.clone())
+        .unwrap_or_default();
+    let from = crate::analyse::from_line(file);
+    match (minor(&wanted), minor(&image)) {
+        (Some(w), Some(i)) if w == i => {}
+        (Some(w), Some(i)) => a.block(
+            line,
+            format!("uv sync wants Python {w} (.python-version) but the image has {i}: uv would download a Python the final stage does not have"),
+        ),
+        _ => a.block_unless_unsafe(
+            from,
+            format!("cannot tell whether uv sync uses the image's Python (.python-version says {wanted})"),
+        ),
+    }
+}
+
+/// `poetry run X`, `pipenv run X`, `uv run X` in ENTRYPOINT/CMD become
+/// `X`: the final stage has the environment on PATH, not the runner. A
+/// runner used any other way at run time blocks the migration.
+fn runners(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, a: &mut Analysis) {
+    let is_runner = |program: &str| {
+        pack.runners
+            .iter()
+            .any(|r| r.program == crate::analyse::shell::normalise_program(program))
+    };
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
+            continue;
+        };
+        let ins = &file.instructions[index];
+        let line = ins.line;
+        let words: Vec<String> = match &ins.exec {
+            Some(w) => w.clone(),
+            None => {
+                let cmds = crate::analyse::shell::commands(&ins.args);
+                if cmds.iter().any(|c| is_runner(c.program())) && cmds.len() > 1 {
+                    a.block(
+                        line,
+                        format!("{} runs a development runner inside a longer shell command: msb cannot rewrite it", kw.as_str()),
+                    );
+                    continue;
+                }
+                cmds.first().map(|c| c.words.clone()).unwrap_or_default()
+            }
+        };
+        let Some(program) = words.first() else {
+            continue;
+        };
+        if !is_runner(program) {
+            // A script the command runs may still call the runner.
+            let script = if words.len() > 2 && words.iter().any(|w| w == "-c") {
+                words.iter().skip_while(|w| *w != "-c").nth(1).cloned()
+            } else {
+                crate::analyse::script_in_context(a, program, index, context)
+                    .and_then(|p| context.read_small(&p))
+            };
+            if let Some(text) = script
+                && let Some(c) = crate::analyse::shell::commands(&text)
+                    .into_iter()
+                    .find(|c| is_runner(c.program()))
+            {
+                a.block(
+                    line,
+                    format!("{} runs `{}`, which stays in the builder: msb cannot rewrite a runner inside a script", kw.as_str(), c.words.join(" ")),
+                );
+            }
+            continue;
+        }
+        let Some(runner) = pack
+            .runners
+            .iter()
+            .find(|r| r.program == crate::analyse::shell::normalise_program(program))
+        else {
+            continue;
+        };
+        let rest = crate::analyse::strip_runner(&words, runner);
+        let Some(rest) = rest.filter(|r| !r.is_empty()) else {
+            a.block(
+                line,
+                format!(
+                    "{} runs `{}` without the command it runs: msb cannot rewrite it",
+                    kw.as_str(),
+                    words.join(" ")
+                ),
+            );
+            continue;
+        };
+        let args = if ins.exec.is_some() {
+            let json: Vec<String> = rest
+                .iter()
+                .map(|w| serde_json::to_string(w).unwrap_or_default())
+                .collect();
+            format!("[{}]", json.join(", "))
+        } else {
+            // The shell form keeps its text as written ($VARS, quotes).
+            skip_words(ins.args.trim(), words.len() - rest.len()).to_string()
+        };
+        a.command_rewrites.push(CommandRewrite {
+            index,
+            args,
+            why: format!(
+                "`{} {}` only runs the command in the virtualenv, which the final stage has on PATH",
+                runner.program, runner.subcommand
+            ),
+            needs_unsafe: false,
+        });
+    }
+}
+
+/// `text` after its first `n` shell words (quotes respected).
+fn skip_words(text: &str, n: usize) -> &str {
+    let mut rest = text.trim_start();
+    for _ in 0..n {
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && quote != Some('\'') {
+                escaped = true;
+            } else if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                }
+            } else if c == '"' || c == '\'' {
+                quote = Some(c);
+            } else if c.is_whitespace() {
+                end = i;
+                break;
+            }
+        }
+        rest = rest[end..].trim_start();
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_shell_words_with_quotes() {
+        assert_eq!(
+            skip_words("poetry run gunicorn -b \"0.0.0.0:$PORT\"", 2),
+            "gunicorn -b \"0.0.0.0:$PORT\""
+        );
+        assert_eq!(skip_words("uv run 'a b' c", 3), "c");
+    }
+
+    #[test]
+    fn strips_runner_options() {
+        use crate::analyse::strip_runner;
+        let runner = crate::knowledge::Runner {
+            program: "uv".into(),
+            subcommand: "run".into(),
+            value_options: vec!["--with".into()],
+        };
+        let words: Vec<String> = [
+            "uv", "run", "--frozen", "--with", "x", "gunicorn", "app:app",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            strip_runner(&words, &runner).unwrap(),
+            vec!["gunicorn".to_string(), "app:app".to_string()]
+        );
+    }
 }

@@ -84,6 +84,19 @@ pub fn run_script(ins: &crate::parse::Instruction, shells: &[String]) -> String 
     script
 }
 
+/// A word as the shell reads it back (quoted only when it must be).
+pub fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
 pub fn normalise_program(p: &str) -> &str {
     match p.find('.') {

@@ -168,23 +168,10 @@ fn user_setup_item(input: &PassInput, index: usize) -> Item {
         .map(|c| {
             c.words
                 .iter()
-                .map(|w| shell_quote(w))
+                .map(|w| crate::analyse::shell::quote(w))
                 .collect::<Vec<_>>()
                 .join(" ")
         })
         .collect();
     input.instruction("RUN", &lines.join(" \\\n    && "))
-}
-
-/// A word as the shell reads it back.
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }

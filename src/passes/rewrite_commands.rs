@@ -44,7 +44,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             NAME,
             applicability,
             format!(
-                "line {}: {} {} (was: {})",
+                "line {}: {} becomes {}: {}",
                 ins.line,
                 ins.keyword.as_str(),
                 rewrite.args,
