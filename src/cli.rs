@@ -293,6 +293,9 @@ fn report_status(shown: &str, m: &Migration, wrote: bool) {
                 for d in &plan.decisions {
                     eprintln!("msb:   - {}", d.summary);
                 }
+                for alt in &plan.unsafe_alternatives {
+                    eprintln!("msb:   - more with --unsafe: {alt}");
+                }
             }
             for w in &m.analysis.warnings {
                 eprintln!("msb: {shown}: warning: {w}");

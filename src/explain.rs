@@ -104,6 +104,9 @@ pub fn explain(path: &str, m: &Migration) -> String {
                 for d in &plan.decisions {
                     let _ = writeln!(out, "    [{:?}] {}: {}", d.applicability, d.pass, d.summary);
                 }
+                for alt in &plan.unsafe_alternatives {
+                    let _ = writeln!(out, "    [Unsafe, not applied] {alt}");
+                }
             }
             if let Some(mb) = m.estimated_saving_mb() {
                 let _ = writeln!(out, "  estimated saving: ~{mb} MB");

@@ -31,7 +31,8 @@ pub enum Status {
 pub struct Migration {
     pub status: Status,
     pub reason: Option<Blocker>,
-    /// The blocker was one `--unsafe` goes past.
+    /// `--unsafe` would migrate a skipped file, or go further with a
+    /// migrated one (`plan.unsafe_alternatives`).
     pub unsafe_available: bool,
     pub file: Dockerfile,
     pub analysis: Analysis,
@@ -125,7 +126,7 @@ pub fn migrate(
     Ok(Migration {
         status: Status::Migrated,
         reason: None,
-        unsafe_available: false,
+        unsafe_available: !plan.unsafe_alternatives.is_empty(),
         file,
         analysis,
         plan: Some(plan),

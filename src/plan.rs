@@ -147,6 +147,8 @@ pub struct Plan {
     /// The user the runtime stage runs as (`10001:10001`, `appuser`).
     pub runtime_user: Option<String>,
     pub decisions: Vec<Decision>,
+    /// What `--unsafe` would do differently, when it is not given.
+    pub unsafe_alternatives: Vec<String>,
 }
 
 impl Plan {

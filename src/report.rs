@@ -22,6 +22,8 @@ pub struct FileReport {
     pub runtime_base_why: Option<String>,
     pub estimated_saving_bytes: Option<u64>,
     pub decisions: Vec<Decision>,
+    /// What `--unsafe` would do differently (not applied).
+    pub unsafe_alternatives: Vec<String>,
     pub artefacts: Vec<Artefact>,
     pub steps: Vec<Step>,
     pub warnings: Vec<String>,
@@ -57,6 +59,11 @@ impl FileReport {
                 .as_ref()
                 .map(|p| p.decisions.clone())
                 .unwrap_or_default(),
+            unsafe_alternatives: m
+                .plan
+                .as_ref()
+                .map(|p| p.unsafe_alternatives.clone())
+                .unwrap_or_default(),
             artefacts: a.artefacts.clone(),
             steps: a.steps.clone(),
             warnings: a.warnings.clone(),
@@ -78,6 +85,7 @@ impl FileReport {
             runtime_base_why: None,
             estimated_saving_bytes: None,
             decisions: Vec::new(),
+            unsafe_alternatives: Vec::new(),
             artefacts: Vec::new(),
             steps: Vec::new(),
             warnings: Vec::new(),

@@ -727,6 +727,32 @@ fn stdout_on_a_folder() {
 // ---------------------------------------------------------------- --format json
 
 #[test]
+fn diff_says_when_unsafe_would_go_further_and_unsafe_does() {
+    // cgo is off only because golang:alpine has no C compiler: the safe
+    // migration keeps Alpine's shell, --unsafe takes distroless static.
+    let t = Tmp::new();
+    t.add("go/templates-static-runtime-assets", "app");
+    let safe = t.msb(&["migrate", "app/Dockerfile"]);
+    safe.expect_code(0)
+        .expect_stderr_has("more with --unsafe: final stage FROM distroless static");
+    let json = t.msb(&["migrate", "--format", "json", "app/Dockerfile"]);
+    let record = &json.json_lines()[0];
+    assert_eq!(record["status"], "migrated");
+    assert_eq!(record["unsafe_available"], true);
+    assert_eq!(record["unsafe_alternatives"].as_array().unwrap().len(), 1);
+    let unsafe_run = t.msb(&["migrate", "--unsafe", "--stdout", "app/Dockerfile"]);
+    unsafe_run.expect_code(0);
+    assert!(
+        unsafe_run
+            .out()
+            .contains("FROM gcr.io/distroless/static-debian12:nonroot"),
+        "{}",
+        unsafe_run.out()
+    );
+    assert!(!unsafe_run.stderr.contains("more with --unsafe"));
+}
+
+#[test]
 fn json_one_record_per_file_for_python_and_go() {
     let t = Tmp::new();
     t.add(PY_SEED, "py");

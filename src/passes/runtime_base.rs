@@ -32,20 +32,28 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let Some(pack) = k.language(&language.id) else {
         return;
     };
-    let (key, extra_why, applicability) = match (language.id.as_str(), &a.runtime_choice) {
-        ("go", _) => go_base(a, k, input.allow_unsafe),
-        (_, Some(choice)) => (choice.key.clone(), choice.why.clone(), Applicability::Safe),
-        _ => (
-            if builder.family == Family::Alpine {
-                "alpine"
-            } else {
-                "debian"
-            }
-            .to_string(),
-            String::new(),
-            Applicability::Safe,
-        ),
-    };
+    let (key, extra_why, applicability, alternative) =
+        match (language.id.as_str(), &a.runtime_choice) {
+            ("go", _) => go_base(a, k, input.allow_unsafe),
+            (_, Some(choice)) => (
+                choice.key.clone(),
+                choice.why.clone(),
+                Applicability::Safe,
+                None,
+            ),
+            _ => (
+                if builder.family == Family::Alpine {
+                    "alpine"
+                } else {
+                    "debian"
+                }
+                .to_string(),
+                String::new(),
+                Applicability::Safe,
+                None,
+            ),
+        };
+    plan.unsafe_alternatives.extend(alternative);
     let Some(template) = pack.runtime_base.get(&key) else {
         return;
     };
@@ -115,11 +123,16 @@ pub fn missing_packages<'a>(a: &'a Analysis, k: &Knowledge, image: &str) -> Vec<
         .collect()
 }
 
-/// Go: which template, and what decided it.
-fn go_base(a: &Analysis, k: &Knowledge, allow_unsafe: bool) -> (String, String, Applicability) {
+/// Go: which template, what decided it, and what `--unsafe` would choose
+/// instead.
+fn go_base(
+    a: &Analysis,
+    k: &Knowledge,
+    allow_unsafe: bool,
+) -> (String, String, Applicability, Option<String>) {
     let safe = Applicability::Safe;
     let Some(go) = &a.go else {
-        return ("debian".into(), String::new(), safe);
+        return ("debian".into(), String::new(), safe, None);
     };
     let builder = a.builder.as_ref().expect("analysed builder");
     let alpine = builder.family == Family::Alpine;
@@ -171,12 +184,15 @@ fn go_base(a: &Analysis, k: &Knowledge, allow_unsafe: bool) -> (String, String, 
                 shell_less_key.into(),
                 format!(" ({})", go.cgo_evidence),
                 applicability,
+                None,
             );
         }
         needs.push(format!("packages {} must be installed", missing.join(", ")));
     }
+    let mut alternative = None;
     if inferred_static && needs.is_empty() {
         needs.push("the file did not turn cgo off itself, so the builder's Alpine keeps its shell (--unsafe: distroless static)".into());
+        alternative = Some("final stage FROM distroless static: the binary is static only because the builder has no C compiler, and the image would lose its shell".to_string());
     }
     let key = if alpine { "alpine" } else { "debian" };
     let why = if needs.is_empty() {
@@ -184,7 +200,7 @@ fn go_base(a: &Analysis, k: &Knowledge, allow_unsafe: bool) -> (String, String, 
     } else {
         format!(" ({}; {})", go.cgo_evidence, needs.join("; "))
     };
-    (key.into(), why, safe)
+    (key.into(), why, safe, alternative)
 }
 
 /// A non-root USER given by name, which the runtime must create.
