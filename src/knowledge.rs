@@ -279,6 +279,8 @@ pub struct PhpKnowledge {
     pub privileged_port_variants: Vec<String>,
     /// Images whose tag does not name the PHP version inside (`composer`).
     pub unversioned_images: Vec<String>,
+    /// The WORKDIR the php images set, where a file that sets none runs.
+    pub image_workdir: String,
 }
 
 /// A folder the runtime copies whole when a RUN runs one of `programs`

@@ -21,9 +21,19 @@ use crate::source::BuildContext;
 /// brings a build tool, not the app.
 ///
 /// `image_env` resolves the base image's own variables in a destination
-/// (`COPY php.ini $PHP_INI_DIR/`).
-pub fn app_folders(file: &Dockerfile, a: &mut Analysis, image_env: &BTreeMap<String, String>) {
-    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+/// (`COPY php.ini $PHP_INI_DIR/`); `image_workdir` is the WORKDIR the base
+/// image sets, for a file that sets none.
+pub fn app_folders(
+    file: &Dockerfile,
+    a: &mut Analysis,
+    image_env: &BTreeMap<String, String>,
+    image_workdir: Option<&str>,
+) {
+    let workdir = a
+        .final_workdir
+        .clone()
+        .or_else(|| image_workdir.map(String::from))
+        .unwrap_or_else(|| "/".into());
     let copies = a.copies.clone();
     for copy in &copies {
         let ins = &file.instructions[copy.index];
@@ -197,7 +207,7 @@ pub fn leave_build_tools(
     }
     a.removed_packages.extend(left.iter().cloned());
     a.warnings.push(format!(
-        "line {line}: {} stay in the builder: {what}; if the app calls them at run time, install them in the final stage",
+        "line {line}: {} left in the builder: {what}; if the app runs them at run time, install them in the final stage",
         left.join(", ")
     ));
     true

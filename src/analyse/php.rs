@@ -170,7 +170,7 @@ pub fn analyse(
         }
     }
 
-    interpreted::app_folders(file, a, &image_env);
+    interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir));
     interpreted::build_outputs(file, a);
     composer_dev_dependencies(file, context, &commands, a);
     if interpreted::leave_build_tools(

@@ -320,7 +320,7 @@ pub fn analyse(
             false,
         );
     }
-    interpreted::app_folders(file, a, &BTreeMap::new());
+    interpreted::app_folders(file, a, &BTreeMap::new(), None);
     if let (Some(dir), Some(line)) = (&gem_dir, first_install) {
         a.add_artefact(
             line,
