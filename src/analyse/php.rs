@@ -137,12 +137,17 @@ pub fn analyse(
 
     // Apache binds port 80 as root and then serves as www-data; run as
     // www-data from the start, it needs the container runtime to allow
-    // unprivileged ports, which Kubernetes does not by default.
+    // unprivileged ports, which Kubernetes does not by default. A file
+    // that already switches to its own non-root user keeps it: nothing
+    // changes for Apache then.
     let apache = b
         .tag
         .split('-')
         .any(|part| pk.privileged_port_variants.iter().any(|v| v == part));
-    if apache {
+    let own_user = a
+        .final_user
+        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
+    if apache && !own_user {
         a.block_unless_unsafe(
             from_line(file),
             format!(
