@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use crate::analyse::image::expand_known;
 use crate::analyse::packages::{self, PackageOp};
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, ContextCopy, StepRole, absolute, is_under};
+use crate::analyse::{
+    Analysis, BuilderAddition, ContextCopy, RunCommand, StepRole, absolute, is_under,
+};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
 
@@ -110,9 +112,21 @@ fn roots(
     out
 }
 
+/// Where a RUN runs: before any WORKDIR of the file, in the base image's
+/// own WORKDIR (`image_workdir`, /var/www/html on php images), not `/`.
+fn run_cwd(file: &Dockerfile, rc: &RunCommand, image_workdir: Option<&str>) -> String {
+    let before_any_workdir = !file.instructions[..rc.index]
+        .iter()
+        .any(|i| i.keyword == Keyword::Workdir);
+    match image_workdir {
+        Some(dir) if before_any_workdir && rc.cwd == "/" => dir.to_string(),
+        _ => rc.cwd.clone(),
+    }
+}
+
 /// Build steps (assets:precompile, artisan's caches) write where they run:
 /// that folder is copied too, owned by the runtime user.
-pub fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
+pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<&str>) {
     let builds: Vec<(usize, String)> = a
         .run_commands
         .iter()
@@ -121,7 +135,7 @@ pub fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
                 .iter()
                 .any(|s| s.index == rc.index && s.role == StepRole::Build)
         })
-        .map(|rc| (rc.index, rc.cwd.clone()))
+        .map(|rc| (rc.index, run_cwd(file, rc, image_workdir)))
         .collect();
     for (index, cwd) in builds {
         if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
@@ -230,11 +244,11 @@ fn installs_node_modules(c: &Command) -> bool {
 /// When Node stayed in the builder, the node_modules folders its installs
 /// made inside the copied app folder are removed at the end of the build,
 /// so the final stage does not carry them.
-pub fn remove_node_modules(file: &Dockerfile, a: &mut Analysis) {
+pub fn remove_node_modules(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<&str>) {
     let mut dirs: Vec<(usize, String)> = Vec::new();
     for rc in &a.run_commands {
         if installs_node_modules(&rc.command) {
-            let dir = absolute(&rc.cwd, "node_modules");
+            let dir = absolute(&run_cwd(file, rc, image_workdir), "node_modules");
             if !dirs.iter().any(|(_, d)| *d == dir) {
                 dirs.push((file.instructions[rc.index].line, dir));
             }

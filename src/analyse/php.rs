@@ -176,7 +176,7 @@ pub fn analyse(
     }
 
     interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir));
-    interpreted::build_outputs(file, a);
+    interpreted::build_outputs(file, a, Some(&pk.image_workdir));
     composer_dev_dependencies(file, context, &commands, a);
     if interpreted::leave_build_tools(
         file,
@@ -186,7 +186,7 @@ pub fn analyse(
         &pk.build_only_programs,
         "only Composer and the build use them",
     ) {
-        interpreted::remove_node_modules(file, a);
+        interpreted::remove_node_modules(file, a, Some(&pk.image_workdir));
     }
 
     let mut vars = BTreeMap::new();

@@ -330,7 +330,7 @@ pub fn analyse(
             false,
         );
     }
-    interpreted::build_outputs(file, a);
+    interpreted::build_outputs(file, a, None);
 
     // Settings a plain `bundle config` may have saved in root's home.
     for (line, s) in settings {
@@ -360,7 +360,7 @@ pub fn analyse(
         &rk.build_only_programs,
         "Node only builds the assets",
     ) {
-        interpreted::remove_node_modules(file, a);
+        interpreted::remove_node_modules(file, a, None);
     }
 }
 
