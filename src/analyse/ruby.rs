@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyse::image::expand_known;
 use crate::analyse::packages::RuntimePackage;
 use crate::analyse::shell::Command;
 use crate::analyse::{Analysis, absolute, interpreted};
@@ -293,9 +294,13 @@ pub fn analyse(
     let root = app_root
         .or_else(|| a.final_workdir.clone())
         .unwrap_or_else(|| "/".into());
+    // `BUNDLE_PATH=$GEM_HOME`: the image's own variables.
+    let mut image_env = BTreeMap::new();
+    image_env.insert("GEM_HOME".to_string(), gem_home.clone());
+    image_env.insert("BUNDLE_APP_CONFIG".to_string(), gem_home.clone());
     let gem_dir = match (&gem_path, deployment) {
         // Relative paths are relative to the app's root (the Gemfile's folder).
-        (Some((_, p)), _) => Some(absolute(&root, p)),
+        (Some((_, p)), _) => Some(absolute(&root, &expand_known(p, &image_env))),
         (None, true) => Some(absolute(&root, "vendor/bundle")),
         (None, false) => None,
     };
@@ -305,10 +310,12 @@ pub fn analyse(
         (None, true) => "bundler's deployment mode".to_string(),
         (None, false) => "GEM_HOME of the image".to_string(),
     };
-    a.ruby = Some(RubyFacts {
-        gems: gem_dir.clone().unwrap_or_else(|| gem_home.clone()),
-        why: gem_source,
-    });
+    if first_install.is_some() {
+        a.ruby = Some(RubyFacts {
+            gems: gem_dir.clone().unwrap_or_else(|| gem_home.clone()),
+            why: gem_source,
+        });
+    }
     if let Some(line) = first_install {
         a.add_artefact(
             line,
