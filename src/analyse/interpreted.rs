@@ -199,19 +199,16 @@ pub fn leave_build_tools(
     if programs.iter().any(|p| used.contains(p)) {
         return false;
     }
-    let mut left: Vec<String> = Vec::new();
-    let mut line = 0;
+    // Each package left behind, with the line that installed it.
+    let mut left: Vec<(String, usize)> = Vec::new();
     for rc in &a.run_commands {
         if let Some(PackageOp::Install {
             packages: names, ..
         }) = packages::read(&rc.command)
         {
             for name in names {
-                if packages.contains(&name) && !left.contains(&name) {
-                    if left.is_empty() {
-                        line = file.instructions[rc.index].line;
-                    }
-                    left.push(name);
+                if packages.contains(&name) && !left.iter().any(|(n, _)| *n == name) {
+                    left.push((name, file.instructions[rc.index].line));
                 }
             }
         }
@@ -219,11 +216,17 @@ pub fn leave_build_tools(
     if left.is_empty() {
         return false;
     }
-    a.removed_packages.extend(left.iter().cloned());
-    a.warnings.push(format!(
-        "line {line}: {} left in the builder: {what}; if the app runs them at run time, install them in the final stage",
-        left.join(", ")
-    ));
+    a.removed_packages
+        .extend(left.iter().map(|(name, _)| name.clone()));
+    // `$PHPIZE_DEPS` names the image's compilers: nothing to warn about.
+    left.retain(|(name, _)| !name.starts_with('$'));
+    if let Some((_, line)) = left.first() {
+        let names: Vec<&str> = left.iter().map(|(name, _)| name.as_str()).collect();
+        a.warnings.push(format!(
+            "line {line}: {} left in the builder: {what}; if the app runs them at run time, install them in the final stage",
+            names.join(", ")
+        ));
+    }
     true
 }
 
