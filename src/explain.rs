@@ -56,6 +56,9 @@ pub fn explain(path: &str, m: &Migration) -> String {
         };
         let _ = writeln!(out, "  binary: {kind}: {}", go.cgo_evidence);
     }
+    if let Some(ruby) = &a.ruby {
+        let _ = writeln!(out, "  gems: {} ({})", ruby.gems, ruby.why);
+    }
     let _ = writeln!(out, "  instructions:");
     for step in &a.steps {
         let ins = &m.file.instructions[step.index];

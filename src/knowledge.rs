@@ -19,6 +19,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("commands.toml", include_str!("../transforms/commands.toml")),
     ("python.toml", include_str!("../transforms/python.toml")),
     ("go.toml", include_str!("../transforms/go.toml")),
+    ("ruby.toml", include_str!("../transforms/ruby.toml")),
+    ("php.toml", include_str!("../transforms/php.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -225,6 +227,12 @@ pub struct LanguagePack {
     /// and CMD.
     #[serde(default)]
     pub runners: Vec<Runner>,
+    /// Ruby's own facts (`[ruby]` of `ruby.toml`).
+    #[serde(default)]
+    pub ruby: Option<RubyKnowledge>,
+    /// PHP's own facts (`[php]` of `php.toml`).
+    #[serde(default)]
+    pub php: Option<PhpKnowledge>,
 }
 
 /// `program subcommand [options] COMMAND...` runs COMMAND.
@@ -245,6 +253,77 @@ pub struct SystemLibs {
     pub debian: Vec<String>,
     #[serde(default)]
     pub alpine: Vec<String>,
+}
+
+/// Ruby with Bundler (`[ruby]` of `ruby.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubyKnowledge {
+    /// `bundle config` settings that `bundle exec` still reads at run
+    /// time (which gem groups, where the gems are).
+    pub runtime_settings: Vec<String>,
+    /// System packages only the build uses (Node for the asset pipeline):
+    /// left in the builder unless a runtime command runs one of
+    /// `build_only_programs`.
+    pub build_only_packages: Vec<String>,
+    pub build_only_programs: Vec<String>,
+    /// Gems that load a system library at run time, by gem name.
+    #[serde(default)]
+    pub gem_libs: BTreeMap<String, GemLibs>,
+}
+
+/// The system library a gem loads, named by the `-dev` package it builds
+/// against (its runtime libraries come from `packages.toml`, per release).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GemLibs {
+    #[serde(default)]
+    pub debian: Vec<String>,
+    #[serde(default)]
+    pub alpine: Vec<String>,
+    /// From this version on the gem carries its own copy of the library.
+    #[serde(default)]
+    pub bundled_since: Option<String>,
+    /// Its precompiled platform gems (`1.6.1-x86_64-linux`) carry the library.
+    #[serde(default)]
+    pub native_gems_bundle: bool,
+}
+
+/// PHP with Composer on the official php images (`[php]` of `php.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhpKnowledge {
+    /// Folders of the image that its tools change (compiled extensions,
+    /// ini files, Apache's configuration).
+    #[serde(rename = "image_dir")]
+    pub image_dirs: Vec<PhpImageDir>,
+    /// System packages only the build uses (Composer's unzip, the
+    /// compilers `$PHPIZE_DEPS` names): left in the builder unless a
+    /// runtime command runs one of `build_only_programs`.
+    pub build_only_packages: Vec<String>,
+    pub build_only_programs: Vec<String>,
+    /// Installers that pick and remove system packages themselves.
+    pub self_managing_installers: Vec<String>,
+    /// Tag parts of variants whose server binds port 80 (`apache`).
+    pub privileged_port_variants: Vec<String>,
+    /// Images whose tag does not name the PHP version inside (`composer`).
+    pub unversioned_images: Vec<String>,
+    /// The WORKDIR the php images set, where a file that sets none runs.
+    pub image_workdir: String,
+}
+
+/// A folder the runtime copies whole when a RUN runs one of `programs`
+/// (command prefixes), or names the folder or one of its `env` variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhpImageDir {
+    pub path: String,
+    #[serde(default)]
+    pub env: Vec<String>,
+    #[serde(default)]
+    pub programs: Vec<String>,
+    /// Why the runtime needs it.
+    pub why: String,
 }
 
 /// All packs, checked.
@@ -372,8 +451,22 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
     let required: &[&str] = match pack.id.as_str() {
         "python" => &["debian", "alpine"],
         "go" => &["static", "glibc", "debian", "alpine"],
+        "ruby" => &["debian", "alpine"],
+        "php" => &["same"],
         _ => &[],
     };
+    // Ruby and PHP read their own table of facts.
+    let missing_table = match pack.id.as_str() {
+        "ruby" if pack.ruby.is_none() => Some("[ruby]"),
+        "php" if pack.php.is_none() => Some("[php]"),
+        _ => None,
+    };
+    if let Some(table) = missing_table {
+        return Err(MsbError::Pack {
+            pack: name.to_string(),
+            reason: format!("{table} is missing"),
+        });
+    }
     for key in required {
         if !pack.runtime_base.contains_key(*key) {
             return Err(MsbError::Pack {
@@ -420,6 +513,8 @@ mod tests {
         let k = Knowledge::builtin().unwrap();
         assert!(k.language("python").is_some());
         assert!(k.language("go").is_some());
+        assert!(k.language("ruby").is_some_and(|l| l.ruby.is_some()));
+        assert!(k.language("php").is_some_and(|l| l.php.is_some()));
     }
 
     #[test]

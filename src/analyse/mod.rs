@@ -5,8 +5,11 @@
 
 pub mod go;
 pub mod image;
+pub mod interpreted;
 pub mod packages;
+pub mod php;
 pub mod python;
+pub mod ruby;
 pub mod shell;
 
 use std::collections::BTreeMap;
@@ -206,6 +209,7 @@ pub struct Analysis {
     pub command_rewrites: Vec<CommandRewrite>,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
+    pub ruby: Option<ruby::RubyFacts>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
 }
@@ -243,6 +247,7 @@ impl Analysis {
             command_rewrites: Vec::new(),
             python: None,
             go: None,
+            ruby: None,
             system_dirs: Vec::new(),
         }
     }
@@ -455,6 +460,8 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     match pack.id.as_str() {
         "python" => python::analyse(file, context, pack, k, &mut a),
         "go" => go::analyse(file, context, pack, k, &mut a),
+        "ruby" => ruby::analyse(file, context, pack, k, &mut a),
+        "php" => php::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
     housekeeping_paths(file, k, &mut a);
@@ -1003,6 +1010,7 @@ fn language_build(pack: &LanguagePack, c: &Command) -> bool {
             c.args().first().map(String::as_str),
             Some("build" | "install")
         )
+        || (pack.id == "ruby" && ruby::is_build(pack, c))
 }
 
 fn language_dep(pack: &LanguagePack, c: &Command) -> bool {

@@ -1,0 +1,287 @@
+//! What Ruby and PHP share: the app runs from its source folder, so the
+//! final stage gets that folder whole (dependencies installed into it
+//! included), and tools that only built it (Node for the assets, Composer's
+//! unzip) stay in the builder.
+
+use std::collections::BTreeMap;
+
+use crate::analyse::image::expand_known;
+use crate::analyse::packages::{self, PackageOp};
+use crate::analyse::shell::{self, Command};
+use crate::analyse::{
+    Analysis, BuilderAddition, ContextCopy, RunCommand, StepRole, absolute, is_under,
+};
+use crate::parse::{Dockerfile, Keyword};
+use crate::source::BuildContext;
+
+/// Every folder a COPY from the build context filled is copied whole to
+/// the final stage: the interpreter reads the sources, templates and
+/// manifests (Gemfile, composer.json) there at run time. What lands in the
+/// working folder brings the whole working folder, owned by the runtime
+/// user, because the app wrote there as root (Rails' tmp/ and log/,
+/// Laravel's storage/). A COPY from another image (`--from=composer:2`)
+/// brings a build tool, not the app.
+///
+/// `image_env` resolves the base image's own variables in a destination
+/// (`COPY php.ini $PHP_INI_DIR/`); `image_workdir` is the WORKDIR the base
+/// image sets, for a file that sets none.
+pub fn app_folders(
+    file: &Dockerfile,
+    a: &mut Analysis,
+    image_env: &BTreeMap<String, String>,
+    image_workdir: Option<&str>,
+) {
+    let workdir = a
+        .final_workdir
+        .clone()
+        .or_else(|| image_workdir.map(String::from))
+        .unwrap_or_else(|| "/".into());
+    let copies = a.copies.clone();
+    for copy in &copies {
+        let ins = &file.instructions[copy.index];
+        if ins.flag("from").is_some() {
+            continue;
+        }
+        let line = ins.line;
+        for root in roots(file, a, copy, image_env) {
+            if a.is_system_dir(&root) {
+                a.block(
+                    line,
+                    format!("COPY puts the app straight into {root}: msb cannot copy it without the rest of the system"),
+                );
+                return;
+            }
+            let in_workdir = is_under(&root, &workdir) && !a.is_system_dir(&workdir);
+            let path = if in_workdir {
+                workdir.as_str()
+            } else {
+                root.as_str()
+            };
+            a.add_artefact(
+                line,
+                path,
+                path,
+                format!("line {line}: copied from the build context"),
+                in_workdir,
+            );
+        }
+    }
+}
+
+/// The absolute paths a COPY fills; when the destination uses a variable
+/// of the base image, read again with that variable resolved.
+fn roots(
+    file: &Dockerfile,
+    a: &Analysis,
+    copy: &ContextCopy,
+    image_env: &BTreeMap<String, String>,
+) -> Vec<String> {
+    if !copy.roots.iter().any(|r| r.contains('$')) {
+        return copy.roots.clone();
+    }
+    let ins = &file.instructions[copy.index];
+    let words: Vec<String> = match &ins.exec {
+        Some(w) => w.clone(),
+        None => ins.args.split_whitespace().map(String::from).collect(),
+    };
+    let Some(dest_word) = words.last() else {
+        return copy.roots.clone();
+    };
+    let mut vars = a.env.clone();
+    vars.extend(image_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let dest_word = expand_known(dest_word.trim_matches('"'), &vars);
+    if dest_word.contains('$') {
+        // Still unresolved: add_artefact refuses it with the reason.
+        return copy.roots.clone();
+    }
+    let dest = absolute(a.workdir_at(copy.index), &dest_word);
+    let into_folder = dest_word.ends_with('/') || copy.sources.len() > 1;
+    let mut out: Vec<String> = copy
+        .sources
+        .iter()
+        .map(|src| {
+            let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            if into_folder && !src.ends_with('/') && src != "." && !src.contains('*') {
+                absolute(&dest, base)
+            } else {
+                dest.clone()
+            }
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Where a RUN runs: before any WORKDIR of the file, in the base image's
+/// own WORKDIR (`image_workdir`, /var/www/html on php images), not `/`.
+fn run_cwd(file: &Dockerfile, rc: &RunCommand, image_workdir: Option<&str>) -> String {
+    let before_any_workdir = !file.instructions[..rc.index]
+        .iter()
+        .any(|i| i.keyword == Keyword::Workdir);
+    match image_workdir {
+        Some(dir) if before_any_workdir && rc.cwd == "/" => dir.to_string(),
+        _ => rc.cwd.clone(),
+    }
+}
+
+/// Build steps (assets:precompile, artisan's caches) write where they run:
+/// that folder is copied too, owned by the runtime user.
+pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<&str>) {
+    let builds: Vec<(usize, String)> = a
+        .run_commands
+        .iter()
+        .filter(|rc| {
+            a.steps
+                .iter()
+                .any(|s| s.index == rc.index && s.role == StepRole::Build)
+        })
+        .map(|rc| (rc.index, run_cwd(file, rc, image_workdir)))
+        .collect();
+    for (index, cwd) in builds {
+        if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
+            let line = file.instructions[index].line;
+            a.add_artefact(
+                line,
+                &cwd,
+                &cwd,
+                format!("line {line}: the build writes here"),
+                true,
+            );
+        }
+    }
+}
+
+/// Every word of what the container runs: ENTRYPOINT, CMD, HEALTHCHECK,
+/// and the shell scripts from the build context they start.
+fn runtime_words(file: &Dockerfile, context: &BuildContext, a: &Analysis) -> Vec<String> {
+    let mut words = Vec::new();
+    for kw in [Keyword::Entrypoint, Keyword::Cmd, Keyword::Healthcheck] {
+        let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
+            continue;
+        };
+        let ins = &file.instructions[index];
+        let mut scripts = vec![match &ins.exec {
+            Some(w) => w.join(" "),
+            None => ins.args.clone(),
+        }];
+        if let Some(program) = ins.exec.as_ref().and_then(|w| w.first())
+            && let Some(path) = crate::analyse::script_in_context(a, program, index, context)
+            && let Some(text) = context.read_small(&path)
+        {
+            scripts.push(text);
+        }
+        for script in scripts {
+            for c in shell::commands(&script) {
+                words.extend(
+                    c.words
+                        .iter()
+                        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string()),
+                );
+            }
+        }
+    }
+    words
+}
+
+/// Packages only the build needed (`packages`) stay in the builder when
+/// nothing the container runs calls one of `programs`: they are read as
+/// removed, so the final stage does not install them. Returns whether any
+/// was left behind.
+pub fn leave_build_tools(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &mut Analysis,
+    packages: &[String],
+    programs: &[String],
+    what: &str,
+) -> bool {
+    let used = runtime_words(file, context, a);
+    if programs.iter().any(|p| used.contains(p)) {
+        return false;
+    }
+    // Each package left behind, with the line that installed it.
+    let mut left: Vec<(String, usize)> = Vec::new();
+    for rc in &a.run_commands {
+        if let Some(PackageOp::Install {
+            packages: names, ..
+        }) = packages::read(&rc.command)
+        {
+            for name in names {
+                if packages.contains(&name) && !left.iter().any(|(n, _)| *n == name) {
+                    left.push((name, file.instructions[rc.index].line));
+                }
+            }
+        }
+    }
+    if left.is_empty() {
+        return false;
+    }
+    a.removed_packages
+        .extend(left.iter().map(|(name, _)| name.clone()));
+    // `$PHPIZE_DEPS` names the image's compilers: nothing to warn about.
+    left.retain(|(name, _)| !name.starts_with('$'));
+    if let Some((_, line)) = left.first() {
+        let names: Vec<&str> = left.iter().map(|(name, _)| name.as_str()).collect();
+        a.warnings.push(format!(
+            "line {line}: {} left in the builder: {what}; if the app runs them at run time, install them in the final stage",
+            names.join(", ")
+        ));
+    }
+    true
+}
+
+/// `yarn install`, `npm ci`: node_modules is in the app folder the final
+/// stage copies, but only served the asset build.
+fn installs_node_modules(c: &Command) -> bool {
+    let sub = c.args().first().map(String::as_str);
+    match c.program() {
+        "yarn" => matches!(sub, None | Some("install")),
+        "npm" => {
+            matches!(sub, Some("ci" | "install" | "i"))
+                && !c.args().iter().any(|x| x == "-g" || x == "--global")
+        }
+        _ => false,
+    }
+}
+
+/// When Node stayed in the builder, the node_modules folders its installs
+/// made inside the copied app folder are removed at the end of the build,
+/// so the final stage does not carry them.
+pub fn remove_node_modules(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<&str>) {
+    let mut dirs: Vec<(usize, String)> = Vec::new();
+    for rc in &a.run_commands {
+        if installs_node_modules(&rc.command) {
+            let dir = absolute(&run_cwd(file, rc, image_workdir), "node_modules");
+            if !dirs.iter().any(|(_, d)| *d == dir) {
+                dirs.push((file.instructions[rc.index].line, dir));
+            }
+        }
+    }
+    for (line, dir) in dirs {
+        if !a.is_copied(&dir) || dir.contains('$') {
+            continue;
+        }
+        a.builder_additions.push(BuilderAddition {
+            before: None,
+            lines: vec![("RUN".into(), format!("rm -rf {dir}"))],
+            why: format!(
+                "line {line}: {dir} only served the asset build (Node stays in the builder); removed after the build so the final stage does not copy it"
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_installs() {
+        let c = |s: &str| shell::commands(s).remove(0);
+        assert!(installs_node_modules(&c("yarn install --frozen-lockfile")));
+        assert!(installs_node_modules(&c("yarn")));
+        assert!(installs_node_modules(&c("npm ci")));
+        assert!(!installs_node_modules(&c("npm install -g yarn")));
+        assert!(!installs_node_modules(&c("yarn build")));
+    }
+}
