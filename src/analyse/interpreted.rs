@@ -1,4 +1,4 @@
-//! What Ruby and PHP share: the app runs from its source folder, so the
+//! What the interpreted languages (Python, Ruby, PHP) share: the app runs from its source folder, so the
 //! final stage gets that folder whole (dependencies installed into it
 //! included), and tools that only built it (Node for the assets, Composer's
 //! unzip) stay in the builder.
@@ -24,12 +24,14 @@ use crate::source::BuildContext;
 ///
 /// `image_env` resolves the base image's own variables in a destination
 /// (`COPY php.ini $PHP_INI_DIR/`); `image_workdir` is the WORKDIR the base
-/// image sets, for a file that sets none.
+/// image sets, for a file that sets none; `skip_manifests` leaves out a
+/// copy of dependency manifests alone.
 pub fn app_folders(
     file: &Dockerfile,
     a: &mut Analysis,
     image_env: &BTreeMap<String, String>,
     image_workdir: Option<&str>,
+    skip_manifests: bool,
 ) {
     let workdir = a
         .final_workdir
@@ -39,7 +41,7 @@ pub fn app_folders(
     let copies = a.copies.clone();
     for copy in &copies {
         let ins = &file.instructions[copy.index];
-        if ins.flag("from").is_some() {
+        if copy.from_image.is_some() || (skip_manifests && copy.manifest_only) {
             continue;
         }
         let line = ins.line;

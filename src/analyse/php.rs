@@ -175,7 +175,7 @@ pub fn analyse(
         }
     }
 
-    interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir));
+    interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir), false);
     interpreted::build_outputs(file, a, Some(&pk.image_workdir));
     composer_dev_dependencies(file, context, &commands, a);
     if interpreted::leave_build_tools(

@@ -420,7 +420,10 @@ pub fn analyse(
         Deps::None => {}
     }
 
-    app_folders(file, a);
+    // Python reads its sources, templates and data at run time; a
+    // manifest copied on its own elsewhere (`/tmp/requirements.txt`) is not
+    // needed there.
+    crate::analyse::interpreted::app_folders(file, a, &Default::default(), None, true);
     if let Deps::ExistingVenv { path } = &deps
         && uv_project.is_some()
     {
@@ -477,45 +480,6 @@ fn context_path_of(a: &Analysis, before: usize, path: &str) -> String {
         }
     }
     String::new()
-}
-
-/// Every folder a COPY filled with the app (not just a manifest) is
-/// copied whole: Python reads its sources, templates and data at run time.
-fn app_folders(file: &Dockerfile, a: &mut Analysis) {
-    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
-    let copies = a.copies.clone();
-    // A tool copied from an image (`COPY --from=ghcr.io/astral-sh/uv /uv
-    // /bin/`) is the build's, not the app's.
-    for copy in copies
-        .iter()
-        .filter(|c| !c.manifest_only && c.from_image.is_none())
-    {
-        let line = file.instructions[copy.index].line;
-        for root in &copy.roots {
-            if a.is_system_dir(root) {
-                a.block(
-                    line,
-                    format!("COPY puts the app straight into {root}: msb cannot copy it without the rest of the system"),
-                );
-                return;
-            }
-            // The working folder goes whole, so the app can write in it as
-            // it did when it ran as root (`COPY app.py ./` included).
-            let in_workdir = is_under(root, &workdir) && !a.is_system_dir(&workdir);
-            let path = if in_workdir {
-                workdir.as_str()
-            } else {
-                root.as_str()
-            };
-            a.add_artefact(
-                line,
-                path,
-                path,
-                format!("line {line}: copied from the build context"),
-                in_workdir,
-            );
-        }
-    }
 }
 
 /// Build steps (collectstatic...) write where they run: that folder is

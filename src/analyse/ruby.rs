@@ -327,7 +327,7 @@ pub fn analyse(
             false,
         );
     }
-    interpreted::app_folders(file, a, &BTreeMap::new(), None);
+    interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
     if let (Some(dir), Some(line)) = (&gem_dir, first_install) {
         a.add_artefact(
             line,
