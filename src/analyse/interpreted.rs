@@ -1,7 +1,7 @@
-//! What the interpreted languages (Python, Ruby, PHP) share: the app runs from its source folder, so the
-//! final stage gets that folder whole (dependencies installed into it
-//! included), and tools that only built it (Node for the assets, Composer's
-//! unzip) stay in the builder.
+//! What the interpreted languages (Python, Ruby, PHP) share: the app runs
+//! from its source folder, so the final stage gets that folder whole
+//! (dependencies installed into it included), and tools that only built it
+//! (Node for the assets, Composer's unzip) stay in the builder.
 
 use std::collections::BTreeMap;
 
