@@ -19,6 +19,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("commands.toml", include_str!("../transforms/commands.toml")),
     ("python.toml", include_str!("../transforms/python.toml")),
     ("go.toml", include_str!("../transforms/go.toml")),
+    ("java.toml", include_str!("../transforms/java.toml")),
+    ("dotnet.toml", include_str!("../transforms/dotnet.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -207,6 +209,12 @@ pub struct LanguagePack {
     /// Where `--user` installs go instead of root's home.
     #[serde(default)]
     pub user_deps_dir: Option<String>,
+    /// Java's own rules (`java.toml`).
+    #[serde(default)]
+    pub java: Option<JavaRules>,
+    /// .NET's own rules (`dotnet.toml`).
+    #[serde(default)]
+    pub dotnet: Option<DotnetRules>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +224,66 @@ pub struct SystemLibs {
     pub debian: Vec<String>,
     #[serde(default)]
     pub alpine: Vec<String>,
+}
+
+/// What the Java analysis knows (`java.toml`'s `[java]`): how tags name
+/// the JDK, which JREs exist, what Maven goals and Gradle tasks make.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JavaRules {
+    /// Java versions eclipse-temurin publishes a JRE image for.
+    pub jre_versions: Vec<u32>,
+    /// Java versions eclipse-temurin publishes an Alpine JRE image for.
+    pub jre_alpine_versions: Vec<u32>,
+    /// Images whose tag starts with the Java version (`openjdk:17-jdk-slim`).
+    pub version_first_images: Vec<String>,
+    /// Tag words the Java version follows (`eclipse-temurin-17`) or is
+    /// glued to (`jdk17`).
+    pub version_words: Vec<String>,
+    /// Ubuntu release names a tag may carry; the JRE keeps it.
+    pub ubuntu_releases: Vec<String>,
+    /// Programs that run Maven and Gradle (a wrapper's name included).
+    pub maven_programs: Vec<String>,
+    pub gradle_programs: Vec<String>,
+    /// Maven goals and Gradle tasks that only fetch dependencies.
+    pub maven_dep_goals: Vec<String>,
+    pub gradle_dep_tasks: Vec<String>,
+    /// Maven lifecycle phases that make the jar (`package` and later).
+    pub maven_package_phases: Vec<String>,
+    /// Maven plugins (artifactId) that leave more jars in `target/`.
+    pub maven_extra_jar_plugins: Vec<String>,
+    /// Gradle plugin ids of Spring Boot, Shadow and `application`.
+    pub gradle_boot_plugins: Vec<String>,
+    pub gradle_shadow_plugins: Vec<String>,
+    pub gradle_application_plugins: Vec<String>,
+    /// spring-boot-maven-plugin settings that change what `spring-boot:run`
+    /// runs (which `java -jar` would not do).
+    pub boot_run_settings: Vec<String>,
+    /// System packages that only build Java (a JDK, Maven, Gradle).
+    pub build_packages: Vec<String>,
+    /// The name msb gives a jar it copies by glob.
+    pub fixed_jar_name: String,
+}
+
+/// What the .NET analysis knows (`dotnet.toml`'s `[dotnet]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DotnetRules {
+    /// SDK images (full names), whose tag the runtime images share.
+    pub sdk_images: Vec<String>,
+    /// Retired images (.NET Core 1-3.x on Docker Hub and mcr `core/`).
+    pub retired_images: Vec<String>,
+    /// Project SDKs of ASP.NET Core apps.
+    pub web_sdks: Vec<String>,
+    /// Package name prefixes that bring the ASP.NET Core shared framework.
+    pub web_packages: Vec<String>,
+    /// The first .NET version whose images have the `app` user and listen
+    /// on 8080 (ASPNETCORE_HTTP_PORTS); older SDK images unset
+    /// ASPNETCORE_URLS, which their runtime images set to port 80.
+    pub app_user_since: u32,
+    /// Where msb publishes when it adds a publish step for `dotnet run`
+    /// (relative to the project folder).
+    pub publish_dir: String,
 }
 
 /// All packs, checked.
@@ -343,8 +411,21 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
     let required: &[&str] = match pack.id.as_str() {
         "python" => &["debian", "alpine"],
         "go" => &["static", "glibc", "debian", "alpine"],
+        "java" => &["jre", "jre_alpine"],
+        "dotnet" => &["aspnet", "runtime", "runtime_deps"],
         _ => &[],
     };
+    let rules_missing = match pack.id.as_str() {
+        "java" => pack.java.is_none().then_some("[java]"),
+        "dotnet" => pack.dotnet.is_none().then_some("[dotnet]"),
+        _ => None,
+    };
+    if let Some(section) = rules_missing {
+        return Err(MsbError::Pack {
+            pack: name.to_string(),
+            reason: format!("{section} is missing"),
+        });
+    }
     for key in required {
         if !pack.runtime_base.contains_key(*key) {
             return Err(MsbError::Pack {
@@ -391,6 +472,8 @@ mod tests {
         let k = Knowledge::builtin().unwrap();
         assert!(k.language("python").is_some());
         assert!(k.language("go").is_some());
+        assert!(k.language("java").is_some_and(|l| l.java.is_some()));
+        assert!(k.language("dotnet").is_some_and(|l| l.dotnet.is_some()));
     }
 
     #[test]

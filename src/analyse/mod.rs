@@ -3,8 +3,11 @@
 //! instruction, the artefacts the runtime needs and what the runtime base
 //! must provide. `msb explain` prints this; the passes read it.
 
+pub mod dotnet;
+pub mod entry;
 pub mod go;
 pub mod image;
+pub mod java;
 pub mod packages;
 pub mod python;
 pub mod shell;
@@ -452,6 +455,8 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     match pack.id.as_str() {
         "python" => python::analyse(file, context, pack, k, &mut a),
         "go" => go::analyse(file, context, pack, k, &mut a),
+        "java" => java::analyse(file, context, pack, k, &mut a),
+        "dotnet" => dotnet::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
     housekeeping_paths(file, k, &mut a);
@@ -771,7 +776,9 @@ fn detect_language<'k>(
     for pack in &k.languages {
         let mut score = 0;
         let mut evidence = Vec::new();
-        if pack.detect.images.contains(&builder.base_name) {
+        if pack.detect.images.contains(&builder.base_name)
+            || pack.detect.images.contains(&builder.name)
+        {
             score += 100;
             evidence.push(format!(
                 "base image {} is a {} image",
@@ -793,8 +800,17 @@ fn detect_language<'k>(
             }
         }
         for f in &pack.detect.files {
-            if context.is_file(f) {
-                evidence.push(format!("the build context has {f}"));
+            // A glob (`*.csproj`) names the first match.
+            let found = if f.contains('*') {
+                context
+                    .list(".")
+                    .into_iter()
+                    .find(|name| glob_match(f, name) && context.is_file(name))
+            } else {
+                context.is_file(f).then(|| f.clone())
+            };
+            if let Some(name) = found {
+                evidence.push(format!("the build context has {name}"));
                 score += 1;
             }
         }
@@ -957,6 +973,9 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
 }
 
 fn language_build(pack: &LanguagePack, c: &Command) -> bool {
+    if pack.id == "java" {
+        return java::is_build_step(pack, c);
+    }
     pack.id == "go"
         && c.program() == "go"
         && matches!(
@@ -968,6 +987,7 @@ fn language_build(pack: &LanguagePack, c: &Command) -> bool {
 fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
     match pack.id.as_str() {
         "python" => python::is_venv_creation(c),
+        "java" => java::is_dep_step(pack, c),
         _ => false,
     }
 }

@@ -1,0 +1,162 @@
+//! What the container runs: ENTRYPOINT and CMD joined the way Docker joins
+//! them, cut into simple commands with the folder each runs in (a `cd` in
+//! a `sh -c` script moves it). Languages whose CMD names a build output by
+//! path (a jar, a published dll) read it here, and a rewrite of a
+//! development runner (`mvn spring-boot:run`, `dotnet run`) knows whether
+//! the instruction is that one command and nothing else.
+
+use crate::analyse::shell::{self, Command};
+use crate::analyse::{Analysis, absolute};
+use crate::knowledge::Knowledge;
+use crate::parse::{Dockerfile, Keyword};
+use crate::source::BuildContext;
+
+/// One simple command the container runs.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The folder it runs in.
+    pub cwd: String,
+    /// Wrappers (`exec`) already removed.
+    pub command: Command,
+}
+
+/// The container's command.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The ENTRYPOINT or CMD instruction the command comes from (the
+    /// ENTRYPOINT when both count), for reasons.
+    pub index: usize,
+    pub line: usize,
+    pub keyword: &'static str,
+    pub steps: Vec<Step>,
+    /// The instruction is one runner command and nothing else (no
+    /// ENTRYPOINT + CMD pair, no script around it): it can be rewritten.
+    pub sole: bool,
+    /// JSON form, kept by a rewrite.
+    pub json: bool,
+    /// A shell script from the build context that the command runs, with
+    /// its path in the image: its commands are the steps.
+    pub script: Option<(String, String)>,
+}
+
+/// ENTRYPOINT + CMD as Docker runs them, or None when neither is set.
+pub fn read(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &Knowledge,
+    a: &Analysis,
+) -> Option<Launch> {
+    let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
+    let entrypoint = last(Keyword::Entrypoint);
+    let cmd = last(Keyword::Cmd);
+    let exec_or_shell = |index: usize| -> Vec<String> {
+        let ins = &file.instructions[index];
+        match &ins.exec {
+            Some(words) => words.clone(),
+            None => vec!["/bin/sh".into(), "-c".into(), ins.args.clone()],
+        }
+    };
+    let (index, words, sole) = match (entrypoint, cmd) {
+        (Some(e), Some(c)) if file.instructions[e].exec.is_some() => {
+            let mut words = exec_or_shell(e);
+            let more = exec_or_shell(c);
+            let sole = more.is_empty();
+            words.extend(more);
+            (e, words, sole)
+        }
+        // A shell-form ENTRYPOINT ignores CMD.
+        (Some(e), _) => (e, exec_or_shell(e), true),
+        (None, Some(c)) => (c, exec_or_shell(c), true),
+        (None, None) => return None,
+    };
+    let ins = &file.instructions[index];
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let mut launch = Launch {
+        index,
+        line: ins.line,
+        keyword: ins.keyword.as_str(),
+        steps: Vec::new(),
+        sole,
+        json: ins.exec.is_some(),
+        script: None,
+    };
+    let program = words.first().cloned().unwrap_or_default();
+    let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+    if k.commands.shells.contains(&name) {
+        let Some(pos) = words.iter().position(|w| w == "-c") else {
+            return Some(launch);
+        };
+        let script = words.get(pos + 1).cloned().unwrap_or_default();
+        launch.steps = steps_of(&script, &workdir, k);
+        // A script of one command written by hand in JSON form
+        // (`["sh", "-c", "mvn spring-boot:run"]`) is not rewritten.
+        launch.sole = sole && ins.exec.is_none() && launch.steps.len() == 1;
+        return Some(launch);
+    }
+    if let Some(path) = crate::analyse::script_in_context(a, &program, index, context)
+        && let Some(text) = context.read_small(&path)
+        && text.starts_with("#!")
+    {
+        launch.steps = steps_of(&text, &workdir, k);
+        launch.sole = false;
+        launch.script = Some((path, absolute(&workdir, &program)));
+        return Some(launch);
+    }
+    launch.steps = vec![Step {
+        cwd: workdir,
+        command: Command {
+            env: Vec::new(),
+            words,
+            writes: Vec::new(),
+        },
+    }];
+    Some(launch)
+}
+
+/// A script's simple commands, with `cd` followed and wrappers dropped.
+fn steps_of(script: &str, workdir: &str, k: &Knowledge) -> Vec<Step> {
+    let mut cwd = workdir.to_string();
+    let mut steps = Vec::new();
+    for mut command in shell::commands(script) {
+        while command
+            .words
+            .first()
+            .is_some_and(|w| k.commands.wrappers.contains(w))
+        {
+            command.words.remove(0);
+        }
+        if command.program() == "cd" {
+            let target = command.args().first().map(String::as_str).unwrap_or("/");
+            cwd = absolute(&cwd, target);
+            continue;
+        }
+        if command.words.is_empty() {
+            continue;
+        }
+        steps.push(Step {
+            cwd: cwd.clone(),
+            command,
+        });
+    }
+    steps
+}
+
+/// Programs a launch script may run besides the app: they arrange files or
+/// print, and the runtime base has them.
+pub fn is_harmless(program: &str, k: &Knowledge) -> bool {
+    k.commands.housekeeping.iter().any(|p| p == program)
+        || k.commands.shells.iter().any(|p| p == program)
+}
+
+/// Instruction arguments for a rewritten command, in the form it had.
+pub fn render(words: &[String], json: bool) -> String {
+    if json {
+        let quoted: Vec<String> = words
+            .iter()
+            .map(|w| serde_json::to_string(w).unwrap_or_default())
+            .collect();
+        format!("[{}]", quoted.join(", "))
+    } else {
+        words.join(" ")
+    }
+}
