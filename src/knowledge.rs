@@ -263,6 +263,8 @@ pub struct JavaRules {
     pub build_packages: Vec<String>,
     /// The name msb gives a jar it copies by glob.
     pub fixed_jar_name: String,
+    /// Servlet container images (a war deployed into them).
+    pub servlet_images: Vec<String>,
 }
 
 /// What the .NET analysis knows (`dotnet.toml`'s `[dotnet]`).
@@ -284,6 +286,9 @@ pub struct DotnetRules {
     /// Where msb publishes when it adds a publish step for `dotnet run`
     /// (relative to the project folder).
     pub publish_dir: String,
+    /// Packages the Alpine SDK image has and its runtime images lack
+    /// (ICU, time zones), with what the app uses them for.
+    pub alpine_sdk_packages: BTreeMap<String, String>,
 }
 
 /// All packs, checked.

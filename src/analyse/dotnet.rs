@@ -38,6 +38,8 @@ struct Project {
     /// web package).
     web_reference: bool,
     self_contained: bool,
+    /// `<InvariantGlobalization>true`: the app never loads ICU.
+    invariant_globalization: bool,
     /// Context paths of `<ProjectReference>`s.
     references: Vec<String>,
 }
@@ -106,6 +108,7 @@ fn read_project(path: &str, text: &str, rules: &DotnetRules) -> Option<Project> 
         sdk,
         web_reference,
         self_contained: is_true("SelfContained") || is_true("PublishAot"),
+        invariant_globalization: is_true("InvariantGlobalization"),
         references,
     })
 }
@@ -249,6 +252,9 @@ struct Dotnet<'a> {
     publishes: Vec<Publish>,
     /// The SDK's major version (None for `latest`).
     major: Option<u32>,
+    /// The app's project sets InvariantGlobalization (learnt while
+    /// placing it).
+    invariant_globalization: std::cell::Cell<bool>,
 }
 
 pub fn analyse(
@@ -304,13 +310,14 @@ pub fn analyse(
         rules,
         publishes: Vec::new(),
         major: major_version(&resolved),
+        invariant_globalization: std::cell::Cell::new(false),
     };
     for rc in &a.run_commands {
         if let Some(p) = read_publish(&rc.command, &rc.cwd, file.instructions[rc.index].line) {
             dotnet.publishes.push(p);
         }
     }
-    let Some(launch) = entry::read(file, context, k, a) else {
+    let Some(launch) = entry::read(file, context, k, a, &[]) else {
         a.block(
             file.instructions[a.last_build_index].line,
             "no ENTRYPOINT or CMD: cannot tell which app the runtime runs",
@@ -401,6 +408,9 @@ pub fn analyse(
     if key != "runtime" {
         dotnet.keep_listening_address(a);
     }
+    if builder.family == crate::knowledge::Family::Alpine {
+        dotnet.keep_alpine_globalization(&builder.written, a);
+    }
 }
 
 impl Dotnet<'_> {
@@ -409,7 +419,7 @@ impl Dotnet<'_> {
     fn projects_of(&self, p: &Publish, a: &Analysis) -> Vec<Project> {
         let mut paths: Vec<String> = Vec::new();
         let target = &p.target;
-        if let Some(rel) = context_path(a, target, self.context) {
+        if let Some(rel) = entry::context_path(a, target, self.context) {
             if PROJECT_EXTENSIONS.iter().any(|e| rel.ends_with(e)) {
                 paths.push(rel);
             } else if rel.ends_with(".sln") {
@@ -528,6 +538,8 @@ impl Dotnet<'_> {
             } else {
                 None
             });
+        self.invariant_globalization
+            .set(project.is_some_and(|p| p.invariant_globalization));
         let self_contained = publish
             .self_contained
             .unwrap_or(project.is_some_and(|p| p.self_contained));
@@ -556,7 +568,7 @@ impl Dotnet<'_> {
         if cwd == publish_dir.trim_end_matches('/') || a.is_copied(cwd) {
             return;
         }
-        let Some(rel) = context_path(a, cwd, self.context) else {
+        let Some(rel) = entry::context_path(a, cwd, self.context) else {
             return;
         };
         for name in self.context.list(&rel) {
@@ -714,6 +726,9 @@ impl Dotnet<'_> {
             why,
             needs_unsafe,
         });
+        self.content_root(step, &out, a);
+        self.invariant_globalization
+            .set(project.invariant_globalization);
         let web = needs_aspnet(project, self.context, self.rules, 0);
         Some(if web == Some(false) {
             ("runtime", format!("{} is not a web project", project.path))
@@ -723,6 +738,32 @@ impl Dotnet<'_> {
                 format!("{} is an ASP.NET Core project", project.path),
             )
         })
+    }
+
+    /// The Alpine SDK image turns globalization invariant mode off and has
+    /// ICU and tzdata; the Alpine runtime images have neither and run
+    /// invariant: keep cultures and time zones working as they did.
+    fn keep_alpine_globalization(&self, sdk: &str, a: &mut Analysis) {
+        let why = |what: &str| format!("{sdk} has it ({what}); the Alpine runtime image does not");
+        for (name, what) in &self.rules.alpine_sdk_packages {
+            let needs_icu = name.starts_with("icu");
+            if needs_icu && self.invariant_globalization.get() {
+                continue;
+            }
+            if !a.runtime_packages.iter().any(|p| p.name == *name) {
+                a.runtime_packages
+                    .push(crate::analyse::packages::RuntimePackage {
+                        name: name.clone(),
+                        why: why(what),
+                    });
+            }
+        }
+        if !self.invariant_globalization.get()
+            && !a.env.contains_key("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT")
+        {
+            a.runtime_env
+                .push("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false".into());
+        }
     }
 
     /// SDK images before .NET 8 unset ASPNETCORE_URLS (Kestrel then
@@ -747,49 +788,6 @@ impl Dotnet<'_> {
             ));
         }
     }
-}
-
-/// The context path of a file or folder the image has at `path`.
-fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<String> {
-    for copy in a.copies.iter().rev() {
-        for (src, root) in &copy.pairs {
-            let src = src.trim_start_matches("./").trim_end_matches('/');
-            if src.contains("://") || src.starts_with("<<") {
-                continue;
-            }
-            if src.contains('*') {
-                // `COPY *.csproj ./`: a file of the root that matches.
-                if is_under(path, root) && path != root {
-                    let name = &path[root.trim_end_matches('/').len() + 1..];
-                    if !name.contains('/') && glob_match(src, name) && context.is_file(name) {
-                        return Some(name.to_string());
-                    }
-                }
-                continue;
-            }
-            let candidate = if root == path {
-                src.to_string()
-            } else if is_under(path, root) {
-                let rel = &path[root.trim_end_matches('/').len() + 1..];
-                if src.is_empty() || src == "." {
-                    rel.to_string()
-                } else {
-                    format!("{src}/{rel}")
-                }
-            } else {
-                continue;
-            };
-            let candidate = if candidate.is_empty() {
-                ".".to_string()
-            } else {
-                candidate
-            };
-            if context.is_file(&candidate) || context.is_dir(&candidate) {
-                return Some(candidate);
-            }
-        }
-    }
-    None
 }
 
 /// Project paths a solution file lists (`Project("{..}") = "Api", "src\Api\Api.csproj", "{..}"`).

@@ -3,11 +3,14 @@
 //! a `sh -c` script moves it). Languages whose CMD names a build output by
 //! path (a jar, a published dll) read it here, and a rewrite of a
 //! development runner (`mvn spring-boot:run`, `dotnet run`) knows whether
-//! the instruction is that one command and nothing else.
+//! the instruction is that one command and nothing else. It also finds the
+//! build-context file behind a path in the image (the pom.xml a build
+//! reads, the appsettings.json an app reads), so those can be read.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, absolute};
+use crate::analyse::{Analysis, absolute, is_under};
 use crate::knowledge::Knowledge;
+use crate::knowledge::glob_match;
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
 
@@ -40,11 +43,14 @@ pub struct Launch {
 }
 
 /// ENTRYPOINT + CMD as Docker runs them, or None when neither is set.
+/// `tools` are programs the language knows (`./mvnw`): never read as a
+/// launch script even when they are shell scripts of the context.
 pub fn read(
     file: &Dockerfile,
     context: &BuildContext,
     k: &Knowledge,
     a: &Analysis,
+    tools: &[String],
 ) -> Option<Launch> {
     let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
     let entrypoint = last(Keyword::Entrypoint);
@@ -93,7 +99,8 @@ pub fn read(
         launch.sole = sole && ins.exec.is_none() && launch.steps.len() == 1;
         return Some(launch);
     }
-    if let Some(path) = crate::analyse::script_in_context(a, &program, index, context)
+    if !tools.contains(&name)
+        && let Some(path) = crate::analyse::script_in_context(a, &program, index, context)
         && let Some(text) = context.read_small(&path)
         && text.starts_with("#!")
     {
@@ -158,5 +165,77 @@ pub fn render(words: &[String], json: bool) -> String {
         format!("[{}]", quoted.join(", "))
     } else {
         words.join(" ")
+    }
+}
+
+/// The context path of a file or folder the image has at `path`.
+pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<String> {
+    for copy in a.copies.iter().rev() {
+        for (src, root) in &copy.pairs {
+            let src = clean_source(src);
+            let src = src.as_str();
+            if src.contains("://") || src.starts_with("<<") {
+                continue;
+            }
+            if src.contains('*') {
+                // `COPY */*.csproj ./`: a file of the root that matches.
+                if is_under(path, root) && path != root {
+                    let name = &path[root.trim_end_matches('/').len() + 1..];
+                    let (dir, pattern) = src.rsplit_once('/').unwrap_or(("", src));
+                    let candidate = if dir.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    if !name.contains('/')
+                        && glob_match(pattern, name)
+                        && !dir.contains('*')
+                        && context.is_file(&candidate)
+                    {
+                        return Some(candidate);
+                    }
+                }
+                continue;
+            }
+            let candidate = if root == path {
+                src.to_string()
+            } else if is_under(path, root) {
+                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                if src.is_empty() || src == "." {
+                    rel.to_string()
+                } else {
+                    format!("{src}/{rel}")
+                }
+            } else {
+                continue;
+            };
+            let candidate = if candidate.is_empty() {
+                ".".to_string()
+            } else {
+                candidate
+            };
+            if context.is_file(&candidate) || context.is_dir(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// A COPY source as a context path: `./Shop.Web/.` → `Shop.Web`.
+pub fn clean_source(src: &str) -> String {
+    let mut s = src.trim_start_matches("./");
+    loop {
+        let before = s;
+        s = s.trim_end_matches('/');
+        s = s.strip_suffix("/.").unwrap_or(s);
+        if s == before {
+            break;
+        }
+    }
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
     }
 }

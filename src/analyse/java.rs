@@ -243,37 +243,8 @@ struct InstallDir {
     path: String,
 }
 
-/// The context path of a file or folder the image has at `path`, if a
-/// COPY from the build context put it there.
-fn context_entry(a: &Analysis, path: &str, context: &BuildContext) -> Option<String> {
-    for copy in a.copies.iter().rev() {
-        for (src, root) in &copy.pairs {
-            let src = src.trim_start_matches("./").trim_end_matches('/');
-            if src.contains("://") || src.starts_with("<<") || src.contains('*') {
-                continue;
-            }
-            let candidate = if root == path {
-                src.to_string()
-            } else if is_under(path, root) {
-                let rel = &path[root.trim_end_matches('/').len() + 1..];
-                if src.is_empty() || src == "." {
-                    rel.to_string()
-                } else {
-                    format!("{src}/{rel}")
-                }
-            } else {
-                continue;
-            };
-            if context.is_file(&candidate) || context.is_dir(&candidate) {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
 fn read_context_file(a: &Analysis, path: &str, context: &BuildContext) -> Option<(String, String)> {
-    let rel = context_entry(a, path, context)?;
+    let rel = entry::context_path(a, path, context)?;
     let text = context.read_small(&rel)?;
     Some((rel, text))
 }
@@ -627,7 +598,8 @@ fn java_args(c: &Command) -> JavaArgs {
             }
             a if a.starts_with('-') || a.starts_with('$') => {}
             main => {
-                out.unknown = Some(format!("`java {main}` runs a main class"));
+                out.unknown
+                    .get_or_insert_with(|| format!("`java {main}` runs a main class"));
                 break;
             }
         }
@@ -658,6 +630,40 @@ fn made_by_copy(a: &Analysis, path: &str) -> Option<usize> {
     None
 }
 
+/// RUNs that install only a JDK, Maven or Gradle are build dependencies.
+fn build_package_steps(rules: &JavaRules, a: &mut Analysis) {
+    let mut installs: Vec<(usize, Vec<String>)> = Vec::new();
+    for rc in &a.run_commands {
+        if let Some(crate::analyse::packages::PackageOp::Install { packages, .. }) =
+            crate::analyse::packages::read(&rc.command)
+        {
+            match installs.iter_mut().find(|(i, _)| *i == rc.index) {
+                Some((_, list)) => list.extend(packages),
+                None => installs.push((rc.index, packages)),
+            }
+        }
+    }
+    for (index, packages) in installs {
+        let runtime_role = a
+            .steps
+            .iter()
+            .any(|s| s.index == index && s.role == crate::analyse::StepRole::RuntimeDeps);
+        if runtime_role
+            && !packages.is_empty()
+            && packages.iter().all(|p| rules.build_packages.contains(p))
+        {
+            a.set_role(
+                index,
+                crate::analyse::StepRole::BuildDeps,
+                format!(
+                    "installs {} (build tools, not needed at run time)",
+                    packages.join(", ")
+                ),
+            );
+        }
+    }
+}
+
 /// Everything the Java analysis works from.
 struct Java<'a> {
     file: &'a Dockerfile,
@@ -681,6 +687,18 @@ pub fn analyse(
         return;
     };
     let from = crate::analyse::from_line(file);
+    if rules.servlet_images.contains(&builder.base_name)
+        || rules.servlet_images.contains(&builder.name)
+    {
+        a.block(
+            from,
+            format!(
+                "{} is a servlet container that runs the app's war: the runtime would have to be the same container, which msb does not choose",
+                builder.written
+            ),
+        );
+        return;
+    }
     if !pack.detect.images.contains(&builder.base_name) {
         a.block(
             from,
@@ -694,6 +712,7 @@ pub fn analyse(
     // A JDK and Maven or Gradle installed by apt/apk only build.
     a.installed_packages
         .retain(|p| !rules.build_packages.contains(p));
+    build_package_steps(rules, a);
 
     let mut java = Java {
         file,
@@ -723,7 +742,13 @@ pub fn analyse(
         }
         java.commands.push((rc.index, cmd));
     }
-    let Some(launch) = entry::read(file, context, k, a) else {
+    let tools: Vec<String> = rules
+        .maven_programs
+        .iter()
+        .chain(&rules.gradle_programs)
+        .cloned()
+        .collect();
+    let Some(launch) = entry::read(file, context, k, a, &tools) else {
         a.block(
             file.instructions[a.last_build_index].line,
             "no ENTRYPOINT or CMD: cannot tell which jar the runtime runs",
@@ -828,7 +853,7 @@ impl Java<'_> {
                 continue;
             }
             let p = absolute(&step.cwd, word);
-            if context_entry(a, &p, self.context).is_some() {
+            if entry::context_path(a, &p, self.context).is_some() {
                 self.place_file(&p, line, kw, a);
             }
         }
@@ -850,7 +875,7 @@ impl Java<'_> {
             );
             return true;
         }
-        if context_entry(a, path, self.context).is_some() {
+        if entry::context_path(a, path, self.context).is_some() {
             a.add_artefact(
                 line,
                 path,
@@ -887,7 +912,7 @@ impl Java<'_> {
             // so it sees the same files.
             if outputs.is_empty()
                 && made_by_copy(a, path).is_none()
-                && context_entry(a, dir, self.context).is_none()
+                && entry::context_path(a, dir, self.context).is_none()
             {
                 a.block(
                     line,

@@ -472,6 +472,13 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
 /// there cannot be copied faithfully, so it needs --unsafe.
 fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
     let commands = a.run_commands.clone();
+    // The language's build inputs (`chmod +x mvnw`) stay in the builder.
+    let manifests: Vec<String> = a
+        .language
+        .as_ref()
+        .and_then(|l| k.language(&l.id))
+        .map(|p| p.steps.dep_manifests.clone())
+        .unwrap_or_default();
     for rc in &commands {
         let c = &rc.command;
         let program = c.program();
@@ -511,6 +518,10 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
                 continue;
             }
             if a.is_system_dir(&path) || a.is_copied(&path) {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            if manifests.iter().any(|g| glob_match(g, name)) {
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
