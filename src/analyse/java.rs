@@ -429,7 +429,18 @@ fn gradle_outputs(
         let found = if project.is_empty() {
             root.clone()
         } else {
-            gradle_project(&dir, context, rules, a)
+            // A subproject without a version of its own may get the
+            // root's (`allprojects { version = ... }`) or none: msb cannot
+            // tell which, so its jar names are unknown then.
+            gradle_project(&dir, context, rules, a).map(|(mut build, source)| {
+                let root_versioned = root
+                    .as_ref()
+                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset);
+                if build.version == gradle::Version::Unset && root_versioned {
+                    build.version = gradle::Version::Unknown;
+                }
+                (build, source)
+            })
         };
         let Some((build, source)) = found else {
             outputs.push(Output {
@@ -714,6 +725,23 @@ pub fn analyse(
         .retain(|p| !rules.build_packages.contains(p));
     build_package_steps(rules, a);
 
+    // A named user the builder image has (the gradle image's `gradle`)
+    // is not in the JRE image.
+    if let Some(index) = a.final_user {
+        let user = file.instructions[index].args.trim().to_string();
+        let name = user.split(':').next().unwrap_or("");
+        let numeric = name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$');
+        if a.user_setup.is_empty() && !numeric && !crate::analyse::is_root_user(&user) {
+            a.block(
+                file.instructions[index].line,
+                format!(
+                    "USER {user} comes with {}, and the JRE image has no such user",
+                    builder.written
+                ),
+            );
+            return;
+        }
+    }
     let mut java = Java {
         file,
         context,
@@ -1055,7 +1083,7 @@ impl Java<'_> {
         }
         let dir = cmd.project_dir.trim_end_matches('/').to_string();
         let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
-        let (jar_name, source, executable) = match cmd.tool {
+        let (jar_name, source, executable, more_jars) = match cmd.tool {
             Tool::Maven => {
                 let Some((source, pom)) =
                     read_context_file(a, &format!("{dir}/pom.xml"), self.context)
@@ -1086,7 +1114,11 @@ impl Java<'_> {
                     );
                     return;
                 }
-                (pom.artefact_file(), source, pom.boot_repackage)
+                let more = pom
+                    .plugins
+                    .iter()
+                    .any(|p| self.rules.maven_extra_jar_plugins.contains(p));
+                (pom.artefact_file(), source, pom.boot_repackage, more)
             }
             Tool::Gradle => {
                 let Some((build, source)) = gradle_project(&dir, self.context, self.rules, a)
@@ -1108,7 +1140,7 @@ impl Java<'_> {
                     .root_name
                     .clone()
                     .unwrap_or_else(|| basename(&dir).to_string());
-                (build.boot_jar(&name), source, build.boot)
+                (build.boot_jar(&name), source, build.boot, false)
             }
         };
         if !executable {
@@ -1124,7 +1156,11 @@ impl Java<'_> {
         };
         let built = self.outputs.iter().find(|o| o.dir == libs && o.boot);
         // The jar to run: its own name, or one jar copied to a fixed name.
-        let single = built.is_none_or(|o| o.jars.len() == 1 && !o.extra);
+        let single = match built {
+            Some(o) => o.jars.len() == 1 && !o.extra,
+            // Only `package`/`bootJar`, which msb adds, makes jars there.
+            None => !more_jars,
+        };
         let (from, to) = match &jar_name {
             Some(name) => (format!("{libs}/{name}"), format!("{libs}/{name}")),
             None if single => (
