@@ -106,7 +106,18 @@ pub fn read(
     {
         launch.steps = steps_of(&text, &workdir, k);
         launch.sole = false;
-        launch.script = Some((path, absolute(&workdir, &program)));
+        // Found by path, or through PATH where a COPY put it.
+        let in_image = if program.contains('/') {
+            absolute(&workdir, &program)
+        } else {
+            a.copies
+                .iter()
+                .flat_map(|c| c.roots.iter())
+                .find(|r| r.rsplit('/').next() == Some(program.as_str()))
+                .cloned()
+                .unwrap_or_else(|| absolute(&workdir, &program))
+        };
+        launch.script = Some((path, in_image));
         return Some(launch);
     }
     launch.steps = vec![Step {
@@ -148,11 +159,21 @@ fn steps_of(script: &str, workdir: &str, k: &Knowledge) -> Vec<Step> {
     steps
 }
 
+/// Shell syntax and builtins the simple-command reader leaves as a first
+/// word; none of them runs another program.
+const SHELL_SYNTAX: &[&str] = &[
+    "for", "case", "select", "function", "esac", "then", "else", "break", "continue", "return",
+    "exit", "shift", "trap", "wait", "read", "local", "readonly", "declare", "let",
+];
+
 /// Programs a launch script may run besides the app: they arrange files or
-/// print, and the runtime base has them.
+/// print, or they are tools the runtime stage installs when its base lacks
+/// them (`nc`, `curl`: `commands.toml`'s runtime_tools).
 pub fn is_harmless(program: &str, k: &Knowledge) -> bool {
     k.commands.housekeeping.iter().any(|p| p == program)
         || k.commands.shells.iter().any(|p| p == program)
+        || k.commands.runtime_tools.contains_key(program)
+        || SHELL_SYNTAX.contains(&program)
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.

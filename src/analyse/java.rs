@@ -903,7 +903,9 @@ impl Java<'_> {
             );
             return true;
         }
-        if entry::context_path(a, path, self.context).is_some() {
+        // `ADD https://.../agent.jar /opt/agent.jar`, or a file of the context.
+        let added = a.copies.iter().any(|c| c.roots.iter().any(|r| r == path));
+        if added || entry::context_path(a, path, self.context).is_some() {
             a.add_artefact(
                 line,
                 path,
@@ -1243,13 +1245,12 @@ impl Java<'_> {
                 if s.is_empty() || s == "." {
                     self.whole_context(line, root, &workdir, a);
                 } else if !self.is_code(s) && !a.is_copied(root) {
-                    a.add_artefact(
-                        line,
-                        root,
-                        root,
-                        format!("line {line}: copied from the build context"),
-                        false,
-                    );
+                    let why = if s.contains("://") {
+                        format!("line {line}: ADD downloads it")
+                    } else {
+                        format!("line {line}: copied from the build context")
+                    };
+                    a.add_artefact(line, root, root, why, false);
                 }
             }
         }
