@@ -405,6 +405,7 @@ pub fn analyse(
         vars,
         why: format!(" ({why})"),
     });
+    dotnet.runtime_files(a);
     if key != "runtime" {
         dotnet.keep_listening_address(a);
     }
@@ -558,6 +559,50 @@ impl Dotnet<'_> {
                 format!("msb cannot read the project of {file}; aspnet also runs non-web apps"),
             ),
         })
+    }
+
+    /// Files a COPY brought that are not code (certificates, a config
+    /// file, an entrypoint script): the app may read them at run time.
+    fn runtime_files(&self, a: &mut Analysis) {
+        let copies = a.copies.clone();
+        for copy in copies.iter().filter(|c| !c.manifest_only) {
+            let line = self.file.instructions[copy.index].line;
+            for (src, root) in &copy.pairs {
+                let s = entry::clean_source(src);
+                if s.is_empty() || self.is_code(&s) || a.is_copied(root) {
+                    continue;
+                }
+                let why = if s.contains("://") {
+                    format!("line {line}: ADD downloads it")
+                } else {
+                    format!("line {line}: copied from the build context")
+                };
+                a.add_artefact(line, root, root, why, false);
+            }
+        }
+    }
+
+    /// Sources, project files and folders holding a project: compiled by
+    /// the publish, never read at run time.
+    fn is_code(&self, name: &str) -> bool {
+        const CODE: &[&str] = &[
+            ".cs", ".fs", ".vb", ".csproj", ".fsproj", ".vbproj", ".sln", ".props", ".targets",
+            ".cshtml", ".razor", ".resx",
+        ];
+        let pack = self.pack;
+        CODE.iter().any(|e| name.ends_with(e))
+            || name.contains('*')
+            || pack.steps.dep_manifests.iter().any(|g| glob_match(g, name))
+            || self.context.list(name).iter().any(|f| {
+                PROJECT_EXTENSIONS.iter().any(|e| f.ends_with(e))
+                    || f.ends_with(".sln")
+                    || self.context.is_dir(&format!("{name}/{f}"))
+                        && self
+                            .context
+                            .list(&format!("{name}/{f}"))
+                            .iter()
+                            .any(|g| PROJECT_EXTENSIONS.iter().any(|e| g.ends_with(e)))
+            })
     }
 
     /// ASP.NET Core and the generic host read appsettings*.json and

@@ -321,6 +321,11 @@ fn maven_outputs(
         }
         _ => dirs.push(cmd.project_dir.clone()),
     }
+    // `-Dproject.build.finalName=x` names the jar on the command line.
+    let renamed = cmd
+        .properties
+        .iter()
+        .any(|p| p.contains("finalName") || p.contains("build.directory"));
     let goal_boot = goals.contains(&"spring-boot:repackage");
     let goal_lib = goals.iter().any(|g| g.ends_with("copy-dependencies"));
     let mut outputs = Vec::new();
@@ -349,7 +354,7 @@ fn maven_outputs(
                 line,
                 tool: Tool::Maven,
                 dir: target,
-                jars: vec![p.artefact_file()],
+                jars: vec![p.artefact_file().filter(|_| !renamed)],
                 extra: p
                     .plugins
                     .iter()
@@ -442,6 +447,13 @@ fn gradle_outputs(
                 (build, source)
             })
         };
+        // `-Pversion=2.0` sets the version on the command line.
+        let found = found.map(|(mut build, source)| {
+            if cmd.properties.iter().any(|p| p.starts_with("-Pversion=")) {
+                build.version = gradle::Version::Unknown;
+            }
+            (build, source)
+        });
         let Some((build, source)) = found else {
             outputs.push(Output {
                 line,
