@@ -21,6 +21,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("go.toml", include_str!("../transforms/go.toml")),
     ("ruby.toml", include_str!("../transforms/ruby.toml")),
     ("php.toml", include_str!("../transforms/php.toml")),
+    ("java.toml", include_str!("../transforms/java.toml")),
+    ("dotnet.toml", include_str!("../transforms/dotnet.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -233,6 +235,12 @@ pub struct LanguagePack {
     /// PHP's own facts (`[php]` of `php.toml`).
     #[serde(default)]
     pub php: Option<PhpKnowledge>,
+    /// Java's own rules (`java.toml`).
+    #[serde(default)]
+    pub java: Option<JavaRules>,
+    /// .NET's own rules (`dotnet.toml`).
+    #[serde(default)]
+    pub dotnet: Option<DotnetRules>,
 }
 
 /// `program subcommand [options] COMMAND...` runs COMMAND.
@@ -324,6 +332,71 @@ pub struct PhpImageDir {
     pub programs: Vec<String>,
     /// Why the runtime needs it.
     pub why: String,
+}
+
+/// What the Java analysis knows (`java.toml`'s `[java]`): how tags name
+/// the JDK, which JREs exist, what Maven goals and Gradle tasks make.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JavaRules {
+    /// Java versions eclipse-temurin publishes a JRE image for.
+    pub jre_versions: Vec<u32>,
+    /// Java versions eclipse-temurin publishes an Alpine JRE image for.
+    pub jre_alpine_versions: Vec<u32>,
+    /// Images whose tag starts with the Java version (`openjdk:17-jdk-slim`).
+    pub version_first_images: Vec<String>,
+    /// Tag words the Java version follows (`eclipse-temurin-17`) or is
+    /// glued to (`jdk17`).
+    pub version_words: Vec<String>,
+    /// Ubuntu release names a tag may carry; the JRE keeps it.
+    pub ubuntu_releases: Vec<String>,
+    /// Programs that run Maven and Gradle (a wrapper's name included).
+    pub maven_programs: Vec<String>,
+    pub gradle_programs: Vec<String>,
+    /// Maven goals and Gradle tasks that only fetch dependencies.
+    pub maven_dep_goals: Vec<String>,
+    pub gradle_dep_tasks: Vec<String>,
+    /// Maven lifecycle phases that make the jar (`package` and later).
+    pub maven_package_phases: Vec<String>,
+    /// Maven plugins (artifactId) that leave more jars in `target/`.
+    pub maven_extra_jar_plugins: Vec<String>,
+    /// Gradle plugin ids of Spring Boot, Shadow and `application`.
+    pub gradle_boot_plugins: Vec<String>,
+    pub gradle_shadow_plugins: Vec<String>,
+    pub gradle_application_plugins: Vec<String>,
+    /// spring-boot-maven-plugin settings that change what `spring-boot:run`
+    /// runs (which `java -jar` would not do).
+    pub boot_run_settings: Vec<String>,
+    /// System packages that only build Java (a JDK, Maven, Gradle).
+    pub build_packages: Vec<String>,
+    /// The name msb gives a jar it copies by glob.
+    pub fixed_jar_name: String,
+    /// Servlet container images (a war deployed into them).
+    pub servlet_images: Vec<String>,
+}
+
+/// What the .NET analysis knows (`dotnet.toml`'s `[dotnet]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DotnetRules {
+    /// SDK images (full names), whose tag the runtime images share.
+    pub sdk_images: Vec<String>,
+    /// Retired images (.NET Core 1-3.x on Docker Hub and mcr `core/`).
+    pub retired_images: Vec<String>,
+    /// Project SDKs of ASP.NET Core apps.
+    pub web_sdks: Vec<String>,
+    /// Package name prefixes that bring the ASP.NET Core shared framework.
+    pub web_packages: Vec<String>,
+    /// The first .NET version whose images have the `app` user and listen
+    /// on 8080 (ASPNETCORE_HTTP_PORTS); older SDK images unset
+    /// ASPNETCORE_URLS, which their runtime images set to port 80.
+    pub app_user_since: u32,
+    /// Where msb publishes when it adds a publish step for `dotnet run`
+    /// (relative to the project folder).
+    pub publish_dir: String,
+    /// Packages the Alpine SDK image has and its runtime images lack
+    /// (ICU, time zones), with what the app uses them for.
+    pub alpine_sdk_packages: BTreeMap<String, String>,
 }
 
 /// All packs, checked.
@@ -453,12 +526,16 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
         "go" => &["static", "glibc", "debian", "alpine"],
         "ruby" => &["debian", "alpine"],
         "php" => &["same"],
+        "java" => &["jre", "jre_alpine"],
+        "dotnet" => &["aspnet", "runtime", "runtime_deps"],
         _ => &[],
     };
-    // Ruby and PHP read their own table of facts.
+    // Ruby, PHP, Java and .NET read their own table of facts.
     let missing_table = match pack.id.as_str() {
         "ruby" if pack.ruby.is_none() => Some("[ruby]"),
         "php" if pack.php.is_none() => Some("[php]"),
+        "java" if pack.java.is_none() => Some("[java]"),
+        "dotnet" if pack.dotnet.is_none() => Some("[dotnet]"),
         _ => None,
     };
     if let Some(table) = missing_table {
@@ -515,6 +592,8 @@ mod tests {
         assert!(k.language("go").is_some());
         assert!(k.language("ruby").is_some_and(|l| l.ruby.is_some()));
         assert!(k.language("php").is_some_and(|l| l.php.is_some()));
+        assert!(k.language("java").is_some_and(|l| l.java.is_some()));
+        assert!(k.language("dotnet").is_some_and(|l| l.dotnet.is_some()));
     }
 
     #[test]

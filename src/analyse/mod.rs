@@ -3,9 +3,12 @@
 //! instruction, the artefacts the runtime needs and what the runtime base
 //! must provide. `msb explain` prints this; the passes read it.
 
+pub mod dotnet;
+pub mod entry;
 pub mod go;
 pub mod image;
 pub mod interpreted;
+pub mod java;
 pub mod packages;
 pub mod php;
 pub mod python;
@@ -462,6 +465,8 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         "go" => go::analyse(file, context, pack, k, &mut a),
         "ruby" => ruby::analyse(file, context, pack, k, &mut a),
         "php" => php::analyse(file, context, pack, k, &mut a),
+        "java" => java::analyse(file, context, pack, k, &mut a),
+        "dotnet" => dotnet::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
     housekeeping_paths(file, k, &mut a);
@@ -477,6 +482,13 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
 /// there cannot be copied faithfully, so it needs --unsafe.
 fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
     let commands = a.run_commands.clone();
+    // The language's build inputs (`chmod +x mvnw`) stay in the builder.
+    let manifests: Vec<String> = a
+        .language
+        .as_ref()
+        .and_then(|l| k.language(&l.id))
+        .map(|p| p.steps.dep_manifests.clone())
+        .unwrap_or_default();
     for rc in &commands {
         let c = &rc.command;
         let program = c.program();
@@ -516,6 +528,10 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
                 continue;
             }
             if a.is_system_dir(&path) || a.is_copied(&path) {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            if manifests.iter().any(|g| glob_match(g, name)) {
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
@@ -783,7 +799,9 @@ fn detect_language<'k>(
     for pack in &k.languages {
         let mut score = 0;
         let mut evidence = Vec::new();
-        if pack.detect.images.contains(&builder.base_name) {
+        if pack.detect.images.contains(&builder.base_name)
+            || pack.detect.images.contains(&builder.name)
+        {
             score += 100;
             evidence.push(format!(
                 "base image {} is a {} image",
@@ -805,8 +823,17 @@ fn detect_language<'k>(
             }
         }
         for f in &pack.detect.files {
-            if context.is_file(f) {
-                evidence.push(format!("the build context has {f}"));
+            // A glob (`*.csproj`) names the first match.
+            let found = if f.contains('*') {
+                context
+                    .list(".")
+                    .into_iter()
+                    .find(|name| glob_match(f, name) && context.is_file(name))
+            } else {
+                context.is_file(f).then(|| f.clone())
+            };
+            if let Some(name) = found {
+                evidence.push(format!("the build context has {name}"));
                 score += 1;
             }
         }
@@ -1004,6 +1031,9 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
 }
 
 fn language_build(pack: &LanguagePack, c: &Command) -> bool {
+    if pack.id == "java" {
+        return java::is_build_step(pack, c);
+    }
     pack.id == "go"
         && c.program() == "go"
         && matches!(
@@ -1016,6 +1046,7 @@ fn language_build(pack: &LanguagePack, c: &Command) -> bool {
 fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
     match pack.id.as_str() {
         "python" => python::is_venv_creation(c),
+        "java" => java::is_dep_step(pack, c),
         _ => false,
     }
 }

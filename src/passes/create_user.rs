@@ -73,7 +73,10 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     {
         writable.push(workdir);
     }
-    writable.retain(|d| !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to)));
+    // A system folder (`VOLUME /tmp`) keeps the base image's owner and mode.
+    writable.retain(|d| {
+        !a.is_system_dir(d) && !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to))
+    });
     let create = match base.family {
         Family::Debian => Some(&templates.debian),
         Family::Alpine => Some(&templates.alpine),

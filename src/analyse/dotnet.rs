@@ -1,0 +1,951 @@
+//! .NET with the SDK image: which folder `dotnet publish` (or `dotnet build
+//! -o`) fills, which the ENTRYPOINT runs from (`dotnet out/App.dll`, or the
+//! app's own executable), and which runtime image runs it: `aspnet` for an
+//! ASP.NET Core project, `runtime` for any other, `runtime-deps` for a
+//! self-contained app, all with the SDK's own tag (`8.0-alpine` stays
+//! Alpine).
+//!
+//! The project files (`*.csproj`) say whether the app is a web app; when
+//! msb cannot tell, it picks `aspnet`, which also runs console apps.
+//! `dotnet run` is rewritten to `dotnet App.dll` on what a publish made;
+//! when none did, msb adds the publish, which only `--unsafe` applies.
+
+use std::collections::BTreeMap;
+
+use roxmltree::Document;
+
+use crate::analyse::entry::{self, Launch, Step};
+use crate::analyse::shell::Command;
+use crate::analyse::{
+    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
+};
+use crate::knowledge::{DotnetRules, Knowledge, LanguagePack, glob_match};
+use crate::parse::Dockerfile;
+use crate::source::BuildContext;
+
+/// Project file extensions.
+const PROJECT_EXTENSIONS: &[&str] = &[".csproj", ".fsproj", ".vbproj"];
+
+/// What a project file says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Project {
+    /// Context path of the project file.
+    path: String,
+    /// `<AssemblyName>`, or the file name without extension.
+    assembly: String,
+    sdk: String,
+    /// References the ASP.NET Core shared framework (directly or through a
+    /// web package).
+    web_reference: bool,
+    self_contained: bool,
+    /// `<InvariantGlobalization>true`: the app never loads ICU.
+    invariant_globalization: bool,
+    /// Context paths of `<ProjectReference>`s.
+    references: Vec<String>,
+}
+
+/// Read a project file; None when it is not XML msb can read.
+fn read_project(path: &str, text: &str, rules: &DotnetRules) -> Option<Project> {
+    let doc = Document::parse(text).ok()?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "Project" {
+        return None;
+    }
+    let stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .rsplit_once('.')
+        .map_or(path, |(s, _)| s)
+        .to_string();
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let elements = || root.descendants().filter(|n| n.is_element());
+    let text_of = |name: &str| {
+        elements()
+            .find(|n| n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .map(|t| t.trim().to_string())
+    };
+    let is_true = |name: &str| text_of(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let sdk = root
+        .attribute("Sdk")
+        .map(String::from)
+        .or_else(|| {
+            elements()
+                .find(|n| n.tag_name().name() == "Sdk")
+                .and_then(|n| n.attribute("Name"))
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    let includes = |tag: &str| -> Vec<String> {
+        elements()
+            .filter(|n| n.tag_name().name() == tag)
+            .filter_map(|n| n.attribute("Include"))
+            .map(String::from)
+            .collect()
+    };
+    let web_reference = includes("FrameworkReference")
+        .iter()
+        .any(|f| f == "Microsoft.AspNetCore.App")
+        || includes("PackageReference")
+            .iter()
+            .any(|p| rules.web_packages.iter().any(|w| p.starts_with(w.as_str())));
+    let references = includes("ProjectReference")
+        .iter()
+        .map(|r| {
+            let r = r.replace('\\', "/");
+            let joined = if dir.is_empty() {
+                r
+            } else {
+                format!("{dir}/{r}")
+            };
+            absolute("/", &joined).trim_start_matches('/').to_string()
+        })
+        .collect();
+    Some(Project {
+        path: path.to_string(),
+        assembly: text_of("AssemblyName").unwrap_or(stem),
+        sdk,
+        web_reference,
+        self_contained: is_true("SelfContained") || is_true("PublishAot"),
+        invariant_globalization: is_true("InvariantGlobalization"),
+        references,
+    })
+}
+
+/// Whether an app needs ASP.NET Core: Some(true) or Some(false) when the
+/// project files say so, None when msb cannot read one of them.
+fn needs_aspnet(
+    project: &Project,
+    context: &BuildContext,
+    rules: &DotnetRules,
+    depth: usize,
+) -> Option<bool> {
+    if rules.web_sdks.contains(&project.sdk) || project.web_reference {
+        return Some(true);
+    }
+    if depth > 4 {
+        return None;
+    }
+    for reference in &project.references {
+        let text = context.read_small(reference)?;
+        let referenced = read_project(reference, &text, rules)?;
+        if needs_aspnet(&referenced, context, rules, depth + 1)? {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// A `dotnet publish` or `dotnet build` of a RUN.
+#[derive(Debug, Clone)]
+struct Publish {
+    line: usize,
+    /// `-o`, resolved; None: under the project's `bin/`.
+    output: Option<String>,
+    /// The project, solution or folder named, resolved (or the folder).
+    target: String,
+    configuration: Option<String>,
+    self_contained: Option<bool>,
+}
+
+fn read_publish(c: &Command, cwd: &str, line: usize) -> Option<Publish> {
+    if c.program() != "dotnet"
+        || !matches!(
+            c.args().first().map(String::as_str),
+            Some("publish" | "build")
+        )
+    {
+        return None;
+    }
+    let mut p = Publish {
+        line,
+        output: None,
+        target: cwd.to_string(),
+        configuration: None,
+        self_contained: None,
+    };
+    let mut args = c.args()[1..].iter().peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if arg.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .unwrap_or_default()
+        };
+        match flag {
+            "-o" | "--output" => p.output = Some(absolute(cwd, &value())),
+            "-c" | "--configuration" => p.configuration = Some(value()),
+            "-r" | "--runtime" | "-f" | "--framework" | "-a" | "--arch" | "--os" | "-v"
+            | "--verbosity" | "--version-suffix" | "-s" | "--source" => {
+                value();
+            }
+            "--sc" | "--self-contained" => {
+                // An optional true/false follows.
+                let explicit = inline.clone().or_else(|| {
+                    args.next_if(|v| {
+                        v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")
+                    })
+                    .cloned()
+                });
+                p.self_contained = Some(explicit.is_none_or(|v| v.eq_ignore_ascii_case("true")));
+            }
+            "--no-self-contained" => p.self_contained = Some(false),
+            a if a.starts_with("-p:") || a.starts_with("/p:") || a.starts_with("--property:") => {
+                let property = a.split_once(':').map_or("", |(_, v)| v);
+                for pair in property.split([';', ',']) {
+                    if let Some((name, v)) = pair.split_once('=') {
+                        let on = v.eq_ignore_ascii_case("true");
+                        if name.eq_ignore_ascii_case("SelfContained")
+                            || name.eq_ignore_ascii_case("PublishAot")
+                        {
+                            p.self_contained = Some(on);
+                        }
+                    }
+                }
+            }
+            a if !a.starts_with('-') => p.target = absolute(cwd, a),
+            _ => {}
+        }
+    }
+    Some(p)
+}
+
+/// The SDK tag's version cut to major.minor (`8.0.204-alpine` →
+/// `8.0-alpine`); the written tag keeps its build arguments.
+fn runtime_tag(written: &str, resolved: &str) -> Option<String> {
+    let (version, rest) = match written.split_once('-') {
+        Some((v, r)) => (v, Some(r)),
+        None => (written, None),
+    };
+    let resolved_version = resolved.split('-').next().unwrap_or(resolved);
+    let cut = if version.contains('$') {
+        // `${DOTNET_VERSION}`: only usable when its default is major.minor.
+        if resolved_version.split('.').count() > 2 {
+            return None;
+        }
+        version.to_string()
+    } else if version.starts_with(|c: char| c.is_ascii_digit()) {
+        version.split('.').take(2).collect::<Vec<_>>().join(".")
+    } else {
+        version.to_string()
+    };
+    Some(match rest {
+        Some(r) => format!("{cut}-{r}"),
+        None => cut,
+    })
+}
+
+fn major_version(tag: &str) -> Option<u32> {
+    tag.split(['.', '-']).next()?.parse().ok()
+}
+
+struct Dotnet<'a> {
+    file: &'a Dockerfile,
+    context: &'a BuildContext,
+    pack: &'a LanguagePack,
+    rules: &'a DotnetRules,
+    publishes: Vec<Publish>,
+    /// The SDK's major version (None for `latest`).
+    major: Option<u32>,
+    /// The app's project sets InvariantGlobalization (learnt while
+    /// placing it).
+    invariant_globalization: std::cell::Cell<bool>,
+}
+
+pub fn analyse(
+    file: &Dockerfile,
+    context: &BuildContext,
+    pack: &LanguagePack,
+    k: &Knowledge,
+    a: &mut Analysis,
+) {
+    let rules = pack
+        .dotnet
+        .as_ref()
+        .expect("dotnet.toml has [dotnet] (validated)");
+    let Some(builder) = a.builder.clone() else {
+        return;
+    };
+    let from = crate::analyse::from_line(file);
+    if rules.retired_images.contains(&builder.name) {
+        a.block(
+            from,
+            format!(
+                "{} is a retired .NET Core image (out of support): msb does not choose a runtime for it",
+                builder.written
+            ),
+        );
+        return;
+    }
+    // A mirror keeps the `dotnet/sdk` path.
+    let sdk_image = rules.sdk_images.contains(&builder.name)
+        || builder.base_name == "sdk" && builder.repository.ends_with("dotnet/sdk");
+    if !sdk_image {
+        a.block(
+            from,
+            format!(
+                "{} is not a .NET SDK image: msb cannot tell which runtime image matches it",
+                builder.written
+            ),
+        );
+        return;
+    }
+    let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
+    let Some(tag) = runtime_tag(&builder.tag, &resolved) else {
+        a.block(
+            from,
+            format!("{}: the SDK version comes from a build argument whose default is an SDK release, not a runtime tag", builder.written),
+        );
+        return;
+    };
+    let mut dotnet = Dotnet {
+        file,
+        context,
+        pack,
+        rules,
+        publishes: Vec::new(),
+        major: major_version(&resolved),
+        invariant_globalization: std::cell::Cell::new(false),
+    };
+    for rc in &a.run_commands {
+        if let Some(p) = read_publish(&rc.command, &rc.cwd, file.instructions[rc.index].line) {
+            dotnet.publishes.push(p);
+        }
+    }
+    let Some(launch) = entry::read(file, context, k, a, &[]) else {
+        a.block(
+            file.instructions[a.last_build_index].line,
+            "no ENTRYPOINT or CMD: cannot tell which app the runtime runs",
+        );
+        return;
+    };
+    if let Some((script, path)) = &launch.script {
+        a.add_artefact(
+            launch.line,
+            path,
+            path,
+            format!(
+                "line {}: {} runs it ({script})",
+                launch.line, launch.keyword
+            ),
+            false,
+        );
+    }
+    let mut kind: Option<(&str, String)> = None;
+    for step in &launch.steps {
+        let program = step.command.program().to_string();
+        let words = &step.command.words;
+        let found = if program == "dotnet" {
+            match words.get(1).map(String::as_str) {
+                Some("run") => dotnet.rewrite_run(&launch, step, a),
+                Some(dll) if dll.ends_with(".dll") => {
+                    dotnet.place_app(&launch, step, dll, false, a)
+                }
+                _ => {
+                    a.block(
+                        launch.line,
+                        format!(
+                            "{} runs `{}`: the .NET SDK is not in the final stage",
+                            launch.keyword,
+                            words.join(" ")
+                        ),
+                    );
+                    return;
+                }
+            }
+        } else if words[0].contains('/')
+            && launch
+                .script
+                .as_ref()
+                .is_none_or(|(_, p)| *p != absolute(&step.cwd, &words[0]))
+        {
+            dotnet.place_app(&launch, step, &words[0].clone(), true, a)
+        } else if entry::is_harmless(&program, k) {
+            continue;
+        } else {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs `{program}`, which is not an app the build publishes: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+            return;
+        };
+        match found {
+            Some(f) => kind = Some(f),
+            None => return,
+        }
+    }
+    let Some((key, why)) = kind else {
+        a.block(
+            launch.line,
+            format!(
+                "{} runs no .NET app: cannot tell what the runtime needs",
+                launch.keyword
+            ),
+        );
+        return;
+    };
+    let repo = builder
+        .repository
+        .strip_suffix("/sdk")
+        .unwrap_or(&builder.repository)
+        .to_string();
+    let mut vars = BTreeMap::new();
+    vars.insert("dotnet_repo".to_string(), repo);
+    vars.insert("dotnet_tag".to_string(), tag);
+    a.runtime_choice = Some(RuntimeChoice {
+        key: key.to_string(),
+        vars,
+        why: format!(" ({why})"),
+    });
+    dotnet.runtime_files(a);
+    if key != "runtime" {
+        dotnet.keep_listening_address(a);
+    }
+    if builder.family == crate::knowledge::Family::Alpine {
+        dotnet.keep_alpine_globalization(&builder.written, a);
+    }
+}
+
+impl Dotnet<'_> {
+    /// The projects a publish builds (a solution's projects, or the one
+    /// in its folder), as context paths.
+    fn projects_of(&self, p: &Publish, a: &Analysis) -> Vec<Project> {
+        let mut paths: Vec<String> = Vec::new();
+        let target = &p.target;
+        if let Some(rel) = entry::context_path(a, target, self.context) {
+            if PROJECT_EXTENSIONS.iter().any(|e| rel.ends_with(e)) {
+                paths.push(rel);
+            } else if rel.ends_with(".sln") {
+                let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                if let Some(text) = self.context.read_small(&rel) {
+                    paths.extend(solution_projects(&text).into_iter().map(|p| {
+                        if dir.is_empty() {
+                            p
+                        } else {
+                            format!("{dir}/{p}")
+                        }
+                    }));
+                }
+            } else if self.context.is_dir(&rel) {
+                let prefix = if rel.is_empty() || rel == "." {
+                    String::new()
+                } else {
+                    format!("{}/", rel.trim_end_matches('/'))
+                };
+                for name in self.context.list(&rel) {
+                    let is_project = PROJECT_EXTENSIONS.iter().any(|e| name.ends_with(e));
+                    if is_project || name.ends_with(".sln") && paths.is_empty() {
+                        if is_project {
+                            paths.push(format!("{prefix}{name}"));
+                        } else if let Some(text) =
+                            self.context.read_small(&format!("{prefix}{name}"))
+                        {
+                            paths.extend(
+                                solution_projects(&text)
+                                    .into_iter()
+                                    .map(|p| format!("{prefix}{p}")),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        paths
+            .iter()
+            .filter_map(|path| {
+                let text = self.context.read_small(path)?;
+                read_project(path, &text, self.rules)
+            })
+            .collect()
+    }
+
+    /// `dotnet out/App.dll` or `./App`: copy the folder it runs from, and
+    /// say which runtime image runs it.
+    fn place_app(
+        &self,
+        launch: &Launch,
+        step: &Step,
+        program: &str,
+        apphost: bool,
+        a: &mut Analysis,
+    ) -> Option<(&'static str, String)> {
+        let line = launch.line;
+        let kw = launch.keyword;
+        let program = crate::analyse::image::expand_known(program, &a.env);
+        if program.contains('$') {
+            a.block(
+                line,
+                format!("{kw} runs {program}, a variable msb cannot resolve"),
+            );
+            return None;
+        }
+        let path = absolute(&step.cwd, &program);
+        let (dir, file) = path.rsplit_once('/').unwrap_or(("/", path.as_str()));
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let assembly = file.strip_suffix(".dll").unwrap_or(file);
+        let publish = self.publishes.iter().rev().find(|p| match &p.output {
+            Some(out) => out == dir,
+            None => {
+                let project_dir = if PROJECT_EXTENSIONS.iter().any(|e| p.target.ends_with(e))
+                    || p.target.ends_with(".sln")
+                {
+                    p.target
+                        .rsplit_once('/')
+                        .map_or("/", |(d, _)| d)
+                        .to_string()
+                } else {
+                    p.target.clone()
+                };
+                is_under(dir, &format!("{}/bin", project_dir.trim_end_matches('/')))
+            }
+        });
+        let Some(publish) = publish else {
+            a.block(
+                line,
+                format!("{kw} runs {program}, which msb cannot find `dotnet publish` (or `dotnet build -o`) making"),
+            );
+            return None;
+        };
+        a.add_artefact(
+            publish.line,
+            dir,
+            dir,
+            format!(
+                "line {}: dotnet {} puts {file} and what it loads here",
+                publish.line,
+                if publish.output.is_some() {
+                    "publish -o"
+                } else {
+                    "publish"
+                }
+            ),
+            false,
+        );
+        self.content_root(step, dir, a);
+        let projects = self.projects_of(publish, a);
+        let project = projects
+            .iter()
+            .find(|p| p.assembly == assembly)
+            .or(if projects.len() == 1 {
+                projects.first()
+            } else {
+                None
+            });
+        self.invariant_globalization
+            .set(project.is_some_and(|p| p.invariant_globalization));
+        let self_contained = publish
+            .self_contained
+            .unwrap_or(project.is_some_and(|p| p.self_contained));
+        if apphost && self_contained {
+            return Some((
+                "runtime_deps",
+                format!("line {}: a self-contained publish", publish.line),
+            ));
+        }
+        let web = project.and_then(|p| needs_aspnet(p, self.context, self.rules, 0));
+        Some(match (web, project) {
+            (Some(false), Some(p)) => ("runtime", format!("{} is not a web project", p.path)),
+            (Some(true), Some(p)) => ("aspnet", format!("{} is an ASP.NET Core project", p.path)),
+            _ => (
+                "aspnet",
+                format!("msb cannot read the project of {file}; aspnet also runs non-web apps"),
+            ),
+        })
+    }
+
+    /// Files a COPY brought that are not code (certificates, a config
+    /// file, an entrypoint script): the app may read them at run time.
+    fn runtime_files(&self, a: &mut Analysis) {
+        let copies = a.copies.clone();
+        for copy in copies.iter().filter(|c| !c.manifest_only) {
+            let line = self.file.instructions[copy.index].line;
+            for (src, root) in &copy.pairs {
+                let s = entry::clean_source(src);
+                if s.is_empty() || self.is_code(&s) || a.is_copied(root) {
+                    continue;
+                }
+                let why = if s.contains("://") {
+                    format!("line {line}: ADD downloads it")
+                } else {
+                    format!("line {line}: copied from the build context")
+                };
+                a.add_artefact(line, root, root, why, false);
+            }
+        }
+    }
+
+    /// Sources, project files and folders holding a project: compiled by
+    /// the publish, never read at run time.
+    fn is_code(&self, name: &str) -> bool {
+        const CODE: &[&str] = &[
+            ".cs", ".fs", ".vb", ".csproj", ".fsproj", ".vbproj", ".sln", ".props", ".targets",
+            ".cshtml", ".razor", ".resx",
+        ];
+        let pack = self.pack;
+        CODE.iter().any(|e| name.ends_with(e))
+            || name.contains('*')
+            || pack.steps.dep_manifests.iter().any(|g| glob_match(g, name))
+            || self.context.list(name).iter().any(|f| {
+                PROJECT_EXTENSIONS.iter().any(|e| f.ends_with(e))
+                    || f.ends_with(".sln")
+                    || self.context.is_dir(&format!("{name}/{f}"))
+                        && self
+                            .context
+                            .list(&format!("{name}/{f}"))
+                            .iter()
+                            .any(|g| PROJECT_EXTENSIONS.iter().any(|e| g.ends_with(e)))
+            })
+    }
+
+    /// ASP.NET Core and the generic host read appsettings*.json and
+    /// wwwroot/ from the working folder (the content root): when the app
+    /// runs from another folder than its publish folder, copy those too.
+    fn content_root(&self, step: &Step, publish_dir: &str, a: &mut Analysis) {
+        let cwd = step.cwd.trim_end_matches('/');
+        if cwd == publish_dir.trim_end_matches('/') || a.is_copied(cwd) {
+            return;
+        }
+        let Some(rel) = entry::context_path(a, cwd, self.context) else {
+            return;
+        };
+        for name in self.context.list(&rel) {
+            let inside = if rel.is_empty() || rel == "." {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let asset = (self.pack.runtime_asset_dirs.contains(&name)
+                && self.context.is_dir(&inside))
+                || (self
+                    .pack
+                    .runtime_asset_files
+                    .iter()
+                    .any(|g| glob_match(g, &name))
+                    && self.context.is_file(&inside));
+            if asset {
+                let path = format!("{cwd}/{name}");
+                a.add_artefact(
+                    self.file.instructions[a.last_build_index].line,
+                    &path,
+                    &path,
+                    format!("the app runs in {cwd}, its content root, and reads {name} there"),
+                    false,
+                );
+            }
+        }
+    }
+
+    /// `dotnet run` → `dotnet <publish>/App.dll`.
+    fn rewrite_run(
+        &self,
+        launch: &Launch,
+        step: &Step,
+        a: &mut Analysis,
+    ) -> Option<(&'static str, String)> {
+        let line = launch.line;
+        let kw = launch.keyword;
+        let written = step.command.words.join(" ");
+        if !launch.sole {
+            a.block(
+                line,
+                format!("{kw} runs `{written}` among other commands: msb rewrites it only when it is the whole command"),
+            );
+            return None;
+        }
+        let mut project_arg: Option<String> = None;
+        let mut configuration: Option<String> = None;
+        let mut no_launch_profile = false;
+        let mut app_args: Vec<String> = Vec::new();
+        let mut args = step.command.args()[1..].iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--project" | "-p" => project_arg = args.next().cloned(),
+                "-c" | "--configuration" => configuration = args.next().cloned(),
+                "--no-build" | "--no-restore" => {}
+                "--no-launch-profile" => no_launch_profile = true,
+                "--" => {
+                    app_args.extend(args.by_ref().cloned());
+                }
+                other => {
+                    a.block(
+                        line,
+                        format!("{kw} runs `{written}`: msb does not carry `{other}` over to `dotnet App.dll`"),
+                    );
+                    return None;
+                }
+            }
+        }
+        let target = absolute(&step.cwd, project_arg.as_deref().unwrap_or("."));
+        let project_dir = if PROJECT_EXTENSIONS.iter().any(|e| target.ends_with(e)) {
+            target.rsplit_once('/').map_or("/", |(d, _)| d).to_string()
+        } else {
+            target.clone()
+        };
+        let probe = Publish {
+            line,
+            output: None,
+            target: target.clone(),
+            configuration: None,
+            self_contained: None,
+        };
+        let projects = self.projects_of(&probe, a);
+        let [project] = projects.as_slice() else {
+            a.block(
+                line,
+                format!("{kw} runs `{written}`, and msb cannot read the one project it runs in {project_dir}"),
+            );
+            return None;
+        };
+        let launch_settings = format!(
+            "{}Properties/launchSettings.json",
+            project
+                .path
+                .rsplit_once('/')
+                .map_or(String::new(), |(d, _)| format!("{d}/"))
+        );
+        let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+        let publish = self
+            .publishes
+            .iter()
+            .rev()
+            .find(|p| p.output.is_some() && (p.target == target || p.target == project_dir));
+        let mut unsafe_reasons: Vec<String> = Vec::new();
+        if !no_launch_profile && self.context.is_file(&launch_settings) {
+            unsafe_reasons.push(format!(
+                "`dotnet run` applies the profile of {launch_settings} (environment, URLs), which `dotnet App.dll` does not"
+            ));
+        }
+        let (out, why) = match publish {
+            Some(p) => (
+                p.output.clone().unwrap_or_default(),
+                format!("`{written}`, which runs what line {} published", p.line),
+            ),
+            None => {
+                let out = absolute(&project_dir, &self.rules.publish_dir);
+                let config = configuration.clone().unwrap_or_else(|| "Debug".into());
+                let step_text = format!("dotnet publish {target} -c {config} -o {out}");
+                a.builder_additions.push(BuilderAddition {
+                    before: None,
+                    lines: vec![("RUN".into(), step_text.clone())],
+                    why: format!("publishes what `{written}` would have built at start-up, for `dotnet {}.dll`", project.assembly),
+                });
+                unsafe_reasons.push(format!(
+                    "the build publishes nothing; --unsafe adds `RUN {step_text}` and runs `dotnet {}.dll`",
+                    project.assembly
+                ));
+                (
+                    out,
+                    format!("`{written}`; msb adds `RUN {step_text}` to the build"),
+                )
+            }
+        };
+        let needs_unsafe = !unsafe_reasons.is_empty();
+        for reason in unsafe_reasons {
+            a.block_unless_unsafe(line, format!("{kw} runs `{written}`: {reason}"));
+        }
+        let dll = format!("{}/{}.dll", out.trim_end_matches('/'), project.assembly);
+        let relative = dll
+            .strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
+            .map(String::from)
+            .unwrap_or_else(|| dll.clone());
+        let mut words = vec!["dotnet".to_string(), relative];
+        words.extend(app_args);
+        a.add_artefact(
+            publish.map_or(line, |p| p.line),
+            &out,
+            &out,
+            format!("line {line}: the app `{written}` runs, published"),
+            false,
+        );
+        a.command_rewrites.push(CommandRewrite {
+            index: launch.index,
+            args: entry::render(&words, launch.json),
+            why,
+            needs_unsafe,
+        });
+        self.content_root(step, &out, a);
+        self.invariant_globalization
+            .set(project.invariant_globalization);
+        let web = needs_aspnet(project, self.context, self.rules, 0);
+        Some(if web == Some(false) {
+            ("runtime", format!("{} is not a web project", project.path))
+        } else {
+            (
+                "aspnet",
+                format!("{} is an ASP.NET Core project", project.path),
+            )
+        })
+    }
+
+    /// The Alpine SDK image turns globalization invariant mode off and has
+    /// ICU and tzdata; the Alpine runtime images have neither and run
+    /// invariant: keep cultures and time zones working as they did.
+    fn keep_alpine_globalization(&self, sdk: &str, a: &mut Analysis) {
+        let why = |what: &str| format!("{sdk} has it ({what}); the Alpine runtime image does not");
+        for (name, what) in &self.rules.alpine_sdk_packages {
+            let needs_icu = name.starts_with("icu");
+            if needs_icu && self.invariant_globalization.get() {
+                continue;
+            }
+            if !a.runtime_packages.iter().any(|p| p.name == *name) {
+                a.runtime_packages
+                    .push(crate::analyse::packages::RuntimePackage {
+                        name: name.clone(),
+                        why: why(what),
+                    });
+            }
+        }
+        if !self.invariant_globalization.get()
+            && !a.env.contains_key("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT")
+        {
+            a.runtime_env
+                .push("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false".into());
+        }
+    }
+
+    /// SDK images before .NET 8 unset ASPNETCORE_URLS (Kestrel then
+    /// listens on localhost:5000), while their aspnet and runtime-deps
+    /// images set it to `http://+:80`: keep it unset unless the file sets
+    /// the address itself.
+    fn keep_listening_address(&self, a: &mut Analysis) {
+        let old = self.major.is_some_and(|m| m < self.rules.app_user_since);
+        let set_by_file = [
+            "ASPNETCORE_URLS",
+            "ASPNETCORE_HTTP_PORTS",
+            "ASPNETCORE_HTTPS_PORTS",
+            "DOTNET_URLS",
+        ]
+        .iter()
+        .any(|n| a.env.contains_key(*n));
+        if old && !set_by_file {
+            a.runtime_env.push("ASPNETCORE_URLS=".into());
+            a.warnings.push(format!(
+                "the .NET {} SDK image unsets ASPNETCORE_URLS, so the app listened on http://localhost:5000 unless it sets its own URLs; the final stage keeps it unset (its runtime image would listen on port 80)",
+                self.major.unwrap_or_default()
+            ));
+        }
+    }
+}
+
+/// Project paths a solution file lists (`Project("{..}") = "Api", "src\Api\Api.csproj", "{..}"`).
+fn solution_projects(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("Project("))
+        .filter_map(|l| {
+            let quoted: Vec<&str> = l.split('"').collect();
+            let path = quoted.get(5)?.replace('\\', "/");
+            PROJECT_EXTENSIONS
+                .iter()
+                .any(|e| path.ends_with(e))
+                .then_some(path)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> DotnetRules {
+        Knowledge::builtin()
+            .unwrap()
+            .language("dotnet")
+            .unwrap()
+            .dotnet
+            .clone()
+            .unwrap()
+    }
+
+    #[test]
+    fn runtime_tags_keep_the_variant() {
+        assert_eq!(runtime_tag("8.0", "8.0").as_deref(), Some("8.0"));
+        assert_eq!(
+            runtime_tag("8.0-alpine", "8.0-alpine").as_deref(),
+            Some("8.0-alpine")
+        );
+        assert_eq!(
+            runtime_tag("8.0.204-jammy", "8.0.204-jammy").as_deref(),
+            Some("8.0-jammy")
+        );
+        assert_eq!(
+            runtime_tag("6.0-bookworm-slim", "6.0-bookworm-slim").as_deref(),
+            Some("6.0-bookworm-slim")
+        );
+        assert_eq!(runtime_tag("latest", "latest").as_deref(), Some("latest"));
+        assert_eq!(
+            runtime_tag("${V}-alpine", "8.0-alpine").as_deref(),
+            Some("${V}-alpine")
+        );
+        assert_eq!(runtime_tag("${V}", "8.0.100"), None);
+        assert_eq!(major_version("8.0-alpine"), Some(8));
+        assert_eq!(major_version("latest"), None);
+    }
+
+    #[test]
+    fn reads_projects() {
+        let r = rules();
+        let web = read_project(
+            "src/Api/Api.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Web">
+  <PropertyGroup><TargetFramework>net8.0</TargetFramework><AssemblyName>Orders.Api</AssemblyName></PropertyGroup>
+  <ItemGroup><ProjectReference Include="..\Orders.Core\Orders.Core.csproj" /></ItemGroup>
+</Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert_eq!(web.assembly, "Orders.Api");
+        assert_eq!(web.references, vec!["src/Orders.Core/Orders.Core.csproj"]);
+        assert_eq!(
+            needs_aspnet(&web, &BuildContext::empty(), &r, 0),
+            Some(true)
+        );
+        let worker = read_project(
+            "Worker.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Worker"><PropertyGroup><SelfContained>true</SelfContained></PropertyGroup>
+            <ItemGroup><PackageReference Include="Microsoft.Extensions.Hosting" Version="8.0.0" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert_eq!(worker.assembly, "Worker");
+        assert!(worker.self_contained);
+        assert_eq!(
+            needs_aspnet(&worker, &BuildContext::empty(), &r, 0),
+            Some(false)
+        );
+        let console_with_web_package = read_project(
+            "Tool.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk"><ItemGroup><PackageReference Include="Microsoft.AspNetCore.SignalR.Client" Version="8.0.0" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert!(console_with_web_package.web_reference);
+    }
+
+    #[test]
+    fn reads_publish_commands() {
+        let c = crate::analyse::shell::commands("dotnet publish src/Api/Api.csproj -c Release -o /app/out --no-restore -r linux-musl-x64 --self-contained true -p:PublishTrimmed=true").remove(0);
+        let p = read_publish(&c, "/src", 3).unwrap();
+        assert_eq!(p.output.as_deref(), Some("/app/out"));
+        assert_eq!(p.target, "/src/src/Api/Api.csproj");
+        assert_eq!(p.self_contained, Some(true));
+        assert_eq!(p.configuration.as_deref(), Some("Release"));
+        let c = crate::analyse::shell::commands("dotnet publish --sc -o out").remove(0);
+        let p = read_publish(&c, "/app", 3).unwrap();
+        assert_eq!(p.self_contained, Some(true));
+        assert_eq!(p.output.as_deref(), Some("/app/out"));
+        assert_eq!(
+            solution_projects(
+                "Project(\"{FAE0}\") = \"Api\", \"src\\Api\\Api.csproj\", \"{1}\"\nEndProject\n"
+            ),
+            vec!["src/Api/Api.csproj"]
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! What the container runs: ENTRYPOINT and CMD joined the way Docker joins
+//! them, cut into simple commands with the folder each runs in (a `cd` in
+//! a `sh -c` script moves it). Languages whose CMD names a build output by
+//! path (a jar, a published dll) read it here, and a rewrite of a
+//! development runner (`mvn spring-boot:run`, `dotnet run`) knows whether
+//! the instruction is that one command and nothing else. It also finds the
+//! build-context file behind a path in the image (the pom.xml a build
+//! reads, the appsettings.json an app reads), so those can be read.
+
+use crate::analyse::shell::{self, Command};
+use crate::analyse::{Analysis, absolute, is_under};
+use crate::knowledge::Knowledge;
+use crate::knowledge::glob_match;
+use crate::parse::{Dockerfile, Keyword};
+use crate::source::BuildContext;
+
+/// One simple command the container runs.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The folder it runs in.
+    pub cwd: String,
+    /// Wrappers (`exec`) already removed.
+    pub command: Command,
+}
+
+/// The container's command.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The ENTRYPOINT or CMD instruction the command comes from (the
+    /// ENTRYPOINT when both count), for reasons.
+    pub index: usize,
+    pub line: usize,
+    pub keyword: &'static str,
+    pub steps: Vec<Step>,
+    /// The instruction is one runner command and nothing else (no
+    /// ENTRYPOINT + CMD pair, no script around it): it can be rewritten.
+    pub sole: bool,
+    /// JSON form, kept by a rewrite.
+    pub json: bool,
+    /// A shell script from the build context that the command runs, with
+    /// its path in the image: its commands are the steps.
+    pub script: Option<(String, String)>,
+}
+
+/// ENTRYPOINT + CMD as Docker runs them, or None when neither is set.
+/// `tools` are programs the language knows (`./mvnw`): never read as a
+/// launch script even when they are shell scripts of the context.
+pub fn read(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &Knowledge,
+    a: &Analysis,
+    tools: &[String],
+) -> Option<Launch> {
+    let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
+    let entrypoint = last(Keyword::Entrypoint);
+    let cmd = last(Keyword::Cmd);
+    let exec_or_shell = |index: usize| -> Vec<String> {
+        let ins = &file.instructions[index];
+        match &ins.exec {
+            Some(words) => words.clone(),
+            None => vec!["/bin/sh".into(), "-c".into(), ins.args.clone()],
+        }
+    };
+    let (index, words, sole) = match (entrypoint, cmd) {
+        (Some(e), Some(c)) if file.instructions[e].exec.is_some() => {
+            let mut words = exec_or_shell(e);
+            let more = exec_or_shell(c);
+            let sole = more.is_empty();
+            words.extend(more);
+            (e, words, sole)
+        }
+        // A shell-form ENTRYPOINT ignores CMD.
+        (Some(e), _) => (e, exec_or_shell(e), true),
+        (None, Some(c)) => (c, exec_or_shell(c), true),
+        (None, None) => return None,
+    };
+    let ins = &file.instructions[index];
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let mut launch = Launch {
+        index,
+        line: ins.line,
+        keyword: ins.keyword.as_str(),
+        steps: Vec::new(),
+        sole,
+        json: ins.exec.is_some(),
+        script: None,
+    };
+    let program = words.first().cloned().unwrap_or_default();
+    let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+    if k.commands.shells.contains(&name) {
+        let Some(pos) = words.iter().position(|w| w == "-c") else {
+            return Some(launch);
+        };
+        let script = words.get(pos + 1).cloned().unwrap_or_default();
+        launch.steps = steps_of(&script, &workdir, k);
+        // A script of one command written by hand in JSON form
+        // (`["sh", "-c", "mvn spring-boot:run"]`) is not rewritten.
+        launch.sole = sole && ins.exec.is_none() && launch.steps.len() == 1;
+        return Some(launch);
+    }
+    if !tools.contains(&name)
+        && let Some(path) = crate::analyse::script_in_context(a, &program, index, context)
+        && let Some(text) = context.read_small(&path)
+        && text.starts_with("#!")
+    {
+        launch.steps = steps_of(&text, &workdir, k);
+        launch.sole = false;
+        // Found by path, or through PATH where a COPY put it.
+        let in_image = if program.contains('/') {
+            absolute(&workdir, &program)
+        } else {
+            a.copies
+                .iter()
+                .flat_map(|c| c.roots.iter())
+                .find(|r| r.rsplit('/').next() == Some(program.as_str()))
+                .cloned()
+                .unwrap_or_else(|| absolute(&workdir, &program))
+        };
+        launch.script = Some((path, in_image));
+        return Some(launch);
+    }
+    launch.steps = vec![Step {
+        cwd: workdir,
+        command: Command {
+            env: Vec::new(),
+            words,
+            writes: Vec::new(),
+        },
+    }];
+    Some(launch)
+}
+
+/// A script's simple commands, with `cd` followed and wrappers dropped.
+fn steps_of(script: &str, workdir: &str, k: &Knowledge) -> Vec<Step> {
+    let mut cwd = workdir.to_string();
+    let mut steps = Vec::new();
+    for mut command in shell::commands(script) {
+        while command
+            .words
+            .first()
+            .is_some_and(|w| k.commands.wrappers.contains(w))
+        {
+            command.words.remove(0);
+        }
+        if command.program() == "cd" {
+            let target = command.args().first().map(String::as_str).unwrap_or("/");
+            cwd = absolute(&cwd, target);
+            continue;
+        }
+        if command.words.is_empty() {
+            continue;
+        }
+        steps.push(Step {
+            cwd: cwd.clone(),
+            command,
+        });
+    }
+    steps
+}
+
+/// Shell syntax and builtins the simple-command reader leaves as a first
+/// word; none of them runs another program.
+const SHELL_SYNTAX: &[&str] = &[
+    "for", "case", "select", "function", "esac", "then", "else", "break", "continue", "return",
+    "exit", "shift", "trap", "wait", "read", "local", "readonly", "declare", "let",
+];
+
+/// Programs a launch script may run besides the app: they arrange files or
+/// print, or they are tools the runtime stage installs when its base lacks
+/// them (`nc`, `curl`: `commands.toml`'s runtime_tools).
+pub fn is_harmless(program: &str, k: &Knowledge) -> bool {
+    k.commands.housekeeping.iter().any(|p| p == program)
+        || k.commands.shells.iter().any(|p| p == program)
+        || k.commands.runtime_tools.contains_key(program)
+        || SHELL_SYNTAX.contains(&program)
+}
+
+/// Instruction arguments for a rewritten command, in the form it had.
+pub fn render(words: &[String], json: bool) -> String {
+    if json {
+        let quoted: Vec<String> = words
+            .iter()
+            .map(|w| serde_json::to_string(w).unwrap_or_default())
+            .collect();
+        format!("[{}]", quoted.join(", "))
+    } else {
+        words.join(" ")
+    }
+}
+
+/// The context path of a file or folder the image has at `path`.
+pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<String> {
+    for copy in a.copies.iter().rev() {
+        for (src, root) in &copy.pairs {
+            let src = clean_source(src);
+            let src = src.as_str();
+            if src.contains("://") || src.starts_with("<<") {
+                continue;
+            }
+            if src.contains('*') {
+                // `COPY */*.csproj ./`: a file of the root that matches.
+                if is_under(path, root) && path != root {
+                    let name = &path[root.trim_end_matches('/').len() + 1..];
+                    let (dir, pattern) = src.rsplit_once('/').unwrap_or(("", src));
+                    let candidate = if dir.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    if !name.contains('/')
+                        && glob_match(pattern, name)
+                        && !dir.contains('*')
+                        && context.is_file(&candidate)
+                    {
+                        return Some(candidate);
+                    }
+                }
+                continue;
+            }
+            let candidate = if root == path {
+                src.to_string()
+            } else if is_under(path, root) {
+                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                if src.is_empty() || src == "." {
+                    rel.to_string()
+                } else {
+                    format!("{src}/{rel}")
+                }
+            } else {
+                continue;
+            };
+            let candidate = if candidate.is_empty() {
+                ".".to_string()
+            } else {
+                candidate
+            };
+            if context.is_file(&candidate) || context.is_dir(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// A COPY source as a context path: `./Shop.Web/.` → `Shop.Web`.
+pub fn clean_source(src: &str) -> String {
+    let mut s = src.trim_start_matches("./");
+    loop {
+        let before = s;
+        s = s.trim_end_matches('/');
+        s = s.strip_suffix("/.").unwrap_or(s);
+        if s == before {
+            break;
+        }
+    }
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
+}

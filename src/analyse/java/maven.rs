@@ -1,0 +1,295 @@
+//! pom.xml, read for what names the jar Maven makes: the coordinates,
+//! `<build><finalName>`, the packaging, the modules, and the plugins that
+//! change what `target/` holds (Spring Boot's repackage, shade, sources).
+//! Only literal values and `${...}` properties the pom itself defines are
+//! resolved; anything else leaves the name unknown rather than guessed.
+
+use std::collections::BTreeMap;
+
+use roxmltree::{Document, Node};
+
+/// What one pom.xml says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pom {
+    pub artifact_id: Option<String>,
+    /// The project's version, or its parent's.
+    pub version: Option<String>,
+    /// `jar` when not set.
+    pub packaging: String,
+    /// The file name without extension (`<finalName>` or
+    /// `artifactId-version`), None when a property cannot be resolved.
+    pub final_name: Option<String>,
+    /// `<build><directory>` is set: the output is not `target/`.
+    pub custom_build_dir: bool,
+    pub modules: Vec<String>,
+    /// artifactIds of `<build><plugins>`.
+    pub plugins: Vec<String>,
+    /// The parent is spring-boot-starter-parent, which binds repackage.
+    pub boot_parent: bool,
+    /// spring-boot-maven-plugin's repackage runs at `package`.
+    pub boot_repackage: bool,
+    /// spring-boot-maven-plugin's configuration keys.
+    pub boot_settings: Vec<String>,
+    /// The build copies the dependency jars next to the jar
+    /// (maven-dependency-plugin `copy-dependencies`), or the manifest lists
+    /// them (`addClasspath`): the jar needs them at run time.
+    pub needs_lib_folder: bool,
+    /// The Java release the pom compiles for (`java.version`,
+    /// `maven.compiler.release`...).
+    pub java_release: Option<u32>,
+}
+
+impl Pom {
+    /// `name.jar` (or `.war`); None for a `pom` aggregator or an unknown name.
+    pub fn artefact_file(&self) -> Option<String> {
+        let ext = match self.packaging.as_str() {
+            "jar" | "war" | "ear" => self.packaging.as_str(),
+            // maven-plugin, bundle... still a jar file.
+            "pom" => return None,
+            _ => "jar",
+        };
+        Some(format!("{}.{ext}", self.final_name.as_ref()?))
+    }
+}
+
+fn children<'a, 'i>(node: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children()
+        .filter(move |n| n.is_element() && n.tag_name().name() == name)
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &'a str) -> Option<Node<'a, 'i>> {
+    children(node, name).next()
+}
+
+fn child_text(node: Node, name: &str) -> Option<String> {
+    child(node, name)
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_string())
+}
+
+/// Substitute `${name}` from `props`, repeatedly; None if one is unknown.
+fn resolve(text: &str, props: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = text.to_string();
+    for _ in 0..8 {
+        let Some(start) = out.find("${") else {
+            return Some(out);
+        };
+        let end = start + out[start..].find('}')?;
+        let value = props.get(&out[start + 2..end])?;
+        out = format!("{}{value}{}", &out[..start], &out[end + 1..]);
+    }
+    None
+}
+
+/// The Java release a version property names (`17`, `1.8` → 8).
+pub fn java_release(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let t = t.strip_prefix("1.").unwrap_or(t);
+    t.split('.').next()?.parse().ok()
+}
+
+/// Read a pom.xml; None when it is not XML msb can read.
+pub fn read(text: &str) -> Option<Pom> {
+    let doc = Document::parse(text).ok()?;
+    let project = doc.root_element();
+    if project.tag_name().name() != "project" {
+        return None;
+    }
+    let parent = child(project, "parent");
+    let parent_version = parent.and_then(|p| child_text(p, "version"));
+    let mut props: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(properties) = child(project, "properties") {
+        for p in properties.children().filter(|n| n.is_element()) {
+            props.insert(
+                p.tag_name().name().to_string(),
+                p.text().unwrap_or("").trim().to_string(),
+            );
+        }
+    }
+    let artifact_id = child_text(project, "artifactId");
+    let version = child_text(project, "version").or(parent_version.clone());
+    for (key, value) in [
+        ("artifactId", &artifact_id),
+        ("version", &version),
+        ("parent.version", &parent_version),
+    ] {
+        if let Some(v) = value {
+            props.insert(format!("project.{key}"), v.clone());
+            props.insert(format!("pom.{key}"), v.clone());
+            props.insert(key.to_string(), v.clone());
+        }
+    }
+    let resolved_version = version.as_deref().and_then(|v| resolve(v, &props));
+    if let Some(v) = &resolved_version {
+        props.insert("project.version".into(), v.clone());
+        props.insert("version".into(), v.clone());
+    }
+    let build = child(project, "build");
+    let final_name = match build.and_then(|b| child_text(b, "finalName")) {
+        Some(name) => resolve(&name, &props),
+        None => match (&artifact_id, &resolved_version) {
+            (Some(a), Some(v)) => Some(format!("{a}-{v}")),
+            _ => None,
+        },
+    };
+    let plugins: Vec<Node> = build
+        .and_then(|b| child(b, "plugins"))
+        .map(|p| children(p, "plugin").collect())
+        .unwrap_or_default();
+    let plugin_names: Vec<String> = plugins
+        .iter()
+        .filter_map(|p| child_text(*p, "artifactId"))
+        .collect();
+    let boot_parent = parent
+        .and_then(|p| child_text(p, "artifactId"))
+        .is_some_and(|a| a == "spring-boot-starter-parent");
+    let boot_plugin = plugins
+        .iter()
+        .find(|p| child_text(**p, "artifactId").as_deref() == Some("spring-boot-maven-plugin"));
+    let goals_of = |p: &Node| -> Vec<String> {
+        p.descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == "goal")
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect()
+    };
+    let boot_repackage = boot_plugin.is_some()
+        && (boot_parent
+            || boot_plugin.is_some_and(|p| goals_of(p).iter().any(|g| g == "repackage")));
+    let boot_settings: Vec<String> = boot_plugin
+        .and_then(|p| child(*p, "configuration"))
+        .map(|c| {
+            c.children()
+                .filter(|n| n.is_element())
+                .map(|n| n.tag_name().name().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let needs_lib_folder = plugins.iter().any(|p| {
+        goals_of(p).iter().any(|g| g == "copy-dependencies")
+            || p.descendants().any(|n| {
+                n.is_element()
+                    && n.tag_name().name() == "addClasspath"
+                    && n.text().is_some_and(|t| t.trim() == "true")
+            })
+    });
+    let java_release = [
+        "maven.compiler.release",
+        "java.version",
+        "maven.compiler.target",
+        "maven.compiler.source",
+    ]
+    .iter()
+    .find_map(|key| props.get(*key).and_then(|v| resolve(v, &props)))
+    .and_then(|v| java_release(&v));
+    Some(Pom {
+        artifact_id,
+        version: resolved_version,
+        packaging: child_text(project, "packaging").unwrap_or_else(|| "jar".into()),
+        final_name,
+        custom_build_dir: build.and_then(|b| child(b, "directory")).is_some(),
+        modules: child(project, "modules")
+            .map(|m| {
+                children(m, "module")
+                    .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        plugins: plugin_names,
+        boot_parent,
+        boot_repackage,
+        boot_settings,
+        needs_lib_folder,
+        java_release,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.2.5</version>
+  </parent>
+  <artifactId>demo</artifactId>
+  <version>0.0.1-SNAPSHOT</version>
+  <properties><java.version>17</java.version></properties>
+  <!-- <build><finalName>commented</finalName></build> -->
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.springframework.boot</groupId>
+        <artifactId>spring-boot-maven-plugin</artifactId>
+      </plugin>
+    </plugins>
+  </build>
+</project>"#;
+
+    #[test]
+    fn spring_boot_jar_name() {
+        let pom = read(BOOT).unwrap();
+        assert_eq!(
+            pom.artefact_file().as_deref(),
+            Some("demo-0.0.1-SNAPSHOT.jar")
+        );
+        assert!(pom.boot_parent && pom.boot_repackage);
+        assert_eq!(pom.java_release, Some(17));
+        assert!(pom.boot_settings.is_empty());
+    }
+
+    #[test]
+    fn final_name_with_properties() {
+        let pom = read(
+            r#"<project><artifactId>billing</artifactId><version>${revision}</version>
+            <properties><revision>2.1.0</revision><maven.compiler.source>1.8</maven.compiler.source></properties>
+            <packaging>war</packaging>
+            <build><finalName>${project.artifactId}-service-${project.version}</finalName></build></project>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            pom.artefact_file().as_deref(),
+            Some("billing-service-2.1.0.war")
+        );
+        assert_eq!(pom.java_release, Some(8));
+    }
+
+    #[test]
+    fn unknown_property_leaves_the_name_unknown() {
+        let pom = read(
+            "<project><artifactId>a</artifactId><version>1</version><build><finalName>${env.NAME}</finalName></build></project>",
+        )
+        .unwrap();
+        assert_eq!(pom.artefact_file(), None);
+    }
+
+    #[test]
+    fn inherits_the_parent_version_and_lists_modules() {
+        let pom = read(
+            "<project><parent><artifactId>p</artifactId><version>3</version></parent><artifactId>agg</artifactId>
+             <packaging>pom</packaging><modules><module>api</module><module>core</module></modules></project>",
+        )
+        .unwrap();
+        assert_eq!(pom.version.as_deref(), Some("3"));
+        assert_eq!(pom.modules, vec!["api", "core"]);
+        assert_eq!(pom.artefact_file(), None);
+    }
+
+    #[test]
+    fn lib_folder_and_plugins() {
+        let pom = read(
+            "<project><artifactId>a</artifactId><version>1</version><build><plugins>
+             <plugin><artifactId>maven-jar-plugin</artifactId><configuration><archive><manifest>
+             <addClasspath>true</addClasspath></manifest></archive></configuration></plugin>
+             <plugin><artifactId>maven-shade-plugin</artifactId></plugin></plugins></build></project>",
+        )
+        .unwrap();
+        assert!(pom.needs_lib_folder);
+        assert!(pom.plugins.contains(&"maven-shade-plugin".to_string()));
+        assert!(!pom.boot_repackage);
+        assert_eq!(read("not xml"), None);
+    }
+}
