@@ -56,6 +56,14 @@ pub fn explain(path: &str, m: &Migration) -> String {
         };
         let _ = writeln!(out, "  binary: {kind}: {}", go.cgo_evidence);
     }
+    if let Some(rust) = &a.rust {
+        let kind = match rust.linkage {
+            crate::analyse::rust::Linkage::Glibc => "links glibc",
+            crate::analyse::rust::Linkage::StaticMusl => "static (musl)",
+            crate::analyse::rust::Linkage::DynamicMusl => "links musl",
+        };
+        let _ = writeln!(out, "  binary: {kind}: {}", rust.linkage_evidence);
+    }
     let _ = writeln!(out, "  instructions:");
     for step in &a.steps {
         let ins = &m.file.instructions[step.index];

@@ -19,6 +19,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("commands.toml", include_str!("../transforms/commands.toml")),
     ("python.toml", include_str!("../transforms/python.toml")),
     ("go.toml", include_str!("../transforms/go.toml")),
+    ("rust.toml", include_str!("../transforms/rust.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -207,15 +208,56 @@ pub struct LanguagePack {
     /// Where `--user` installs go instead of root's home.
     #[serde(default)]
     pub user_deps_dir: Option<String>,
+    /// Cargo specifics (`rust.toml`).
+    #[serde(default)]
+    pub cargo: Option<CargoKnowledge>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SystemLibs {
     #[serde(default)]
     pub debian: Vec<String>,
     #[serde(default)]
     pub alpine: Vec<String>,
+}
+
+/// What msb knows about cargo builds (`rust.toml`, `[cargo]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CargoKnowledge {
+    /// CARGO_HOME of builder images that set it, by image name.
+    pub image_cargo_home: BTreeMap<String, String>,
+    /// CARGO_HOME in other images (root's `~/.cargo`).
+    pub default_cargo_home: String,
+    /// Target triple globs whose binaries are static musl binaries.
+    pub static_targets: Vec<String>,
+    /// Packages that are a distribution's own Rust toolchain.
+    pub distro_rust_packages: Vec<String>,
+    /// What binaries of a distribution's own Rust load at run time.
+    pub distro_rust_runtime: SystemLibs,
+    /// Debian releases past their end of life.
+    pub eol_debian_releases: Vec<String>,
+    /// Crates that read the system's CA certificates at run time.
+    pub tls_root_crates: Vec<String>,
+    /// The package with the CA certificates (Debian).
+    pub ca_certificates: String,
+    /// Crates that link a system library, by crate name.
+    pub crate_libs: BTreeMap<String, CrateLib>,
+}
+
+/// A crate that links a system library: the `-dev` package per family
+/// whose runtime library the binary loads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrateLib {
+    #[serde(default)]
+    pub debian: Option<String>,
+    #[serde(default)]
+    pub alpine: Option<String>,
+    /// Crates whose presence means the library is compiled in.
+    #[serde(default)]
+    pub built_in_with: Vec<String>,
 }
 
 /// All packs, checked.
@@ -343,8 +385,15 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
     let required: &[&str] = match pack.id.as_str() {
         "python" => &["debian", "alpine"],
         "go" => &["static", "glibc", "debian", "alpine"],
+        "rust" => &["debian", "alpine", "builder_alpine", "builder_image"],
         _ => &[],
     };
+    if pack.id == "rust" && pack.cargo.is_none() {
+        return Err(MsbError::Pack {
+            pack: name.to_string(),
+            reason: "the [cargo] table is missing".into(),
+        });
+    }
     for key in required {
         if !pack.runtime_base.contains_key(*key) {
             return Err(MsbError::Pack {
@@ -391,6 +440,7 @@ mod tests {
         let k = Knowledge::builtin().unwrap();
         assert!(k.language("python").is_some());
         assert!(k.language("go").is_some());
+        assert!(k.language("rust").is_some_and(|r| r.cargo.is_some()));
     }
 
     #[test]
