@@ -1308,6 +1308,16 @@ fn unsafe_rewrites_cargo_run_to_the_binary() {
     );
 }
 
+#[test]
+fn unsafe_rewrites_go_run_to_the_binary() {
+    unsafe_runner_rewrite(
+        "skip/go-run-main-go",
+        "go run",
+        "RUN go build -o /usr/local/bin/todo-api main.go",
+        "CMD /usr/local/bin/todo-api",
+    );
+}
+
 // ---------------------------------------------------------------- --context
 
 #[test]

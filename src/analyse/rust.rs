@@ -1749,6 +1749,8 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
         || s == "."
         || s.ends_with(".rs")
         || pack.steps.dep_manifests.iter().any(|g| glob_match(g, s))
+        // `COPY go.* ./`, `COPY Cargo.* ./`: a glob of the manifests.
+        || (s.contains('*') && pack.steps.dep_manifests.iter().any(|m| glob_match(s, m)))
         || pack.code_dirs.iter().any(|d| d == s)
         || context.is_file(&ctx_join(s, "Cargo.toml"))
         || context.list(s).iter().any(|f| f.ends_with(".rs"))
