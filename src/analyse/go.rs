@@ -731,3 +731,57 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn go_run_stops_at_the_package() {
+        let g = go_args(
+            &words("-tags netgo -race ./cmd/api -addr :8080 -v"),
+            "/app",
+            true,
+        );
+        assert_eq!(g.flags, words("-tags netgo -race"));
+        assert_eq!(g.packages, vec!["./cmd/api"]);
+        assert_eq!(g.program_args, words("-addr :8080 -v"));
+        let files = go_args(&words("main.go util.go --port 80"), "/app", true);
+        assert_eq!(files.packages, vec!["main.go", "util.go"]);
+        assert_eq!(files.program_args, words("--port 80"));
+        assert!(go_args(&words("-exec sudo ."), "/", true).exec);
+        // go build reads flags after the package too.
+        let b = go_args(&words("./cmd/api -o bin/api"), "/app", false);
+        assert_eq!(b.output.as_deref(), Some("bin/api"));
+    }
+
+    #[test]
+    fn the_same_package_has_the_same_key() {
+        let key = |args: &str, cwd: &str| package_key(&go_args(&words(args), cwd, true));
+        assert_eq!(key("./cmd/api", "/app"), "/app/cmd/api");
+        assert_eq!(key(".", "/app"), "/app");
+        assert_eq!(key("./cmd/api/", "/app"), key("../app/cmd/api", "/app"));
+        assert_eq!(key("b.go a.go", "/app"), "files:/app/a.go,/app/b.go");
+        assert_eq!(key("example.com/x/cmd/y", "/app"), "example.com/x/cmd/y");
+    }
+
+    #[test]
+    fn shell_form_keeps_the_program_arguments_as_written() {
+        let text = r#"CGO_ENABLED=0 go run -tags "a b" ./cmd/api -addr ":${PORT:-8080}""#;
+        let c = &shell::commands(text)[0];
+        assert_eq!(shell_prefix(text), "CGO_ENABLED=0 ");
+        assert_eq!(
+            shell_program_args(text, &c.words),
+            r#" -addr ":${PORT:-8080}""#
+        );
+        let plain = "go run main.go";
+        assert_eq!(
+            shell_program_args(plain, &shell::commands(plain)[0].words),
+            ""
+        );
+    }
+}

@@ -831,6 +831,8 @@ pub fn analyse(
     }
 
     let mut binaries: Vec<RustBinary> = Vec::new();
+    // Every (binary, path) the build put it at, to name what got lost.
+    let mut seen: Vec<(String, String)> = Vec::new();
     let mut workspace_roots: Vec<Project> = Vec::new();
     let mut known_dirs: Vec<String> = a.workdir_before.clone();
     let mut build_lines: Vec<usize> = Vec::new();
@@ -884,6 +886,7 @@ pub fn analyse(
                 };
                 build_lines.push(line);
                 for (name, path, static_musl) in out.binaries {
+                    seen.push((name.clone(), path.clone()));
                     match binaries.iter_mut().find(|b| b.name == name) {
                         Some(b) => {
                             if !b.locations.contains(&path) {
@@ -947,6 +950,7 @@ pub fn analyse(
                         if c.program() == "mv" {
                             b.locations.retain(|l| *l != src);
                         }
+                        seen.push((b.name.clone(), new.clone()));
                         if !b.locations.contains(&new) {
                             b.locations.push(new);
                         }
@@ -966,6 +970,10 @@ pub fn analyse(
         }
     }
     binaries.retain(|b| !b.locations.is_empty());
+    let lost: Vec<(String, String)> = seen
+        .into_iter()
+        .filter(|(_, p)| !binaries.iter().any(|b| b.locations.contains(p)))
+        .collect();
 
     // What ENTRYPOINT/CMD run: a binary by path or name, or `cargo run`.
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
@@ -1036,13 +1044,14 @@ pub fn analyse(
             continue;
         }
         if k.commands.shells.contains(&name) {
+            // `sh -c "cargo run"`: the script is the word after -c.
             let script = first
                 .words
                 .iter()
-                .skip(1)
+                .position(|w| w == "-c")
+                .and_then(|p| first.words.get(p + 1))
                 .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
+                .unwrap_or_default();
             if shell::commands(&script)
                 .iter()
                 .any(|c| c.program() == "cargo")
@@ -1109,12 +1118,25 @@ pub fn analyse(
                 .any(|r| base_name(r) == name)
         };
         if !found && starts {
-            a.block(
-                line,
+            let path = absolute(&workdir, &program);
+            let reason = if let Some((n, _)) = lost.iter().find(|(_, p)| *p == path) {
+                format!(
+                    "{keyword} runs `{program}`, but the binary {n} is not in the builder's files at the end (built in a cache mount, or removed)"
+                )
+            } else if let Some(b) = binaries
+                .iter()
+                .find(|b| b.name == name && !program.contains('/'))
+            {
+                format!(
+                    "{keyword} runs `{program}` through PATH, but the build leaves it at {}, which is not on PATH",
+                    b.locations.last().cloned().unwrap_or_default()
+                )
+            } else {
                 format!(
                     "{keyword} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs"
-                ),
-            );
+                )
+            };
+            a.block(line, reason);
         }
     }
     if binaries.is_empty() && a.unsafe_blockers.is_empty() {
@@ -1232,16 +1254,25 @@ fn command_files(
     a: &mut Analysis,
 ) {
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
-        let Some(ins) = file.instructions.iter().rev().find(|i| i.keyword == kw) else {
+        let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
             continue;
         };
-        let words: Vec<String> = match &ins.exec {
+        let ins = &file.instructions[index];
+        let mut words: Vec<String> = match &ins.exec {
             Some(w) => w.iter().skip(1).cloned().collect(),
             None => shell::commands(&ins.args)
                 .iter()
                 .flat_map(|c| c.args().to_vec())
                 .collect(),
         };
+        // A rewritten `cargo run` keeps only the program's arguments.
+        if a.command_rewrites.iter().any(|r| r.index == index) {
+            let mut all = vec!["cargo".to_string()];
+            all.extend(words);
+            words = parse_cargo(&all)
+                .map(|c| c.program_args)
+                .unwrap_or_default();
+        }
         for word in words {
             let value = word.split_once('=').map_or(word.as_str(), |(_, v)| v);
             if value.is_empty() || value.contains('$') || value.starts_with('-') {
@@ -1704,7 +1735,11 @@ fn cargo_run(
             // Shell form: keep the variables before `cargo` and the
             // program's arguments as written.
             let text = ins.args.trim();
-            let start = text.find("cargo").unwrap_or(0);
+            let start = text
+                .match_indices("cargo")
+                .map(|(i, _)| i)
+                .find(|i| *i == 0 || text[..*i].ends_with(char::is_whitespace))
+                .unwrap_or(0);
             let prefix = &text[..start];
             let rest = text[start..]
                 .find(" -- ")
@@ -1748,7 +1783,11 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
     s.is_empty()
         || s == "."
         || s.ends_with(".rs")
-        || pack.steps.dep_manifests.iter().any(|g| glob_match(g, s))
+        || pack
+            .steps
+            .dep_manifests
+            .iter()
+            .any(|g| glob_match(g, base_name(s)))
         // `COPY go.* ./`, `COPY Cargo.* ./`: a glob of the manifests.
         || (s.contains('*') && pack.steps.dep_manifests.iter().any(|m| glob_match(s, m)))
         || pack.code_dirs.iter().any(|d| d == s)
@@ -1988,6 +2027,18 @@ serde = "1"
         let lock = "version = 3\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.99\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
         assert_eq!(lock_crates(lock), vec!["app", "openssl-sys"]);
         assert!(lock_crates("not toml [").is_empty());
+    }
+
+    #[test]
+    fn cache_mounts_hide_what_is_built_there() {
+        let file = crate::parse::parse(
+            "FROM rust\nRUN --mount=type=cache,target=target --mount=type=bind,source=.,target=/src --mount=type=tmpfs,dst=/tmp/x cargo build\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cache_mounts(&file.instructions[1], "/app"),
+            vec!["/app/target", "/tmp/x"]
+        );
     }
 
     #[test]
