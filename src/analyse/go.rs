@@ -474,10 +474,13 @@ fn go_run(
             }],
             None => shell::commands(&ins.args),
         };
+        let is_go_run = |c: &Command| {
+            c.program() == "go" && c.args().first().map(String::as_str) == Some("run")
+        };
         let Some(first) = commands.first() else {
             continue;
         };
-        if first.program() != "go" || first.args().first().map(String::as_str) != Some("run") {
+        if !commands.iter().any(is_go_run) {
             continue;
         }
         handled.push(index);
@@ -488,7 +491,7 @@ fn go_run(
                 None => ins.args.trim().to_string(),
             }
         );
-        if commands.len() > 1 {
+        if commands.len() > 1 || !is_go_run(first) {
             a.block(
                 line,
                 format!(
