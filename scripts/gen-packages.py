@@ -88,6 +88,9 @@ DEBIAN_BUILD_ONLY = [
     "libpython3-dev", "python-dev-is-python3", "cython3", "libc6-dev",
     "linux-libc-dev", "linux-headers-amd64", "linux-headers-arm64", "rustc",
     "cargo", "golang-go",
+    # Rust builds: musl targets, bindgen, protobuf code generation, linkers.
+    "rustup", "musl-tools", "musl-dev", "libclang-dev", "llvm", "lld", "mold",
+    "protobuf-compiler", "upx-ucl",
 ]
 
 # Alpine: curated by hand (not generated), checked against Alpine 3.18-3.20.
@@ -97,6 +100,8 @@ ALPINE_BUILD_ONLY = [
     "samurai", "meson", "pkgconf", "pkgconfig", "autoconf", "automake",
     "libtool", "m4", "patch", "bison", "flex", "nasm", "swig", "git",
     "mercurial", "linux-headers", "python3-dev", "rust", "cargo", "go",
+    # Rust builds: static OpenSSL for musl, protobuf code generation, linkers.
+    "rustup", "openssl-libs-static", "protoc", "protobuf-dev", "clang-dev", "llvm", "lld", "mold",
 ]
 
 ALPINE_RUNTIME_LIBS = {
@@ -155,6 +160,50 @@ ALPINE_RUNTIME_LIBS = {
     "yaml-dev": ["yaml"],
     "zlib-dev": ["zlib"],
     "zstd-dev": ["zstd-libs"],
+}
+
+# Releases whose metadata the mirrors no longer serve (moved to
+# archive.debian.org): curated by hand, only pairs whose names are certain
+# for that release. Used when the release cannot be fetched.
+CURATED_RELEASES = {
+    "buster": {
+        "default-libmysqlclient-dev": ["libmariadb3"],
+        "libbz2-dev": ["libbz2-1.0"],
+        "libcurl4-gnutls-dev": ["libcurl3-gnutls"],
+        "libcurl4-openssl-dev": ["libcurl4"],
+        "libexpat1-dev": ["libexpat1"],
+        "libffi-dev": ["libffi6"],
+        "libfreetype6-dev": ["libfreetype6"],
+        "libgmp-dev": ["libgmp10", "libgmpxx4ldbl"],
+        "libicu-dev": ["libicu63"],
+        "libjpeg-dev": ["libjpeg62-turbo"],
+        "libjpeg62-turbo-dev": ["libjpeg62-turbo"],
+        "liblcms2-dev": ["liblcms2-2"],
+        "libldap2-dev": ["libldap-2.4-2"],
+        "liblzma-dev": ["liblzma5"],
+        "libmagic-dev": ["libmagic1"],
+        "libmariadb-dev": ["libmariadb3"],
+        "libmariadb-dev-compat": ["libmariadb3"],
+        "libopenjp2-7-dev": ["libopenjp2-7"],
+        "libpng-dev": ["libpng16-16"],
+        "libpq-dev": ["libpq5"],
+        "libreadline-dev": ["libreadline7"],
+        "libsasl2-dev": ["libsasl2-2"],
+        "libsnappy-dev": ["libsnappy1v5"],
+        "libsodium-dev": ["libsodium23"],
+        "libsqlite3-dev": ["libsqlite3-0"],
+        "libssh2-1-dev": ["libssh2-1"],
+        "libssl-dev": ["libssl1.1"],
+        "libsystemd-dev": ["libsystemd0"],
+        "libuv1-dev": ["libuv1"],
+        "libxml2-dev": ["libxml2"],
+        "libxslt1-dev": ["libxslt1.1"],
+        "libyaml-dev": ["libyaml-0-2"],
+        "libzmq3-dev": ["libzmq5"],
+        "libzstd-dev": ["libzstd1"],
+        "uuid-dev": ["libuuid1"],
+        "zlib1g-dev": ["zlib1g"],
+    },
 }
 
 # Same-source dependencies that are build tools or docs, not runtime libraries.
@@ -391,6 +440,9 @@ def render(debian, alpine_libs):
     ]
     for release, table in debian.items():
         out.append(f"\n[debian.runtime_libs.{release}]\n")
+        if release in CURATED_RELEASES:
+            out.append(f"# {release}: curated by hand in scripts/gen-packages.py (archived release, "
+                       "not on the mirrors any more)\n")
         out.append(toml_table(table))
     out += [
         "\n[alpine]\n",
@@ -431,7 +483,10 @@ def main():
             for m in msgs:
                 log(f"   {m}")
             if not ok:
-                if release in previous:
+                if release in CURATED_RELEASES:
+                    log(f"!! {release}: could not be fetched; using its curated table")
+                    debian[release] = CURATED_RELEASES[release]
+                elif release in previous:
                     log(f"!! {release}: could not be fetched; keeping its table from {args.output}")
                     debian[release] = previous[release]
                 else:

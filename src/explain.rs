@@ -59,6 +59,14 @@ pub fn explain(path: &str, m: &Migration) -> String {
     if let Some(ruby) = &a.ruby {
         let _ = writeln!(out, "  gems: {} ({})", ruby.gems, ruby.why);
     }
+    if let Some(rust) = &a.rust {
+        let kind = match rust.linkage {
+            crate::analyse::rust::Linkage::Glibc => "links glibc",
+            crate::analyse::rust::Linkage::StaticMusl => "static (musl)",
+            crate::analyse::rust::Linkage::DynamicMusl => "links musl",
+        };
+        let _ = writeln!(out, "  binary: {kind}: {}", rust.linkage_evidence);
+    }
     let _ = writeln!(out, "  instructions:");
     for step in &a.steps {
         let ins = &m.file.instructions[step.index];

@@ -23,6 +23,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("php.toml", include_str!("../transforms/php.toml")),
     ("java.toml", include_str!("../transforms/java.toml")),
     ("dotnet.toml", include_str!("../transforms/dotnet.toml")),
+    ("rust.toml", include_str!("../transforms/rust.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -241,6 +242,9 @@ pub struct LanguagePack {
     /// .NET's own rules (`dotnet.toml`).
     #[serde(default)]
     pub dotnet: Option<DotnetRules>,
+    /// Cargo specifics (`rust.toml`).
+    #[serde(default)]
+    pub cargo: Option<CargoKnowledge>,
 }
 
 /// `program subcommand [options] COMMAND...` runs COMMAND.
@@ -254,7 +258,7 @@ pub struct Runner {
     pub value_options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SystemLibs {
     #[serde(default)]
@@ -399,6 +403,44 @@ pub struct DotnetRules {
     pub alpine_sdk_packages: BTreeMap<String, String>,
 }
 
+/// What msb knows about cargo builds (`rust.toml`, `[cargo]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CargoKnowledge {
+    /// CARGO_HOME of builder images that set it, by image name.
+    pub image_cargo_home: BTreeMap<String, String>,
+    /// CARGO_HOME in other images (root's `~/.cargo`).
+    pub default_cargo_home: String,
+    /// Target triple globs whose binaries are static musl binaries.
+    pub static_targets: Vec<String>,
+    /// Packages that are a distribution's own Rust toolchain.
+    pub distro_rust_packages: Vec<String>,
+    /// What binaries of a distribution's own Rust load at run time.
+    pub distro_rust_runtime: SystemLibs,
+    /// Debian releases past their end of life.
+    pub eol_debian_releases: Vec<String>,
+    /// Crates that read the system's CA certificates at run time.
+    pub tls_root_crates: Vec<String>,
+    /// The package with the CA certificates (Debian).
+    pub ca_certificates: String,
+    /// Crates that link a system library, by crate name.
+    pub crate_libs: BTreeMap<String, CrateLib>,
+}
+
+/// A crate that links a system library: the `-dev` package per family
+/// whose runtime library the binary loads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrateLib {
+    #[serde(default)]
+    pub debian: Option<String>,
+    #[serde(default)]
+    pub alpine: Option<String>,
+    /// Crates whose presence means the library is compiled in.
+    #[serde(default)]
+    pub built_in_with: Vec<String>,
+}
+
 /// All packs, checked.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -528,14 +570,16 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
         "php" => &["same"],
         "java" => &["jre", "jre_alpine"],
         "dotnet" => &["aspnet", "runtime", "runtime_deps"],
+        "rust" => &["debian", "alpine", "builder_alpine", "builder_image"],
         _ => &[],
     };
-    // Ruby, PHP, Java and .NET read their own table of facts.
+    // Ruby, PHP, Java, .NET and Rust read their own table of facts.
     let missing_table = match pack.id.as_str() {
         "ruby" if pack.ruby.is_none() => Some("[ruby]"),
         "php" if pack.php.is_none() => Some("[php]"),
         "java" if pack.java.is_none() => Some("[java]"),
         "dotnet" if pack.dotnet.is_none() => Some("[dotnet]"),
+        "rust" if pack.cargo.is_none() => Some("[cargo]"),
         _ => None,
     };
     if let Some(table) = missing_table {
@@ -594,6 +638,7 @@ mod tests {
         assert!(k.language("php").is_some_and(|l| l.php.is_some()));
         assert!(k.language("java").is_some_and(|l| l.java.is_some()));
         assert!(k.language("dotnet").is_some_and(|l| l.dotnet.is_some()));
+        assert!(k.language("rust").is_some_and(|r| r.cargo.is_some()));
     }
 
     #[test]

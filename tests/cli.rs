@@ -2,6 +2,8 @@
 //! temporary copies of the fixtures (with their build contexts), checking
 //! exit codes, stdout, stderr and what ends up on disk.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -1255,6 +1257,90 @@ fn unsafe_blocker_skips_unless_unsafe_is_given() {
     assert!(
         after.contains("RUN curl -fsSL https://example.com/x -o /usr/local/bin/x"),
         "{after}"
+    );
+}
+
+/// A development runner in CMD (`cargo run`, `go run`) that the build did
+/// not compile: skipped by default with a reason naming `--unsafe`; with
+/// `--unsafe` the builder gains the build step, the CMD runs the binary in
+/// its original form, and BuildKit's parser reads the result.
+fn unsafe_runner_rewrite(fixture_rel: &str, runner: &str, build_line: &str, cmd_line: &str) {
+    let t = Tmp::new();
+    t.add(fixture_rel, "app");
+    let original = t.read("app/Dockerfile");
+
+    let run = t.msb(&["migrate", "app/Dockerfile"]);
+    run.expect_code(0).expect_no_stdout();
+    let skip = run.stderr_lines_starting("msb: app/Dockerfile:");
+    assert_eq!(skip.len(), 1, "{}", run.stderr);
+    assert!(skip[0].contains(": skipped: "), "{}", skip[0]);
+    assert!(skip[0].contains(runner), "{}", skip[0]);
+    assert!(skip[0].contains("--unsafe adds"), "{}", skip[0]);
+    assert!(
+        skip[0].ends_with(" (--unsafe migrates it anyway)"),
+        "{}",
+        skip[0]
+    );
+
+    let run = t.msb(&["migrate", "--unsafe", "--stdout", "app/Dockerfile"]);
+    run.expect_code(0);
+    let out = run.out();
+    let lines: Vec<&str> = out.lines().collect();
+    let second_from = lines
+        .iter()
+        .rposition(|l| l.starts_with("FROM "))
+        .expect("a final stage");
+    let build_at = lines
+        .iter()
+        .position(|l| *l == build_line)
+        .unwrap_or_else(|| panic!("no `{build_line}` in:\n{out}"));
+    assert!(
+        build_at < second_from,
+        "the build step is in the builder:\n{out}"
+    );
+    assert_eq!(lines.last(), Some(&cmd_line), "{out}");
+    assert!(
+        !lines[second_from..].iter().any(|l| l.contains(runner)),
+        "{out}"
+    );
+    // The file itself is untouched by --stdout.
+    assert_eq!(t.read("app/Dockerfile"), original);
+
+    let path = t.path("migrated.Dockerfile");
+    fs::write(&path, &out).unwrap();
+    if let Some(verdicts) = common::oracle(&[path.as_path()]) {
+        assert_eq!(
+            verdicts[0].parse_error, None,
+            "BuildKit cannot parse:\n{out}"
+        );
+        let cmd = verdicts[0]
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.cmd() == "CMD")
+            .expect("a CMD");
+        let original_json = String::from_utf8_lossy(&original).contains("CMD [");
+        assert_eq!(cmd.4, original_json, "the CMD keeps its form");
+    }
+}
+
+#[test]
+fn unsafe_rewrites_cargo_run_to_the_binary() {
+    unsafe_runner_rewrite(
+        "skip/rust-cargo-run-without-build",
+        "cargo run",
+        "RUN cargo build --release",
+        r#"CMD ["/usr/local/bin/quote-api", "--port", "8080"]"#,
+    );
+}
+
+#[test]
+fn unsafe_rewrites_go_run_to_the_binary() {
+    unsafe_runner_rewrite(
+        "skip/go-run-main-go",
+        "go run",
+        "RUN go build -o /usr/local/bin/todo-api main.go",
+        "CMD /usr/local/bin/todo-api",
     );
 }
 

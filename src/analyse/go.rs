@@ -1,9 +1,10 @@
 //! Go: which binaries the build makes and where, whether cgo can be on
-//! (a static binary runs anywhere; a cgo one needs the builder's libc), and
-//! which files next to the code the app reads at run time.
+//! (a static binary runs anywhere; a cgo one needs the builder's libc),
+//! which files next to the code the app reads at run time, and `go run` in
+//! ENTRYPOINT/CMD, rewritten to the binary of the same package.
 
-use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, absolute};
+use crate::analyse::shell::{self, Command};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute};
 use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -13,6 +14,8 @@ pub struct GoBinary {
     /// Absolute path in the builder.
     pub path: String,
     pub line: usize,
+    /// The package it is built from (see `package_key`).
+    pub package: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,60 +70,138 @@ fn module_binary_name(context: &BuildContext) -> Option<String> {
     parts.last().map(|s| s.to_string())
 }
 
-/// The binary a `go build`/`go install` makes, if one.
-fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Option<String> {
-    let sub = c.args().first()?.as_str();
-    let mut output: Option<String> = None;
-    let mut dir = cwd.to_string();
-    let mut packages = Vec::new();
-    let mut args = c.args()[1..].iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if arg.starts_with('-') => {
-                (f.trim_start_matches('-'), Some(v.to_string()))
+/// The arguments of `go build`/`go install`/`go run` after the subcommand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct GoArgs {
+    /// The flags as written (values included), for a build msb adds.
+    flags: Vec<String>,
+    output: Option<String>,
+    /// The folder the command works in (`-C` applied).
+    dir: String,
+    /// Packages, or the `.go` files of one package.
+    packages: Vec<String>,
+    /// `go run`: the program's arguments after the package.
+    program_args: Vec<String>,
+    /// `go run -exec`: the binary runs through another program.
+    exec: bool,
+}
+
+/// Read the words after `go build|install|run`. `go run` stops at the
+/// package: what follows goes to the program.
+fn go_args(args: &[String], cwd: &str, run: bool) -> GoArgs {
+    let mut out = GoArgs {
+        dir: cwd.to_string(),
+        ..GoArgs::default()
+    };
+    let mut words = args.iter();
+    while let Some(arg) = words.next() {
+        if run && !out.packages.is_empty() {
+            // `go run a.go b.go args...`: more files of the package first.
+            if arg.ends_with(".go") && out.packages.iter().all(|p| p.ends_with(".go")) {
+                out.packages.push(arg.clone());
+                continue;
             }
-            _ => (arg.trim_start_matches('-'), None),
-        };
-        if arg.starts_with('-') {
-            let dashed = format!("-{flag}");
-            if VALUE_FLAGS.contains(&dashed.as_str()) {
-                let value = inline.or_else(|| args.next().cloned());
-                match dashed.as_str() {
-                    "-o" => output = value,
-                    "-C" => dir = absolute(&dir, &value.unwrap_or_default()),
-                    _ => {}
-                }
-            }
+            out.program_args.push(arg.clone());
+            out.program_args.extend(words.by_ref().cloned());
+            break;
+        }
+        if !arg.starts_with('-') {
+            out.packages.push(arg.clone());
             continue;
         }
-        packages.push(arg.clone());
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.trim_start_matches('-'), Some(v.to_string())),
+            None => (arg.trim_start_matches('-'), None),
+        };
+        let dashed = format!("-{flag}");
+        out.flags.push(arg.clone());
+        if dashed == "-exec" {
+            out.exec = true;
+        }
+        if VALUE_FLAGS.contains(&dashed.as_str()) || dashed == "-exec" {
+            let value = match inline {
+                Some(v) => Some(v),
+                None => {
+                    let v = words.next().cloned();
+                    out.flags.extend(v.clone());
+                    v
+                }
+            };
+            match dashed.as_str() {
+                "-o" => out.output = value,
+                "-C" => out.dir = absolute(&out.dir, &value.unwrap_or_default()),
+                _ => {}
+            }
+        }
     }
-    if packages.len() > 1 || packages.iter().any(|p| p.contains("...")) {
+    out
+}
+
+/// A key that is the same for the same package however it is named: the
+/// absolute folder of a relative package, the import path of another, the
+/// sorted absolute paths of a list of `.go` files.
+fn package_key(g: &GoArgs) -> String {
+    if !g.packages.is_empty() && g.packages.iter().all(|p| p.ends_with(".go")) {
+        let mut files: Vec<String> = g.packages.iter().map(|p| absolute(&g.dir, p)).collect();
+        files.sort();
+        return format!("files:{}", files.join(","));
+    }
+    let package = g.packages.first().map(String::as_str).unwrap_or(".");
+    if package == "." || package.starts_with("./") || package.starts_with("../") {
+        absolute(&g.dir, package)
+    } else {
+        package.trim_end_matches('/').to_string()
+    }
+}
+
+/// The name `go build` gives the binary of a package.
+fn package_binary_name(g: &GoArgs, context: &BuildContext) -> Option<String> {
+    let package = g.packages.first().map(String::as_str).unwrap_or(".");
+    if package == "." || package == "./" {
+        module_binary_name(context).or_else(|| g.dir.rsplit('/').next().map(String::from))
+    } else if package.ends_with(".go") {
+        Some(
+            package
+                .trim_end_matches(".go")
+                .rsplit('/')
+                .next()?
+                .to_string(),
+        )
+    } else {
+        Some(
+            package
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()?
+                .to_string(),
+        )
+    }
+}
+
+/// The binary a `go build`/`go install` makes, if one, with its package key.
+fn binary_of(
+    c: &Command,
+    cwd: &str,
+    gobin: &str,
+    context: &BuildContext,
+) -> Option<(String, String)> {
+    let sub = c.args().first()?.as_str();
+    let g = go_args(&c.args()[1..], cwd, false);
+    if g.packages.len() > 1 && !g.packages.iter().all(|p| p.ends_with(".go"))
+        || g.packages.iter().any(|p| p.contains("..."))
+    {
         return None; // several packages: go discards the binaries
     }
-    let package = packages.first().map(String::as_str).unwrap_or(".");
-    let name = if package == "." || package == "./" {
-        module_binary_name(context).or_else(|| dir.rsplit('/').next().map(String::from))?
-    } else if package.ends_with(".go") {
-        package
-            .trim_end_matches(".go")
-            .rsplit('/')
-            .next()?
-            .to_string()
-    } else {
-        package
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()?
-            .to_string()
+    let name = package_binary_name(&g, context)?;
+    let dir = &g.dir;
+    let path = match (sub, &g.output) {
+        ("build", Some(out)) if out.ends_with('/') => absolute(&absolute(dir, out), &name),
+        ("build", Some(out)) => absolute(dir, out),
+        ("build", None) => absolute(dir, &name),
+        ("install", _) => format!("{}/{}", gobin.trim_end_matches('/'), name),
+        _ => return None,
     };
-    match (sub, output) {
-        ("build", Some(out)) if out.ends_with('/') => Some(absolute(&absolute(&dir, &out), &name)),
-        ("build", Some(out)) => Some(absolute(&dir, &out)),
-        ("build", None) => Some(absolute(&dir, &name)),
-        ("install", _) => Some(format!("{}/{}", gobin.trim_end_matches('/'), name)),
-        _ => None,
-    }
+    Some((path, package_key(&g)))
 }
 
 pub fn analyse(
@@ -166,7 +247,11 @@ pub fn analyse(
             ));
         }
         match binary_of(c, &rc.cwd, &gobin, context) {
-            Some(path) => binaries.push(GoBinary { path, line }),
+            Some((path, package)) => binaries.push(GoBinary {
+                path,
+                line,
+                package,
+            }),
             None if c.args()[0] == "install" => install_patterns = true,
             None => {}
         }
@@ -247,9 +332,12 @@ pub fn analyse(
                 .iter()
                 .rposition(|i| i.keyword == Keyword::Cmd)
         });
+    let rewritten = go_run(file, context, &workdir, &mut binaries, a);
     let mut programs = Vec::new();
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
-        if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) {
+        if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw)
+            && !rewritten.contains(&index)
+        {
             let ins = &file.instructions[index];
             let first = match &ins.exec {
                 Some(w) => w.first().cloned(),
@@ -320,7 +408,7 @@ pub fn analyse(
         if !found && starts {
             let reason = if name == "go" {
                 format!(
-                    "{keyword} runs `go`: the Go toolchain is not in the final stage, and msb does not rewrite `go run` yet"
+                    "{keyword} runs `go` for something other than `go run`: the Go toolchain is not in the final stage"
                 )
             } else {
                 format!(
@@ -357,6 +445,202 @@ pub fn analyse(
     });
 }
 
+/// `go run PACKAGE [args]` in ENTRYPOINT/CMD → the package's binary, with
+/// the same arguments and form. Safe when the build already made that
+/// binary (a `go build` of the same package); otherwise the builder gains
+/// `go build -o /usr/local/bin/NAME PACKAGE` with go run's own flags and
+/// environment, which only `--unsafe` applies. Returns the instructions
+/// handled.
+fn go_run(
+    file: &Dockerfile,
+    context: &BuildContext,
+    workdir: &str,
+    binaries: &mut Vec<GoBinary>,
+    a: &mut Analysis,
+) -> Vec<usize> {
+    let mut handled = Vec::new();
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
+            continue;
+        };
+        let ins = &file.instructions[index];
+        let line = ins.line;
+        let keyword = kw.as_str();
+        let commands: Vec<Command> = match &ins.exec {
+            Some(words) => vec![Command {
+                env: Vec::new(),
+                words: words.clone(),
+                writes: Vec::new(),
+            }],
+            None => shell::commands(&ins.args),
+        };
+        let is_go_run = |c: &Command| {
+            c.program() == "go" && c.args().first().map(String::as_str) == Some("run")
+        };
+        let Some(first) = commands.first() else {
+            continue;
+        };
+        if !commands.iter().any(is_go_run) {
+            continue;
+        }
+        handled.push(index);
+        let runs = format!(
+            "`{}`",
+            match &ins.exec {
+                Some(w) => w.join(" "),
+                None => ins.args.trim().to_string(),
+            }
+        );
+        if commands.len() > 1 || !is_go_run(first) {
+            a.block(
+                line,
+                format!(
+                    "{keyword} runs {runs}, more than a lone `go run`: msb does not rewrite it"
+                ),
+            );
+            continue;
+        }
+        let g = go_args(&first.args()[1..], workdir, true);
+        // `go run main.go` names its binary after the module, not `main`.
+        let files = !g.packages.is_empty() && g.packages.iter().all(|p| p.ends_with(".go"));
+        let name = if files {
+            module_binary_name(context).or_else(|| package_binary_name(&g, context))
+        } else {
+            package_binary_name(&g, context)
+        };
+        let problem = if g.packages.is_empty() {
+            Some("names no package (CMD would add it)")
+        } else if g.exec {
+            Some("runs the binary through -exec")
+        } else if g
+            .packages
+            .iter()
+            .any(|p| p.contains('@') || p.contains("..."))
+        {
+            Some("runs a package msb cannot build in place")
+        } else if name.is_none() {
+            Some("names a package msb cannot name a binary for")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            a.block(line, format!("{keyword} runs {runs}, which {problem}"));
+            continue;
+        }
+        let name = name.unwrap_or_default();
+        let key = package_key(&g);
+        let built = binaries.iter().find(|b| b.package == key).cloned();
+        let to = match &built {
+            // Where the final stage has it (a /go/bin binary moves to
+            // /usr/local/bin).
+            Some(b) => a
+                .artefacts
+                .iter()
+                .find(|x| x.from == b.path)
+                .map(|x| x.to.clone())
+                .unwrap_or_else(|| b.path.clone()),
+            None => format!("/usr/local/bin/{name}"),
+        };
+        if built.is_none() {
+            // The build msb adds: go run's flags and environment, so cgo
+            // and build tags are the same, in the folder go run ran in.
+            let mut words: Vec<String> =
+                first.env.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            words.extend(["go".to_string(), "build".to_string()]);
+            words.extend(g.flags.iter().cloned());
+            words.extend(["-o".to_string(), to.clone()]);
+            words.extend(g.packages.iter().cloned());
+            let mut text = words.join(" ");
+            if a.workdir_at(a.last_build_index) != workdir {
+                text = format!("cd {workdir} && {text}");
+            }
+            a.block_unless_unsafe(
+                line,
+                format!(
+                    "{keyword} runs {runs}, which compiles at start and needs the Go toolchain; --unsafe adds `{text}` to the builder and runs {to}"
+                ),
+            );
+            a.builder_additions.push(BuilderAddition {
+                before: None,
+                lines: vec![("RUN".into(), text.clone())],
+                why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
+            });
+            binaries.push(GoBinary {
+                path: to.clone(),
+                line,
+                package: key,
+            });
+            a.add_artefact(
+                line,
+                &to,
+                &to,
+                format!("line {line}: the binary of `go run`, built by msb"),
+                false,
+            );
+        }
+        let args = match &ins.exec {
+            Some(_) => {
+                let mut words = vec![to.clone()];
+                words.extend(g.program_args.iter().cloned());
+                let json: Vec<String> = words
+                    .iter()
+                    .map(|w| serde_json::to_string(w).unwrap_or_default())
+                    .collect();
+                format!("[{}]", json.join(", "))
+            }
+            None => format!(
+                "{}{to}{}",
+                shell_prefix(&ins.args),
+                shell_program_args(&ins.args, &first.words)
+            ),
+        };
+        let why = match &built {
+            Some(b) => format!("{runs}; line {} already builds {}", b.line, b.path),
+            None => format!("{runs}; msb builds {to} in the builder"),
+        };
+        a.command_rewrites.push(CommandRewrite {
+            index,
+            args,
+            why,
+            needs_unsafe: built.is_none(),
+        });
+    }
+    handled
+}
+
+/// The text of a shell-form command before its `go` (variables set for it).
+fn shell_prefix(text: &str) -> String {
+    let text = text.trim();
+    let start = text
+        .match_indices("go")
+        .map(|(i, _)| i)
+        .find(|i| *i == 0 || text[..*i].ends_with(char::is_whitespace))
+        .unwrap_or(0);
+    text[..start].to_string()
+}
+
+/// The program's arguments of a shell-form `go run`, as written (quotes
+/// and variables kept): the text after the words up to the package.
+fn shell_program_args(text: &str, words: &[String]) -> String {
+    let text = text.trim();
+    let g = go_args(&words[2..], "/", true);
+    let consumed = words.len() - g.program_args.len();
+    let mut pos = shell_prefix(text).len();
+    for word in &words[..consumed] {
+        match text[pos..].find(word.as_str()) {
+            Some(at) => pos += at + word.len(),
+            None => return String::new(),
+        }
+    }
+    // A quote closing the last word consumed belongs to it.
+    let rest = text[pos..].trim_start_matches(['"', '\'']);
+    if rest.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" {}", rest.trim())
+    }
+}
+
 /// `1.21` → 21; None for `latest` or a variable.
 fn go_minor(version: &str) -> Option<u32> {
     let mut parts = version.split('.');
@@ -372,6 +656,8 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
         || s == "."
         || s.ends_with(".go")
         || pack.steps.dep_manifests.iter().any(|g| glob_match(g, s))
+        // `COPY go.* ./`, `COPY Cargo.* ./`: a glob of the manifests.
+        || (s.contains('*') && pack.steps.dep_manifests.iter().any(|m| glob_match(s, m)))
         || pack.code_dirs.iter().any(|d| d == s)
         || context.list(s).iter().any(|f| f.ends_with(".go"))
 }
@@ -446,5 +732,59 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn go_run_stops_at_the_package() {
+        let g = go_args(
+            &words("-tags netgo -race ./cmd/api -addr :8080 -v"),
+            "/app",
+            true,
+        );
+        assert_eq!(g.flags, words("-tags netgo -race"));
+        assert_eq!(g.packages, vec!["./cmd/api"]);
+        assert_eq!(g.program_args, words("-addr :8080 -v"));
+        let files = go_args(&words("main.go util.go --port 80"), "/app", true);
+        assert_eq!(files.packages, vec!["main.go", "util.go"]);
+        assert_eq!(files.program_args, words("--port 80"));
+        assert!(go_args(&words("-exec sudo ."), "/", true).exec);
+        // go build reads flags after the package too.
+        let b = go_args(&words("./cmd/api -o bin/api"), "/app", false);
+        assert_eq!(b.output.as_deref(), Some("bin/api"));
+    }
+
+    #[test]
+    fn the_same_package_has_the_same_key() {
+        let key = |args: &str, cwd: &str| package_key(&go_args(&words(args), cwd, true));
+        assert_eq!(key("./cmd/api", "/app"), "/app/cmd/api");
+        assert_eq!(key(".", "/app"), "/app");
+        assert_eq!(key("./cmd/api/", "/app"), key("../app/cmd/api", "/app"));
+        assert_eq!(key("b.go a.go", "/app"), "files:/app/a.go,/app/b.go");
+        assert_eq!(key("example.com/x/cmd/y", "/app"), "example.com/x/cmd/y");
+    }
+
+    #[test]
+    fn shell_form_keeps_the_program_arguments_as_written() {
+        let text = r#"CGO_ENABLED=0 go run -tags "a b" ./cmd/api -addr ":${PORT:-8080}""#;
+        let c = &shell::commands(text)[0];
+        assert_eq!(shell_prefix(text), "CGO_ENABLED=0 ");
+        assert_eq!(
+            shell_program_args(text, &c.words),
+            r#" -addr ":${PORT:-8080}""#
+        );
+        let plain = "go run main.go";
+        assert_eq!(
+            shell_program_args(plain, &shell::commands(plain)[0].words),
+            ""
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod packages;
 pub mod php;
 pub mod python;
 pub mod ruby;
+pub mod rust;
 pub mod shell;
 
 use std::collections::BTreeMap;
@@ -213,6 +214,7 @@ pub struct Analysis {
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     pub ruby: Option<ruby::RubyFacts>,
+    pub rust: Option<rust::RustFacts>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
 }
@@ -251,6 +253,7 @@ impl Analysis {
             python: None,
             go: None,
             ruby: None,
+            rust: None,
             system_dirs: Vec::new(),
         }
     }
@@ -467,9 +470,10 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         "php" => php::analyse(file, context, pack, k, &mut a),
         "java" => java::analyse(file, context, pack, k, &mut a),
         "dotnet" => dotnet::analyse(file, context, pack, k, &mut a),
+        "rust" => rust::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
-    housekeeping_paths(file, k, &mut a);
+    housekeeping_paths(file, pack, k, &mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);
     runtime_packages(k, &mut a);
@@ -479,8 +483,9 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
 /// Files that RUN lines make or change outside the copied folders
 /// (`mkdir -p /var/log/app`, `cp x /etc/app/`, `echo > /etc/x`) are copied
 /// from the builder, which keeps their owner and mode. A symlink made
-/// there cannot be copied faithfully, so it needs --unsafe.
-fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
+/// there cannot be copied faithfully, so it needs --unsafe. Files made in
+/// the language's code folders (`src/`, `target/`) are the build's own.
+fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
     let commands = a.run_commands.clone();
     // The language's build inputs (`chmod +x mvnw`) stay in the builder.
     let manifests: Vec<String> = a
@@ -496,9 +501,37 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
         let mut paths: Vec<String> = c.writes.iter().map(|w| absolute(&rc.cwd, w)).collect();
         if k.commands.path_changers.iter().any(|p| p == program) {
             let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
+            if matches!(program, "cp" | "mv")
+                && let Some((dest, sources)) = operands.split_last()
+                && !sources.is_empty()
+            {
+                // Into a folder, each source lands under its own name
+                // (`cp target/release/app /usr/local/bin/`).
+                let dest_abs = absolute(&rc.cwd, dest);
+                let into_folder = sources.len() > 1
+                    || dest.ends_with('/')
+                    || dest.as_str() == "."
+                    || dest_abs == rc.cwd
+                    || a.is_system_dir(&dest_abs)
+                    || k.images.runtime_path.contains(&dest_abs);
+                if into_folder {
+                    for source in sources {
+                        let name = source
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or("");
+                        paths.push(absolute(&dest_abs, name));
+                    }
+                } else {
+                    paths.push(dest_abs);
+                }
+            }
             let targets: Vec<&String> = match program {
+                // Done above.
+                "cp" | "mv" => Vec::new(),
                 // The destination is the last operand.
-                "cp" | "mv" | "ln" => operands.last().into_iter().copied().collect(),
+                "ln" => operands.last().into_iter().copied().collect(),
                 // The owner or mode comes first.
                 "chown" | "chmod" | "chgrp" => operands.iter().skip(1).copied().collect(),
                 _ => operands,
@@ -527,7 +560,8 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             {
                 continue;
             }
-            if a.is_system_dir(&path) || a.is_copied(&path) {
+            if a.is_system_dir(&path) || a.is_copied(&path) || in_code_dir(&path, &rc.cwd, pack, a)
+            {
                 continue;
             }
             let name = path.rsplit('/').next().unwrap_or(&path);
@@ -545,6 +579,29 @@ fn housekeeping_paths(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             );
         }
     }
+}
+
+/// Whether `path` lies in one of the language's code folders (`src/`,
+/// `target/`, `internal/`) of the folder a RUN works in, the app's
+/// WORKDIR or a folder the sources were copied to.
+fn in_code_dir(path: &str, cwd: &str, pack: &LanguagePack, a: &Analysis) -> bool {
+    let bases = std::iter::once(cwd)
+        .chain(a.final_workdir.as_deref())
+        .chain(
+            a.copies
+                .iter()
+                .flat_map(|c| c.roots.iter().map(String::as_str)),
+        );
+    for base in bases {
+        let base = base.trim_end_matches('/');
+        if let Some(rel) = path.strip_prefix(&format!("{base}/")) {
+            let first = rel.split('/').next().unwrap_or("");
+            if pack.code_dirs.iter().any(|d| d == first) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// `NAME=value` or `NAME` of an ARG.
