@@ -5,6 +5,7 @@
 
 pub mod go;
 pub mod image;
+pub mod node;
 pub mod packages;
 pub mod python;
 pub mod shell;
@@ -203,6 +204,7 @@ pub struct Analysis {
     pub command_rewrites: Vec<CommandRewrite>,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
+    pub node: Option<node::NodeFacts>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
 }
@@ -240,6 +242,7 @@ impl Analysis {
             command_rewrites: Vec::new(),
             python: None,
             go: None,
+            node: None,
             system_dirs: Vec::new(),
         }
     }
@@ -452,6 +455,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     match pack.id.as_str() {
         "python" => python::analyse(file, context, pack, k, &mut a),
         "go" => go::analyse(file, context, pack, k, &mut a),
+        "node" => node::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
     housekeeping_paths(file, k, &mut a);
