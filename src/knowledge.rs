@@ -253,6 +253,7 @@ pub struct NodePrune {
 pub struct NodeCommands {
     pub wrappers: Vec<String>,
     pub dev_servers: Vec<String>,
+    pub watchers: Vec<String>,
     pub static_servers: Vec<String>,
     pub static_server_value_options: Vec<String>,
     pub image_programs: Vec<String>,

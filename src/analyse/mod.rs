@@ -160,6 +160,18 @@ pub struct CommandRewrite {
     pub needs_unsafe: bool,
 }
 
+/// Another final stage that only `--unsafe` applies (Next.js's standalone
+/// server instead of `next start`): it replaces these parts of the
+/// analysis, and `why` says what changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnsafeAlternative {
+    pub artefacts: Vec<Artefact>,
+    pub builder_additions: Vec<BuilderAddition>,
+    pub runtime_env: Vec<String>,
+    pub command_rewrites: Vec<CommandRewrite>,
+    pub why: String,
+}
+
 /// Everything msb knows about one Dockerfile.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -202,6 +214,8 @@ pub struct Analysis {
     pub runtime_env: Vec<String>,
     pub runtime_runs: Vec<RuntimeRun>,
     pub command_rewrites: Vec<CommandRewrite>,
+    /// A slimmer final stage that only `--unsafe` applies.
+    pub unsafe_alternative: Option<UnsafeAlternative>,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     pub node: Option<node::NodeFacts>,
@@ -240,6 +254,7 @@ impl Analysis {
             runtime_env: Vec::new(),
             runtime_runs: Vec::new(),
             command_rewrites: Vec::new(),
+            unsafe_alternative: None,
             python: None,
             go: None,
             node: None,

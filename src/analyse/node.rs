@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, RuntimeChoice, RuntimeRun, absolute, is_under, script_in_context,
+    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, RuntimeRun, UnsafeAlternative,
+    absolute, is_under, script_in_context,
 };
 use crate::knowledge::{Family, Knowledge, LanguagePack, NodeRules, glob_match};
 use crate::parse::{Dockerfile, Keyword};
@@ -589,7 +590,14 @@ pub fn analyse(
     }
 
     // What the container runs.
+    // The folder the final stage copies whole: the WORKDIR the app is in.
+    let app_root = workdir
+        .as_deref()
+        .filter(|w| is_under(&app_dir, w) && !a.is_system_dir(w))
+        .unwrap_or(&app_dir)
+        .to_string();
     let mut walk = RuntimeWalk::new(file, context, rules, k, a, &manifest, &globals, &app_dir);
+    walk.app_root = app_root.clone();
     walk.run();
     let uses = walk.uses;
     if let Some((line, why)) = &uses.dev_server {
@@ -622,6 +630,7 @@ pub fn analyse(
     if !runtime_managers(a, rules, &uses, manager, &manifest, tag.major) {
         return;
     }
+    a.warnings.extend(uses.notes.iter().cloned());
     for (spec, why) in &uses.globals {
         a.runtime_runs.push(RuntimeRun {
             text: format!("npm install -g {spec}"),
@@ -629,6 +638,8 @@ pub fn analyse(
         });
     }
     add_artefacts(file, context, rules, a, &layout, &app_dir);
+    a.unsafe_alternative =
+        standalone_alternative(file, context, rules, a, &uses, &app_dir, &layout);
     if let Some(path) = &manifest.path
         && manifest.json.is_null()
     {
@@ -1065,6 +1076,10 @@ struct RuntimeUses {
     managers: Vec<(String, usize, String)>,
     /// Every program name seen.
     programs: Vec<String>,
+    /// The arguments of `next start` after `start`.
+    next_start_args: Option<Vec<String>>,
+    /// Warnings about what the command runs.
+    notes: Vec<String>,
 }
 
 struct RuntimeWalk<'x> {
@@ -1076,6 +1091,8 @@ struct RuntimeWalk<'x> {
     manifest: &'x Manifest,
     globals: &'x [GlobalPackage],
     app_dir: &'x str,
+    /// The folder the final stage copies whole (the app's WORKDIR).
+    app_root: String,
     /// The line of the instruction being followed.
     line: usize,
     /// ENTRYPOINT/CMD: an unknown program there is an error.
@@ -1107,6 +1124,7 @@ impl<'x> RuntimeWalk<'x> {
             manifest,
             globals,
             app_dir,
+            app_root: app_dir.to_string(),
             line: 0,
             top: false,
             index: 0,
@@ -1293,8 +1311,22 @@ impl<'x> RuntimeWalk<'x> {
             if path.contains("/.next/standalone/") && path.ends_with("/server.js") {
                 let folder = path.trim_end_matches("/server.js").to_string();
                 self.uses.standalone.get_or_insert(folder);
-            } else {
+            } else if is_under(&path, &self.app_root)
+                || self
+                    .a
+                    .copies
+                    .iter()
+                    .any(|c| c.roots.iter().any(|r| is_under(&path, r)))
+            {
                 self.uses.app_files.push(format!("{what} runs node {arg}"));
+            } else if !arg.contains('$') {
+                self.uses.unknown.get_or_insert((
+                    self.line,
+                    format!(
+                        "{what} runs node {arg}, outside the app folder {}: msb cannot tell what makes {path}",
+                        self.app_root
+                    ),
+                ));
             }
             return;
         }
@@ -1431,7 +1463,16 @@ impl<'x> RuntimeWalk<'x> {
             .unwrap_or_else(|| bin.to_string());
         if package == "next" && args.first().map(String::as_str) == Some("start") {
             self.uses.next_start = true;
+            self.uses.next_start_args.get_or_insert(args[1..].to_vec());
             self.next_config_modules(what);
+        } else if !self.rules.commands.wrappers.contains(&package) {
+            // Tools run in the app folder and read its files.
+            self.uses
+                .app_files
+                .push(format!("{what} runs {bin} in the app folder"));
+        }
+        if self.rules.commands.watchers.contains(&package) {
+            self.watcher(bin, what);
         }
         if self.manifest.has_dep(&package) {
             return;
@@ -1477,6 +1518,17 @@ impl<'x> RuntimeWalk<'x> {
         }
     }
 
+    /// A file watcher (nodemon): kept as it is, since `node` would exit
+    /// where it waits for a change, but worth a word.
+    fn watcher(&mut self, bin: &str, what: &str) {
+        let note = format!(
+            "{what} runs {bin}, a development file watcher: nothing changes in an image, so `node` would do, except that {bin} waits instead of exiting when the app crashes; msb keeps {bin}"
+        );
+        if !self.uses.notes.contains(&note) {
+            self.uses.notes.push(note);
+        }
+    }
+
     /// A program a global install provides: installed again in the final
     /// stage with the same spec.
     fn global(&mut self, bin: &str, what: &str) -> bool {
@@ -1489,6 +1541,9 @@ impl<'x> RuntimeWalk<'x> {
         let Some(g) = self.globals.iter().rev().find(|g| g.name == package) else {
             return false;
         };
+        if self.rules.commands.watchers.contains(&package) {
+            self.watcher(bin, what);
+        }
         if !self.uses.globals.iter().any(|(s, _)| *s == g.spec) {
             self.uses.globals.push((
                 g.spec.clone(),
@@ -1550,9 +1605,6 @@ impl<'x> RuntimeWalk<'x> {
             return;
         }
         self.uses.programs.push(program.clone());
-        self.uses
-            .app_files
-            .push(format!("{what} runs {program} in the app folder"));
         self.local_bin(&program, c.args(), what);
     }
 
@@ -1560,7 +1612,6 @@ impl<'x> RuntimeWalk<'x> {
     fn path_program(&mut self, path: &str, args: &[String], what: &str, depth: usize) {
         let abs = absolute(self.a.workdir_at(self.index), path);
         if let Some((_, bin)) = abs.rsplit_once("/node_modules/.bin/") {
-            self.uses.app_files.push(format!("{what} runs {path}"));
             self.local_bin(bin, args, what);
             return;
         }
@@ -1571,11 +1622,16 @@ impl<'x> RuntimeWalk<'x> {
     /// the build context.
     fn script_file(&mut self, path: &str, what: &str, depth: usize) {
         let abs = absolute(self.a.workdir_at(self.index), path);
-        if is_under(&abs, self.app_dir) {
+        if is_under(&abs, &self.app_root) {
             self.uses.app_files.push(format!("{what} runs {path}"));
         }
         let Some(source) = script_in_context(self.a, path, self.index, self.context) else {
-            if self.top && !is_under(&abs, self.app_dir) && !self.a.is_copied(&abs) {
+            let name = abs.rsplit('/').next().unwrap_or(&abs);
+            if self.top
+                && !is_under(&abs, &self.app_root)
+                && !self.a.is_copied(&abs)
+                && !self.known_program(name)
+            {
                 let made = self
                     .a
                     .copies
@@ -1611,6 +1667,21 @@ impl<'x> RuntimeWalk<'x> {
             self.command(&c, &inner_what, depth + 1);
         }
         self.top = top;
+    }
+
+    /// A program the final stage has: the node image's, a shell or
+    /// coreutil, a tool msb installs for a runtime command, or a package the
+    /// build installs (tini, dumb-init).
+    fn known_program(&self, program: &str) -> bool {
+        self.rules
+            .commands
+            .image_programs
+            .iter()
+            .any(|p| p == program)
+            || self.k.commands.housekeeping.iter().any(|p| p == program)
+            || self.k.commands.shells.iter().any(|p| p == program)
+            || self.k.commands.runtime_tools.contains_key(program)
+            || self.a.installed_packages.iter().any(|p| p == program)
     }
 
     /// A program found through PATH.
@@ -1653,19 +1724,10 @@ impl<'x> RuntimeWalk<'x> {
                 .iter()
                 .any(|p| p == program)
         {
-            self.uses.app_files.push(format!("{what} runs {program}"));
             self.local_bin(program, args, what);
             return;
         }
-        let known = self
-            .rules
-            .commands
-            .image_programs
-            .iter()
-            .any(|p| p == program)
-            || self.k.commands.housekeeping.iter().any(|p| p == program)
-            || self.k.commands.runtime_tools.contains_key(program)
-            || self.a.installed_packages.iter().any(|p| p == program)
+        let known = self.known_program(program)
             || self
                 .a
                 .copies
@@ -1768,7 +1830,7 @@ fn choose_layout(
             format!("the command only serves the files of {folder}, which the build makes"),
         );
     }
-    if uses.next_start && uses.app_files.iter().all(|f| f.contains("next start")) {
+    if uses.next_start && uses.app_files.is_empty() {
         match next_app_unknowns(context, rules, a, app_dir) {
             Ok(()) => {
                 return (
@@ -1788,6 +1850,30 @@ fn choose_layout(
     (Layout::AppFolder, why)
 }
 
+/// Whether a COPY brings the whole build context into the app folder.
+fn whole_context_copy(a: &Analysis, app_dir: &str) -> bool {
+    a.copies.iter().any(|c| {
+        !c.manifest_only
+            && c.pairs.iter().any(|(s, r)| {
+                let s = s.trim_start_matches("./").trim_end_matches('/');
+                (s == "." || s.is_empty()) && r == app_dir
+            })
+    })
+}
+
+/// Whether `.dockerignore` keeps a top-level context entry out of the
+/// build (plain patterns; a file with `!` exceptions is handled by the
+/// caller).
+fn dockerignore(context: &BuildContext) -> impl Fn(&str) -> bool {
+    let ignore = context.read_small(".dockerignore").unwrap_or_default();
+    move |name: &str| {
+        ignore.lines().any(|l| {
+            let p = l.trim().trim_start_matches('/').trim_end_matches('/');
+            !p.is_empty() && !p.starts_with('#') && glob_match(p, name)
+        })
+    }
+}
+
 /// `Ok` when every entry of the build context that reaches the app folder
 /// is compiled into `.next` or copied by the Next layout; else why not.
 fn next_app_unknowns(
@@ -1796,26 +1882,14 @@ fn next_app_unknowns(
     a: &Analysis,
     app_dir: &str,
 ) -> Result<(), String> {
-    let whole_context = a.copies.iter().any(|c| {
-        !c.manifest_only
-            && c.pairs.iter().any(|(s, r)| {
-                let s = s.trim_start_matches("./").trim_end_matches('/');
-                (s == "." || s.is_empty()) && r == app_dir
-            })
-    });
-    if !whole_context {
+    if !whole_context_copy(a, app_dir) {
         return Err("the build copies chosen files, not the whole context".to_string());
     }
     let ignore = context.read_small(".dockerignore").unwrap_or_default();
     if ignore.lines().any(|l| l.trim_start().starts_with('!')) {
         return Err(".dockerignore has exceptions (`!`) msb does not follow".to_string());
     }
-    let ignored = |name: &str| {
-        ignore.lines().any(|l| {
-            let p = l.trim().trim_start_matches('/').trim_end_matches('/');
-            !p.is_empty() && !p.starts_with('#') && glob_match(p, name)
-        })
-    };
+    let ignored = dockerignore(context);
     let next = &rules.next;
     for name in context.list(".") {
         if ignored(&name) {
@@ -2078,13 +2152,7 @@ fn add_artefacts(
             );
             let mut names: Vec<String> = rules.next.configs.clone();
             names.push("public".to_string());
-            let ignore = context.read_small(".dockerignore").unwrap_or_default();
-            let ignored = |name: &str| {
-                ignore.lines().any(|l| {
-                    let p = l.trim().trim_start_matches('/').trim_end_matches('/');
-                    !p.is_empty() && !p.starts_with('#') && glob_match(p, name)
-                })
-            };
+            let ignored = dockerignore(context);
             for name in context.list(".") {
                 if name.starts_with(".env") && context.is_file(&name) {
                     names.push(name);
@@ -2106,12 +2174,16 @@ fn add_artefacts(
             }
         }
     }
-    // What COPY put outside the app folder (an entrypoint script, config).
+    outside_copies(file, a, app_dir, &writable_root);
+}
+
+/// What COPY put outside the app folder (an entrypoint script, config).
+fn outside_copies(file: &Dockerfile, a: &mut Analysis, app_dir: &str, writable_root: &str) {
     let copies = a.copies.clone();
     for copy in copies.iter().filter(|c| !c.manifest_only) {
         let copy_line = file.instructions[copy.index].line;
         for root in &copy.roots {
-            if is_under(root, app_dir) || is_under(root, &writable_root) {
+            if is_under(root, app_dir) || is_under(root, writable_root) {
                 continue;
             }
             if a.is_system_dir(root) {
@@ -2130,6 +2202,164 @@ fn add_artefacts(
             );
         }
     }
+}
+
+/// Whether a Next config sets `output: 'standalone'` (on a line that is
+/// not a comment).
+fn sets_standalone(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        !l.starts_with("//")
+            && !l.starts_with('*')
+            && l.contains("output")
+            && (l.contains("'standalone'") || l.contains("\"standalone\""))
+    })
+}
+
+/// `next start` of an app whose config makes the standalone server: the
+/// `--unsafe` final stage runs `node server.js` from `.next/standalone`
+/// with `.next/static` and `public` beside it, as Next documents for
+/// containers. Unsafe: the image never ran that server, and the files it
+/// traced may miss what the app loads at run time.
+#[allow(clippy::too_many_arguments)]
+fn standalone_alternative(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    uses: &RuntimeUses,
+    app_dir: &str,
+    layout: &Layout,
+) -> Option<UnsafeAlternative> {
+    if !matches!(layout, Layout::NextApp | Layout::AppFolder)
+        || !uses.next_start
+        || !uses.app_files.is_empty()
+        || a.final_workdir.as_deref() != Some(app_dir)
+    {
+        return None;
+    }
+    let config = rules.next.configs.iter().find_map(|name| {
+        let source = context_file_for(a, &format!("{app_dir}/{name}"), context)?;
+        let text = context.read_small(&source)?;
+        sets_standalone(&text).then(|| name.clone())
+    })?;
+    if file
+        .instructions
+        .iter()
+        .any(|i| i.keyword == Keyword::Entrypoint)
+    {
+        return None;
+    }
+    let cmd = file
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == Keyword::Cmd)?;
+    // `next start -p 8080 -H 0.0.0.0`: the standalone server reads PORT
+    // and HOSTNAME instead; any other option has no equivalent.
+    let mut env: Vec<String> = Vec::new();
+    let mut hostname = "0.0.0.0".to_string();
+    let args = uses.next_start_args.clone().unwrap_or_default();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let value = match flag {
+            "-p" | "--port" | "-H" | "--hostname" => inline.or_else(|| iter.next().cloned())?,
+            _ => return None,
+        };
+        if matches!(flag, "-H" | "--hostname") {
+            hostname = value;
+        } else if !value.contains('$') && !a.env.contains_key("PORT") {
+            env.push(format!("PORT={value}"));
+        }
+    }
+    if !a.env.contains_key("HOSTNAME") {
+        env.insert(0, format!("HOSTNAME=\"{hostname}\""));
+    }
+    let ins = &file.instructions[cmd];
+    let command = if ins.exec.is_some() {
+        "[\"node\", \"server.js\"]".to_string()
+    } else {
+        "node server.js".to_string()
+    };
+    let mut alt = a.clone();
+    alt.artefacts.clear();
+    let line = build_line(file, a, app_dir);
+    alt.add_artefact(
+        line,
+        &format!("{app_dir}/.next/standalone"),
+        app_dir,
+        format!("line {line}: next build's standalone server ({config} sets output: 'standalone'); it writes its cache here"),
+        true,
+    );
+    alt.add_artefact(
+        line,
+        &format!("{app_dir}/.next/static"),
+        &format!("{app_dir}/.next/static"),
+        format!(
+            "line {line}: the browser assets next build made, which the standalone server serves"
+        ),
+        false,
+    );
+    // What reaches the builder is known only without `!` exceptions.
+    if context
+        .read_small(".dockerignore")
+        .is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with('!')))
+    {
+        return None;
+    }
+    let ignored = dockerignore(context);
+    let public_copied = a.copies.iter().any(|c| {
+        c.pairs.iter().any(|(s, r)| {
+            let s = s.trim_start_matches("./").trim_end_matches('/');
+            ((s == "." || s.is_empty())
+                && r == app_dir
+                && context.is_dir("public")
+                && !ignored("public"))
+                || (s == "public" && r == &format!("{app_dir}/public"))
+        })
+    });
+    if public_copied {
+        alt.add_artefact(
+            line,
+            &format!("{app_dir}/public"),
+            &format!("{app_dir}/public"),
+            "the public files the standalone server serves".to_string(),
+            false,
+        );
+    }
+    // .env files stay beside the server, which loads them from its folder.
+    if whole_context_copy(a, app_dir) {
+        for name in context.list(".") {
+            if name.starts_with(".env") && context.is_file(&name) && !ignored(&name) {
+                let path = format!("{app_dir}/{name}");
+                alt.add_artefact(line, &path, &path, "the server loads it".to_string(), false);
+            }
+        }
+    }
+    outside_copies(file, &mut alt, app_dir, app_dir);
+    Some(UnsafeAlternative {
+        artefacts: alt.artefacts,
+        builder_additions: Vec::new(),
+        runtime_env: if env.is_empty() {
+            Vec::new()
+        } else {
+            vec![env.join(" ")]
+        },
+        command_rewrites: vec![CommandRewrite {
+            index: cmd,
+            args: command,
+            why: format!(
+                "`next start`; {config} sets output: 'standalone', so next build made .next/standalone/server.js"
+            ),
+            needs_unsafe: true,
+        }],
+        why: format!(
+            "{config} sets output: 'standalone', so the final stage runs Next's standalone server (`node server.js` from .next/standalone, with .next/static and public; no full node_modules) instead of `next start`: unsafe, since the image never ran that server, and the files Next traced for it may miss what the app loads at run time"
+        ),
+    })
 }
 
 /// The line of the last build step in the app folder.
