@@ -464,6 +464,7 @@ pub fn analyse(
 
     let steps = install_steps(file, a, rules, tag.major);
     let globals = global_packages(file, a);
+    known_build_tools(file, pack, k, rules, a, &globals);
     let mut managers: Vec<Manager> = steps.iter().map(|s| s.manager).collect();
     managers.sort_by_key(|m| m.name());
     managers.dedup();
@@ -863,6 +864,72 @@ fn runtime_managers(
         }
     }
     true
+}
+
+/// A RUN that calls a program the build installed globally before it
+/// (`npm install -g @nestjs/cli`, then `nest build`) is a build step msb
+/// understands, not an unknown program: its role is Build, and the
+/// generic "RUN runs `nest`" blocker for its line is lifted.
+fn known_build_tools(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    k: &Knowledge,
+    rules: &NodeRules,
+    a: &mut Analysis,
+    globals: &[GlobalPackage],
+) {
+    let prefixes: Vec<Vec<&str>> = pack
+        .steps
+        .build
+        .iter()
+        .chain(&pack.steps.dep_install)
+        .map(|p| p.split_whitespace().collect())
+        .collect();
+    let unknown_runs: Vec<usize> = a
+        .steps
+        .iter()
+        .filter(|s| {
+            s.role == crate::analyse::StepRole::Unknown
+                && file.instructions[s.index].keyword == Keyword::Run
+        })
+        .map(|s| s.index)
+        .collect();
+    for index in unknown_runs {
+        let line = file.instructions[index].line;
+        let mut tools = Vec::new();
+        let mut all_known = true;
+        for rc in a.run_commands.iter().filter(|rc| rc.index == index) {
+            let c = &rc.command;
+            let program = c.program();
+            let understood = program.is_empty()
+                || crate::analyse::packages::read(c).is_some()
+                || prefixes.iter().any(|p| c.starts_with(p))
+                || k.commands.housekeeping.iter().any(|p| p == program)
+                || k.commands.user_setup.iter().any(|p| p == program)
+                || k.commands.wrappers.iter().any(|p| p == program);
+            if understood {
+                continue;
+            }
+            let package = rules.bins.get(program).map_or(program, String::as_str);
+            match globals.iter().find(|g| g.name == package && g.line < line) {
+                Some(g) => tools.push(format!(
+                    "{program}, which line {} installs globally",
+                    g.line
+                )),
+                None => all_known = false,
+            }
+        }
+        if all_known && !tools.is_empty() {
+            // The generic blocker mod.rs raised for this RUN.
+            a.unsafe_blockers
+                .retain(|b| !(b.line == line && b.reason.starts_with("RUN runs")));
+            a.set_role(
+                index,
+                crate::analyse::StepRole::Build,
+                format!("builds with {}", tools.join("; ")),
+            );
+        }
+    }
 }
 
 /// Packages the builder installs globally, with their specs as written.
