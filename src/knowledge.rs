@@ -229,6 +229,7 @@ pub struct NodeRules {
     /// Program → npm package, where the names differ.
     pub bins: BTreeMap<String, String>,
     pub commands: NodeCommands,
+    pub static_site: NodeStaticSite,
     pub next: NodeNext,
     pub install: NodeInstall,
 }
@@ -258,6 +259,18 @@ pub struct NodeCommands {
     pub static_server_value_options: Vec<String>,
     pub image_programs: Vec<String>,
     pub npm_builtins: Vec<String>,
+}
+
+/// Single-page app builds and the folder they write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeStaticSite {
+    /// Build command (program and subcommand) → default output folder.
+    pub builds: BTreeMap<String, String>,
+    pub out_dir_options: Vec<String>,
+    pub out_dir_env: Vec<String>,
+    /// Config file → the setting that moves the output.
+    pub configs: BTreeMap<String, String>,
 }
 
 /// Next.js: config files and what `next build` compiles.

@@ -280,3 +280,72 @@ fn a_content_folder_next_does_not_compile_keeps_the_app_folder_whole() {
         m.output
     );
 }
+
+const VITE_PACKAGE: &str = r#"{"name": "spa", "scripts": {"build": "vite build"},
+  "dependencies": {"vue": "3.4.21"}, "devDependencies": {"vite": "5.2.8"}}"#;
+const SERVE_DOCKERFILE: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nRUN npm i -g serve@14.2.1\nCMD [\"serve\", \"-s\", \"dist\", \"-l\", \"8080\"]\n";
+
+#[test]
+fn a_static_folder_is_copied_alone_only_when_the_build_is_known_to_write_it() {
+    // vite build writes dist/: only dist and serve.
+    let dir = context(&[
+        ("package.json", VITE_PACKAGE),
+        ("index.html", "<div id=app></div>\n"),
+        ("Dockerfile", SERVE_DOCKERFILE),
+    ]);
+    let m = run_dir(dir.path(), false);
+    assert!(
+        m.output
+            .contains("RUN npm install -g serve@14.2.1\n")
+            && m.output.contains("COPY --from=builder /app/dist /app/dist\n"),
+        "{}",
+        m.output
+    );
+    // A vite config that may move the output: the app folder whole.
+    let dir = context(&[
+        ("package.json", VITE_PACKAGE),
+        (
+            "vite.config.js",
+            "export default { build: { outDir: 'public/app' } };\n",
+        ),
+        ("Dockerfile", SERVE_DOCKERFILE),
+    ]);
+    let m = run_dir(dir.path(), false);
+    assert!(
+        m.output
+            .contains("COPY --from=builder --chown=1000:1000 /app /app\n"),
+        "{}",
+        m.output
+    );
+    // react-scripts writes build/, not the dist/ the command serves.
+    let dir = context(&[
+        (
+            "package.json",
+            r#"{"name": "cra", "scripts": {"build": "react-scripts build"},
+                "dependencies": {"react": "18.2.0", "react-scripts": "5.0.1"}}"#,
+        ),
+        ("Dockerfile", SERVE_DOCKERFILE),
+    ]);
+    let m = run_dir(dir.path(), false);
+    assert!(!m.output.contains("/app/dist /app/dist"), "{}", m.output);
+}
+
+#[test]
+fn the_prune_keeps_the_install_s_peer_dependency_leniency_and_mounts() {
+    let dir = context(&[
+        ("package.json", EXPRESS_PACKAGE),
+        ("server.js", "require('express')().listen(3000);\n"),
+        (
+            "Dockerfile",
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm install --legacy-peer-deps\nCMD [\"node\", \"server.js\"]\n",
+        ),
+    ]);
+    let m = run_dir(dir.path(), false);
+    assert!(
+        m.output.contains(
+            "RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm prune --omit=dev --legacy-peer-deps\n"
+        ),
+        "{}",
+        m.output
+    );
+}

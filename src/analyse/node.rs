@@ -618,7 +618,10 @@ pub fn analyse(
     }
     dependency_libs(&manifest, pack, a);
 
-    let (layout, layout_why) = choose_layout(context, rules, a, &uses, &app_dir);
+    let installed = steps.iter().any(|s| !s.prune);
+    let (layout, layout_why) = choose_layout(
+        file, context, rules, a, &uses, &app_dir, &manifest, installed,
+    );
     let copies_node_modules = matches!(layout, Layout::AppFolder | Layout::NextApp);
     let dev_dependencies = if copies_node_modules {
         prune(
@@ -1856,12 +1859,16 @@ fn bare_package(module: &str) -> Option<String> {
 }
 
 /// What the final stage copies, and why.
+#[allow(clippy::too_many_arguments)]
 fn choose_layout(
+    file: &Dockerfile,
     context: &BuildContext,
     rules: &NodeRules,
     a: &Analysis,
     uses: &RuntimeUses,
     app_dir: &str,
+    manifest: &Manifest,
+    installed: bool,
 ) -> (Layout, String) {
     if let Some(folder) = &uses.standalone
         && is_under(folder, app_dir)
@@ -1877,27 +1884,22 @@ fn choose_layout(
             ),
         );
     }
-    let built = a.run_commands.iter().any(|rc| {
-        is_under(&rc.cwd, app_dir)
-            && a.steps
-                .iter()
-                .any(|s| s.index == rc.index && s.role == crate::analyse::StepRole::Build)
-    });
     if let Some(folder) = &uses.static_folder
         && uses.app_files.is_empty()
         && !uses.package_scripts
-        && built
         && folder != app_dir
         && is_under(folder, app_dir)
+        && let Some((out, how)) = static_output(file, context, rules, a, app_dir, manifest)
+        && is_under(folder, &format!("{app_dir}/{out}"))
     {
         return (
             Layout::StaticSite {
                 folder: folder.clone(),
             },
-            format!("the command only serves the files of {folder}, which the build makes"),
+            format!("the command only serves the files of {folder}, which {how} writes"),
         );
     }
-    if uses.next_start && uses.app_files.is_empty() {
+    if uses.next_start && uses.app_files.is_empty() && installed {
         match next_app_unknowns(context, rules, a, app_dir) {
             Ok(()) => {
                 return (
@@ -1939,6 +1941,100 @@ fn dockerignore(context: &BuildContext) -> impl Fn(&str) -> bool {
             !p.is_empty() && !p.starts_with('#') && glob_match(p, name)
         })
     }
+}
+
+/// The folder (relative to the app) a single-page app build writes, and
+/// the command that writes it: a known build tool (`react-scripts build` →
+/// build), run directly or through a package script, with its output not
+/// moved by a config file msb cannot read.
+fn static_output(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    app_dir: &str,
+    manifest: &Manifest,
+) -> Option<(String, String)> {
+    let site = &rules.static_site;
+    for (config, setting) in &site.configs {
+        let path = format!("{app_dir}/{config}");
+        if let Some(source) = context_file_for(a, &path, context)
+            && context
+                .read_small(&source)
+                .is_none_or(|t| t.contains(setting.as_str()))
+        {
+            return None;
+        }
+    }
+    let mut found = None;
+    for rc in a.run_commands.iter().filter(|rc| {
+        rc.cwd == app_dir
+            && a.steps
+                .iter()
+                .any(|s| s.index == rc.index && s.role == crate::analyse::StepRole::Build)
+    }) {
+        let c = &rc.command;
+        // `npm run build`, `yarn build`, `pnpm build`: the script's commands.
+        let script = match c.program() {
+            "npm" | "pnpm" => match subcommand(c.args(), NPM_VALUE_OPTIONS) {
+                Some((i, "run" | "run-script")) => {
+                    c.args().get(i + 1).and_then(|n| manifest.script(n))
+                }
+                Some((_, name)) if c.program() == "pnpm" => manifest.script(name),
+                _ => None,
+            },
+            "yarn" => match subcommand(c.args(), YARN_VALUE_OPTIONS) {
+                Some((i, "run")) => c.args().get(i + 1).and_then(|n| manifest.script(n)),
+                Some((_, name)) => manifest.script(name),
+                None => None,
+            },
+            _ => None,
+        };
+        let commands = match script {
+            Some(text) => shell::commands(&text),
+            None => vec![c.clone()],
+        };
+        for inner in commands {
+            let mut words: &[String] = &inner.words;
+            if words.first().is_some_and(|w| w == "npx") {
+                words = &words[1..];
+            }
+            let Some(program) = words.first() else {
+                continue;
+            };
+            let sub = subcommand(&words[1..], &[]).map(|(_, s)| s);
+            let key = match sub {
+                Some(sub) => format!("{program} {sub}"),
+                None => program.clone(),
+            };
+            let Some(default) = site.builds.get(&key) else {
+                continue;
+            };
+            let moved = option_value(
+                &words[1..],
+                &site
+                    .out_dir_options
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            );
+            let mut env = env_before(file, a, rc.index);
+            env.extend(inner.env.iter().cloned());
+            env.extend(c.env.iter().cloned());
+            let from_env = site.out_dir_env.iter().find_map(|n| env.get(n).cloned());
+            let out = moved
+                .or(from_env)
+                .unwrap_or_else(|| default.clone())
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string();
+            if out.starts_with('/') || out.contains("..") || out.contains('$') {
+                return None;
+            }
+            found = Some((out, format!("`{key}` (line {})", file.instructions[rc.index].line)));
+        }
+    }
+    found
 }
 
 /// `Ok` when every entry of the build context that reaches the app folder
@@ -2107,15 +2203,30 @@ fn prune(
             rules.prune.yarn_berry.clone()
         }
     };
-    // The install's cache mounts (a package store) serve the prune too.
+    // The install's cache and secret mounts (a package store, an .npmrc
+    // with a registry token) serve the prune too.
     let mounts: Vec<String> = file.instructions[install.index]
         .flags
         .iter()
         .filter(|f| f.name.eq_ignore_ascii_case("mount"))
         .filter_map(|f| f.value.as_ref())
-        .filter(|v| v.split(',').any(|kv| kv == "type=cache"))
+        .filter(|v| {
+            v.split(',')
+                .any(|kv| kv == "type=cache" || kv == "type=secret")
+        })
         .map(|v| format!("--mount={v} "))
         .collect();
+    // npm resolves the tree again when it prunes: the install's peer
+    // dependency leniency must hold for it too.
+    let mut command = command;
+    if manager == Manager::Npm {
+        for flag in ["--legacy-peer-deps", "--force"] {
+            if install.text.split_whitespace().any(|w| w == flag) {
+                command.push(' ');
+                command.push_str(flag);
+            }
+        }
+    }
     let run = format!("{}{command}", mounts.concat());
     let why = format!(
         "dev dependencies ({}) are removed after the last build step, so the node_modules the final stage copies holds production dependencies only (line {} installs them all: {})",
