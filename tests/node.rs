@@ -295,9 +295,9 @@ fn a_static_folder_is_copied_alone_only_when_the_build_is_known_to_write_it() {
     ]);
     let m = run_dir(dir.path(), false);
     assert!(
-        m.output
-            .contains("RUN npm install -g serve@14.2.1\n")
-            && m.output.contains("COPY --from=builder /app/dist /app/dist\n"),
+        m.output.contains("RUN npm install -g serve@14.2.1\n")
+            && m.output
+                .contains("COPY --from=builder /app/dist /app/dist\n"),
         "{}",
         m.output
     );
@@ -345,6 +345,43 @@ fn the_prune_keeps_the_install_s_peer_dependency_leniency_and_mounts() {
         m.output.contains(
             "RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm prune --omit=dev --legacy-peer-deps\n"
         ),
+        "{}",
+        m.output
+    );
+}
+
+#[test]
+fn yarn_berry_ignores_node_env_and_a_focus_already_prunes() {
+    let package = r#"{"name": "w", "packageManager": "yarn@4.1.1", "scripts": {"build": "tsc"},
+      "dependencies": {"pino": "8.20.0"}, "devDependencies": {"typescript": "5.4.5"}}"#;
+    let files = |dockerfile: &'static str| {
+        context(&[
+            ("package.json", package),
+            (".yarnrc.yml", "nodeLinker: node-modules\n"),
+            ("yarn.lock", "__metadata:\n  version: 8\n"),
+            ("Dockerfile", dockerfile),
+        ])
+    };
+    // NODE_ENV=production does not make `yarn install` (Yarn 2+) skip dev
+    // dependencies: the builder still needs the focus.
+    let dir = files(
+        "FROM node:20\nENV NODE_ENV=production\nRUN corepack enable\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable && yarn build\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    let m = run_dir(dir.path(), false);
+    assert!(
+        m.output
+            .contains("RUN yarn workspaces focus --all --production\n"),
+        "{}",
+        m.output
+    );
+    let dir = files(
+        "FROM node:20\nRUN corepack enable\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable && yarn build && yarn workspaces focus --all --production\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    let m = run_dir(dir.path(), false);
+    assert_eq!(m.status, Status::Migrated, "{:?}", m.reason);
+    assert_eq!(
+        m.output.matches("workspaces focus").count(),
+        1,
         "{}",
         m.output
     );

@@ -462,7 +462,7 @@ pub fn analyse(
         why: String::new(),
     });
 
-    let steps = install_steps(file, a, rules, tag.major);
+    let mut steps = install_steps(file, a, rules, tag.major);
     let globals = global_packages(file, a);
     known_build_tools(file, pack, k, rules, a, &globals);
     let mut managers: Vec<Manager> = steps.iter().map(|s| s.manager).collect();
@@ -563,8 +563,14 @@ pub fn analyse(
         return;
     }
 
+    let focus = steps.iter().any(|s| s.text.contains("workspaces focus"));
     let manager = match managers.first() {
-        Some(Manager::YarnClassic) if is_berry(a, &app_dir, &manifest, context) => {
+        Some(Manager::YarnClassic) if focus || is_berry(a, &app_dir, &manifest, context) => {
+            // Yarn 2+ installs dev dependencies whatever NODE_ENV says.
+            for s in steps.iter_mut().filter(|s| !s.prune) {
+                s.manager = Manager::YarnBerry;
+                s.production = false;
+            }
             Some(Manager::YarnBerry)
         }
         m => m.copied(),
@@ -590,7 +596,6 @@ pub fn analyse(
         return;
     }
 
-    // What the container runs.
     // The folder the final stage copies whole: the WORKDIR the app is in.
     let app_root = workdir
         .as_deref()
@@ -598,7 +603,8 @@ pub fn analyse(
         .unwrap_or(&app_dir)
         .to_string();
     let mut walk = RuntimeWalk::new(file, context, rules, k, a, &manifest, &globals, &app_dir);
-    walk.app_root = app_root.clone();
+    walk.app_root = app_root;
+    // What the container runs.
     walk.run();
     let uses = walk.uses;
     if let Some((line, why)) = &uses.dev_server {
@@ -757,11 +763,13 @@ fn install_steps(
                     Some((_, "install")) => {
                         out.push(step(Manager::YarnClassic, production, false, cwd))
                     }
+                    // Yarn 2+'s `workspaces focus --production` prunes; which
+                    // Yarn it is is decided later, for all yarn steps at once.
                     Some((i, "workspaces"))
                         if args.get(i + 1).map(String::as_str) == Some("focus") =>
                     {
                         out.push(step(
-                            Manager::YarnBerry,
+                            Manager::YarnClassic,
                             production_flag,
                             production_flag,
                             cwd,
@@ -2031,7 +2039,10 @@ fn static_output(
             if out.starts_with('/') || out.contains("..") || out.contains('$') {
                 return None;
             }
-            found = Some((out, format!("`{key}` (line {})", file.instructions[rc.index].line)));
+            found = Some((
+                out,
+                format!("`{key}` (line {})", file.instructions[rc.index].line),
+            ));
         }
     }
     found
