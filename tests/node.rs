@@ -386,3 +386,18 @@ fn yarn_berry_ignores_node_env_and_a_focus_already_prunes() {
         m.output
     );
 }
+
+#[test]
+fn an_entrypoint_program_takes_the_cmd_as_its_arguments() {
+    let dir = context(&[
+        ("package.json", EXPRESS_PACKAGE),
+        ("server.js", "require('express')().listen(3000);\n"),
+        (
+            "Dockerfile",
+            "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"node\"]\nCMD [\"server.js\"]\n",
+        ),
+    ]);
+    let m = run_dir(dir.path(), false);
+    assert_eq!(m.status, Status::Migrated, "{:?}", m.reason);
+    assert!(m.output.contains("npm prune --omit=dev"), "{}", m.output);
+}

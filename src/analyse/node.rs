@@ -1214,11 +1214,58 @@ impl<'x> RuntimeWalk<'x> {
     fn run(&mut self) {
         let last = |kw: Keyword| self.file.instructions.iter().rposition(|i| i.keyword == kw);
         let entrypoint = last(Keyword::Entrypoint);
-        let cmd = last(Keyword::Cmd);
-        // With an ENTRYPOINT, CMD is its arguments: followed only when the
-        // entrypoint hands over to it (`exec "$@"`) or is the image's own.
-        let mut targets = Vec::new();
+        let mut cmd = last(Keyword::Cmd);
+        // With an ENTRYPOINT, CMD is its arguments. A program that takes
+        // them (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`) is followed
+        // with them; a script or an init (tini) hands over to CMD, which is
+        // followed on its own; a shell-form ENTRYPOINT ignores CMD.
+        let mut combined = false;
         if let Some(e) = entrypoint {
+            let ins = &self.file.instructions[e];
+            match &ins.exec {
+                None => cmd = None,
+                Some(words) => {
+                    let program = words
+                        .first()
+                        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+                        .unwrap_or_default();
+                    let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "pnpm"]
+                        .contains(&program.as_str())
+                        || self.globals.iter().any(|g| {
+                            g.name
+                                == self
+                                    .rules
+                                    .bins
+                                    .get(&program)
+                                    .cloned()
+                                    .unwrap_or(program.clone())
+                        });
+                    if takes_args {
+                        let mut all = words.clone();
+                        if let Some(c) = cmd
+                            && let Some(args) = &self.file.instructions[c].exec
+                        {
+                            all.extend(args.iter().cloned());
+                        }
+                        self.line = ins.line;
+                        self.index = e;
+                        self.top = true;
+                        let what = format!("line {}: ENTRYPOINT", ins.line);
+                        let c = Command {
+                            words: all,
+                            ..Command::default()
+                        };
+                        self.command(&c, &what, 0);
+                        cmd = None;
+                        combined = true;
+                    }
+                }
+            }
+        }
+        let mut targets = Vec::new();
+        if let Some(e) = entrypoint
+            && !combined
+        {
             targets.push(e);
         }
         if let Some(c) = cmd {
