@@ -2672,6 +2672,20 @@ mod tests {
     }
 
     #[test]
+    fn standalone_output() {
+        assert!(sets_standalone(
+            "const c = {\n  output: 'standalone',\n};\n"
+        ));
+        assert!(sets_standalone(
+            "module.exports = { output: \"standalone\" }\n"
+        ));
+        assert!(!sets_standalone(
+            "// output: 'standalone',\nmodule.exports = {};\n"
+        ));
+        assert!(!sets_standalone("module.exports = { output: 'export' };\n"));
+    }
+
+    #[test]
     fn image_tags() {
         assert_eq!(tag_of("node:20-alpine"), "20-alpine");
         assert_eq!(tag_of("registry:5000/node"), "latest");
