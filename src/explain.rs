@@ -67,6 +67,16 @@ pub fn explain(path: &str, m: &Migration) -> String {
         };
         let _ = writeln!(out, "  binary: {kind}: {}", rust.linkage_evidence);
     }
+    if let Some(node) = &a.node {
+        let manager = node.manager.map_or("no dependency install", |m| m.name());
+        let major = node
+            .node_major
+            .map(|m| format!(", Node {m}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  node: {manager} in {}{major}", node.app_dir);
+        let _ = writeln!(out, "  dev dependencies: {}", node.dev_dependencies);
+        let _ = writeln!(out, "  final stage gets: {}", node.layout_why);
+    }
     let _ = writeln!(out, "  instructions:");
     for step in &a.steps {
         let ins = &m.file.instructions[step.index];

@@ -24,6 +24,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("java.toml", include_str!("../transforms/java.toml")),
     ("dotnet.toml", include_str!("../transforms/dotnet.toml")),
     ("rust.toml", include_str!("../transforms/rust.toml")),
+    ("node.toml", include_str!("../transforms/node.toml")),
 ];
 
 /// Facts about one family of base images (`images.toml`).
@@ -245,6 +246,87 @@ pub struct LanguagePack {
     /// Cargo specifics (`rust.toml`).
     #[serde(default)]
     pub cargo: Option<CargoKnowledge>,
+    /// What only the Node.js analysis reads (`node.toml`).
+    #[serde(default)]
+    pub node: Option<NodeRules>,
+}
+
+/// Node.js specifics (`[node]` of `node.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeRules {
+    /// Tag words that name a Node major without a number (`iron` → 20).
+    pub tag_aliases: BTreeMap<String, u32>,
+    /// Other tag parts that keep the same image (`slim`).
+    pub tag_suffixes: Vec<String>,
+    /// The last Node major whose images bundle Yarn 1.
+    pub bundled_yarn_max_node: u32,
+    /// The first Node major whose bundled npm knows `--omit=dev`.
+    pub npm_omit_dev_min_node: u32,
+    pub prune: NodePrune,
+    /// Program → npm package, where the names differ.
+    pub bins: BTreeMap<String, String>,
+    pub commands: NodeCommands,
+    pub static_site: NodeStaticSite,
+    pub next: NodeNext,
+    pub install: NodeInstall,
+}
+
+/// The builder command that leaves only production dependencies, per
+/// package manager.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodePrune {
+    pub npm: String,
+    pub npm_legacy: String,
+    pub pnpm: String,
+    pub yarn_classic: String,
+    pub yarn_berry: String,
+    /// The first Yarn major with `yarn workspaces focus` built in.
+    pub yarn_berry_builtin_from: u32,
+}
+
+/// What the commands a Node container runs mean.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCommands {
+    pub wrappers: Vec<String>,
+    pub dev_servers: Vec<String>,
+    pub watchers: Vec<String>,
+    pub static_servers: Vec<String>,
+    pub static_server_value_options: Vec<String>,
+    pub image_programs: Vec<String>,
+    pub npm_builtins: Vec<String>,
+}
+
+/// Single-page app builds and the folder they write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeStaticSite {
+    /// Build command (program and subcommand) → default output folder.
+    pub builds: BTreeMap<String, String>,
+    pub out_dir_options: Vec<String>,
+    pub out_dir_env: Vec<String>,
+    /// Config file → the setting that moves the output.
+    pub configs: BTreeMap<String, String>,
+}
+
+/// Next.js: config files and what `next build` compiles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeNext {
+    pub configs: Vec<String>,
+    pub compiled: Vec<String>,
+    pub not_runtime: Vec<String>,
+}
+
+/// Installs: build-only system packages, and dependencies whose install
+/// scripts write outside their own folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeInstall {
+    pub build_tools: Vec<String>,
+    pub generate_outside_package: Vec<String>,
 }
 
 /// `program subcommand [options] COMMAND...` runs COMMAND.
@@ -571,6 +653,7 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
         "java" => &["jre", "jre_alpine"],
         "dotnet" => &["aspnet", "runtime", "runtime_deps"],
         "rust" => &["debian", "alpine", "builder_alpine", "builder_image"],
+        "node" => &["debian", "alpine"],
         _ => &[],
     };
     // Ruby, PHP, Java, .NET and Rust read their own table of facts.
@@ -595,6 +678,12 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
                 reason: format!("runtime_base.{key} is missing"),
             });
         }
+    }
+    if pack.id == "node" && pack.node.is_none() {
+        return Err(MsbError::Pack {
+            pack: name.to_string(),
+            reason: "[node] is missing".into(),
+        });
     }
     Ok(())
 }
@@ -639,6 +728,7 @@ mod tests {
         assert!(k.language("java").is_some_and(|l| l.java.is_some()));
         assert!(k.language("dotnet").is_some_and(|l| l.dotnet.is_some()));
         assert!(k.language("rust").is_some_and(|r| r.cargo.is_some()));
+        assert!(k.language("node").is_some_and(|n| n.node.is_some()));
     }
 
     #[test]

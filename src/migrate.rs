@@ -62,7 +62,7 @@ pub fn migrate(
     opts: &Options,
 ) -> Result<Migration, MsbError> {
     let file = parse_source(source)?;
-    let analysis = analyse::analyse(&file, context, k);
+    let mut analysis = analyse::analyse(&file, context, k);
     let skipped =
         |reason: Blocker, unsafe_available: bool, file: Dockerfile, analysis: Analysis| Migration {
             status: Status::Skipped,
@@ -81,6 +81,20 @@ pub fn migrate(
     {
         return Ok(skipped(first, true, file, analysis));
     }
+    // A slimmer final stage that only --unsafe takes; without it, say so.
+    let alternative = analysis.unsafe_alternative.take();
+    if let Some(alt) = &alternative {
+        if opts.allow_unsafe {
+            analysis.artefacts = alt.artefacts.clone();
+            analysis.builder_additions = alt.builder_additions.clone();
+            analysis.runtime_env = alt.runtime_env.clone();
+            analysis.command_rewrites = alt.command_rewrites.clone();
+        } else {
+            analysis
+                .warnings
+                .push(format!("--unsafe would go further: {}", alt.why));
+        }
+    }
     let input = PassInput {
         file: &file,
         analysis: &analysis,
@@ -91,6 +105,13 @@ pub fn migrate(
     };
     let mut plan = plan::build(&input);
     if opts.allow_unsafe {
+        if let Some(alt) = &alternative {
+            plan.decide(
+                "unsafe",
+                crate::plan::Applicability::Unsafe,
+                alt.why.clone(),
+            );
+        }
         for b in &analysis.unsafe_blockers {
             plan.decide(
                 "unsafe",

@@ -9,6 +9,7 @@ pub mod go;
 pub mod image;
 pub mod interpreted;
 pub mod java;
+pub mod node;
 pub mod packages;
 pub mod php;
 pub mod python;
@@ -169,6 +170,18 @@ pub struct CommandRewrite {
     pub needs_unsafe: bool,
 }
 
+/// Another final stage that only `--unsafe` applies (Next.js's standalone
+/// server instead of `next start`): it replaces these parts of the
+/// analysis, and `why` says what changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnsafeAlternative {
+    pub artefacts: Vec<Artefact>,
+    pub builder_additions: Vec<BuilderAddition>,
+    pub runtime_env: Vec<String>,
+    pub command_rewrites: Vec<CommandRewrite>,
+    pub why: String,
+}
+
 /// Everything msb knows about one Dockerfile.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -211,10 +224,13 @@ pub struct Analysis {
     pub runtime_env: Vec<String>,
     pub runtime_runs: Vec<RuntimeRun>,
     pub command_rewrites: Vec<CommandRewrite>,
+    /// A slimmer final stage that only `--unsafe` applies.
+    pub unsafe_alternative: Option<UnsafeAlternative>,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     pub ruby: Option<ruby::RubyFacts>,
     pub rust: Option<rust::RustFacts>,
+    pub node: Option<node::NodeFacts>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
 }
@@ -250,10 +266,12 @@ impl Analysis {
             runtime_env: Vec::new(),
             runtime_runs: Vec::new(),
             command_rewrites: Vec::new(),
+            unsafe_alternative: None,
             python: None,
             go: None,
             ruby: None,
             rust: None,
+            node: None,
             system_dirs: Vec::new(),
         }
     }
@@ -471,6 +489,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         "java" => java::analyse(file, context, pack, k, &mut a),
         "dotnet" => dotnet::analyse(file, context, pack, k, &mut a),
         "rust" => rust::analyse(file, context, pack, k, &mut a),
+        "node" => node::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
     housekeeping_paths(file, pack, k, &mut a);

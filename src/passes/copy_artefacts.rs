@@ -38,10 +38,13 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             // The original ran as its own user: keep the owner it gave, by
             // `COPY --chown` or by a `chown` of the folder, by name (the
             // user's UID may differ in the final stage's base).
+            // Of several copies into the folder (a manifest first, the
+            // sources with --chown after), the owner one of them gave.
             a.copies
                 .iter()
-                .find(|c| c.roots.contains(&artefact.from))
-                .and_then(|c| c.chown.clone())
+                .rev()
+                .filter(|c| c.roots.contains(&artefact.from))
+                .find_map(|c| c.chown.clone())
                 .or_else(|| chown_of(a, &artefact.from))
         } else if artefact.writable {
             plan.runtime_user.clone()
