@@ -81,7 +81,8 @@ pub fn migrate(
     {
         return Ok(skipped(first, true, file, analysis));
     }
-    // A slimmer final stage that only --unsafe takes; without it, say so.
+    // A slimmer final stage that only --unsafe takes; without it, the plan
+    // says so.
     let alternative = analysis.unsafe_alternative.take();
     if let Some(alt) = &alternative {
         if opts.allow_unsafe {
@@ -89,10 +90,6 @@ pub fn migrate(
             analysis.builder_additions = alt.builder_additions.clone();
             analysis.runtime_env = alt.runtime_env.clone();
             analysis.command_rewrites = alt.command_rewrites.clone();
-        } else {
-            analysis
-                .warnings
-                .push(format!("--unsafe would go further: {}", alt.why));
         }
     }
     let input = PassInput {
@@ -104,6 +101,11 @@ pub fn migrate(
         allow_unsafe: opts.allow_unsafe,
     };
     let mut plan = plan::build(&input);
+    if !opts.allow_unsafe
+        && let Some(alt) = &alternative
+    {
+        plan.unsafe_alternatives.push(alt.why.clone());
+    }
     if opts.allow_unsafe {
         if let Some(alt) = &alternative {
             plan.decide(

@@ -47,11 +47,14 @@ fn next_standalone_server_needs_unsafe() {
     let safe = run_dir(&dir, false);
     assert_eq!(safe.status, Status::Migrated);
     assert!(safe.output.contains("CMD [\"npm\", \"start\"]"));
+    assert!(safe.unsafe_available);
     assert!(
-        safe.analysis
-            .warnings
+        safe.plan
+            .as_ref()
+            .unwrap()
+            .unsafe_alternatives
             .iter()
-            .any(|w| w.starts_with("--unsafe would go further"))
+            .any(|w| w.contains("standalone"))
     );
     let unsafe_run = run_dir(&dir, true);
     assert_eq!(unsafe_run.status, Status::Migrated);
