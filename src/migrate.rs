@@ -84,13 +84,13 @@ pub fn migrate(
     // A slimmer final stage that only --unsafe takes; without it, the plan
     // says so.
     let alternative = analysis.unsafe_alternative.take();
-    if let Some(alt) = &alternative {
-        if opts.allow_unsafe {
-            analysis.artefacts = alt.artefacts.clone();
-            analysis.builder_additions = alt.builder_additions.clone();
-            analysis.runtime_env = alt.runtime_env.clone();
-            analysis.command_rewrites = alt.command_rewrites.clone();
-        }
+    if let Some(alt) = &alternative
+        && opts.allow_unsafe
+    {
+        analysis.artefacts = alt.artefacts.clone();
+        analysis.builder_additions = alt.builder_additions.clone();
+        analysis.runtime_env = alt.runtime_env.clone();
+        analysis.command_rewrites = alt.command_rewrites.clone();
     }
     let input = PassInput {
         file: &file,
