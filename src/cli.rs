@@ -2,18 +2,22 @@
 //! sees is printed here: the product on stdout, messages on stderr as
 //! `msb: PATH:LINE: message`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::bulk::{Repos, Summary, run_ordered};
+use crate::config::{self, Config};
 use crate::diff;
 use crate::error::MsbError;
 use crate::explain;
+use crate::git;
 use crate::knowledge::Knowledge;
 use crate::migrate::{self, Migration, Options, Status};
-use crate::report::FileReport;
+use crate::report::{BulkReport, FileReport};
 use crate::source::SourceFile;
 use crate::walk;
 use crate::write;
@@ -43,10 +47,16 @@ pub enum Format {
     Json,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Json,
+    Markdown,
+}
+
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
-    /// Dockerfiles or folders to search for them.
-    #[arg(default_value = ".")]
+    /// Dockerfiles or folders to search for them (default: the current
+    /// folder, unless --repos-file or --only-failed names the files).
     pub paths: Vec<PathBuf>,
     /// Print a unified diff on stdout (the default).
     #[arg(long)]
@@ -72,6 +82,51 @@ pub struct MigrateArgs {
     /// A folder of knowledge packs (*.toml) that add to or replace the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub transforms: Option<PathBuf>,
+    /// Only Dockerfiles whose path (from the folder searched) matches this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out files and folders matching this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also search what .gitignore and similar files hide.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Repository folders to search, one per line (# comments), besides PATHs.
+    #[arg(long, value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+    /// Threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Write a report of every Dockerfile found to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Format of --report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json, requires = "report")]
+    pub report_format: ReportFormat,
+    /// Run again only the files a previous JSON report says failed.
+    #[arg(long, value_name = "REPORT")]
+    pub only_failed: Option<PathBuf>,
+    /// Settings for every repository, instead of each one's msb.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// With --write: commit the migrated Dockerfiles of each repository on
+    /// a new branch, leaving the checked-out branch and working tree alone.
+    #[arg(long, requires = "write")]
+    pub git_commit: bool,
+    /// The branch --git-commit creates.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "msb/multi-stage",
+        requires = "git_commit"
+    )]
+    pub branch: String,
+    /// With --git-commit: show what would be committed, commit nothing.
+    #[arg(long, requires = "git_commit")]
+    pub dry_run: bool,
+    /// Print every decision of each migrated file, whatever the number of files.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +190,7 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
     let context = migrate::context_for(&args.path, args.context.as_deref());
     let opts = Options {
         allow_unsafe: args.allow_unsafe,
+        ..Options::default()
     };
     let m = match migrate::migrate(&source, &context, &k, &opts) {
         Ok(m) => m,
@@ -157,88 +213,299 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// What applies to the Dockerfiles under one root: options and the
+/// knowledge (its own copy only when msb.toml changes the user).
+struct Setting {
+    options: Options,
+    knowledge: usize,
+}
+
+/// One Dockerfile to migrate.
+struct Job {
+    path: PathBuf,
+    shown: String,
+    setting: usize,
+}
+
+/// What became of one Dockerfile.
+struct Outcome {
+    result: Result<(SourceFile, Migration), MsbError>,
+    diff: String,
+}
+
 fn run_migrate(args: MigrateArgs) -> Result<i32> {
-    let k = knowledge(args.transforms.as_deref())?;
+    let base = knowledge(args.transforms.as_deref())?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let (files, walk_errors) = walk::find(&args.paths);
-    let mut failed = !walk_errors.is_empty();
-    for e in &walk_errors {
-        report_error(e);
-    }
-    if args.stdout && files.len() != 1 {
-        bail!(
-            "--stdout takes exactly one Dockerfile, {} found",
-            files.len()
-        );
-    }
-    let opts = Options {
-        allow_unsafe: args.allow_unsafe,
-    };
-    let colour = colour_stdout() && args.format == Format::Text;
-    let mut changed = 0usize;
-    let mut stdout = std::io::stdout().lock();
-    for path in &files {
-        let shown = diff::display_path(path, &cwd);
-        let result = SourceFile::read(path).and_then(|source| {
-            let context = migrate::context_for(path, args.context.as_deref());
-            migrate::migrate(&source, &context, &k, &opts).map(|m| (source, m))
-        });
-        let (source, m) = match result {
-            Ok(ok) => ok,
+    let mut failed = false;
+
+    let mut roots: Vec<PathBuf> = args.paths.clone();
+    if let Some(file) = &args.repos_file {
+        match walk::read_repos_file(file) {
+            Ok(repos) => roots.extend(repos),
             Err(e) => {
                 report_error(&e);
-                failed = true;
-                if args.format == Format::Json {
-                    let reason = e.reason();
-                    serde_json::to_writer(
-                        &mut stdout,
-                        &FileReport::failed(&shown, error_line(&e), &reason),
-                    )?;
-                    writeln!(stdout)?;
-                }
-                continue;
+                return Ok(EXIT_ERROR);
             }
-        };
-        let d = diff::unified(&source.text, &m.output, &shown);
-        if m.status == Status::Migrated {
-            changed += 1;
-        }
-        if args.write && m.status == Status::Migrated {
-            let original = source.bytes_for(&source.text);
-            if let Err(e) = write::write_atomic(path, &original, &source.bytes_for(&m.output)) {
-                report_error(&e);
-                failed = true;
-                if args.format == Format::Json {
-                    serde_json::to_writer(
-                        &mut stdout,
-                        &FileReport::failed(&shown, None, &e.reason()),
-                    )?;
-                    writeln!(stdout)?;
-                }
-                continue;
-            }
-        }
-        report_status(&shown, &m, args.write);
-        if args.stdout {
-            stdout.write_all(&source.bytes_for(&m.output))?;
-            continue;
-        }
-        match args.format {
-            Format::Json => {
-                serde_json::to_writer(&mut stdout, &FileReport::from_migration(&shown, &m, &d))?;
-                writeln!(stdout)?;
-            }
-            Format::Text if !args.write && (!args.check || args.diff) => {
-                if colour {
-                    stdout.write_all(diff::colourise(&d).as_bytes())?;
-                } else {
-                    stdout.write_all(d.as_bytes())?;
-                }
-            }
-            Format::Text => {}
         }
     }
+    if let Some(report) = &args.only_failed {
+        let text = std::fs::read_to_string(report)
+            .with_context(|| format!("reading {}", report.display()))?;
+        let paths = crate::report::failed_paths(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", report.display()))?;
+        if paths.is_empty() {
+            eprintln!("msb: {}: no file failed; nothing to run", report.display());
+            return Ok(0);
+        }
+        roots.extend(paths.into_iter().map(PathBuf::from));
+    }
+    if roots.is_empty() {
+        roots.push(PathBuf::from("."));
+    }
+    let explicit_config = match &args.config {
+        Some(path) => match Config::read(path) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                report_error(&e);
+                return Ok(EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let jobs = args
+        .jobs
+        .filter(|j| *j > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    // Each root with its settings, then its Dockerfiles.
+    let mut knowledges = vec![base];
+    let mut settings: Vec<Setting> = Vec::new();
+    let mut jobs_list: Vec<Job> = Vec::new();
+    for root in &roots {
+        let config = match &explicit_config {
+            Some(c) => c.clone(),
+            None => match config::find_for(root).map(|p| Config::read(&p)) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => {
+                    report_error(&e);
+                    failed = true;
+                    continue;
+                }
+                None => Config::default(),
+            },
+        };
+        let knowledge = match &config.user {
+            Some(user) => {
+                let mut k = knowledges[0].clone();
+                if let Some(name) = &user.name {
+                    k.images.user.name = name.clone();
+                }
+                if let Some(uid) = user.uid {
+                    k.images.user.uid = uid;
+                }
+                knowledges.push(k);
+                knowledges.len() - 1
+            }
+            None => 0,
+        };
+        settings.push(Setting {
+            options: Options {
+                allow_unsafe: args.allow_unsafe || config.allow_unsafe.unwrap_or(false),
+                runtime_preference: config.runtime,
+            },
+            knowledge,
+        });
+        let search = walk::Search {
+            roots: vec![root.clone()],
+            include: args.include.clone(),
+            exclude: args
+                .exclude
+                .iter()
+                .chain(&config.exclude)
+                .cloned()
+                .collect(),
+            no_ignore: args.no_ignore,
+            jobs,
+        };
+        let (files, errors) = walk::find(&search);
+        for e in &errors {
+            report_error(e);
+            failed = true;
+        }
+        for f in files {
+            jobs_list.push(Job {
+                shown: diff::display_path(&f.path, &cwd),
+                path: f.path,
+                setting: settings.len() - 1,
+            });
+        }
+    }
+    jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
+    jobs_list.dedup_by(|a, b| a.path == b.path);
+    if args.stdout && jobs_list.len() != 1 {
+        bail!(
+            "--stdout takes exactly one Dockerfile, {} found",
+            jobs_list.len()
+        );
+    }
+
+    let write_in_place = args.write && !args.git_commit;
+    let work = |job: &Job| -> Outcome {
+        let setting = &settings[job.setting];
+        let k = &knowledges[setting.knowledge];
+        let result = SourceFile::read(&job.path).and_then(|source| {
+            let context = migrate::context_for(&job.path, args.context.as_deref());
+            migrate::migrate(&source, &context, k, &setting.options).map(|m| (source, m))
+        });
+        let mut diff = String::new();
+        let result = result.and_then(|(source, m)| {
+            diff = diff::unified(&source.text, &m.output, &job.shown);
+            if write_in_place && m.status == Status::Migrated {
+                let original = source.bytes_for(&source.text);
+                write::write_atomic(&job.path, &original, &source.bytes_for(&m.output))?;
+            }
+            Ok((source, m))
+        });
+        Outcome { result, diff }
+    };
+
+    let colour = colour_stdout() && args.format == Format::Text;
+    let verbose = args.verbose || jobs_list.len() == 1;
+    let progress = progress_bar(jobs_list.len(), args.format);
+    let mut stdout = std::io::stdout().lock();
+    let mut changed = 0usize;
+    let mut summary = Summary::default();
+    let mut records: Vec<FileReport> = Vec::new();
+    let mut repos = Repos::default();
+    let mut to_commit: BTreeMap<PathBuf, Vec<git::FileChange>> = BTreeMap::new();
+    let mut print_error: Option<std::io::Error> = None;
+    run_ordered(&jobs_list, jobs, work, |i, outcome| {
+        let job = &jobs_list[i];
+        let repo = repos.of(&job.path);
+        let mut record = match &outcome.result {
+            Ok((_, m)) => FileReport::from_migration(&job.shown, m, &outcome.diff),
+            Err(e) => FileReport::failed(&job.shown, error_line(e), &e.reason()),
+        };
+        record.repo = repo.as_ref().map(|r| diff::display_path(r, &cwd));
+        summary.add(
+            &record.status,
+            record.reason.as_deref(),
+            record.estimated_saving_bytes,
+        );
+        let lines = status_lines(&job.shown, &outcome.result, args.write, verbose);
+        let printed = (|| -> std::io::Result<()> {
+            match &progress {
+                Some(bar) => bar.suspend(|| lines.iter().for_each(|l| eprintln!("{l}"))),
+                None => lines.iter().for_each(|l| eprintln!("{l}")),
+            }
+            match &outcome.result {
+                Err(_) => {
+                    failed = true;
+                    if args.format == Format::Json {
+                        serde_json::to_writer(&mut stdout, &record)?;
+                        writeln!(stdout)?;
+                    }
+                }
+                Ok((source, m)) => {
+                    if m.status == Status::Migrated {
+                        changed += 1;
+                        if args.git_commit
+                            && let Some(repo) = &repo
+                        {
+                            to_commit
+                                .entry(repo.clone())
+                                .or_default()
+                                .push(git::FileChange {
+                                    shown: job.shown.clone(),
+                                    path: job.path.clone(),
+                                    new_bytes: source.bytes_for(&m.output),
+                                    summary: commit_line(m),
+                                });
+                        }
+                    }
+                    if args.stdout {
+                        stdout.write_all(&source.bytes_for(&m.output))?;
+                    } else if args.format == Format::Json {
+                        serde_json::to_writer(&mut stdout, &record)?;
+                        writeln!(stdout)?;
+                    } else if !args.write && (!args.check || args.diff) {
+                        let d = if colour {
+                            diff::colourise(&outcome.diff)
+                        } else {
+                            outcome.diff.clone()
+                        };
+                        stdout.write_all(d.as_bytes())?;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = printed
+            && print_error.is_none()
+        {
+            print_error = Some(e);
+        }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        if args.report.is_some() {
+            records.push(record);
+        }
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     stdout.flush()?;
+    if let Some(e) = print_error {
+        return Err(e).context("writing to stdout");
+    }
+    summary.finish();
+    if jobs_list.len() > 1 {
+        for line in summary.lines() {
+            eprintln!("msb: {line}");
+        }
+    }
+    if let Some(path) = &args.report {
+        let report = BulkReport {
+            files: records,
+            summary: summary.clone(),
+        };
+        let text = match args.report_format {
+            ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            ReportFormat::Markdown => report.markdown(),
+        };
+        write::write_new(path, text.as_bytes())
+            .with_context(|| format!("writing the report {}", path.display()))?;
+    }
+    if args.git_commit {
+        if !args.dry_run && failed {
+            eprintln!("msb: some files failed; committing what did migrate");
+        }
+        for (repo, files) in &to_commit {
+            let shown = diff::display_path(repo, &cwd);
+            match git::commit(repo, &args.branch, files, args.dry_run) {
+                git::RepoOutcome::Committed { branch, commit } => eprintln!(
+                    "msb: {shown}: committed {} Dockerfile{} on branch {branch} ({})",
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" },
+                    &commit[..commit.len().min(12)]
+                ),
+                git::RepoOutcome::WouldCommit { branch, message } => {
+                    eprintln!("msb: {shown}: would commit on branch {branch}:");
+                    for line in message.lines() {
+                        eprintln!("msb:   {line}");
+                    }
+                }
+                git::RepoOutcome::Skipped(reason) => {
+                    eprintln!("msb: {shown}: not committed: {reason}")
+                }
+                git::RepoOutcome::Failed(reason) => {
+                    eprintln!("msb: {shown}: commit failed: {reason}");
+                    failed = true;
+                }
+            }
+        }
+    }
     Ok(if failed {
         EXIT_ERROR
     } else if args.check && changed > 0 {
@@ -248,10 +515,68 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     })
 }
 
-/// One line per file on stderr, plus the decisions of a migration.
-fn report_status(shown: &str, m: &Migration, wrote: bool) {
+/// A progress bar on stderr, only for a long run on a terminal (never in
+/// a pipe or a CI log).
+fn progress_bar(files: usize, format: Format) -> Option<indicatif::ProgressBar> {
+    let terminal = std::io::stderr().is_terminal();
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if !terminal || ci || files < 100 || format != Format::Text {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} Dockerfiles {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// One line of the commit message for a migrated file.
+fn commit_line(m: &Migration) -> String {
+    let language = m
+        .analysis
+        .language
+        .as_ref()
+        .map_or("?", |l| l.name.as_str());
+    let builder = m
+        .analysis
+        .builder
+        .as_ref()
+        .map_or("?", |b| b.written.as_str());
+    let base = m
+        .plan
+        .as_ref()
+        .and_then(|p| p.runtime_base.as_ref())
+        .map_or("?", |b| b.image.as_str());
+    let saving = m
+        .estimated_saving_mb()
+        .filter(|mb| *mb > 0)
+        .map(|mb| format!(", estimated saving ~{mb} MB"))
+        .unwrap_or_default();
+    format!("{language}: builder {builder}, final stage {base}, non-root{saving}")
+}
+
+/// The stderr lines of one file: its status, and with `verbose` the
+/// decisions and warnings of a migration.
+fn status_lines(
+    shown: &str,
+    result: &Result<(SourceFile, Migration), MsbError>,
+    wrote: bool,
+    verbose: bool,
+) -> Vec<String> {
+    let m = match result {
+        Ok((_, m)) => m,
+        Err(e) => {
+            let at = match error_line(e) {
+                Some(line) => format!("{shown}:{line}"),
+                None => shown.to_string(),
+            };
+            return vec![format!("msb: {at}: failed: {}", e.reason())];
+        }
+    };
+    let mut lines = Vec::new();
     match m.status {
-        Status::Skipped => {
+        Status::Skipped | Status::Unchanged => {
             let (line, reason) = m
                 .reason
                 .as_ref()
@@ -267,7 +592,7 @@ fn report_status(shown: &str, m: &Migration, wrote: bool) {
             } else {
                 ""
             };
-            eprintln!("msb: {at}: skipped: {reason}{more}");
+            lines.push(format!("msb: {at}: {}: {reason}{more}", m.status.as_str()));
         }
         Status::Migrated => {
             let language = m
@@ -288,18 +613,23 @@ fn report_status(shown: &str, m: &Migration, wrote: bool) {
                 .map(|mb| format!(", estimated saving ~{mb} MB"))
                 .unwrap_or_default();
             let verb = if wrote { "migrated" } else { "would migrate" };
-            eprintln!("msb: {shown}: {verb} ({language}, final stage FROM {base}{saving})");
+            lines.push(format!(
+                "msb: {shown}: {verb} ({language}, final stage FROM {base}{saving})"
+            ));
             if let Some(plan) = &m.plan {
-                for d in &plan.decisions {
-                    eprintln!("msb:   - {}", d.summary);
+                if verbose {
+                    for d in &plan.decisions {
+                        lines.push(format!("msb:   - {}", d.summary));
+                    }
                 }
                 for alt in &plan.unsafe_alternatives {
-                    eprintln!("msb:   - more with --unsafe: {alt}");
+                    lines.push(format!("msb:   - more with --unsafe: {alt}"));
                 }
             }
             for w in &m.analysis.warnings {
-                eprintln!("msb: {shown}: warning: {w}");
+                lines.push(format!("msb: {shown}: warning: {w}"));
             }
         }
     }
+    lines
 }

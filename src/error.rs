@@ -29,6 +29,14 @@ pub enum MsbError {
     /// A knowledge pack (`transforms/*.toml`) is malformed.
     #[error("{pack}: {reason}")]
     Pack { pack: String, reason: String },
+
+    /// A configuration file (`msb.toml`) is malformed.
+    #[error("{path}:{line}: {reason}")]
+    Config {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
 }
 
 impl MsbError {
@@ -37,7 +45,8 @@ impl MsbError {
         match self {
             MsbError::Io { reason, .. }
             | MsbError::Parse { reason, .. }
-            | MsbError::Pack { reason, .. } => reason.clone(),
+            | MsbError::Pack { reason, .. }
+            | MsbError::Config { reason, .. } => reason.clone(),
             MsbError::NotUtf8 { offset, .. } => format!("not valid UTF-8 (byte offset {offset})"),
         }
     }

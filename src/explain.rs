@@ -107,7 +107,7 @@ pub fn explain(path: &str, m: &Migration) -> String {
         }
     }
     match m.status {
-        Status::Skipped => {
+        Status::Skipped | Status::Unchanged => {
             let r = m.reason.as_ref().map(|r| r.reason.as_str()).unwrap_or("");
             let more = if m.unsafe_available {
                 " (--unsafe migrates it anyway)"

@@ -7,10 +7,13 @@
 //! [`report`] deliver it. [`migrate`] runs one file through all of it.
 
 pub mod analyse;
+pub mod bulk;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod error;
 pub mod explain;
+pub mod git;
 pub mod knowledge;
 pub mod migrate;
 pub mod parse;

@@ -15,6 +15,8 @@ use crate::source::{BuildContext, SourceFile};
 pub struct Options {
     /// Apply decisions that need `--unsafe`.
     pub allow_unsafe: bool,
+    /// The kind of final base the team prefers (`msb.toml`'s `runtime`).
+    pub runtime_preference: Option<crate::config::RuntimePreference>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -24,6 +26,19 @@ pub enum Status {
     Migrated,
     /// msb leaves the file alone, for `reason`.
     Skipped,
+    /// Already multi-stage: nothing left to do (msb's own output on a
+    /// re-run).
+    Unchanged,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Migrated => "migrated",
+            Status::Skipped => "skipped",
+            Status::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// The result for one file.
@@ -74,7 +89,12 @@ pub fn migrate(
             output: source.text.clone(),
         };
     if let Some(reason) = analysis.skip.clone() {
-        return Ok(skipped(reason, false, file, analysis));
+        let already_done = analysis.stage_count > 1;
+        let mut m = skipped(reason, false, file, analysis);
+        if already_done {
+            m.status = Status::Unchanged;
+        }
+        return Ok(m);
     }
     if !opts.allow_unsafe
         && let Some(first) = analysis.unsafe_blockers.first().cloned()
@@ -99,6 +119,7 @@ pub fn migrate(
         casing: Casing::of(&file),
         line_ending: source.line_ending,
         allow_unsafe: opts.allow_unsafe,
+        runtime_preference: opts.runtime_preference,
     };
     let mut plan = plan::build(&input);
     if !opts.allow_unsafe

@@ -126,6 +126,7 @@ pub struct PassInput<'a> {
     pub casing: Casing,
     pub line_ending: LineEnding,
     pub allow_unsafe: bool,
+    pub runtime_preference: Option<crate::config::RuntimePreference>,
 }
 
 impl PassInput<'_> {

@@ -1,15 +1,20 @@
-//! One serialisable record per file, for `--format json`.
+//! One serialisable record per file, for `--format json` and the bulk
+//! report (`--report FILE`: JSON, or a markdown table fit for a
+//! pull-request description).
 
 use serde::Serialize;
 
 use crate::analyse::{Artefact, Step};
-use crate::migrate::{Migration, Status};
-use crate::plan::Decision;
+use crate::bulk::{Summary, human_bytes};
+use crate::migrate::Migration;
+use crate::plan::{Applicability, Decision};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     pub path: String,
-    /// `migrated`, `skipped` or `failed`.
+    /// The git repository the file belongs to, if any.
+    pub repo: Option<String>,
+    /// `migrated`, `unchanged`, `skipped` or `failed`.
     pub status: String,
     pub reason: Option<String>,
     pub line: Option<usize>,
@@ -21,6 +26,8 @@ pub struct FileReport {
     pub runtime_base: Option<String>,
     pub runtime_base_why: Option<String>,
     pub estimated_saving_bytes: Option<u64>,
+    /// `safe`, or `unsafe` when an unsafe decision was applied.
+    pub applicability: Option<String>,
     pub decisions: Vec<Decision>,
     /// What `--unsafe` would do differently (not applied).
     pub unsafe_alternatives: Vec<String>,
@@ -36,11 +43,8 @@ impl FileReport {
         let base = m.plan.as_ref().and_then(|p| p.runtime_base.as_ref());
         FileReport {
             path: path.to_string(),
-            status: match m.status {
-                Status::Migrated => "migrated",
-                Status::Skipped => "skipped",
-            }
-            .to_string(),
+            repo: None,
+            status: m.status.as_str().to_string(),
             reason: m.reason.as_ref().map(|r| r.reason.clone()),
             line: m.reason.as_ref().map(|r| r.line),
             unsafe_available: m.unsafe_available,
@@ -54,6 +58,13 @@ impl FileReport {
             runtime_base: base.map(|b| b.image.clone()),
             runtime_base_why: base.map(|b| b.why.clone()),
             estimated_saving_bytes: m.estimated_saving_mb().map(|mb| u64::from(mb) * 1_000_000),
+            applicability: m.plan.as_ref().map(|p| {
+                let any_unsafe = p
+                    .decisions
+                    .iter()
+                    .any(|d| d.applicability == Applicability::Unsafe);
+                if any_unsafe { "unsafe" } else { "safe" }.to_string()
+            }),
             decisions: m
                 .plan
                 .as_ref()
@@ -74,6 +85,7 @@ impl FileReport {
     pub fn failed(path: &str, line: Option<usize>, reason: &str) -> FileReport {
         FileReport {
             path: path.to_string(),
+            repo: None,
             status: "failed".to_string(),
             reason: Some(reason.to_string()),
             line,
@@ -84,6 +96,7 @@ impl FileReport {
             runtime_base: None,
             runtime_base_why: None,
             estimated_saving_bytes: None,
+            applicability: None,
             decisions: Vec::new(),
             unsafe_alternatives: Vec::new(),
             artefacts: Vec::new(),
@@ -92,4 +105,79 @@ impl FileReport {
             diff: String::new(),
         }
     }
+}
+
+/// `--report FILE`: every Dockerfile of the run and the summary.
+#[derive(Debug, Serialize)]
+pub struct BulkReport {
+    pub files: Vec<FileReport>,
+    pub summary: Summary,
+}
+
+/// The paths of the files a report says failed (`--only-failed`).
+pub fn failed_paths(report: &str) -> Result<Vec<String>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(report).map_err(|e| format!("not a msb JSON report: {e}"))?;
+    let files = value
+        .get("files")
+        .and_then(|f| f.as_array())
+        .ok_or("not a msb JSON report: no \"files\" list")?;
+    Ok(files
+        .iter()
+        .filter(|f| f.get("status").and_then(|s| s.as_str()) == Some("failed"))
+        .filter_map(|f| f.get("path").and_then(|p| p.as_str()).map(String::from))
+        .collect())
+}
+
+impl BulkReport {
+    /// A markdown summary and table, for a pull-request description.
+    pub fn markdown(&self) -> String {
+        let s = &self.summary;
+        let mut out = String::new();
+        out.push_str("## Multi-stage migration (msb)\n\n");
+        out.push_str(&format!(
+            "{} Dockerfiles: **{} migrated**, {} unchanged, {} skipped, {} failed. Estimated image size saving: ~{}.\n\n",
+            s.files,
+            s.migrated,
+            s.unchanged,
+            s.skipped,
+            s.failed,
+            human_bytes(s.estimated_saving_bytes)
+        ));
+        out.push_str("| Dockerfile | status | language | final stage | est. saving | note |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for f in &self.files {
+            let note = match f.status.as_str() {
+                "migrated" => f.applicability.clone().unwrap_or_default(),
+                _ => f.reason.clone().unwrap_or_default(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                f.path,
+                f.status,
+                f.language.as_deref().unwrap_or(""),
+                f.runtime_base
+                    .as_deref()
+                    .map(|b| format!("`{b}`"))
+                    .unwrap_or_default(),
+                f.estimated_saving_bytes
+                    .filter(|b| *b > 0)
+                    .map(human_bytes)
+                    .unwrap_or_default(),
+                markdown_cell(&note)
+            ));
+        }
+        if !s.skip_reasons.is_empty() {
+            out.push_str("\n**Skipped, by reason**\n\n");
+            for r in &s.skip_reasons {
+                out.push_str(&format!("- {} × {}\n", r.count, markdown_cell(&r.reason)));
+            }
+        }
+        out
+    }
+}
+
+/// Text safe inside a markdown table cell.
+fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
 }

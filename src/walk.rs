@@ -1,8 +1,15 @@
 //! Finding Dockerfiles: given files are taken as they are; folders are
-//! walked with the `ignore` crate (`.gitignore` respected) for the names
-//! Docker and Podman build by default or by convention.
+//! walked in parallel with the `ignore` crate (`.gitignore` respected
+//! unless `--no-ignore`) for the names Docker and Podman build by default
+//! or by convention, filtered by `--include`/`--exclude` globs. Symlinked
+//! folders are not followed, and a symlinked Dockerfile is taken only when
+//! it points inside the folder being searched.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::{WalkBuilder, WalkState};
 
 use crate::error::MsbError;
 use crate::source::describe_io;
@@ -42,51 +49,148 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || name.ends_with(".dockerfile")
 }
 
-/// The Dockerfiles under `paths`, sorted, or an error per bad path.
-pub fn find(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<MsbError>) {
+/// What to search and how.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Files and folders, as given.
+    pub roots: Vec<PathBuf>,
+    /// Globs a Dockerfile's path (relative to its root folder) must match.
+    pub include: Vec<String>,
+    /// Globs of paths to leave out (files or folders).
+    pub exclude: Vec<String>,
+    /// Search what `.gitignore` and friends hide, too.
+    pub no_ignore: bool,
+    /// Walker threads (0: as many as the machine has).
+    pub jobs: usize,
+}
+
+/// A Dockerfile found, with the root it was found under.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    pub path: PathBuf,
+    pub root: PathBuf,
+}
+
+/// The Dockerfiles of a search, sorted by path, or an error per bad root.
+pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
-        match std::fs::metadata(path) {
+    for root in &search.roots {
+        match std::fs::metadata(root) {
             Err(e) => errors.push(MsbError::Io {
-                path: path.clone(),
+                path: root.clone(),
                 reason: describe_io(&e),
             }),
-            Ok(m) if m.is_dir() => {
-                let found = walk_dir(path);
-                if found.is_empty() {
-                    errors.push(MsbError::Io {
-                        path: path.clone(),
-                        reason: "no Dockerfile found in this folder".into(),
-                    });
-                }
-                files.extend(found);
-            }
-            Ok(_) => files.push(crate::diff::normalise(path)),
+            Ok(m) if m.is_dir() => match walk_dir(root, search) {
+                Ok(found) if found.is_empty() => errors.push(MsbError::Io {
+                    path: root.clone(),
+                    reason: "no Dockerfile found in this folder".into(),
+                }),
+                Ok(found) => files.extend(found),
+                Err(e) => errors.push(e),
+            },
+            Ok(_) => files.push(Found {
+                path: crate::diff::normalise(root),
+                root: root.clone(),
+            }),
         }
     }
     files.sort();
-    files.dedup();
+    files.dedup_by(|a, b| a.path == b.path);
     (files, errors)
 }
 
-fn walk_dir(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    // .gitignore is respected even outside a git checkout; hidden folders
-    // (.devcontainer, .git) are not searched.
-    for entry in ignore::WalkBuilder::new(dir)
-        .require_git(false)
-        .build()
-        .flatten()
-    {
-        let is_file = entry
-            .file_type()
-            .is_some_and(|t| t.is_file() || t.is_symlink());
-        if is_file && is_dockerfile_name(&entry.file_name().to_string_lossy()) {
-            found.push(crate::diff::normalise(entry.path()));
-        }
+fn overrides(root: &Path, search: &Search) -> Result<Override, MsbError> {
+    let mut builder = OverrideBuilder::new(root);
+    let bad = |glob: &str, e: ignore::Error| MsbError::Io {
+        path: PathBuf::from(glob),
+        reason: format!("not a valid glob: {e}"),
+    };
+    for glob in &search.include {
+        builder.add(glob).map_err(|e| bad(glob, e))?;
     }
-    found
+    for glob in &search.exclude {
+        builder.add(&format!("!{glob}")).map_err(|e| bad(glob, e))?;
+    }
+    builder.build().map_err(|e| MsbError::Io {
+        path: root.to_path_buf(),
+        reason: format!("globs: {e}"),
+    })
+}
+
+fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
+    let canonical_root = dir.canonicalize().map_err(|e| MsbError::Io {
+        path: dir.to_path_buf(),
+        reason: describe_io(&e),
+    })?;
+    let found = Mutex::new(Vec::new());
+    // Hidden folders (.devcontainer, .git) are not searched; .gitignore is
+    // respected even outside a git checkout.
+    WalkBuilder::new(dir)
+        .require_git(false)
+        .standard_filters(!search.no_ignore)
+        .hidden(true)
+        .follow_links(false)
+        .overrides(overrides(dir, search)?)
+        .threads(search.jobs)
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            let canonical_root = &canonical_root;
+            Box::new(move |entry| {
+                let Ok(entry) = entry else {
+                    return WalkState::Continue;
+                };
+                let Some(file_type) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                let name = entry.file_name().to_string_lossy();
+                if !is_dockerfile_name(&name) {
+                    return WalkState::Continue;
+                }
+                let inside = if file_type.is_symlink() {
+                    // A link out of the searched folder is not ours to touch.
+                    entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|t| t.starts_with(canonical_root) && t.is_file())
+                } else {
+                    file_type.is_file()
+                };
+                if inside {
+                    found.lock().expect("walker lock").push(Found {
+                        path: crate::diff::normalise(entry.path()),
+                        root: dir.to_path_buf(),
+                    });
+                }
+                WalkState::Continue
+            })
+        });
+    Ok(found.into_inner().expect("walker lock"))
+}
+
+/// Repository folders from a `--repos-file`: one path per line, `#`
+/// comments and blank lines ignored, relative paths taken from the file's
+/// own folder.
+pub fn read_repos_file(path: &Path) -> Result<Vec<PathBuf>, MsbError> {
+    let text = std::fs::read_to_string(path).map_err(|e| MsbError::Io {
+        path: path.to_path_buf(),
+        reason: describe_io(&e),
+    })?;
+    let base = path.parent().unwrap_or(Path::new(""));
+    Ok(text
+        .lines()
+        .map(|l| l.split_once(" #").map_or(l, |(p, _)| p).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let p = Path::new(l);
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                crate::diff::normalise(&base.join(p))
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -113,5 +217,21 @@ mod tests {
         ] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn repos_file_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("repos.txt");
+        std::fs::write(&file, "# fleet\nsvc-a\n\n  svc-b  # payments\n/abs/svc-c\n").unwrap();
+        let repos = read_repos_file(&file).unwrap();
+        assert_eq!(
+            repos,
+            vec![
+                crate::diff::normalise(&dir.path().join("svc-a")),
+                crate::diff::normalise(&dir.path().join("svc-b")),
+                PathBuf::from("/abs/svc-c"),
+            ]
+        );
     }
 }

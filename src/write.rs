@@ -56,6 +56,23 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), MsbE
     Ok(())
 }
 
+/// Write a file msb owns (a report): through a temporary file and a
+/// rename, so a reader never sees half of it.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".msb-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn keep_owner(file: &fs::File, meta: &fs::Metadata) {
     use std::os::unix::fs::MetadataExt;

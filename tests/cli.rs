@@ -498,7 +498,7 @@ fn write_rewrites_once_and_a_second_write_changes_nothing() {
     assert!(
         skipped
             .iter()
-            .any(|l| l.contains(": skipped: already multi-stage")),
+            .any(|l| l.contains(": unchanged: already multi-stage")),
         "{}",
         again.stderr
     );
@@ -841,7 +841,7 @@ fn json_failed_record_carries_the_whole_reason() {
         "py/Dockerfile",
     ]);
     run.expect_code(2);
-    run.expect_stderr_line("msb: bad/Dockerfile:1: unknown instruction: FORM");
+    run.expect_stderr_line("msb: bad/Dockerfile:1: failed: unknown instruction: FORM");
     let records = run.json_lines();
     assert_eq!(records.len(), 2, "{}", run.out());
     let bad = &records[0];
@@ -986,14 +986,18 @@ fn skip_fixtures_exit_0_with_a_reason_and_stay_byte_identical() {
                 "{case} {args:?}: stdout {:?}",
                 run.out()
             );
+            // Already multi-stage files are `unchanged`, the rest `skipped`.
             let line = run
                 .stderr_lines_starting("msb: app/Dockerfile:")
                 .into_iter()
-                .find(|l| l.contains(": skipped: "))
+                .find(|l| l.contains(": skipped: ") || l.contains(": unchanged: "))
                 .unwrap_or_else(|| panic!("{case} {args:?}: no skip line:\n{}", run.stderr));
             // msb: app/Dockerfile:<line>: skipped: <reason>
             let rest = &line["msb: app/Dockerfile:".len()..];
-            let (num, reason) = rest.split_once(": skipped: ").unwrap();
+            let (num, reason) = rest
+                .split_once(": skipped: ")
+                .or_else(|| rest.split_once(": unchanged: "))
+                .unwrap();
             assert!(
                 num.parse::<usize>().is_ok_and(|n| n > 0),
                 "{case}: line number in {line:?}"
@@ -1064,7 +1068,7 @@ fn error_fixtures_exit_2_with_path_line_and_reason() {
     let t = Tmp::new();
     t.add(ERR_TYPO, "app");
     t.msb(&["migrate", "app/Dockerfile"])
-        .expect_stderr_line("msb: app/Dockerfile:1: unknown instruction: FORM");
+        .expect_stderr_line("msb: app/Dockerfile:1: failed: unknown instruction: FORM");
 }
 
 #[test]
@@ -1136,7 +1140,7 @@ fn one_bad_file_does_not_stop_the_others() {
         "{}",
         run.out()
     );
-    run.expect_stderr_line("msb: b-bad/Dockerfile:1: unknown instruction: FORM");
+    run.expect_stderr_line("msb: b-bad/Dockerfile:1: failed: unknown instruction: FORM");
 
     // --check: the error outranks "would change".
     t.msb(&[&["migrate", "--check"][..], &files].concat())

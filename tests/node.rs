@@ -18,7 +18,10 @@ fn run_dir(dir: &Path, allow_unsafe: bool) -> Migration {
         &source,
         &context_for(&path, None),
         &k,
-        &Options { allow_unsafe },
+        &Options {
+            allow_unsafe,
+            ..Options::default()
+        },
     )
     .unwrap()
 }

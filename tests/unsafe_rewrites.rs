@@ -27,7 +27,10 @@ fn unsafe_migration(case: &str) -> String {
         "{case}: skipped without --unsafe"
     );
     assert!(safe.unsafe_available, "{case}: --unsafe is offered");
-    let opts = Options { allow_unsafe: true };
+    let opts = Options {
+        allow_unsafe: true,
+        ..Options::default()
+    };
     let m = migrate(&source, &context, &k, &opts).unwrap();
     assert_eq!(m.status, Status::Migrated, "{case}: {:?}", m.reason);
     let again = SourceFile::from_bytes(Path::new(&path), source.bytes_for(&m.output)).unwrap();

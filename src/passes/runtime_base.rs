@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::analyse::Analysis;
 use crate::analyse::image::substitute;
+use crate::config::RuntimePreference;
 use crate::knowledge::{BaseTemplate, Family, Knowledge};
 use crate::plan::{Applicability, PassInput, Plan, RuntimeBase};
 
@@ -34,7 +35,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     };
     let (key, extra_why, applicability, alternative) =
         match (language.id.as_str(), &a.runtime_choice) {
-            ("go", _) => go_base(a, k, input.allow_unsafe),
+            ("go", _) => go_base(a, k, input.allow_unsafe, input.runtime_preference),
             (_, Some(choice)) => (
                 choice.key.clone(),
                 choice.why.clone(),
@@ -106,6 +107,25 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         applicability,
         format!("final stage FROM {image}: {}", base.why),
     );
+    let unmet = match input.runtime_preference {
+        Some(RuntimePreference::Alpine) => base.family != Family::Alpine,
+        Some(RuntimePreference::Distroless) => base.family != Family::Distroless,
+        _ => false,
+    };
+    if unmet && language.id != "go" {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!(
+                "msb.toml prefers a {} base; {} keeps the builder's libc and runtime",
+                match input.runtime_preference {
+                    Some(RuntimePreference::Alpine) => "Alpine",
+                    _ => "distroless",
+                },
+                language.name
+            ),
+        );
+    }
     plan.runtime_base = Some(base);
 }
 
@@ -129,6 +149,7 @@ fn go_base(
     a: &Analysis,
     k: &Knowledge,
     allow_unsafe: bool,
+    preference: Option<RuntimePreference>,
 ) -> (String, String, Applicability, Option<String>) {
     let safe = Applicability::Safe;
     let Some(go) = &a.go else {
@@ -149,6 +170,27 @@ fn go_base(
     }
     for (_, why) in &a.runtime.tools {
         needs.push(why.clone());
+    }
+    match preference {
+        Some(RuntimePreference::Slim) => {
+            needs.push("msb.toml prefers a slim base with a shell".into());
+        }
+        // A static binary runs on Alpine whatever libc the builder had.
+        Some(RuntimePreference::Alpine) if go.static_binary => {
+            return (
+                "alpine".into(),
+                format!(" ({}; msb.toml prefers Alpine)", go.cgo_evidence),
+                safe,
+                None,
+            );
+        }
+        Some(RuntimePreference::Alpine) if !alpine => {
+            needs.push(
+                "msb.toml prefers Alpine, but the binary may link glibc, so the builder's libc stays"
+                    .into(),
+            );
+        }
+        _ => {}
     }
     let shell_less_key = if go.static_binary { "static" } else { "glibc" };
     // Old Debian releases have no distroless image any more.

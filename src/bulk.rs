@@ -1,0 +1,279 @@
+//! Many Dockerfiles in one run: the work is spread over threads, the
+//! results come back in the order of the sorted file list, so one printer
+//! writes them without interleaving and the output is the same at any
+//! `--jobs`. The summary counts every status and groups skip reasons.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde::Serialize;
+
+/// Run `work` on every item on `jobs` threads and hand each result to
+/// `each` in item order, as soon as it and all before it are done.
+pub fn run_ordered<T, R>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut each: impl FnMut(usize, R),
+) where
+    T: Sync,
+    R: Send,
+{
+    let jobs = jobs.clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if tx.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+        let mut printed = 0;
+        for (i, r) in rx {
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&printed) {
+                each(printed, r);
+                printed += 1;
+            }
+        }
+    });
+}
+
+/// The git repository a path belongs to (the nearest folder above it with
+/// `.git`), remembered per folder.
+#[derive(Default)]
+pub struct Repos {
+    known: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Repos {
+    pub fn of(&mut self, path: &Path) -> Option<PathBuf> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = dir.canonicalize().ok()?;
+        if let Some(found) = self.known.get(&dir) {
+            return found.clone();
+        }
+        let found = dir
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf);
+        self.known.insert(dir, found.clone());
+        found
+    }
+}
+
+/// Counts per status, skip reasons grouped, the estimated total saving.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub migrated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub estimated_saving_bytes: u64,
+    /// Skip reasons with their counts, most frequent first.
+    pub skip_reasons: Vec<ReasonCount>,
+    /// Failure reasons with their counts, most frequent first.
+    pub fail_reasons: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub count: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, status: &str, reason: Option<&str>, saving_bytes: Option<u64>) {
+        self.files += 1;
+        match status {
+            "migrated" => self.migrated += 1,
+            "unchanged" => self.unchanged += 1,
+            "skipped" => self.skipped += 1,
+            _ => self.failed += 1,
+        }
+        if status == "migrated" {
+            self.estimated_saving_bytes += saving_bytes.unwrap_or(0);
+        }
+        let list = match status {
+            "skipped" => &mut self.skip_reasons,
+            "failed" => &mut self.fail_reasons,
+            _ => return,
+        };
+        let kind = reason_kind(reason.unwrap_or(""));
+        match list.iter_mut().find(|r| r.reason == kind) {
+            Some(r) => r.count += 1,
+            None => list.push(ReasonCount {
+                reason: kind,
+                count: 1,
+            }),
+        }
+    }
+
+    /// Sort the reason groups: most frequent first, then by text.
+    pub fn finish(&mut self) {
+        for list in [&mut self.skip_reasons, &mut self.fail_reasons] {
+            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+        }
+    }
+
+    /// The lines printed on stderr at the end of a run.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "{} Dockerfiles: {} migrated, {} unchanged, {} skipped, {} failed; estimated saving ~{}",
+            self.files,
+            self.migrated,
+            self.unchanged,
+            self.skipped,
+            self.failed,
+            human_bytes(self.estimated_saving_bytes)
+        )];
+        for r in &self.skip_reasons {
+            out.push(format!("  {:>5} skipped: {}", r.count, r.reason));
+        }
+        for r in &self.fail_reasons {
+            out.push(format!("  {:>5} failed: {}", r.count, r.reason));
+        }
+        out
+    }
+}
+
+/// A reason with its particulars (image names, programs, paths, numbers)
+/// blanked, so the same cause groups across files.
+pub fn reason_kind(reason: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for word in reason.split(' ') {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // `quoted code` spans become `…`.
+        if in_code {
+            // The word is inside the span: drop the blank before it.
+            out.pop();
+            if word.contains('`') {
+                in_code = false;
+                out.push_str(word.rsplit('`').next().unwrap_or(""));
+            }
+            continue;
+        }
+        if let Some(start) = word.find('`') {
+            let rest = &word[start + 1..];
+            out.push_str(&word[..start]);
+            out.push_str("`…`");
+            match rest.find('`') {
+                Some(end) => out.push_str(&rest[end + 1..]),
+                None => in_code = true,
+            }
+            continue;
+        }
+        let particular = word.contains('/')
+            || word.contains(':') && word.trim_end_matches([':', ',', ';']).contains(':')
+            || word.chars().any(|c| c.is_ascii_digit());
+        if particular {
+            let leading: String = word
+                .chars()
+                .take_while(|c| matches!(c, '(' | '['))
+                .collect();
+            out.push_str(&leading);
+            let trailing: String = word
+                .chars()
+                .rev()
+                .take_while(|c| matches!(c, ':' | ',' | ';' | ')'))
+                .collect();
+            out.push('…');
+            out.extend(trailing.chars().rev());
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// `1234567890` → `1.2 GB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_whatever_the_threads() {
+        let items: Vec<u64> = (0..200).collect();
+        let mut seen = Vec::new();
+        run_ordered(
+            &items,
+            8,
+            |n| {
+                // Later items finish first.
+                std::thread::sleep(std::time::Duration::from_micros(200 - n));
+                n * 2
+            },
+            |i, r| seen.push((i, r)),
+        );
+        let expected: Vec<(usize, u64)> = (0..200).map(|i| (i as usize, i * 2)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn reasons_group_by_kind() {
+        assert_eq!(
+            reason_kind(
+                "unknown toolchain: haskell:9.6 with no sign of a language msb migrates (python, go)"
+            ),
+            "unknown toolchain: … with no sign of a language msb migrates (python, go)"
+        );
+        assert_eq!(
+            reason_kind(
+                "RUN runs `make install`: cannot tell whether the runtime needs what it makes"
+            ),
+            "RUN runs `…`: cannot tell whether the runtime needs what it makes"
+        );
+        assert_eq!(
+            reason_kind("already multi-stage (3 stages)"),
+            "already multi-stage (… stages)"
+        );
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut s = Summary::default();
+        s.add("migrated", None, Some(800_000_000));
+        s.add("skipped", Some("RUN runs `a`: x"), None);
+        s.add("skipped", Some("RUN runs `b`: x"), None);
+        s.add("failed", Some("not valid UTF-8 (byte offset 4)"), None);
+        s.finish();
+        assert_eq!((s.files, s.migrated, s.skipped, s.failed), (4, 1, 2, 1));
+        assert_eq!(s.skip_reasons[0].count, 2);
+        assert_eq!(
+            s.lines()[0],
+            "4 Dockerfiles: 1 migrated, 0 unchanged, 2 skipped, 1 failed; estimated saving ~800.0 MB"
+        );
+        assert_eq!(human_bytes(999), "999 B");
+    }
+}
