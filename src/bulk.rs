@@ -61,15 +61,25 @@ pub struct Repos {
 impl Repos {
     pub fn of(&mut self, path: &Path) -> Option<PathBuf> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let dir = dir.canonicalize().ok()?;
-        if let Some(found) = self.known.get(&dir) {
-            return found.clone();
+        let dir = std::path::absolute(dir).ok()?;
+        // Every folder on the way up is remembered: a fleet's files share
+        // their ancestors, so each folder is looked at once.
+        let mut visited = Vec::new();
+        let mut found = None;
+        for d in dir.ancestors() {
+            if let Some(known) = self.known.get(d) {
+                found = known.clone();
+                break;
+            }
+            visited.push(d.to_path_buf());
+            if d.join(".git").exists() {
+                found = Some(d.to_path_buf());
+                break;
+            }
         }
-        let found = dir
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .map(Path::to_path_buf);
-        self.known.insert(dir, found.clone());
+        for d in visited {
+            self.known.insert(d, found.clone());
+        }
         found
     }
 }

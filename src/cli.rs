@@ -381,7 +381,12 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut print_error: Option<std::io::Error> = None;
     run_ordered(&jobs_list, jobs, work, |i, outcome| {
         let job = &jobs_list[i];
-        let repo = repos.of(&job.path);
+        // The repository is read only when a report or a commit needs it.
+        let repo = if args.report.is_some() || args.git_commit || args.format == Format::Json {
+            repos.of(&job.path)
+        } else {
+            None
+        };
         let mut record = match &outcome.result {
             Ok((_, m)) => FileReport::from_migration(&job.shown, m, &outcome.diff),
             Err(e) => FileReport::failed(&job.shown, error_line(e), &e.reason()),

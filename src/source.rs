@@ -135,18 +135,64 @@ pub const MAX_CONTEXT_FILE_BYTES: u64 = 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct BuildContext {
     pub dir: PathBuf,
+    /// The context folder's own entries, read once: the analysis asks
+    /// about dozens of manifest names per file, and one listing answers
+    /// them all (a fleet run is bound by these system calls).
+    top: std::sync::OnceLock<std::collections::BTreeMap<String, EntryKind>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    File,
+    Dir,
+    Other,
 }
 
 impl BuildContext {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        BuildContext { dir: dir.into() }
+        BuildContext {
+            dir: dir.into(),
+            top: std::sync::OnceLock::new(),
+        }
     }
 
     /// A context with no files, for analysing text alone.
     pub fn empty() -> Self {
-        BuildContext {
-            dir: PathBuf::new(),
+        BuildContext::new(PathBuf::new())
+    }
+
+    /// What a name at the top of the context is, from one listing; None
+    /// for a path inside a folder, which is looked up on disk.
+    fn top_kind(&self, rel: &str) -> Option<Option<EntryKind>> {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        if rel.is_empty() || rel == "." || rel.contains('/') || self.dir.as_os_str().is_empty() {
+            return None;
         }
+        let top = self.top.get_or_init(|| {
+            let mut out = std::collections::BTreeMap::new();
+            let Ok(entries) = fs::read_dir(&self.dir) else {
+                return out;
+            };
+            for e in entries.flatten() {
+                let Ok(name) = e.file_name().into_string() else {
+                    continue;
+                };
+                let kind = match e.file_type() {
+                    // A link is what it points to.
+                    Ok(t) if t.is_symlink() => match fs::metadata(e.path()) {
+                        Ok(m) if m.is_file() => EntryKind::File,
+                        Ok(m) if m.is_dir() => EntryKind::Dir,
+                        _ => EntryKind::Other,
+                    },
+                    Ok(t) if t.is_file() => EntryKind::File,
+                    Ok(t) if t.is_dir() => EntryKind::Dir,
+                    _ => EntryKind::Other,
+                };
+                out.insert(name, kind);
+            }
+            out
+        });
+        Some(top.get(rel).copied())
     }
 
     fn resolve(&self, rel: &str) -> Option<PathBuf> {
@@ -168,6 +214,9 @@ impl BuildContext {
     /// The text of a small file in the context, or None if it is missing,
     /// too large, or not UTF-8.
     pub fn read_small(&self, rel: &str) -> Option<String> {
+        if self.top_kind(rel) == Some(None) {
+            return None;
+        }
         let path = self.resolve(rel)?;
         let file = fs::File::open(&path).ok()?;
         if !file.metadata().ok()?.is_file() {
@@ -184,11 +233,17 @@ impl BuildContext {
     }
 
     pub fn is_file(&self, rel: &str) -> bool {
-        self.resolve(rel).is_some_and(|p| p.is_file())
+        match self.top_kind(rel) {
+            Some(kind) => kind == Some(EntryKind::File),
+            None => self.resolve(rel).is_some_and(|p| p.is_file()),
+        }
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
-        self.resolve(rel).is_some_and(|p| p.is_dir())
+        match self.top_kind(rel) {
+            Some(kind) => kind == Some(EntryKind::Dir),
+            None => self.resolve(rel).is_some_and(|p| p.is_dir()),
+        }
     }
 
     /// Names of the entries of a folder in the context, sorted.
