@@ -121,6 +121,7 @@ pub fn analyse(
     let Some(b) = a.builder.clone() else {
         return;
     };
+    interpreted::rebase_before_workdir(file, a, &pk.image_workdir);
     let commands = a.run_commands.clone();
     for rc in &commands {
         let program = rc.command.program();
@@ -157,6 +158,10 @@ pub fn analyse(
         );
     }
 
+    if !apache {
+        interpreted::privileged_port_needs_root(file, a);
+    }
+
     // The image's folders the build changed, before the app (a COPY into
     // one of them then comes with it).
     let mut image_env: BTreeMap<String, String> = BTreeMap::new();
@@ -178,6 +183,7 @@ pub fn analyse(
     interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir), false);
     interpreted::build_outputs(file, a, Some(&pk.image_workdir));
     composer_dev_dependencies(file, context, &commands, a);
+    interpreted::drop_nested(a);
     if interpreted::leave_build_tools(
         file,
         context,

@@ -108,7 +108,10 @@ impl PoetrySettings {
 /// Poetry reads `true` and `1` as true.
 fn poetry_bool(value: &str) -> bool {
     matches!(
-        value.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(),
+        value
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase()
+            .as_str(),
         "true" | "1"
     )
 }
@@ -298,7 +301,10 @@ pub fn analyse(
                     .filter(|o| is_local_project(o))
                     .collect(),
             };
-            let mut editable = c.args().iter().skip_while(|x| *x != "-e" && *x != "--editable");
+            let mut editable = c
+                .args()
+                .iter()
+                .skip_while(|x| *x != "-e" && *x != "--editable");
             if let Some(dir) = editable.nth(1).filter(|d| is_local_project(d)) {
                 project_dirs.push(dir);
             }
@@ -563,10 +569,16 @@ pub fn analyse(
         .collect();
     for f in &project_files {
         if let Some(text) = context.read_small(f) {
-            inline.extend(project_dependencies(f, &text).into_iter().map(|n| (n, f.clone())));
+            inline.extend(
+                project_dependencies(f, &text)
+                    .into_iter()
+                    .map(|n| (n, f.clone())),
+            );
         }
     }
     requirement_libs(&requirement_files, inline, context, pack, k, a);
+    crate::analyse::interpreted::privileged_port_needs_root(file, a);
+    crate::analyse::interpreted::drop_nested(a);
     a.python = Some(PythonFacts {
         deps,
         installers,
@@ -619,7 +631,11 @@ fn context_path_of(file: &Dockerfile, a: &Analysis, before: usize, path: &str) -
 /// the WORKDIR). Mounts from another stage or image are not the context.
 fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) -> Option<String> {
     let ins = file.instructions.get(index)?;
-    for flag in ins.flags.iter().filter(|f| f.name.eq_ignore_ascii_case("mount")) {
+    for flag in ins
+        .flags
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("mount"))
+    {
         let value = flag.value.clone().unwrap_or_default();
         let mut kind = "bind".to_string();
         let mut source = String::new();
@@ -641,7 +657,10 @@ fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) 
             continue;
         }
         let target = absolute(a.workdir_at(index), &target);
-        let source = source.trim_start_matches("./").trim_matches('/').to_string();
+        let source = source
+            .trim_start_matches("./")
+            .trim_matches('/')
+            .to_string();
         if path == target {
             return Some(source);
         }
@@ -763,7 +782,10 @@ fn requirement_libs(
 /// `pip install .`, `-e ./lib`: a folder of the build, not a package name
 /// or an archive.
 fn is_local_project(operand: &str) -> bool {
-    (operand == "." || operand.starts_with("./") || operand.starts_with('/') || operand.starts_with(".."))
+    (operand == "."
+        || operand.starts_with("./")
+        || operand.starts_with('/')
+        || operand.starts_with(".."))
         && !operand.ends_with(".whl")
         && !operand.ends_with(".tar.gz")
         && !operand.ends_with(".zip")
@@ -1135,7 +1157,8 @@ mod tests {
         );
         let pipfile = "[packages]\npsycopg2 = \"*\"\n\n[dev-packages]\npytest = \"*\"\n";
         assert_eq!(project_dependencies("Pipfile", pipfile), vec!["psycopg2"]);
-        let pipfile_lock = r#"{"default": {"mysqlclient": {"version": "==2.2.4"}}, "develop": {"pytest": {}}}"#;
+        let pipfile_lock =
+            r#"{"default": {"mysqlclient": {"version": "==2.2.4"}}, "develop": {"pytest": {}}}"#;
         assert_eq!(
             project_dependencies("Pipfile.lock", pipfile_lock),
             vec!["mysqlclient"]
