@@ -1123,6 +1123,7 @@ fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
     match pack.id.as_str() {
         "python" => python::is_venv_creation(c),
         "java" => java::is_dep_step(pack, c),
+        "php" => php::is_composer_setup(c),
         _ => false,
     }
 }
