@@ -237,9 +237,11 @@ const PORT_OPTIONS: &[&str] = &[
 /// address (not `app:app`, not `unix:/run/x.sock`).
 fn port_of(value: &str) -> Option<u16> {
     let (host, port) = value.rsplit_once(':').unwrap_or(("", value));
-    let host_ok = host.is_empty()
-        || matches!(host, "*" | "localhost" | "[::]" | "::")
-        || host.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let ipv4 = host.split('.').count() == 4
+        && host
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let host_ok = host.is_empty() || ipv4 || matches!(host, "*" | "localhost" | "[::]" | "::");
     if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -456,6 +458,8 @@ mod tests {
         assert_eq!(port_of("app:app"), None);
         assert_eq!(port_of("unix:/run/gunicorn.sock"), None);
         assert_eq!(port_of("$PORT"), None);
+        assert_eq!(port_of("12:30"), None);
+        assert_eq!(port_of("127.0.0.1:443"), Some(443));
         let port = |text: &str| {
             privileged_port(&crate::parse::parse(text).unwrap()).map(|(_, p, e)| (p, e))
         };

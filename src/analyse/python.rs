@@ -105,7 +105,7 @@ impl PoetrySettings {
     }
 }
 
-/// Poetry reads `true` and `1` as true.
+/// Poetry (and Pipenv) read `true` and `1` as true.
 fn poetry_bool(value: &str) -> bool {
     matches!(
         value
@@ -120,10 +120,31 @@ pub fn is_venv_creation(c: &Command) -> bool {
     venv_path(c).is_some()
 }
 
-/// `python -m venv X`, `virtualenv X`, `uv venv X`: the path X.
+/// Options of `python -m venv`, `virtualenv` and `uv venv` that take a value.
+const VENV_VALUE_OPTIONS: &[&str] = &[
+    "--prompt",
+    "-p",
+    "--python",
+    "--index-url",
+    "--extra-index-url",
+    "--index",
+    "--default-index",
+    "--cache-dir",
+    "--directory",
+    "--project",
+    "--link-mode",
+    "--index-strategy",
+    "--keyring-provider",
+    "--activators",
+    "--upgrade-deps-version",
+];
+
+/// `python -m venv X`, `virtualenv X`, `uv venv X` (`uv venv` alone makes
+/// `.venv`): the path X.
 fn venv_path(c: &Command) -> Option<&str> {
     let args = c.args();
     let program = crate::analyse::shell::normalise_program(c.program());
+    let uv = program == "uv" && args.first().is_some_and(|a| a == "venv");
     let rest: &[String] = if (program == "python" || program == "python3")
         && args.len() >= 2
         && args[0] == "-m"
@@ -132,12 +153,22 @@ fn venv_path(c: &Command) -> Option<&str> {
         &args[2..]
     } else if program == "virtualenv" {
         args
+    } else if uv {
+        &args[1..]
     } else {
         return None;
     };
-    rest.iter()
-        .map(String::as_str)
-        .find(|a| !a.starts_with('-'))
+    let mut skip_next = false;
+    for a in rest {
+        if skip_next {
+            skip_next = false;
+        } else if a.starts_with('-') {
+            skip_next = VENV_VALUE_OPTIONS.contains(&a.as_str());
+        } else {
+            return Some(a);
+        }
+    }
+    uv.then_some(".venv")
 }
 
 fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
@@ -217,8 +248,9 @@ pub fn analyse(
     let mut uv_system = false;
     // The folder `uv sync` runs in: its `.venv` holds the dependencies.
     let mut uv_project: Option<(usize, String)> = None;
-    // The `.venv` Poetry makes in the project folder when
-    // `virtualenvs.in-project` is on (the file's own commands may name it).
+    // The `.venv` Poetry (`virtualenvs.in-project`) or Pipenv
+    // (`PIPENV_VENV_IN_PROJECT`) makes in the project folder (the file's own
+    // commands may name it).
     let mut poetry_project: Option<String> = None;
     let mut poetry = PoetrySettings::from_env(a);
     // RUNs that install a build tool (poetry, uv) with pip.
@@ -285,6 +317,18 @@ pub fn analyse(
                 Installer::UvSync => uv_project = Some((rc.index, rc.cwd.clone())),
                 Installer::Poetry
                     if poetry.in_project()
+                        && poetry_project.is_none()
+                        && !matches!(deps, Deps::ExistingVenv { .. }) =>
+                {
+                    poetry_project = Some(absolute(&rc.cwd, ".venv"));
+                }
+                // PIPENV_VENV_IN_PROJECT: Pipenv's `.venv` in the project
+                // (unless it installs into the system with `--system`).
+                Installer::Pipenv
+                    if a.env
+                        .get("PIPENV_VENV_IN_PROJECT")
+                        .is_some_and(|v| poetry_bool(v))
+                        && !c.args().iter().any(|x| x == "--system")
                         && poetry_project.is_none()
                         && !matches!(deps, Deps::ExistingVenv { .. }) =>
                 {
@@ -1125,6 +1169,23 @@ mod tests {
             strip_runner(&words, &runner).unwrap(),
             vec!["gunicorn".to_string(), "app:app".to_string()]
         );
+    }
+
+    #[test]
+    fn venv_paths() {
+        let c = |s: &str| crate::analyse::shell::commands(s).remove(0);
+        assert_eq!(
+            venv_path(&c("python3 -m venv /opt/venv")),
+            Some("/opt/venv")
+        );
+        assert_eq!(
+            venv_path(&c("python -m venv --prompt app /venv")),
+            Some("/venv")
+        );
+        assert_eq!(venv_path(&c("uv venv /opt/venv")), Some("/opt/venv"));
+        assert_eq!(venv_path(&c("uv venv --python 3.12 --seed")), Some(".venv"));
+        assert_eq!(venv_path(&c("virtualenv -p python3 env")), Some("env"));
+        assert_eq!(venv_path(&c("uv pip install x")), None);
     }
 
     #[test]
