@@ -197,6 +197,49 @@ fn bundles_library(libs: &GemLibs, versions: &[String]) -> bool {
         })
 }
 
+/// Whether a gem that carries its own copy of its library unless told
+/// otherwise (nokogiri) is built against the system's: `bundle config
+/// build.nokogiri --use-system-libraries`, `BUNDLE_BUILD__NOKOGIRI`, `gem
+/// install nokogiri -- --use-system-libraries`, `NOKOGIRI_USE_SYSTEM_LIBRARIES`.
+/// A gem without such an option always loads the system's.
+fn uses_system_libraries(a: &Analysis, gem: &str, libs: &GemLibs) -> bool {
+    let Some(option) = libs.system_libraries_option.as_deref() else {
+        return true;
+    };
+    if libs
+        .system_libraries_env
+        .as_ref()
+        .is_some_and(|v| a.env.contains_key(v))
+    {
+        return true;
+    }
+    let env_name = format!(
+        "BUNDLE_BUILD__{}",
+        gem.to_ascii_uppercase().replace('-', "_")
+    );
+    if a.env.get(&env_name).is_some_and(|v| v.contains(option)) {
+        return true;
+    }
+    a.run_commands.iter().any(|rc| {
+        let c = &rc.command;
+        let has_option = c.args().iter().any(|x| x.contains(option));
+        let names_gem = |w: &str| w == gem || w == format!("build.{gem}");
+        match c.program() {
+            "bundle" | "bundler" => {
+                c.args().first().is_some_and(|x| x == "config")
+                    && c.args().iter().any(|x| names_gem(x))
+                    && has_option
+            }
+            "gem" => {
+                c.args().first().is_some_and(|x| x == "install")
+                    && c.args().iter().any(|x| names_gem(x))
+                    && has_option
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Only an official-style ruby image tells which slim image has the same
 /// Ruby; Ruby installed by apt on another base does not.
 fn ruby_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
@@ -485,7 +528,7 @@ fn gem_libs(
         let Some(versions) = gems.get(gem) else {
             continue;
         };
-        if bundles_library(libs, versions) {
+        if bundles_library(libs, versions) || !uses_system_libraries(a, gem, libs) {
             continue;
         }
         let named = match versions.first() {
@@ -602,6 +645,8 @@ mod tests {
             alpine: vec![],
             bundled_since: Some("1.5.0".into()),
             native_gems_bundle: false,
+            system_libraries_option: None,
+            system_libraries_env: None,
         };
         assert!(bundles_library(&sqlite, &["1.7.3".into()]));
         assert!(!bundles_library(&sqlite, &["1.4.4".into()]));
@@ -611,6 +656,8 @@ mod tests {
             alpine: vec![],
             bundled_since: None,
             native_gems_bundle: true,
+            system_libraries_option: None,
+            system_libraries_env: None,
         };
         assert!(bundles_library(&pg, &["1.6.1-x86_64-linux".into()]));
         assert!(!bundles_library(
