@@ -166,22 +166,6 @@ pub fn rebase_before_workdir(file: &Dockerfile, a: &mut Analysis, image_workdir:
     }
 }
 
-/// A folder copied inside another copied folder (a `.venv` or a
-/// `pip --target` folder in the app folder) comes with it: a second COPY
-/// would put the same files in the image twice.
-pub fn drop_nested(a: &mut Analysis) {
-    let all = a.artefacts.clone();
-    a.artefacts.retain(|x| {
-        !all.iter().any(|parent| {
-            parent.from == parent.to
-                && x.from == x.to
-                && x.from != parent.from
-                && is_under(&x.from, &parent.from)
-                && (parent.writable || !x.writable)
-        })
-    });
-}
-
 /// Where a RUN runs: before any WORKDIR of the file, in the base image's
 /// own WORKDIR (`image_workdir`, /var/www/html on php images), not `/`.
 fn run_cwd(file: &Dockerfile, rc: &RunCommand, image_workdir: Option<&str>) -> String {

@@ -326,6 +326,11 @@ impl Analysis {
         {
             return;
         }
+        // Paths inside this one, copied before, come with it now (one COPY,
+        // not the same files twice), unless they were writable and it is not.
+        self.artefacts.retain(|a| {
+            !(a.from == a.to && from == to && is_under(&a.from, from) && (writable || !a.writable))
+        });
         self.artefacts.push(Artefact {
             from: from.to_string(),
             to: to.to_string(),

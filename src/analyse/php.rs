@@ -205,7 +205,6 @@ pub fn analyse(
     interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir), false);
     interpreted::build_outputs(file, a, Some(&pk.image_workdir));
     composer_dev_dependencies(file, context, &commands, a);
-    interpreted::drop_nested(a);
     if interpreted::leave_build_tools(
         file,
         context,

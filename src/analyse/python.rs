@@ -606,7 +606,7 @@ pub fn analyse(
     if let Deps::NewVenv { path, .. } = &deps {
         system_python_paths(file, a, &path.clone());
     }
-    build_outputs(file, a);
+    build_outputs(file, context, a);
     let mut inline: Vec<(String, String)> = inline_packages
         .iter()
         .map(|p| (requirement_name(p), "pip install".to_string()))
@@ -622,7 +622,6 @@ pub fn analyse(
     }
     requirement_libs(&requirement_files, inline, context, pack, k, a);
     crate::analyse::interpreted::privileged_port_needs_root(file, a);
-    crate::analyse::interpreted::drop_nested(a);
     a.python = Some(PythonFacts {
         deps,
         installers,
@@ -721,9 +720,12 @@ fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) 
 }
 
 /// Build steps (collectstatic...) write where they run: that folder is
-/// copied too.
-fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
-    let builds: Vec<(usize, String)> = a
+/// copied too. collectstatic writes to STATIC_ROOT: when the settings
+/// module names it as a plain path outside the copied folders, that
+/// folder is copied as well (writable when it is a VOLUME); when msb cannot
+/// read it, a warning says where it must be.
+fn build_outputs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
+    let builds: Vec<(usize, String, Vec<String>)> = a
         .run_commands
         .iter()
         .filter(|rc| {
@@ -731,11 +733,11 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
                 .iter()
                 .any(|s| s.index == rc.index && s.role == StepRole::Build)
         })
-        .map(|rc| (rc.index, rc.cwd.clone()))
+        .map(|rc| (rc.index, rc.cwd.clone(), rc.command.words.clone()))
         .collect();
-    for (index, cwd) in builds {
+    for (index, cwd, words) in builds {
+        let line = file.instructions[index].line;
         if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
-            let line = file.instructions[index].line;
             a.add_artefact(
                 line,
                 &cwd,
@@ -744,15 +746,137 @@ fn build_outputs(file: &Dockerfile, a: &mut Analysis) {
                 true,
             );
         }
-        let line = file.instructions[index].line;
-        let script = file.instructions[index].args.clone();
-        if script.contains("collectstatic") {
-            a.warnings.push(format!(
+        if !words.iter().any(|w| w == "collectstatic") {
+            continue;
+        }
+        match static_root(file, context, a, index, &cwd, &words) {
+            Some((root, _)) if a.is_copied(&root) => {}
+            Some((root, settings)) => {
+                let volume = volumes(file).iter().any(|v| is_under(&root, v));
+                a.add_artefact(
+                    line,
+                    &root,
+                    &root,
+                    format!("line {line}: collectstatic writes STATIC_ROOT ({settings}) here"),
+                    volume,
+                );
+            }
+            None => a.warnings.push(format!(
                 "line {line}: collectstatic writes to STATIC_ROOT; msb copies {}, so STATIC_ROOT must be inside it",
-                a.artefacts.iter().filter(|x| x.writable).map(|x| x.to.as_str()).collect::<Vec<_>>().join(", ")
-            ));
+                a.artefacts
+                    .iter()
+                    .filter(|x| x.writable)
+                    .map(|x| x.to.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
+}
+
+/// The folders VOLUME lines name.
+fn volumes(file: &Dockerfile) -> Vec<String> {
+    file.instructions
+        .iter()
+        .filter(|i| i.keyword == Keyword::Volume)
+        .flat_map(|i| match &i.exec {
+            Some(w) => w.clone(),
+            None => i.args.split_whitespace().map(String::from).collect(),
+        })
+        .map(|v| v.trim_end_matches('/').to_string())
+        .collect()
+}
+
+/// STATIC_ROOT of the Django settings a `manage.py collectstatic` uses,
+/// when the settings module sets it to a plain string (`STATIC_ROOT =
+/// "/vol/web/static"`): the absolute path, and the settings file (context
+/// path). The settings module comes from `--settings`, DJANGO_SETTINGS_MODULE
+/// or manage.py's default.
+fn static_root(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &Analysis,
+    index: usize,
+    cwd: &str,
+    words: &[String],
+) -> Option<(String, String)> {
+    // The folder (context path) that holds manage.py: the project root.
+    let manage = words.iter().find(|w| w.ends_with("manage.py"));
+    let manage_path = manage
+        .map(|m| context_path_of(file, a, index, &absolute(cwd, m)))
+        .filter(|p| !p.is_empty());
+    let root = manage_path
+        .as_deref()
+        .map(|p| p.rsplit_once('/').map_or("", |(d, _)| d).to_string())
+        .unwrap_or_default();
+    let option = words.iter().enumerate().find_map(|(i, w)| {
+        w.strip_prefix("--settings=").map(String::from).or_else(|| {
+            (w == "--settings")
+                .then(|| words.get(i + 1).cloned())
+                .flatten()
+        })
+    });
+    let module = option
+        .or_else(|| a.env.get("DJANGO_SETTINGS_MODULE").cloned())
+        .or_else(|| {
+            let text = context.read_small(manage_path.as_deref()?)?;
+            let at = text.find("DJANGO_SETTINGS_MODULE")?;
+            let rest = &text[at + "DJANGO_SETTINGS_MODULE".len()..];
+            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+            let rest = rest.strip_prefix(',')?.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let value = &rest[1..];
+            Some(value[..value.find(quote)?].to_string())
+        })?;
+    if module.contains('$') || module.is_empty() {
+        return None;
+    }
+    let base = module.replace('.', "/");
+    let join = |p: &str| {
+        if root.is_empty() {
+            p.to_string()
+        } else {
+            format!("{root}/{p}")
+        }
+    };
+    for candidate in [
+        join(&format!("{base}.py")),
+        join(&format!("{base}/__init__.py")),
+    ] {
+        let Some(text) = context.read_small(&candidate) else {
+            continue;
+        };
+        let rest = text.lines().rev().find_map(|l| {
+            let rest = l
+                .strip_prefix("STATIC_ROOT")?
+                .trim_start()
+                .strip_prefix('=')?;
+            Some(rest.split('#').next().unwrap_or("").trim().to_string())
+        })?;
+        // `BASE_DIR / "staticfiles"`: inside the project folder, where
+        // manage.py is.
+        let in_project = ["BASE_DIR /", "BASE_DIR.joinpath(", "os.path.join(BASE_DIR,"]
+            .iter()
+            .any(|p| rest.replace(' ', "").starts_with(&p.replace(' ', "")));
+        if in_project {
+            let project = manage.map_or_else(
+                || cwd.to_string(),
+                |m| {
+                    let path = absolute(cwd, m);
+                    path.rsplit_once('/')
+                        .map_or("/".to_string(), |(d, _)| d.to_string())
+                },
+            );
+            return Some((project, candidate));
+        }
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let inner = rest.strip_prefix(quote)?.strip_suffix(quote)?;
+        if inner.contains(quote) {
+            return None;
+        }
+        return Some((absolute(cwd, inner.trim_end_matches('/')), candidate));
+    }
+    None
 }
 
 /// Packages named in requirement files or on a `pip install` line that
@@ -1169,6 +1293,50 @@ mod tests {
             strip_runner(&words, &runner).unwrap(),
             vec!["gunicorn".to_string(), "app:app".to_string()]
         );
+    }
+
+    #[test]
+    fn reads_static_root() {
+        let dir = std::env::temp_dir().join(format!("msb-static-root-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("site/conf")).unwrap();
+        std::fs::write(
+            dir.join("site/manage.py"),
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.prod')\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("site/conf/prod.py"),
+            "STATIC_ROOT = BASE_DIR / 'static'\nSTATIC_ROOT = '/srv/static/'  # for nginx\n",
+        )
+        .unwrap();
+        let context = BuildContext::new(&dir);
+        let text = "FROM python:3.12\nWORKDIR /app\nCOPY site/ .\nRUN python manage.py collectstatic --noinput\n";
+        let file = crate::parse::parse(text).unwrap();
+        let k = Knowledge::builtin().unwrap();
+        let a = crate::analyse::analyse(&file, &context, &k);
+        let words: Vec<String> = ["python", "manage.py", "collectstatic"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            static_root(&file, &context, &a, 3, "/app", &words),
+            Some(("/srv/static".to_string(), "site/conf/prod.py".to_string()))
+        );
+        std::fs::write(
+            dir.join("site/conf/prod.py"),
+            "STATIC_ROOT = BASE_DIR / 'static'\n",
+        )
+        .unwrap();
+        assert_eq!(
+            static_root(&file, &context, &a, 3, "/app", &words),
+            Some(("/app".to_string(), "site/conf/prod.py".to_string()))
+        );
+        std::fs::write(
+            dir.join("site/conf/prod.py"),
+            "STATIC_ROOT = env('STATIC_ROOT')\n",
+        )
+        .unwrap();
+        assert_eq!(static_root(&file, &context, &a, 3, "/app", &words), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
