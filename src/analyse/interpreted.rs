@@ -206,15 +206,27 @@ pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<
 }
 
 /// Options that name the port a server listens on (`uvicorn --port 80`,
-/// `rackup -p 80`, `gunicorn -b 0.0.0.0:80`, `php -S 0.0.0.0:80`).
-const PORT_OPTIONS: &[&str] = &[
-    "--port",
-    "-p",
-    "--bind",
-    "-b",
-    "-S",
-    "--listen",
-    "--server.port",
+/// `gunicorn --bind 0.0.0.0:80`).
+const PORT_OPTIONS: &[&str] = &["--port", "--bind", "--listen", "--server.port"];
+
+/// Short options that name the port of these servers only (`rackup -p 80`,
+/// `gunicorn -b :80`, `php -S 0.0.0.0:80`); elsewhere `-p 4` may be a count.
+const SHORT_PORT_OPTIONS: &[&str] = &["-p", "-b", "-S"];
+const SERVERS: &[&str] = &[
+    "rackup",
+    "rails",
+    "puma",
+    "thin",
+    "unicorn",
+    "flask",
+    "gunicorn",
+    "hypercorn",
+    "daphne",
+    "php",
+    "uvicorn",
+    "waitress-serve",
+    "sanic",
+    "granian",
 ];
 
 /// The port in `80`, `:80`, `0.0.0.0:80`, `[::]:80`: a host part that is an
@@ -250,11 +262,16 @@ fn privileged_port(file: &Dockerfile) -> Option<(usize, u16, String)> {
                 .flat_map(|c| c.words)
                 .collect(),
         };
+        let server = words
+            .iter()
+            .any(|w| SERVERS.contains(&w.rsplit('/').next().unwrap_or(w)));
+        let is_option =
+            |w: &str| PORT_OPTIONS.contains(&w) || (server && SHORT_PORT_OPTIONS.contains(&w));
         for (i, word) in words.iter().enumerate() {
-            let value = if PORT_OPTIONS.contains(&word.as_str()) {
+            let value = if is_option(word) {
                 words.get(i + 1).map(String::as_str)
             } else if let Some((option, value)) = word.split_once('=')
-                && PORT_OPTIONS.contains(&option)
+                && is_option(option)
             {
                 Some(value)
             } else if word.contains(':') {
@@ -472,6 +489,14 @@ mod tests {
                 "FROM python:3.12\nEXPOSE 8000\nCMD [\"gunicorn\", \"-b\", \":8000\", \"app:app\"]\n"
             ),
             None
+        );
+        assert_eq!(
+            port("FROM python:3.12\nCMD [\"python\", \"crawl.py\", \"-p\", \"8\"]\n"),
+            None
+        );
+        assert_eq!(
+            port("FROM python:3.12\nCMD python manage.py runserver 0.0.0.0:80\n"),
+            Some((80, "CMD names port 80".into()))
         );
     }
 
