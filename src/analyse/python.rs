@@ -1167,7 +1167,7 @@ const IMAGE_PYTHON_TOOLS: &[&str] = &[
 ];
 
 /// `/usr/local/bin/python` or a console script pip put next to it, named
-/// by its path in ENTRYPOINT/CMD: the system Python does not see the
+/// by its path in ENTRYPOINT, CMD or HEALTHCHECK: the system Python does not see the
 /// packages of the virtualenv msb installs into, so the command runs the
 /// same program from the virtualenv's bin. A file the build put there
 /// itself (an entrypoint script, a link) is left alone.
@@ -1184,7 +1184,7 @@ fn system_python_paths(file: &Dockerfile, a: &mut Analysis, venv: &str) {
                 .any(|w| absolute(&rc.cwd, w) == path)
         })
     };
-    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+    for kw in [Keyword::Entrypoint, Keyword::Cmd, Keyword::Healthcheck] {
         let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
             continue;
         };
@@ -1192,9 +1192,26 @@ fn system_python_paths(file: &Dockerfile, a: &mut Analysis, venv: &str) {
             continue;
         }
         let ins = &file.instructions[index];
-        let first = match &ins.exec {
+        // HEALTHCHECK [OPTIONS] CMD command: the command after `CMD`.
+        let command = if kw == Keyword::Healthcheck {
+            let mut rest = ins.args.trim_start();
+            loop {
+                let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                if word.eq_ignore_ascii_case("CMD") || word.is_empty() {
+                    break after.trim_start().to_string();
+                }
+                rest = after.trim_start();
+            }
+        } else {
+            ins.args.clone()
+        };
+        let exec: Option<Vec<String>> = match &ins.exec {
+            Some(w) => Some(w.clone()),
+            None => serde_json::from_str(command.trim()).ok(),
+        };
+        let first = match &exec {
             Some(w) => w.first().cloned(),
-            None => crate::analyse::shell::commands(&ins.args)
+            None => crate::analyse::shell::commands(&command)
                 .into_iter()
                 .next()
                 .and_then(|c| c.words.into_iter().find(|w| w != "exec")),
@@ -1213,16 +1230,21 @@ fn system_python_paths(file: &Dockerfile, a: &mut Analysis, venv: &str) {
             continue;
         }
         let new_path = format!("{venv}/bin/{name}");
-        let args = match &ins.exec {
-            Some(words) => {
-                let json: Vec<String> = std::iter::once(&new_path)
-                    .chain(&words[1..])
-                    .map(|w| serde_json::to_string(w).unwrap_or_default())
-                    .collect();
-                format!("[{}]", json.join(", "))
-            }
-            None => ins.args.trim().replacen(path.as_str(), &new_path, 1),
-        };
+        // The first mention is the program: replaced there, the rest of
+        // the text (JSON spacing, options, quotes) stays as written.
+        let mut args = ins.args.trim().replacen(path.as_str(), &new_path, 1);
+        // HEALTHCHECK's own options (`--interval=30s`) are kept.
+        let flags: Vec<String> = ins
+            .flags
+            .iter()
+            .map(|f| match &f.value {
+                Some(v) => format!("--{}={v}", f.name),
+                None => format!("--{}", f.name),
+            })
+            .collect();
+        if !flags.is_empty() {
+            args = format!("{} {args}", flags.join(" "));
+        }
         a.command_rewrites.push(CommandRewrite {
             index,
             args,
