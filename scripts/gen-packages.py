@@ -65,7 +65,7 @@ DEV_PACKAGES = [
     "libgmp-dev", "libgnutls28-dev", "libharfbuzz-dev", "libhdf5-dev",
     "libheif-dev", "libicu-dev", "libjpeg-dev", "libjpeg62-turbo-dev",
     "libkrb5-dev", "liblapack-dev", "liblcms2-dev", "libldap-dev",
-    "libldap2-dev", "libleveldb-dev", "liblzma-dev", "libmagic-dev",
+    "libldap2-dev", "libleveldb-dev", "liblzma-dev", "libmagic-dev", "libmagickwand-dev",
     "libmariadb-dev", "libmariadb-dev-compat", "libmemcached-dev",
     "libncurses-dev", "libncurses5-dev", "libonig-dev", "libopenblas-dev",
     "libopenjp2-7-dev", "libpango1.0-dev", "libpcre2-dev", "libpcre3-dev",

@@ -381,6 +381,15 @@ pub struct GemLibs {
     /// Its precompiled platform gems (`1.6.1-x86_64-linux`) carry the library.
     #[serde(default)]
     pub native_gems_bundle: bool,
+    /// The gem carries its own copy of the library unless it is built with
+    /// this option (`--use-system-libraries`, through `bundle config
+    /// build.GEM` or `gem install GEM -- OPTION`): only then does it load
+    /// the system's.
+    #[serde(default)]
+    pub system_libraries_option: Option<String>,
+    /// An environment variable that, when set, builds it that way too.
+    #[serde(default)]
+    pub system_libraries_env: Option<String>,
 }
 
 /// PHP with Composer on the official php images (`[php]` of `php.toml`).

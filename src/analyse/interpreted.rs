@@ -114,6 +114,58 @@ fn roots(
     out
 }
 
+/// Before the file's first WORKDIR, COPY and RUN work in the base image's
+/// own WORKDIR (`/var/www/html` on the php images), not in `/`: the
+/// copies' destinations, the RUNs' folders and the working folder before
+/// each instruction are read again from there.
+pub fn rebase_before_workdir(file: &Dockerfile, a: &mut Analysis, image_workdir: &str) {
+    let first_workdir = file
+        .instructions
+        .iter()
+        .position(|i| i.keyword == Keyword::Workdir)
+        .unwrap_or(file.instructions.len());
+    let rebase = |path: &str| absolute(image_workdir, path.trim_start_matches('/'));
+    for (index, dir) in a.workdir_before.iter_mut().enumerate() {
+        if index <= first_workdir && dir == "/" {
+            *dir = image_workdir.to_string();
+        }
+    }
+    for rc in a.run_commands.iter_mut() {
+        if rc.index < first_workdir && rc.cwd == "/" {
+            rc.cwd = image_workdir.to_string();
+        }
+    }
+    for copy in a.copies.iter_mut() {
+        if copy.index >= first_workdir {
+            continue;
+        }
+        let ins = &file.instructions[copy.index];
+        let dest = match &ins.exec {
+            Some(w) => w.last().cloned(),
+            None => ins.args.split_whitespace().last().map(String::from),
+        };
+        let relative = dest.is_some_and(|d| !d.starts_with('/') && !d.starts_with('$'));
+        if !relative {
+            continue;
+        }
+        let old = copy.roots.clone();
+        copy.roots = copy.roots.iter().map(|r| rebase(r)).collect();
+        for (_, to) in copy.pairs.iter_mut() {
+            *to = rebase(to);
+        }
+        // `explain` says where the copy lands.
+        if let Some(step) = a.steps.iter_mut().find(|s| s.index == copy.index) {
+            for (before, after) in old.iter().zip(&copy.roots) {
+                let from = format!(" to {before}");
+                if step.evidence.ends_with(&from) {
+                    let keep = step.evidence.len() - from.len();
+                    step.evidence = format!("{} to {after}", &step.evidence[..keep]);
+                }
+            }
+        }
+    }
+}
+
 /// Where a RUN runs: before any WORKDIR of the file, in the base image's
 /// own WORKDIR (`image_workdir`, /var/www/html on php images), not `/`.
 fn run_cwd(file: &Dockerfile, rc: &RunCommand, image_workdir: Option<&str>) -> String {
@@ -150,6 +202,127 @@ pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<
                 true,
             );
         }
+    }
+}
+
+/// Options that name the port a server listens on (`uvicorn --port 80`,
+/// `gunicorn --bind 0.0.0.0:80`).
+const PORT_OPTIONS: &[&str] = &["--port", "--bind", "--listen", "--server.port"];
+
+/// Short options that name the port of these servers only (`rackup -p 80`,
+/// `gunicorn -b :80`, `php -S 0.0.0.0:80`); elsewhere `-p 4` may be a count.
+const SHORT_PORT_OPTIONS: &[&str] = &["-p", "-b", "-S"];
+const SERVERS: &[&str] = &[
+    "rackup",
+    "rails",
+    "puma",
+    "thin",
+    "unicorn",
+    "flask",
+    "gunicorn",
+    "hypercorn",
+    "daphne",
+    "php",
+    "uvicorn",
+    "waitress-serve",
+    "sanic",
+    "granian",
+];
+
+/// The port in `80`, `:80`, `0.0.0.0:80`, `[::]:80`: a host part that is an
+/// address (not `app:app`, not `unix:/run/x.sock`).
+fn port_of(value: &str) -> Option<u16> {
+    let (host, port) = value.rsplit_once(':').unwrap_or(("", value));
+    let ipv4 = host.split('.').count() == 4
+        && host
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let host_ok = host.is_empty() || ipv4 || matches!(host, "*" | "localhost" | "[::]" | "::");
+    if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    port.parse().ok()
+}
+
+/// The first port below 1024 the file says the app listens on: EXPOSE, or
+/// a port option or `HOST:PORT` word of ENTRYPOINT/CMD. With its line and
+/// the words that say it.
+fn privileged_port(file: &Dockerfile) -> Option<(usize, u16, String)> {
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        let Some(ins) = file.instructions.iter().rev().find(|i| i.keyword == kw) else {
+            continue;
+        };
+        let words: Vec<String> = match &ins.exec {
+            Some(w) => w
+                .iter()
+                .flat_map(|w| shell::commands(w).into_iter().flat_map(|c| c.words))
+                .collect(),
+            None => shell::commands(&ins.args)
+                .into_iter()
+                .flat_map(|c| c.words)
+                .collect(),
+        };
+        let server = words
+            .iter()
+            .any(|w| SERVERS.contains(&w.rsplit('/').next().unwrap_or(w)));
+        let is_option =
+            |w: &str| PORT_OPTIONS.contains(&w) || (server && SHORT_PORT_OPTIONS.contains(&w));
+        for (i, word) in words.iter().enumerate() {
+            let value = if is_option(word) {
+                words.get(i + 1).map(String::as_str)
+            } else if let Some((option, value)) = word.split_once('=')
+                && is_option(option)
+            {
+                Some(value)
+            } else if word.contains(':') {
+                Some(word.as_str())
+            } else {
+                None
+            };
+            if let Some(port) = value.and_then(port_of)
+                && port > 0
+                && port < 1024
+            {
+                return Some((ins.line, port, format!("{} names port {port}", kw.as_str())));
+            }
+        }
+    }
+    for ins in file
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == Keyword::Expose)
+    {
+        for word in ins.args.split_whitespace() {
+            let number = word.split('/').next().unwrap_or(word);
+            if let Ok(port) = number.parse::<u16>()
+                && port > 0
+                && port < 1024
+            {
+                return Some((ins.line, port, format!("EXPOSE {port}")));
+            }
+        }
+    }
+    None
+}
+
+/// An app that ran as root and listens on a port below 1024 can bind it
+/// as the non-root runtime user only where the container runtime allows
+/// unprivileged ports: that needs --unsafe, as msb does not change the
+/// port.
+pub fn privileged_port_needs_root(file: &Dockerfile, a: &mut Analysis) {
+    let own_user = a
+        .final_user
+        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
+    if own_user {
+        return;
+    }
+    if let Some((line, port, evidence)) = privileged_port(file) {
+        a.block_unless_unsafe(
+            line,
+            format!(
+                "{evidence}: a non-root user can bind port {port} only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
+            ),
+        );
     }
 }
 
@@ -276,6 +449,56 @@ pub fn remove_node_modules(file: &Dockerfile, a: &mut Analysis, image_workdir: O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports() {
+        assert_eq!(port_of("80"), Some(80));
+        assert_eq!(port_of(":80"), Some(80));
+        assert_eq!(port_of("0.0.0.0:80"), Some(80));
+        assert_eq!(port_of("[::]:443"), Some(443));
+        assert_eq!(port_of("app:app"), None);
+        assert_eq!(port_of("unix:/run/gunicorn.sock"), None);
+        assert_eq!(port_of("$PORT"), None);
+        assert_eq!(port_of("12:30"), None);
+        assert_eq!(port_of("127.0.0.1:443"), Some(443));
+        let port = |text: &str| {
+            privileged_port(&crate::parse::parse(text).unwrap()).map(|(_, p, e)| (p, e))
+        };
+        assert_eq!(
+            port(
+                "FROM python:3.12\nCMD [\"fastapi\", \"run\", \"app/main.py\", \"--port\", \"80\"]\n"
+            ),
+            Some((80, "CMD names port 80".into()))
+        );
+        assert_eq!(
+            port("FROM ruby:3.3\nCMD bundle exec rackup -o 0.0.0.0 -p 80\n"),
+            Some((80, "CMD names port 80".into()))
+        );
+        assert_eq!(
+            port("FROM python:3.12\nCMD [\"gunicorn\", \"--bind=0.0.0.0:80\", \"app:app\"]\n"),
+            Some((80, "CMD names port 80".into()))
+        );
+        assert_eq!(
+            port(
+                "FROM php:8.3-cli\nEXPOSE 443/tcp 8080\nCMD [\"php\", \"-S\", \"0.0.0.0:8080\"]\n"
+            ),
+            Some((443, "EXPOSE 443".into()))
+        );
+        assert_eq!(
+            port(
+                "FROM python:3.12\nEXPOSE 8000\nCMD [\"gunicorn\", \"-b\", \":8000\", \"app:app\"]\n"
+            ),
+            None
+        );
+        assert_eq!(
+            port("FROM python:3.12\nCMD [\"python\", \"crawl.py\", \"-p\", \"8\"]\n"),
+            None
+        );
+        assert_eq!(
+            port("FROM python:3.12\nCMD python manage.py runserver 0.0.0.0:80\n"),
+            Some((80, "CMD names port 80".into()))
+        );
+    }
 
     #[test]
     fn node_installs() {

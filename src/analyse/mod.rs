@@ -326,6 +326,11 @@ impl Analysis {
         {
             return;
         }
+        // Paths inside this one, copied before, come with it now (one COPY,
+        // not the same files twice), unless they were writable and it is not.
+        self.artefacts.retain(|a| {
+            !(a.from == a.to && from == to && is_under(&a.from, from) && (writable || !a.writable))
+        });
         self.artefacts.push(Artefact {
             from: from.to_string(),
             to: to.to_string(),
@@ -1123,6 +1128,7 @@ fn language_dep(pack: &LanguagePack, c: &Command) -> bool {
     match pack.id.as_str() {
         "python" => python::is_venv_creation(c),
         "java" => java::is_dep_step(pack, c),
+        "php" => php::is_composer_setup(c),
         _ => false,
     }
 }

@@ -75,6 +75,28 @@ fn changes_dir(file: &Dockerfile, a: &Analysis, dir: &PhpImageDir) -> Option<(us
     }
 }
 
+/// The Composer installer: getcomposer.org's `installer` fetched with curl
+/// or wget and run by `php` (piped, or saved as composer-setup.php), or the
+/// phar downloaded. It installs Composer, a build tool, where
+/// `--install-dir` says; the final stage does not need it.
+pub fn is_composer_setup(c: &crate::analyse::shell::Command) -> bool {
+    let mentions = |needle: &str| c.words.iter().any(|w| w.contains(needle));
+    match c.program() {
+        "curl" | "wget" => mentions("getcomposer.org/"),
+        "php" => {
+            let first = c.args().first().map(String::as_str);
+            let installer_options = c
+                .args()
+                .iter()
+                .any(|x| x.starts_with("--install-dir") || x.starts_with("--filename"));
+            (first == Some("--") && installer_options)
+                || first.is_some_and(|f| f.ends_with("composer-setup.php"))
+                || (first == Some("-r") && mentions("composer-setup.php"))
+        }
+        _ => false,
+    }
+}
+
 /// Only an official php image says which PHP build the extensions were
 /// compiled for.
 fn php_image(file: &Dockerfile, pack: &LanguagePack, pk: &PhpKnowledge, a: &mut Analysis) -> bool {
@@ -121,6 +143,7 @@ pub fn analyse(
     let Some(b) = a.builder.clone() else {
         return;
     };
+    interpreted::rebase_before_workdir(file, a, &pk.image_workdir);
     let commands = a.run_commands.clone();
     for rc in &commands {
         let program = rc.command.program();
@@ -155,6 +178,10 @@ pub fn analyse(
                 b.written
             ),
         );
+    }
+
+    if !apache {
+        interpreted::privileged_port_needs_root(file, a);
     }
 
     // The image's folders the build changed, before the app (a COPY into
@@ -249,6 +276,24 @@ fn composer_dev_dependencies(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn composer_installers() {
+        let c = |s: &str| crate::analyse::shell::commands(s);
+        let piped = c(
+            "curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer",
+        );
+        assert!(piped.iter().all(is_composer_setup));
+        let docs = c(
+            "php -r \"copy('https://getcomposer.org/installer', 'composer-setup.php');\" && php composer-setup.php --install-dir=/usr/bin && php -r \"unlink('composer-setup.php');\"",
+        );
+        assert!(docs.iter().all(is_composer_setup));
+        assert!(!is_composer_setup(
+            &c("curl -fsSL https://example.com/x.sh")[0]
+        ));
+        assert!(!is_composer_setup(&c("php artisan migrate")[0]));
+        assert!(!is_composer_setup(&c("php -r \"echo 1;\"")[0]));
+    }
 
     #[test]
     fn path_mentions() {

@@ -37,6 +37,22 @@ fn without_bundle_exec(c: &Command) -> Option<Command> {
     })
 }
 
+/// `bundle install` flags Bundler 2 saves in the local config
+/// (BUNDLE_APP_CONFIG) for later commands.
+const REMEMBERED_INSTALL_FLAGS: &[&str] = &[
+    "without",
+    "with",
+    "path",
+    "deployment",
+    "frozen",
+    "binstubs",
+    "clean",
+    "shebang",
+    "system",
+    "no-prune",
+    "standalone",
+];
+
 /// Where the gems are, for `explain`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RubyFacts {
@@ -181,6 +197,49 @@ fn bundles_library(libs: &GemLibs, versions: &[String]) -> bool {
         })
 }
 
+/// Whether a gem that carries its own copy of its library unless told
+/// otherwise (nokogiri) is built against the system's: `bundle config
+/// build.nokogiri --use-system-libraries`, `BUNDLE_BUILD__NOKOGIRI`, `gem
+/// install nokogiri -- --use-system-libraries`, `NOKOGIRI_USE_SYSTEM_LIBRARIES`.
+/// A gem without such an option always loads the system's.
+fn uses_system_libraries(a: &Analysis, gem: &str, libs: &GemLibs) -> bool {
+    let Some(option) = libs.system_libraries_option.as_deref() else {
+        return true;
+    };
+    if libs
+        .system_libraries_env
+        .as_ref()
+        .is_some_and(|v| a.env.contains_key(v))
+    {
+        return true;
+    }
+    let env_name = format!(
+        "BUNDLE_BUILD__{}",
+        gem.to_ascii_uppercase().replace('-', "_")
+    );
+    if a.env.get(&env_name).is_some_and(|v| v.contains(option)) {
+        return true;
+    }
+    a.run_commands.iter().any(|rc| {
+        let c = &rc.command;
+        let has_option = c.args().iter().any(|x| x.contains(option));
+        let names_gem = |w: &str| w == gem || w == format!("build.{gem}");
+        match c.program() {
+            "bundle" | "bundler" => {
+                c.args().first().is_some_and(|x| x == "config")
+                    && c.args().iter().any(|x| names_gem(x))
+                    && has_option
+            }
+            "gem" => {
+                c.args().first().is_some_and(|x| x == "install")
+                    && c.args().iter().any(|x| names_gem(x))
+                    && has_option
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Only an official-style ruby image tells which slim image has the same
 /// Ruby; Ruby installed by apt on another base does not.
 fn ruby_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
@@ -244,6 +303,12 @@ pub fn analyse(
         .get("BUNDLE_DEPLOYMENT")
         .is_some_and(|v| v == "1" || v == "true");
     let mut settings: Vec<(usize, Setting)> = Vec::new();
+    // Whether bundler saved settings in BUNDLE_APP_CONFIG (`--local`, or
+    // the flags `bundle install` remembers).
+    let mut saves_local = false;
+    // Folders `bundle binstubs --path` and `bundle install --binstubs=`
+    // write the executables to, with their line.
+    let mut binstubs: Vec<(usize, String)> = Vec::new();
     for rc in &a.run_commands {
         let c = &rc.command;
         let line = file.instructions[rc.index].line;
@@ -268,6 +333,26 @@ pub fn analyse(
                     } else if arg == "--deployment" {
                         deployment = true;
                     }
+                    if let Some(dir) = arg.strip_prefix("--binstubs=") {
+                        binstubs.push((line, absolute(&rc.cwd, dir)));
+                    }
+                    let flag = arg.trim_start_matches("--");
+                    let flag = flag.split('=').next().unwrap_or(flag);
+                    saves_local |=
+                        arg.starts_with("--") && REMEMBERED_INSTALL_FLAGS.contains(&flag);
+                }
+            }
+            ("bundle" | "bundler", Some("binstubs")) => {
+                let mut args = c.args()[1..].iter();
+                while let Some(arg) = args.next() {
+                    let dir = if arg == "--path" {
+                        args.next().cloned()
+                    } else {
+                        arg.strip_prefix("--path=").map(String::from)
+                    };
+                    if let Some(dir) = dir {
+                        binstubs.push((line, absolute(&rc.cwd, &dir)));
+                    }
                 }
             }
             ("bundle" | "bundler", Some("config")) => {
@@ -284,6 +369,7 @@ pub fn analyse(
                     "deployment" => deployment = matches!(setting.value.as_str(), "true" | "1"),
                     _ => {}
                 }
+                saves_local |= setting.local;
                 if !setting.local && rk.runtime_settings.contains(&setting.name) {
                     settings.push((line, setting));
                 }
@@ -297,7 +383,18 @@ pub fn analyse(
     // `BUNDLE_PATH=$GEM_HOME`: the image's own variables.
     let mut image_env = BTreeMap::new();
     image_env.insert("GEM_HOME".to_string(), gem_home.clone());
-    image_env.insert("BUNDLE_APP_CONFIG".to_string(), gem_home.clone());
+    // The image sets BUNDLE_APP_CONFIG to its own GEM_HOME, whatever GEM_HOME
+    // the file sets.
+    let image_gem_home = pack
+        .deps_dir
+        .clone()
+        .unwrap_or_else(|| "/usr/local/bundle".into());
+    let app_config = a
+        .env
+        .get("BUNDLE_APP_CONFIG")
+        .map(|p| absolute(&root, &expand_known(p, &image_env)))
+        .unwrap_or_else(|| image_gem_home.clone());
+    image_env.insert("BUNDLE_APP_CONFIG".to_string(), app_config.clone());
     let gem_dir = match (&gem_path, deployment) {
         // Relative paths are relative to the app's root (the Gemfile's folder).
         (Some((_, p)), _) => Some(absolute(&root, &expand_known(p, &image_env))),
@@ -337,7 +434,32 @@ pub fn analyse(
             false,
         );
     }
+    // Bundler's local settings (`without`, `path`, `deployment`) are read
+    // from BUNDLE_APP_CONFIG when the app starts.
+    if let Some(line) = first_install
+        && saves_local
+        && app_config != gem_home
+    {
+        a.add_artefact(
+            line,
+            &app_config,
+            &app_config,
+            format!("line {line}: BUNDLE_APP_CONFIG: bundler's local settings"),
+            false,
+        );
+    }
+    // Executables written outside the copied folders.
+    for (line, dir) in binstubs {
+        a.add_artefact(
+            line,
+            &dir,
+            &dir,
+            format!("line {line}: bundler writes the binstubs here"),
+            false,
+        );
+    }
     interpreted::build_outputs(file, a, None);
+    interpreted::privileged_port_needs_root(file, a);
 
     // Settings a plain `bundle config` may have saved in root's home.
     for (line, s) in settings {
@@ -405,7 +527,7 @@ fn gem_libs(
         let Some(versions) = gems.get(gem) else {
             continue;
         };
-        if bundles_library(libs, versions) {
+        if bundles_library(libs, versions) || !uses_system_libraries(a, gem, libs) {
             continue;
         }
         let named = match versions.first() {
@@ -522,6 +644,8 @@ mod tests {
             alpine: vec![],
             bundled_since: Some("1.5.0".into()),
             native_gems_bundle: false,
+            system_libraries_option: None,
+            system_libraries_env: None,
         };
         assert!(bundles_library(&sqlite, &["1.7.3".into()]));
         assert!(!bundles_library(&sqlite, &["1.4.4".into()]));
@@ -531,6 +655,8 @@ mod tests {
             alpine: vec![],
             bundled_since: None,
             native_gems_bundle: true,
+            system_libraries_option: None,
+            system_libraries_env: None,
         };
         assert!(bundles_library(&pg, &["1.6.1-x86_64-linux".into()]));
         assert!(!bundles_library(

@@ -74,7 +74,8 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
 }
 
-/// The owner a `chown` in the builder gave to `path` (or a folder above it).
+/// The owner a `chown` in the builder gave to `path`, a folder above it
+/// or a folder inside it.
 fn chown_of(a: &crate::analyse::Analysis, path: &str) -> Option<String> {
     a.run_commands.iter().rev().find_map(|rc| {
         let c = &rc.command;
@@ -83,9 +84,12 @@ fn chown_of(a: &crate::analyse::Analysis, path: &str) -> Option<String> {
         }
         let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
         let (owner, targets) = operands.split_first()?;
+        // A folder inside it (`chown -R rails:rails log tmp`) is where the
+        // app writes: the whole folder gets that owner.
         targets
             .iter()
-            .any(|t| is_under(path, &absolute(&rc.cwd, t)))
+            .map(|t| absolute(&rc.cwd, t))
+            .any(|t| is_under(path, &t) || is_under(&t, path))
             .then(|| owner.to_string())
     })
 }

@@ -22,10 +22,12 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
     for rewrite in &a.command_rewrites {
         let ins = &input.file.instructions[rewrite.index];
+        // ENTRYPOINT/CMD, or a HEALTHCHECK of the contract.
         let Some(slot) = plan
             .runtime
             .command
             .iter_mut()
+            .chain(plan.runtime.contract.iter_mut())
             .find(|item| matches!(item, Item::Keep(n) | Item::Carry(n) if *n == rewrite.index))
         else {
             continue;

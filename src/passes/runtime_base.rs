@@ -83,10 +83,17 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         .and_then(|f| f.value.clone())
         .map(|p| format!("--platform={p} "))
         .unwrap_or_default();
-    plan.runtime
-        .from
-        .push(input.instruction("FROM", &format!("{platform}{image}")));
-    if builder.pinned {
+    // The same image as the builder's keeps its digest: the user pinned it.
+    let same_pinned = builder
+        .written
+        .split_once('@')
+        .filter(|(name, _)| builder.pinned && *name == image)
+        .map(|(_, digest)| format!("{image}@{digest}"));
+    plan.runtime.from.push(input.instruction(
+        "FROM",
+        &format!("{platform}{}", same_pinned.as_deref().unwrap_or(&image)),
+    ));
+    if builder.pinned && same_pinned.is_none() {
         plan.decide(
             NAME,
             Applicability::Safe,

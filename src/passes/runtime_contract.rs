@@ -93,7 +93,8 @@ fn references(text: &str) -> Vec<String> {
     names
 }
 
-/// Declare again the ARGs that carried instructions use.
+/// Declare again the ARGs that carried instructions use, the repeated
+/// user creation included.
 fn redeclare_args(input: &PassInput, plan: &mut Plan) {
     let a = input.analysis;
     let file = input.file;
@@ -107,6 +108,9 @@ fn redeclare_args(input: &PassInput, plan: &mut Plan) {
         .iter()
         .chain(&plan.runtime.command)
         .chain(&plan.runtime.workdir)
+        // The repeated user creation (`useradd --uid "${UID}"`) and USER.
+        .chain(&plan.runtime.user_setup)
+        .chain(&plan.runtime.user)
         .flat_map(|i| references(&text_of(i)))
         .collect();
     let mut declared = Vec::new();
