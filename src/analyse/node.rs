@@ -179,6 +179,26 @@ struct GlobalPackage {
     /// As written (`serve@14`, `pm2`).
     spec: String,
     line: usize,
+    /// The folder the install ran in (a local spec such as `.` is
+    /// relative to it).
+    cwd: String,
+}
+
+impl GlobalPackage {
+    /// A package from the registry by name (`serve`, `@nestjs/cli@10`,
+    /// `pm2@latest`), which the final stage can install again; not a
+    /// folder (`.`, `./cli`), a tarball or a git URL.
+    fn from_registry(&self) -> bool {
+        let name = self.name.strip_prefix('@').unwrap_or(&self.name);
+        let slashes = name.matches('/').count();
+        !self.spec.contains(':')
+            && !self.spec.starts_with('.')
+            && !self.spec.starts_with('/')
+            && !self.spec.starts_with('~')
+            && !self.spec.ends_with(".tgz")
+            && !self.spec.ends_with(".tar.gz")
+            && slashes == usize::from(self.name.starts_with('@'))
+    }
 }
 
 /// The first word after the program that is not an option, with the
@@ -979,6 +999,7 @@ fn global_packages(file: &Dockerfile, a: &Analysis) -> Vec<GlobalPackage> {
                 name: package_name(spec),
                 spec: spec.clone(),
                 line: file.instructions[rc.index].line,
+                cwd: rc.cwd.clone(),
             });
         }
     }
@@ -1215,32 +1236,18 @@ impl<'x> RuntimeWalk<'x> {
         let last = |kw: Keyword| self.file.instructions.iter().rposition(|i| i.keyword == kw);
         let entrypoint = last(Keyword::Entrypoint);
         let mut cmd = last(Keyword::Cmd);
-        // With an ENTRYPOINT, CMD is its arguments. A program that takes
-        // them (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`) is followed
-        // with them; a script or an init (tini) hands over to CMD, which is
-        // followed on its own; a shell-form ENTRYPOINT ignores CMD.
+        // With an ENTRYPOINT, CMD is its arguments. A program
+        // (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`, `["strapi"]` +
+        // `["start"]`) is followed with them; a shell script or an init
+        // (tini) hands over to CMD, which is followed on its own; a
+        // shell-form ENTRYPOINT ignores CMD.
         let mut combined = false;
         if let Some(e) = entrypoint {
             let ins = &self.file.instructions[e];
             match &ins.exec {
                 None => cmd = None,
                 Some(words) => {
-                    let program = words
-                        .first()
-                        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
-                        .unwrap_or_default();
-                    let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "pnpm"]
-                        .contains(&program.as_str())
-                        || self.globals.iter().any(|g| {
-                            g.name
-                                == self
-                                    .rules
-                                    .bins
-                                    .get(&program)
-                                    .cloned()
-                                    .unwrap_or(program.clone())
-                        });
-                    if takes_args {
+                    if !self.hands_over(words, e) {
                         let mut all = words.clone();
                         if let Some(c) = cmd
                             && let Some(args) = &self.file.instructions[c].exec
@@ -1316,6 +1323,33 @@ impl<'x> RuntimeWalk<'x> {
                 }
             }
         }
+    }
+
+    /// Whether an exec-form ENTRYPOINT runs CMD as a command of its own
+    /// (an init such as tini, a shell, a shell script that ends in
+    /// `exec "$@"`), rather than taking CMD as its arguments.
+    fn hands_over(&self, words: &[String], index: usize) -> bool {
+        let Some(first) = words.first() else {
+            return true;
+        };
+        let name = first.rsplit('/').next().unwrap_or(first);
+        if self.rules.commands.inits.iter().any(|i| i == name)
+            || self.k.commands.shells.iter().any(|s| s == name)
+            || name.ends_with(".sh")
+        {
+            return true;
+        }
+        let Some(source) = script_in_context(self.a, first, index, self.context) else {
+            return false;
+        };
+        let text = self.context.read_small(&source).unwrap_or_default();
+        let line = text.lines().next().unwrap_or("");
+        !line.starts_with("#!")
+            || self.k.commands.shells.iter().any(|s| {
+                line.ends_with(&format!("/{s}"))
+                    || line.contains(&format!("/{s} "))
+                    || line.ends_with(&format!(" {s}"))
+            })
     }
 
     fn command(&mut self, c: &Command, what: &str, depth: usize) {
@@ -1663,7 +1697,29 @@ impl<'x> RuntimeWalk<'x> {
             .get(bin)
             .cloned()
             .unwrap_or_else(|| bin.to_string());
-        let Some(g) = self.globals.iter().rev().find(|g| g.name == package) else {
+        // `npm install -g .`: the app's own command, linked from the
+        // builder's global node_modules into the app folder.
+        if let Some(g) = self
+            .globals
+            .iter()
+            .rev()
+            .find(|g| !g.from_registry() && self.local_global_bins(g).iter().any(|b| b == bin))
+        {
+            self.uses.unknown.get_or_insert((
+                self.line,
+                format!(
+                    "{what} runs {bin}, which line {} installs globally from the app folder (`{}`): the command is a link in the builder's global node_modules, which msb does not carry to the final stage",
+                    g.line, g.spec
+                ),
+            ));
+            return true;
+        }
+        let Some(g) = self
+            .globals
+            .iter()
+            .rev()
+            .find(|g| g.name == package && g.from_registry())
+        else {
             return false;
         };
         if self.rules.commands.watchers.contains(&package) {
@@ -1676,6 +1732,28 @@ impl<'x> RuntimeWalk<'x> {
             ));
         }
         true
+    }
+
+    /// The commands a global install of a folder provides: the `bin` of
+    /// the app's package.json when the folder is the app.
+    fn local_global_bins(&self, g: &GlobalPackage) -> Vec<String> {
+        let spec = g.spec.strip_prefix("file:").unwrap_or(&g.spec);
+        if absolute(&g.cwd, spec).trim_end_matches('/') != self.app_dir {
+            return Vec::new();
+        }
+        match self.manifest.json.get("bin") {
+            Some(Value::String(_)) => {
+                let name = self
+                    .manifest
+                    .json
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                vec![name.rsplit('/').next().unwrap_or(name).to_string()]
+            }
+            Some(Value::Object(o)) => o.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn package_script(&mut self, name: &str, what: &str, depth: usize) {
@@ -1852,20 +1930,20 @@ impl<'x> RuntimeWalk<'x> {
             self.local_bin(program, args, what);
             return;
         }
+        // A file the build copies onto PATH (`COPY mytool /usr/local/bin/`).
         let known = self.known_program(program)
-            || self
-                .a
-                .copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .any(|r| r.rsplit('/').next() == Some(program));
+            || script_in_context(self.a, program, self.index, self.context).is_some();
         if !known && self.top {
-            self.uses.unknown.get_or_insert((
-                self.line,
-                format!(
+            let why = match self.globals.iter().find(|g| !g.from_registry()) {
+                Some(g) => format!(
+                    "{what} runs `{program}`, which is not in the node image; line {} installs {} globally, and msb cannot tell which commands that gives or carry it to the final stage",
+                    g.line, g.spec
+                ),
+                None => format!(
                     "{what} runs `{program}`, which is neither in the node image nor installed by the build: cannot tell what the runtime needs"
                 ),
-            ));
+            };
+            self.uses.unknown.get_or_insert((self.line, why));
         }
     }
 }
