@@ -170,6 +170,8 @@ struct InstallStep {
     /// Removes dev dependencies from an existing install (a prune).
     prune: bool,
     text: String,
+    /// The environment the command runs with (ENV, ARG, export, prefix).
+    env: BTreeMap<String, String>,
 }
 
 /// A package installed globally in the builder (`npm install -g serve`).
@@ -622,6 +624,12 @@ pub fn analyse(
         .filter(|w| is_under(&app_dir, w) && !a.is_system_dir(w))
         .unwrap_or(&app_dir)
         .to_string();
+    if let Some((line, why)) = home_downloads(
+        file, context, rules, a, &manifest, &steps, &app_dir, &app_root,
+    ) {
+        a.block(line, why);
+        return;
+    }
     let mut walk = RuntimeWalk::new(file, context, rules, k, a, &manifest, &globals, &app_dir);
     walk.app_root = app_root;
     // What the container runs.
@@ -733,6 +741,7 @@ fn install_steps(
             production,
             prune,
             text: text.clone(),
+            env: env.clone(),
         };
         match c.program() {
             "npm" => {
@@ -1054,6 +1063,170 @@ fn lifecycle_scripts_stay_inside(
         }
     }
     true
+}
+
+/// Browsers a dependency's install script or a build command downloads
+/// into the build user's home (`/root/.cache/puppeteer`): the final stage
+/// gets the app folder and runs as another user, so the app would not find
+/// them. Fine when the download is turned off or moved into the app folder.
+#[allow(clippy::too_many_arguments)]
+fn home_downloads(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    manifest: &Manifest,
+    steps: &[InstallStep],
+    app_dir: &str,
+    app_root: &str,
+) -> Option<(usize, String)> {
+    let home = |index: usize| match user_at(file, index).as_str() {
+        "root" => "/root".to_string(),
+        user => format!("~{user}"),
+    };
+    let set = |env: &BTreeMap<String, String>, name: &str| {
+        env.get(name)
+            .filter(|v| !v.is_empty() && *v != "false" && *v != "0")
+            .is_some()
+    };
+    for d in &rules.downloads.packages {
+        let Some(range) = manifest
+            .json
+            .get("dependencies")
+            .and_then(|o| o.get(&d.package))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        // `^22.6.0` → 22; a tag (`latest`) or `*` is the newest.
+        let major = range
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok());
+        if major.is_some_and(|m| m < d.from_major) {
+            continue;
+        }
+        let Some(install) = steps.iter().rfind(|s| !s.prune) else {
+            continue;
+        };
+        if d.skip_env.iter().any(|n| set(&install.env, n)) {
+            continue;
+        }
+        let what = format!(
+            "package.json depends on {} {range}, whose install (line {}) downloads {}",
+            d.package, install.line, d.what
+        );
+        if let Some(dir) = install.env.get(&d.dir_env) {
+            let path = absolute(&install.cwd, dir);
+            if dir.contains('$') || !is_under(&path, app_root) {
+                return Some((
+                    install.line,
+                    format!(
+                        "{what} into {dir} ({}), outside the app folder {app_root} the final stage gets",
+                        d.dir_env
+                    ),
+                ));
+            }
+            continue;
+        }
+        let mut moved = false;
+        for name in &d.configs {
+            let Some(source) = context_file_for(a, &format!("{app_dir}/{name}"), context) else {
+                continue;
+            };
+            let text = context.read_small(&source).unwrap_or_default();
+            if text.contains("cacheDirectory") {
+                if !text.contains("__dirname") {
+                    return Some((
+                        install.line,
+                        format!(
+                            "{what} into the cacheDirectory {name} sets: msb cannot tell whether that is inside the app folder {app_root} the final stage gets"
+                        ),
+                    ));
+                }
+                moved = true;
+            }
+        }
+        if !moved {
+            return Some((
+                install.line,
+                format!(
+                    "{what} into the build user's home ({}/{}), outside the app folder {app_root} the final stage gets (set {} inside the app folder)",
+                    home(install.index),
+                    d.home_path,
+                    d.dir_env
+                ),
+            ));
+        }
+    }
+    for rc in &a.run_commands {
+        let words = &rc.command.words;
+        for d in &rules.downloads.commands {
+            let mut parts = d.command.split_whitespace();
+            let (program, sub) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let Some(pos) = words
+                .iter()
+                .position(|w| w.rsplit('/').next() == Some(program))
+            else {
+                continue;
+            };
+            let rest = &words[pos + 1..];
+            if subcommand(rest, &[]).map(|(_, s)| s) != Some(sub) {
+                continue;
+            }
+            let line = file.instructions[rc.index].line;
+            let text = words.join(" ");
+            if let Some(flag) = d
+                .system_packages
+                .iter()
+                .find(|f| rest.iter().any(|w| w == *f))
+            {
+                return Some((
+                    line,
+                    format!(
+                        "`{text}` installs the {} with the system package manager (`{flag}`): msb cannot tell which of them the final stage needs",
+                        if flag.starts_with('-') {
+                            format!("{}' system libraries", d.what)
+                        } else {
+                            d.what.clone()
+                        }
+                    ),
+                ));
+            }
+            let mut env = env_before(file, a, rc.index);
+            env.extend(rc.command.env.iter().cloned());
+            match env.get(&d.dir_env) {
+                Some(v) if *v == d.dir_env_in_package => continue,
+                Some(dir) if !dir.contains('$') && is_under(&absolute(&rc.cwd, dir), app_root) => {
+                    continue;
+                }
+                Some(dir) => {
+                    return Some((
+                        line,
+                        format!(
+                            "`{text}` downloads {} into {dir} ({}), outside the app folder {app_root} the final stage gets",
+                            d.what, d.dir_env
+                        ),
+                    ));
+                }
+                None => {
+                    return Some((
+                        line,
+                        format!(
+                            "`{text}` downloads {} into the build user's home ({}/{}), outside the app folder {app_root} the final stage gets (set {}={} to keep them in node_modules)",
+                            d.what,
+                            home(rc.index),
+                            d.home_path,
+                            d.dir_env,
+                            d.dir_env_in_package
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Yarn 2+ (berry): a `.yarnrc.yml`, a `packageManager` of yarn@2 or
@@ -2783,6 +2956,31 @@ mod tests {
         assert_eq!(option_value(&args, &["--prefix"]).as_deref(), Some("/app"));
         let args: Vec<String> = ["--omit", "dev"].iter().map(|s| s.to_string()).collect();
         assert_eq!(option_value(&args, &["--omit"]).as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn registry_specs() {
+        let g = |spec: &str| GlobalPackage {
+            name: package_name(spec),
+            spec: spec.to_string(),
+            line: 1,
+            cwd: "/app".to_string(),
+        };
+        for spec in ["serve", "serve@14.2.1", "@nestjs/cli@10", "pm2@latest"] {
+            assert!(g(spec).from_registry(), "{spec}");
+        }
+        for spec in [
+            ".",
+            "./cli",
+            "/opt/tool",
+            "file:../x",
+            "github:acme/tool",
+            "acme/tool",
+            "tool.tgz",
+            "https://x/y.tgz",
+        ] {
+            assert!(!g(spec).from_registry(), "{spec}");
+        }
     }
 
     #[test]
