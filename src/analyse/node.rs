@@ -172,6 +172,8 @@ struct InstallStep {
     text: String,
     /// The environment the command runs with (ENV, ARG, export, prefix).
     env: BTreeMap<String, String>,
+    /// Where Yarn 1 puts node_modules (`--modules-folder`), if elsewhere.
+    modules_dir: Option<String>,
 }
 
 /// A package installed globally in the builder (`npm install -g serve`).
@@ -235,6 +237,7 @@ const NPM_VALUE_OPTIONS: &[&str] = &[
 ];
 const YARN_VALUE_OPTIONS: &[&str] = &[
     "--cwd",
+    "--modules-folder",
     "--cache-folder",
     "--modules-folder",
     "--registry",
@@ -619,11 +622,7 @@ pub fn analyse(
     }
 
     // The folder the final stage copies whole: the WORKDIR the app is in.
-    let app_root = workdir
-        .as_deref()
-        .filter(|w| is_under(&app_dir, w) && !a.is_system_dir(w))
-        .unwrap_or(&app_dir)
-        .to_string();
+    let app_root = app_root_of(a, &app_dir);
     if let Some((line, why)) = home_downloads(
         file, context, rules, a, &manifest, &steps, &app_dir, &app_root,
     ) {
@@ -676,6 +675,28 @@ pub fn analyse(
         });
     }
     add_artefacts(file, context, rules, a, &layout, &app_dir);
+    if copies_node_modules
+        && let Some(dir) = modules_dir(a, &steps, &app_dir, context)
+        && !is_under(&dir, &app_root_of(a, &app_dir))
+    {
+        let line = steps.iter().rfind(|s| !s.prune).map_or(from, |s| s.line);
+        if a.is_system_dir(&dir) {
+            a.block(
+                line,
+                format!("Yarn puts node_modules in {dir} (--modules-folder): msb cannot copy it without the rest of the system"),
+            );
+            return;
+        }
+        let inside = format!("{app_dir}/node_modules");
+        a.artefacts.retain(|x| x.from != inside);
+        a.add_artefact(
+            line,
+            &dir,
+            &dir,
+            format!("line {line}: the dependencies, which Yarn puts in {dir} (--modules-folder)"),
+            false,
+        );
+    }
     a.unsafe_alternative =
         standalone_alternative(file, context, rules, a, &uses, &app_dir, &layout);
     if let Some(path) = &manifest.path
@@ -693,6 +714,41 @@ pub fn analyse(
         layout,
         layout_why,
     });
+}
+
+/// The folder the final stage copies whole: the WORKDIR the app is in.
+fn app_root_of(a: &Analysis, app_dir: &str) -> String {
+    a.final_workdir
+        .as_deref()
+        .filter(|w| is_under(app_dir, w) && !a.is_system_dir(w))
+        .unwrap_or(app_dir)
+        .to_string()
+}
+
+/// Where Yarn 1 put node_modules: `--modules-folder` on the last install,
+/// or the same setting in the app's `.yarnrc`.
+fn modules_dir(
+    a: &Analysis,
+    steps: &[InstallStep],
+    app_dir: &str,
+    context: &BuildContext,
+) -> Option<String> {
+    let install = steps.iter().rfind(|s| !s.prune)?;
+    if install.manager != Manager::YarnClassic {
+        return None;
+    }
+    if let Some(dir) = &install.modules_dir {
+        return Some(dir.clone());
+    }
+    let yarnrc = context_file_for(a, &format!("{app_dir}/.yarnrc"), context)
+        .and_then(|p| context.read_small(&p))?;
+    yarnrc.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        let key = words.next()?.trim_start_matches('-');
+        matches!(key, "modules-folder" | "install.modules-folder").then_some(())?;
+        let value = words.next()?.trim_matches(['"', '\'']);
+        Some(absolute(&install.cwd, value))
+    })
 }
 
 /// The builder's dependency installs and prunes, in order.
@@ -742,6 +798,7 @@ fn install_steps(
             prune,
             text: text.clone(),
             env: env.clone(),
+            modules_dir: None,
         };
         match c.program() {
             "npm" => {
@@ -783,6 +840,12 @@ fn install_steps(
             "yarn" | "yarnpkg" => {
                 let cwd = option_value(args, &["--cwd"])
                     .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
+                let modules_dir =
+                    option_value(args, &["--modules-folder"]).map(|p| absolute(&cwd, &p));
+                let step = |manager, production, prune, cwd: String| InstallStep {
+                    modules_dir: modules_dir.clone(),
+                    ..step(manager, production, prune, cwd)
+                };
                 let production_flag = has_flag(args, &["--production", "--prod"])
                     || has_flag(args, &["--production=true"]);
                 let production = !has_flag(args, &["--production=false"])
@@ -2497,7 +2560,11 @@ fn prune(
                     ),
                 );
             }
-            rules.prune.yarn_classic.clone()
+            let mut command = rules.prune.yarn_classic.clone();
+            if let Some(dir) = &install.modules_dir {
+                command.push_str(&format!(" --modules-folder {dir}"));
+            }
+            command
         }
         Manager::YarnBerry => {
             let yarnrc = yarnrc_text(a, app_dir, context);
