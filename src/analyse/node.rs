@@ -943,8 +943,14 @@ fn runtime_managers(
             );
             return false;
         }
-        let bundled =
-            program == "yarn" && node_major.is_some_and(|m| m <= rules.bundled_yarn_max_node);
+        // The node image's own Yarn 1: by the tag's major, or because the
+        // builder ran it (no corepack, no global install gave another), so
+        // the slim variant of the same tag has it too (`node:latest`,
+        // whose major msb can only guess).
+        let image_yarn_ran = manager == Some(Manager::YarnClassic)
+            && !a.run_commands.iter().any(|rc| rc.command.program() == "corepack");
+        let bundled = program == "yarn"
+            && (image_yarn_ran || node_major.is_some_and(|m| m <= rules.bundled_yarn_max_node));
         if bundled {
             continue;
         }
