@@ -1588,6 +1588,23 @@ impl<'x> RuntimeWalk<'x> {
                 }
             }
         }
+        // `ENV NODE_OPTIONS="-r dotenv/config"`: every node preloads it.
+        let node_options = self.file.instructions.iter().rev().find_map(|ins| {
+            (ins.keyword == Keyword::Env)
+                .then(|| crate::analyse::env_pairs(&ins.args))?
+                .into_iter()
+                .find(|(n, _)| n == "NODE_OPTIONS")
+                .map(|(_, v)| (ins.line, v))
+        });
+        if let Some((line, options)) = node_options {
+            let words: Vec<String> = options
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']).to_string())
+                .collect();
+            self.line = line;
+            let what = format!("line {line}: ENV NODE_OPTIONS");
+            self.preloads(&words, &what);
+        }
         if let Some(index) = last(Keyword::Healthcheck) {
             let ins = &self.file.instructions[index];
             let args = ins.args.trim();
@@ -1734,6 +1751,28 @@ impl<'x> RuntimeWalk<'x> {
             .cloned()
     }
 
+    /// The modules node options preload (`-r ts-node/register`).
+    fn preloads(&mut self, args: &[String], what: &str) {
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if matches!(
+                arg.as_str(),
+                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
+            ) {
+                if let Some(module) = iter.next() {
+                    self.module(module, what);
+                }
+            } else if let Some((flag, module)) = arg.split_once('=')
+                && matches!(
+                    flag,
+                    "--require" | "--loader" | "--import" | "--experimental-loader"
+                )
+            {
+                self.module(module, what);
+            }
+        }
+    }
+
     fn node(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
@@ -1747,7 +1786,10 @@ impl<'x> RuntimeWalk<'x> {
                 continue;
             }
             if let Some((flag, module)) = arg.split_once('=')
-                && matches!(flag, "--require" | "--loader" | "--import")
+                && matches!(
+                    flag,
+                    "--require" | "--loader" | "--import" | "--experimental-loader"
+                )
             {
                 self.module(module, what);
                 continue;
