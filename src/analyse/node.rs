@@ -192,7 +192,7 @@ impl GlobalPackage {
     /// A package from the registry by name (`serve`, `@nestjs/cli@10`,
     /// `pm2@latest`), which the final stage can install again; not a
     /// folder (`.`, `./cli`), a tarball or a git URL.
-    fn from_registry(&self) -> bool {
+    fn is_registry(&self) -> bool {
         let name = self.name.strip_prefix('@').unwrap_or(&self.name);
         let slashes = name.matches('/').count();
         !self.spec.contains(':')
@@ -995,7 +995,10 @@ fn runtime_managers(
         // the slim variant of the same tag has it too (`node:latest`,
         // whose major msb can only guess).
         let image_yarn_ran = manager == Some(Manager::YarnClassic)
-            && !a.run_commands.iter().any(|rc| rc.command.program() == "corepack");
+            && !a
+                .run_commands
+                .iter()
+                .any(|rc| rc.command.program() == "corepack");
         let bundled = program == "yarn"
             && (image_yarn_ran || node_major.is_some_and(|m| m <= rules.bundled_yarn_max_node));
         if bundled {
@@ -2034,7 +2037,7 @@ impl<'x> RuntimeWalk<'x> {
             .globals
             .iter()
             .rev()
-            .find(|g| !g.from_registry() && self.local_global_bins(g).iter().any(|b| b == bin))
+            .find(|g| !g.is_registry() && self.local_global_bins(g).iter().any(|b| b == bin))
         {
             self.uses.unknown.get_or_insert((
                 self.line,
@@ -2049,7 +2052,7 @@ impl<'x> RuntimeWalk<'x> {
             .globals
             .iter()
             .rev()
-            .find(|g| g.name == package && g.from_registry())
+            .find(|g| g.name == package && g.is_registry())
         else {
             return false;
         };
@@ -2265,7 +2268,7 @@ impl<'x> RuntimeWalk<'x> {
         let known = self.known_program(program)
             || script_in_context(self.a, program, self.index, self.context).is_some();
         if !known && self.top {
-            let why = match self.globals.iter().find(|g| !g.from_registry()) {
+            let why = match self.globals.iter().find(|g| !g.is_registry()) {
                 Some(g) => format!(
                     "{what} runs `{program}`, which is not in the node image; line {} installs {} globally, and msb cannot tell which commands that gives or carry it to the final stage",
                     g.line, g.spec
@@ -3129,7 +3132,7 @@ mod tests {
             cwd: "/app".to_string(),
         };
         for spec in ["serve", "serve@14.2.1", "@nestjs/cli@10", "pm2@latest"] {
-            assert!(g(spec).from_registry(), "{spec}");
+            assert!(g(spec).is_registry(), "{spec}");
         }
         for spec in [
             ".",
@@ -3141,7 +3144,7 @@ mod tests {
             "tool.tgz",
             "https://x/y.tgz",
         ] {
-            assert!(!g(spec).from_registry(), "{spec}");
+            assert!(!g(spec).is_registry(), "{spec}");
         }
     }
 
