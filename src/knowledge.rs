@@ -273,6 +273,8 @@ pub struct NodeRules {
     /// Browsers a dependency or a build command downloads into the build
     /// user's home.
     pub downloads: NodeDownloads,
+    /// Package → packages (globs) it loads when it runs.
+    pub runtime_peers: BTreeMap<String, Vec<String>>,
 }
 
 /// Downloads into the build user's home (root's `~/.cache`), outside the

@@ -1850,6 +1850,24 @@ impl<'x> RuntimeWalk<'x> {
                 .dev_deps
                 .get_or_insert(format!("{what}: {how}, from the dev dependency {name}"));
         }
+        self.peers(name, what);
+    }
+
+    /// Packages a tool loads when it runs (ts-node loads typescript and
+    /// the @types packages): a dev dependency among them must stay.
+    fn peers(&mut self, package: &str, what: &str) {
+        let Some(patterns) = self.rules.runtime_peers.get(package) else {
+            return;
+        };
+        let dev = self.manifest.deps("devDependencies");
+        if let Some(peer) = patterns.iter().find_map(|p| {
+            dev.iter()
+                .find(|d| !self.manifest.has_dep(d) && glob_match(p, d))
+        }) {
+            self.uses.dev_deps.get_or_insert(format!(
+                "{what} runs {package}, which loads the dev dependency {peer} at run time"
+            ));
+        }
     }
 
     fn npm(&mut self, args: &[String], what: &str, depth: usize) {
@@ -1967,13 +1985,14 @@ impl<'x> RuntimeWalk<'x> {
         if self.rules.commands.watchers.contains(&package) {
             self.watcher(bin, what);
         }
-        if self.manifest.has_dep(&package) {
-            return;
-        }
         if self.manifest.has_dev_dep(&package) {
             self.uses.dev_deps.get_or_insert(format!(
                 "{what} runs {bin}, from the dev dependency {package}"
             ));
+            return;
+        }
+        self.peers(&package, what);
+        if self.manifest.has_dep(&package) {
             return;
         }
         if self.global(bin, what) {
