@@ -345,6 +345,9 @@ pub struct NodeCommands {
     pub static_servers: Vec<String>,
     pub static_server_value_options: Vec<String>,
     pub image_programs: Vec<String>,
+    /// Process managers (pm2) that run a script, a package manager's
+    /// command or the apps of a config file.
+    pub process_managers: Vec<String>,
     /// Programs an exec-form ENTRYPOINT names that run CMD as a command
     /// of its own (tini), rather than taking it as arguments.
     pub inits: Vec<String>,

@@ -1719,6 +1719,7 @@ impl<'x> RuntimeWalk<'x> {
             ));
             return;
         }
+        self.process_manager(&program, &args, what, depth);
         match program.as_str() {
             "node" | "nodejs" => self.node(&args, what),
             "npm" => self.npm(&args, what, depth),
@@ -2161,7 +2162,92 @@ impl<'x> RuntimeWalk<'x> {
             return;
         }
         self.uses.programs.push(program.clone());
+        self.process_manager(&program, c.args(), what, depth);
         self.local_bin(&program, c.args(), what);
+    }
+
+    /// A process manager (pm2-runtime) runs a script, a package manager
+    /// (`pm2-runtime npm -- start`) or the apps of a config file: the
+    /// script is the app's, the package manager's command is followed,
+    /// and a config file's apps, which msb does not read, keep the dev
+    /// dependencies.
+    fn process_manager(&mut self, program: &str, args: &[String], what: &str, depth: usize) {
+        let package = self
+            .rules
+            .bins
+            .get(program)
+            .cloned()
+            .unwrap_or_else(|| program.to_string());
+        if !self.rules.commands.process_managers.contains(&package) {
+            return;
+        }
+        let value_options = [
+            "--name",
+            "-n",
+            "--env",
+            "-i",
+            "--instances",
+            "--interpreter",
+            "--node-args",
+            "--cwd",
+            "--log",
+            "-o",
+            "-e",
+            "--output",
+            "--error",
+            "--max-memory-restart",
+            "--uid",
+            "--gid",
+            "-c",
+            "--cron",
+            "--public",
+            "--secret",
+            "--machine-name",
+        ];
+        let mut rest: &[String] = args;
+        if let Some((i, "start")) = subcommand(rest, &value_options) {
+            rest = &rest[i + 1..];
+        }
+        let Some((i, target)) = subcommand(rest, &value_options) else {
+            return;
+        };
+        let interpreter = has_flag(rest, &["--interpreter"])
+            || rest.iter().any(|w| w.starts_with("--interpreter="));
+        // pm2 reads `ecosystem.config.js`, `process.yml`, `*.json` as a
+        // config of apps; another .js file is a script it runs.
+        let name = target.rsplit('/').next().unwrap_or(target);
+        let config = name.contains("ecosystem")
+            || name.contains(".config.")
+            || name.starts_with("process.")
+            || [".json", ".yml", ".yaml"].iter().any(|e| name.ends_with(e));
+        let script = !config && [".js", ".cjs", ".mjs"].iter().any(|e| name.ends_with(e));
+        if script && !interpreter {
+            self.uses
+                .app_files
+                .push(format!("{what} runs {program} {target}"));
+            return;
+        }
+        if matches!(target, "npm" | "yarn" | "pnpm") && !interpreter {
+            let mut words = vec![target.to_string()];
+            let after = &rest[i + 1..];
+            let after = match after.iter().position(|w| w == "--") {
+                Some(p) => &after[p + 1..],
+                None => after,
+            };
+            words.extend(after.iter().cloned());
+            let c = Command {
+                words,
+                ..Command::default()
+            };
+            self.command(&c, what, depth + 1);
+            return;
+        }
+        self.uses
+            .app_files
+            .push(format!("{what} runs {program} {target}"));
+        self.uses.dev_deps.get_or_insert(format!(
+            "{what} runs {program} {target}, and msb does not read which apps and interpreters that starts"
+        ));
     }
 
     /// `./start.sh`, `/app/node_modules/.bin/next`, `/usr/local/bin/x`.
