@@ -2620,6 +2620,11 @@ fn next_app_unknowns(
     a: &Analysis,
     app_dir: &str,
 ) -> Result<(), String> {
+    if let Some(config) = next_dist_dir(context, rules, a, app_dir) {
+        return Err(format!(
+            "{config} sets distDir, so next build writes somewhere other than .next"
+        ));
+    }
     if !whole_context_copy(a, app_dir) {
         return Err("the build copies chosen files, not the whole context".to_string());
     }
@@ -2961,6 +2966,26 @@ fn outside_copies(file: &Dockerfile, a: &mut Analysis, app_dir: &str, writable_r
     }
 }
 
+/// The Next config that sets `distDir` (next build then writes its
+/// output, standalone server included, elsewhere than `.next`).
+fn next_dist_dir(
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    app_dir: &str,
+) -> Option<String> {
+    rules.next.configs.iter().find_map(|name| {
+        let source = context_file_for(a, &format!("{app_dir}/{name}"), context)?;
+        let text = context.read_small(&source)?;
+        text.lines()
+            .any(|l| {
+                let l = l.trim();
+                !l.starts_with("//") && !l.starts_with('*') && l.contains("distDir")
+            })
+            .then(|| name.clone())
+    })
+}
+
 /// Whether a Next config sets `output: 'standalone'` (on a line that is
 /// not a comment).
 fn sets_standalone(text: &str) -> bool {
@@ -3000,6 +3025,9 @@ fn standalone_alternative(
         let text = context.read_small(&source)?;
         sets_standalone(&text).then(|| name.clone())
     })?;
+    if next_dist_dir(context, rules, a, app_dir).is_some() {
+        return None;
+    }
     if file
         .instructions
         .iter()
