@@ -371,6 +371,8 @@ pub struct NodeStaticSite {
 #[serde(deny_unknown_fields)]
 pub struct NodeNext {
     pub configs: Vec<String>,
+    /// Config file → the package `next start` needs to load it.
+    pub config_needs: BTreeMap<String, String>,
     pub compiled: Vec<String>,
     pub not_runtime: Vec<String>,
 }

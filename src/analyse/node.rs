@@ -2019,6 +2019,14 @@ impl<'x> RuntimeWalk<'x> {
             let Some(text) = self.context.read_small(&source) else {
                 continue;
             };
+            // Next 15.4+ compiles next.config.ts with typescript at start.
+            if let Some(package) = self.rules.next.config_needs.get(name) {
+                self.package(
+                    package,
+                    what,
+                    &format!("next start compiles {name} with {package}"),
+                );
+            }
             for module in imported_modules(&text) {
                 if let Some(package) = bare_package(&module) {
                     self.package(
@@ -2914,6 +2922,16 @@ fn add_artefacts(
             );
             let mut names: Vec<String> = rules.next.configs.clone();
             names.push("public".to_string());
+            // next start compiles next.config.ts with the project's
+            // TypeScript settings.
+            if rules
+                .next
+                .config_needs
+                .keys()
+                .any(|c| context.is_file(c) && !dockerignore(context)(c))
+            {
+                names.push("tsconfig.json".to_string());
+            }
             let ignored = dockerignore(context);
             for name in context.list(".") {
                 if name.starts_with(".env") && context.is_file(&name) {
@@ -2927,6 +2945,8 @@ fn add_artefacts(
                 let path = format!("{app_dir}/{name}");
                 let why = if name == "public" {
                     "next start serves it".to_string()
+                } else if name == "tsconfig.json" {
+                    "next start compiles the TypeScript config with it".to_string()
                 } else if name.starts_with(".env") {
                     "next start loads it".to_string()
                 } else {
