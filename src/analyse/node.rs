@@ -1578,8 +1578,19 @@ impl<'x> RuntimeWalk<'x> {
             let what = format!("line {}: {}", ins.line, ins.keyword.as_str());
             match &ins.exec {
                 Some(words) => {
+                    let mut words = words.clone();
+                    // The node image's docker-entrypoint.sh runs
+                    // `CMD ["server.js"]` (or `["--inspect", ...]`) with node.
+                    if entrypoint.is_none()
+                        && words.first().is_some_and(|w| {
+                            w.starts_with('-')
+                                || [".js", ".mjs", ".cjs"].iter().any(|e| w.ends_with(e))
+                        })
+                    {
+                        words.insert(0, "node".to_string());
+                    }
                     let c = Command {
-                        words: words.clone(),
+                        words,
                         ..Command::default()
                     };
                     self.command(&c, &what, 0);
@@ -1642,10 +1653,12 @@ impl<'x> RuntimeWalk<'x> {
             return true;
         };
         let name = first.rsplit('/').next().unwrap_or(first);
-        if self.rules.commands.inits.iter().any(|i| i == name)
-            || self.k.commands.shells.iter().any(|s| s == name)
-            || name.ends_with(".sh")
-        {
+        let shell = self.k.commands.shells.iter().any(|s| s == name);
+        // `ENTRYPOINT ["/bin/sh", "-c"]`: CMD is the script it runs.
+        if shell && words.last().is_some_and(|w| w == "-c") {
+            return false;
+        }
+        if self.rules.commands.inits.iter().any(|i| i == name) || shell || name.ends_with(".sh") {
             return true;
         }
         let Some(source) = script_in_context(self.a, first, index, self.context) else {
