@@ -1662,7 +1662,24 @@ impl<'x> RuntimeWalk<'x> {
             return true;
         }
         let Some(source) = script_in_context(self.a, first, index, self.context) else {
-            return false;
+            // A program known to take arguments: node, npm, a bin of the
+            // app's dependencies or of a global install. Anything else
+            // may be a script that runs CMD: followed on its own.
+            let package = self
+                .rules
+                .bins
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_string());
+            let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "yarnpkg", "pnpm"]
+                .contains(&name)
+                || first.contains("node_modules/.bin/")
+                || self.manifest.has_dep(&package)
+                || self.manifest.has_dev_dep(&package)
+                || self.globals.iter().any(|g| {
+                    g.name == package || self.local_global_bins(g).iter().any(|b| b == name)
+                });
+            return !takes_args;
         };
         let text = self.context.read_small(&source).unwrap_or_default();
         let line = text.lines().next().unwrap_or("");
