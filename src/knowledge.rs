@@ -270,6 +270,55 @@ pub struct NodeRules {
     pub static_site: NodeStaticSite,
     pub next: NodeNext,
     pub install: NodeInstall,
+    /// Browsers a dependency or a build command downloads into the build
+    /// user's home.
+    pub downloads: NodeDownloads,
+    /// Package → packages (globs) it loads when it runs.
+    pub runtime_peers: BTreeMap<String, Vec<String>>,
+}
+
+/// Downloads into the build user's home (root's `~/.cache`), outside the
+/// app folder the final stage gets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeDownloads {
+    pub packages: Vec<NodePackageDownload>,
+    pub commands: Vec<NodeCommandDownload>,
+}
+
+/// A dependency whose install script downloads into the home folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodePackageDownload {
+    pub package: String,
+    /// The first major that downloads there (earlier ones kept it in
+    /// node_modules).
+    pub from_major: u32,
+    /// What it downloads, and where under the home folder.
+    pub what: String,
+    pub home_path: String,
+    /// The variable that moves the download.
+    pub dir_env: String,
+    /// Variables that turn the download off.
+    pub skip_env: Vec<String>,
+    /// Config files that may move the download.
+    pub configs: Vec<String>,
+}
+
+/// A build command that downloads into the home folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCommandDownload {
+    /// Program and subcommand (`playwright install`).
+    pub command: String,
+    pub what: String,
+    pub home_path: String,
+    /// The variable that moves the download; `dir_env_in_package` is the
+    /// value that puts it inside node_modules.
+    pub dir_env: String,
+    pub dir_env_in_package: String,
+    /// Options and subcommands that also install system packages.
+    pub system_packages: Vec<String>,
 }
 
 /// The builder command that leaves only production dependencies, per
@@ -296,6 +345,12 @@ pub struct NodeCommands {
     pub static_servers: Vec<String>,
     pub static_server_value_options: Vec<String>,
     pub image_programs: Vec<String>,
+    /// Process managers (pm2) that run a script, a package manager's
+    /// command or the apps of a config file.
+    pub process_managers: Vec<String>,
+    /// Programs an exec-form ENTRYPOINT names that run CMD as a command
+    /// of its own (tini), rather than taking it as arguments.
+    pub inits: Vec<String>,
     pub npm_builtins: Vec<String>,
 }
 
@@ -316,6 +371,8 @@ pub struct NodeStaticSite {
 #[serde(deny_unknown_fields)]
 pub struct NodeNext {
     pub configs: Vec<String>,
+    /// Config file → the package `next start` needs to load it.
+    pub config_needs: BTreeMap<String, String>,
     pub compiled: Vec<String>,
     pub not_runtime: Vec<String>,
 }

@@ -1211,7 +1211,14 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
     }
     for (what, script) in &scripts {
         for c in shell::commands(script) {
-            let program = c.program().to_string();
+            // `exec su-exec node "$@"`: the program after the wrappers.
+            let program = c
+                .words
+                .iter()
+                .map(|w| w.rsplit('/').next().unwrap_or(w))
+                .find(|w| !k.commands.wrappers.iter().any(|x| x == w))
+                .unwrap_or("")
+                .to_string();
             if k.commands.runtime_tools.contains_key(&program)
                 && !needs.tools.iter().any(|(t, _)| *t == program)
             {

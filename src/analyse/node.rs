@@ -170,6 +170,10 @@ struct InstallStep {
     /// Removes dev dependencies from an existing install (a prune).
     prune: bool,
     text: String,
+    /// The environment the command runs with (ENV, ARG, export, prefix).
+    env: BTreeMap<String, String>,
+    /// Where Yarn 1 puts node_modules (`--modules-folder`), if elsewhere.
+    modules_dir: Option<String>,
 }
 
 /// A package installed globally in the builder (`npm install -g serve`).
@@ -179,6 +183,26 @@ struct GlobalPackage {
     /// As written (`serve@14`, `pm2`).
     spec: String,
     line: usize,
+    /// The folder the install ran in (a local spec such as `.` is
+    /// relative to it).
+    cwd: String,
+}
+
+impl GlobalPackage {
+    /// A package from the registry by name (`serve`, `@nestjs/cli@10`,
+    /// `pm2@latest`), which the final stage can install again; not a
+    /// folder (`.`, `./cli`), a tarball or a git URL.
+    fn is_registry(&self) -> bool {
+        let name = self.name.strip_prefix('@').unwrap_or(&self.name);
+        let slashes = name.matches('/').count();
+        !self.spec.contains(':')
+            && !self.spec.starts_with('.')
+            && !self.spec.starts_with('/')
+            && !self.spec.starts_with('~')
+            && !self.spec.ends_with(".tgz")
+            && !self.spec.ends_with(".tar.gz")
+            && slashes == usize::from(self.name.starts_with('@'))
+    }
 }
 
 /// The first word after the program that is not an option, with the
@@ -213,6 +237,7 @@ const NPM_VALUE_OPTIONS: &[&str] = &[
 ];
 const YARN_VALUE_OPTIONS: &[&str] = &[
     "--cwd",
+    "--modules-folder",
     "--cache-folder",
     "--modules-folder",
     "--registry",
@@ -597,11 +622,13 @@ pub fn analyse(
     }
 
     // The folder the final stage copies whole: the WORKDIR the app is in.
-    let app_root = workdir
-        .as_deref()
-        .filter(|w| is_under(&app_dir, w) && !a.is_system_dir(w))
-        .unwrap_or(&app_dir)
-        .to_string();
+    let app_root = app_root_of(a, &app_dir);
+    if let Some((line, why)) = home_downloads(
+        file, context, rules, a, &manifest, &steps, &app_dir, &app_root,
+    ) {
+        a.block(line, why);
+        return;
+    }
     let mut walk = RuntimeWalk::new(file, context, rules, k, a, &manifest, &globals, &app_dir);
     walk.app_root = app_root;
     // What the container runs.
@@ -647,7 +674,30 @@ pub fn analyse(
             why: why.clone(),
         });
     }
+    privileged_port(file, a);
     add_artefacts(file, context, rules, a, &layout, &app_dir);
+    if copies_node_modules
+        && let Some(dir) = modules_dir(a, &steps, &app_dir, context)
+        && !is_under(&dir, &app_root_of(a, &app_dir))
+    {
+        let line = steps.iter().rfind(|s| !s.prune).map_or(from, |s| s.line);
+        if a.is_system_dir(&dir) {
+            a.block(
+                line,
+                format!("Yarn puts node_modules in {dir} (--modules-folder): msb cannot copy it without the rest of the system"),
+            );
+            return;
+        }
+        let inside = format!("{app_dir}/node_modules");
+        a.artefacts.retain(|x| x.from != inside);
+        a.add_artefact(
+            line,
+            &dir,
+            &dir,
+            format!("line {line}: the dependencies, which Yarn puts in {dir} (--modules-folder)"),
+            false,
+        );
+    }
     a.unsafe_alternative =
         standalone_alternative(file, context, rules, a, &uses, &app_dir, &layout);
     if let Some(path) = &manifest.path
@@ -665,6 +715,87 @@ pub fn analyse(
         layout,
         layout_why,
     });
+}
+
+/// The folder the final stage copies whole: the WORKDIR the app is in.
+fn app_root_of(a: &Analysis, app_dir: &str) -> String {
+    a.final_workdir
+        .as_deref()
+        .filter(|w| is_under(app_dir, w) && !a.is_system_dir(w))
+        .unwrap_or(app_dir)
+        .to_string()
+}
+
+/// Where Yarn 1 put node_modules: `--modules-folder` on the last install,
+/// or the same setting in the app's `.yarnrc`.
+fn modules_dir(
+    a: &Analysis,
+    steps: &[InstallStep],
+    app_dir: &str,
+    context: &BuildContext,
+) -> Option<String> {
+    let install = steps.iter().rfind(|s| !s.prune)?;
+    if install.manager != Manager::YarnClassic {
+        return None;
+    }
+    if let Some(dir) = &install.modules_dir {
+        return Some(dir.clone());
+    }
+    let yarnrc = context_file_for(a, &format!("{app_dir}/.yarnrc"), context)
+        .and_then(|p| context.read_small(&p))?;
+    yarnrc.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        let key = words.next()?.trim_start_matches('-');
+        matches!(key, "modules-folder" | "install.modules-folder").then_some(())?;
+        let value = words.next()?.trim_matches(['"', '\'']);
+        Some(absolute(&install.cwd, value))
+    })
+}
+
+/// A port below 1024 (`EXPOSE 80`, `ENV PORT=80`) that the app bound as
+/// root: as a non-root user it can bind it only where the container
+/// runtime allows unprivileged ports. A file that already runs as its own
+/// non-root user changes nothing.
+fn privileged_port(file: &Dockerfile, a: &mut Analysis) {
+    let own_user = a
+        .final_user
+        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
+    if own_user {
+        return;
+    }
+    let low = |p: &str| p.parse::<u16>().is_ok_and(|n| n < 1024);
+    let mut found = None;
+    for ins in &file.instructions {
+        match ins.keyword {
+            Keyword::Expose => {
+                if let Some(port) = ins
+                    .args
+                    .split_whitespace()
+                    .map(|w| w.split('/').next().unwrap_or(w))
+                    .find(|p| low(p))
+                {
+                    found = Some((ins.line, format!("EXPOSE {port}")));
+                }
+            }
+            Keyword::Env => {
+                if let Some((_, port)) = crate::analyse::env_pairs(&ins.args)
+                    .into_iter()
+                    .find(|(n, v)| n == "PORT" && low(v))
+                {
+                    found = Some((ins.line, format!("ENV PORT={port}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((line, what)) = found {
+        a.block_unless_unsafe(
+            line,
+            format!(
+                "{what}: the app bound a port below 1024 as root; as a non-root user it can do so only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
+            ),
+        );
+    }
 }
 
 /// The builder's dependency installs and prunes, in order.
@@ -713,6 +844,8 @@ fn install_steps(
             production,
             prune,
             text: text.clone(),
+            env: env.clone(),
+            modules_dir: None,
         };
         match c.program() {
             "npm" => {
@@ -754,6 +887,12 @@ fn install_steps(
             "yarn" | "yarnpkg" => {
                 let cwd = option_value(args, &["--cwd"])
                     .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
+                let modules_dir =
+                    option_value(args, &["--modules-folder"]).map(|p| absolute(&cwd, &p));
+                let step = |manager, production, prune, cwd: String| InstallStep {
+                    modules_dir: modules_dir.clone(),
+                    ..step(manager, production, prune, cwd)
+                };
                 let production_flag = has_flag(args, &["--production", "--prod"])
                     || has_flag(args, &["--production=true"]);
                 let production = !has_flag(args, &["--production=false"])
@@ -851,8 +990,17 @@ fn runtime_managers(
             );
             return false;
         }
-        let bundled =
-            program == "yarn" && node_major.is_some_and(|m| m <= rules.bundled_yarn_max_node);
+        // The node image's own Yarn 1: by the tag's major, or because the
+        // builder ran it (no corepack, no global install gave another), so
+        // the slim variant of the same tag has it too (`node:latest`,
+        // whose major msb can only guess).
+        let image_yarn_ran = manager == Some(Manager::YarnClassic)
+            && !a
+                .run_commands
+                .iter()
+                .any(|rc| rc.command.program() == "corepack");
+        let bundled = program == "yarn"
+            && (image_yarn_ran || node_major.is_some_and(|m| m <= rules.bundled_yarn_max_node));
         if bundled {
             continue;
         }
@@ -979,6 +1127,7 @@ fn global_packages(file: &Dockerfile, a: &Analysis) -> Vec<GlobalPackage> {
                 name: package_name(spec),
                 spec: spec.clone(),
                 line: file.instructions[rc.index].line,
+                cwd: rc.cwd.clone(),
             });
         }
     }
@@ -1033,6 +1182,170 @@ fn lifecycle_scripts_stay_inside(
         }
     }
     true
+}
+
+/// Browsers a dependency's install script or a build command downloads
+/// into the build user's home (`/root/.cache/puppeteer`): the final stage
+/// gets the app folder and runs as another user, so the app would not find
+/// them. Fine when the download is turned off or moved into the app folder.
+#[allow(clippy::too_many_arguments)]
+fn home_downloads(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    manifest: &Manifest,
+    steps: &[InstallStep],
+    app_dir: &str,
+    app_root: &str,
+) -> Option<(usize, String)> {
+    let home = |index: usize| match user_at(file, index).as_str() {
+        "root" => "/root".to_string(),
+        user => format!("~{user}"),
+    };
+    let set = |env: &BTreeMap<String, String>, name: &str| {
+        env.get(name)
+            .filter(|v| !v.is_empty() && *v != "false" && *v != "0")
+            .is_some()
+    };
+    for d in &rules.downloads.packages {
+        let Some(range) = manifest
+            .json
+            .get("dependencies")
+            .and_then(|o| o.get(&d.package))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        // `^22.6.0` → 22; a tag (`latest`) or `*` is the newest.
+        let major = range
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok());
+        if major.is_some_and(|m| m < d.from_major) {
+            continue;
+        }
+        let Some(install) = steps.iter().rfind(|s| !s.prune) else {
+            continue;
+        };
+        if d.skip_env.iter().any(|n| set(&install.env, n)) {
+            continue;
+        }
+        let what = format!(
+            "package.json depends on {} {range}, whose install (line {}) downloads {}",
+            d.package, install.line, d.what
+        );
+        if let Some(dir) = install.env.get(&d.dir_env) {
+            let path = absolute(&install.cwd, dir);
+            if dir.contains('$') || !is_under(&path, app_root) {
+                return Some((
+                    install.line,
+                    format!(
+                        "{what} into {dir} ({}), outside the app folder {app_root} the final stage gets",
+                        d.dir_env
+                    ),
+                ));
+            }
+            continue;
+        }
+        let mut moved = false;
+        for name in &d.configs {
+            let Some(source) = context_file_for(a, &format!("{app_dir}/{name}"), context) else {
+                continue;
+            };
+            let text = context.read_small(&source).unwrap_or_default();
+            if text.contains("cacheDirectory") {
+                if !text.contains("__dirname") {
+                    return Some((
+                        install.line,
+                        format!(
+                            "{what} into the cacheDirectory {name} sets: msb cannot tell whether that is inside the app folder {app_root} the final stage gets"
+                        ),
+                    ));
+                }
+                moved = true;
+            }
+        }
+        if !moved {
+            return Some((
+                install.line,
+                format!(
+                    "{what} into the build user's home ({}/{}), outside the app folder {app_root} the final stage gets (set {} inside the app folder)",
+                    home(install.index),
+                    d.home_path,
+                    d.dir_env
+                ),
+            ));
+        }
+    }
+    for rc in &a.run_commands {
+        let words = &rc.command.words;
+        for d in &rules.downloads.commands {
+            let mut parts = d.command.split_whitespace();
+            let (program, sub) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let Some(pos) = words
+                .iter()
+                .position(|w| w.rsplit('/').next() == Some(program))
+            else {
+                continue;
+            };
+            let rest = &words[pos + 1..];
+            if subcommand(rest, &[]).map(|(_, s)| s) != Some(sub) {
+                continue;
+            }
+            let line = file.instructions[rc.index].line;
+            let text = words.join(" ");
+            if let Some(flag) = d
+                .system_packages
+                .iter()
+                .find(|f| rest.iter().any(|w| w == *f))
+            {
+                return Some((
+                    line,
+                    format!(
+                        "`{text}` installs the {} with the system package manager (`{flag}`): msb cannot tell which of them the final stage needs",
+                        if flag.starts_with('-') {
+                            format!("{}' system libraries", d.what)
+                        } else {
+                            d.what.clone()
+                        }
+                    ),
+                ));
+            }
+            let mut env = env_before(file, a, rc.index);
+            env.extend(rc.command.env.iter().cloned());
+            match env.get(&d.dir_env) {
+                Some(v) if *v == d.dir_env_in_package => continue,
+                Some(dir) if !dir.contains('$') && is_under(&absolute(&rc.cwd, dir), app_root) => {
+                    continue;
+                }
+                Some(dir) => {
+                    return Some((
+                        line,
+                        format!(
+                            "`{text}` downloads {} into {dir} ({}), outside the app folder {app_root} the final stage gets",
+                            d.what, d.dir_env
+                        ),
+                    ));
+                }
+                None => {
+                    return Some((
+                        line,
+                        format!(
+                            "`{text}` downloads {} into the build user's home ({}/{}), outside the app folder {app_root} the final stage gets (set {}={} to keep them in node_modules)",
+                            d.what,
+                            home(rc.index),
+                            d.home_path,
+                            d.dir_env,
+                            d.dir_env_in_package
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Yarn 2+ (berry): a `.yarnrc.yml`, a `packageManager` of yarn@2 or
@@ -1215,32 +1528,18 @@ impl<'x> RuntimeWalk<'x> {
         let last = |kw: Keyword| self.file.instructions.iter().rposition(|i| i.keyword == kw);
         let entrypoint = last(Keyword::Entrypoint);
         let mut cmd = last(Keyword::Cmd);
-        // With an ENTRYPOINT, CMD is its arguments. A program that takes
-        // them (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`) is followed
-        // with them; a script or an init (tini) hands over to CMD, which is
-        // followed on its own; a shell-form ENTRYPOINT ignores CMD.
+        // With an ENTRYPOINT, CMD is its arguments. A program
+        // (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`, `["strapi"]` +
+        // `["start"]`) is followed with them; a shell script or an init
+        // (tini) hands over to CMD, which is followed on its own; a
+        // shell-form ENTRYPOINT ignores CMD.
         let mut combined = false;
         if let Some(e) = entrypoint {
             let ins = &self.file.instructions[e];
             match &ins.exec {
                 None => cmd = None,
                 Some(words) => {
-                    let program = words
-                        .first()
-                        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
-                        .unwrap_or_default();
-                    let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "pnpm"]
-                        .contains(&program.as_str())
-                        || self.globals.iter().any(|g| {
-                            g.name
-                                == self
-                                    .rules
-                                    .bins
-                                    .get(&program)
-                                    .cloned()
-                                    .unwrap_or(program.clone())
-                        });
-                    if takes_args {
+                    if !self.hands_over(words, e) {
                         let mut all = words.clone();
                         if let Some(c) = cmd
                             && let Some(args) = &self.file.instructions[c].exec
@@ -1279,8 +1578,19 @@ impl<'x> RuntimeWalk<'x> {
             let what = format!("line {}: {}", ins.line, ins.keyword.as_str());
             match &ins.exec {
                 Some(words) => {
+                    let mut words = words.clone();
+                    // The node image's docker-entrypoint.sh runs
+                    // `CMD ["server.js"]` (or `["--inspect", ...]`) with node.
+                    if entrypoint.is_none()
+                        && words.first().is_some_and(|w| {
+                            w.starts_with('-')
+                                || [".js", ".mjs", ".cjs"].iter().any(|e| w.ends_with(e))
+                        })
+                    {
+                        words.insert(0, "node".to_string());
+                    }
                     let c = Command {
-                        words: words.clone(),
+                        words,
                         ..Command::default()
                     };
                     self.command(&c, &what, 0);
@@ -1291,6 +1601,23 @@ impl<'x> RuntimeWalk<'x> {
                     }
                 }
             }
+        }
+        // `ENV NODE_OPTIONS="-r dotenv/config"`: every node preloads it.
+        let node_options = self.file.instructions.iter().rev().find_map(|ins| {
+            (ins.keyword == Keyword::Env)
+                .then(|| crate::analyse::env_pairs(&ins.args))?
+                .into_iter()
+                .find(|(n, _)| n == "NODE_OPTIONS")
+                .map(|(_, v)| (ins.line, v))
+        });
+        if let Some((line, options)) = node_options {
+            let words: Vec<String> = options
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']).to_string())
+                .collect();
+            self.line = line;
+            let what = format!("line {line}: ENV NODE_OPTIONS");
+            self.preloads(&words, &what);
         }
         if let Some(index) = last(Keyword::Healthcheck) {
             let ins = &self.file.instructions[index];
@@ -1316,6 +1643,52 @@ impl<'x> RuntimeWalk<'x> {
                 }
             }
         }
+    }
+
+    /// Whether an exec-form ENTRYPOINT runs CMD as a command of its own
+    /// (an init such as tini, a shell, a shell script that ends in
+    /// `exec "$@"`), rather than taking CMD as its arguments.
+    fn hands_over(&self, words: &[String], index: usize) -> bool {
+        let Some(first) = words.first() else {
+            return true;
+        };
+        let name = first.rsplit('/').next().unwrap_or(first);
+        let shell = self.k.commands.shells.iter().any(|s| s == name);
+        // `ENTRYPOINT ["/bin/sh", "-c"]`: CMD is the script it runs.
+        if shell && words.last().is_some_and(|w| w == "-c") {
+            return false;
+        }
+        if self.rules.commands.inits.iter().any(|i| i == name) || shell || name.ends_with(".sh") {
+            return true;
+        }
+        let Some(source) = script_in_context(self.a, first, index, self.context) else {
+            // A program known to take arguments: node, npm, a bin of the
+            // app's dependencies or of a global install. Anything else
+            // may be a script that runs CMD: followed on its own.
+            let package = self
+                .rules
+                .bins
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_string());
+            let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "yarnpkg", "pnpm"]
+                .contains(&name)
+                || first.contains("node_modules/.bin/")
+                || self.manifest.has_dep(&package)
+                || self.manifest.has_dev_dep(&package)
+                || self.globals.iter().any(|g| {
+                    g.name == package || self.local_global_bins(g).iter().any(|b| b == name)
+                });
+            return !takes_args;
+        };
+        let text = self.context.read_small(&source).unwrap_or_default();
+        let line = text.lines().next().unwrap_or("");
+        !line.starts_with("#!")
+            || self.k.commands.shells.iter().any(|s| {
+                line.ends_with(&format!("/{s}"))
+                    || line.contains(&format!("/{s} "))
+                    || line.ends_with(&format!(" {s}"))
+            })
     }
 
     fn command(&mut self, c: &Command, what: &str, depth: usize) {
@@ -1376,6 +1749,7 @@ impl<'x> RuntimeWalk<'x> {
             ));
             return;
         }
+        self.process_manager(&program, &args, what, depth);
         match program.as_str() {
             "node" | "nodejs" => self.node(&args, what),
             "npm" => self.npm(&args, what, depth),
@@ -1411,6 +1785,28 @@ impl<'x> RuntimeWalk<'x> {
             .cloned()
     }
 
+    /// The modules node options preload (`-r ts-node/register`).
+    fn preloads(&mut self, args: &[String], what: &str) {
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if matches!(
+                arg.as_str(),
+                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
+            ) {
+                if let Some(module) = iter.next() {
+                    self.module(module, what);
+                }
+            } else if let Some((flag, module)) = arg.split_once('=')
+                && matches!(
+                    flag,
+                    "--require" | "--loader" | "--import" | "--experimental-loader"
+                )
+            {
+                self.module(module, what);
+            }
+        }
+    }
+
     fn node(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
@@ -1424,7 +1820,10 @@ impl<'x> RuntimeWalk<'x> {
                 continue;
             }
             if let Some((flag, module)) = arg.split_once('=')
-                && matches!(flag, "--require" | "--loader" | "--import")
+                && matches!(
+                    flag,
+                    "--require" | "--loader" | "--import" | "--experimental-loader"
+                )
             {
                 self.module(module, what);
                 continue;
@@ -1481,6 +1880,24 @@ impl<'x> RuntimeWalk<'x> {
             self.uses
                 .dev_deps
                 .get_or_insert(format!("{what}: {how}, from the dev dependency {name}"));
+        }
+        self.peers(name, what);
+    }
+
+    /// Packages a tool loads when it runs (ts-node loads typescript and
+    /// the @types packages): a dev dependency among them must stay.
+    fn peers(&mut self, package: &str, what: &str) {
+        let Some(patterns) = self.rules.runtime_peers.get(package) else {
+            return;
+        };
+        let dev = self.manifest.deps("devDependencies");
+        if let Some(peer) = patterns.iter().find_map(|p| {
+            dev.iter()
+                .find(|d| !self.manifest.has_dep(d) && glob_match(p, d))
+        }) {
+            self.uses.dev_deps.get_or_insert(format!(
+                "{what} runs {package}, which loads the dev dependency {peer} at run time"
+            ));
         }
     }
 
@@ -1599,13 +2016,14 @@ impl<'x> RuntimeWalk<'x> {
         if self.rules.commands.watchers.contains(&package) {
             self.watcher(bin, what);
         }
-        if self.manifest.has_dep(&package) {
-            return;
-        }
         if self.manifest.has_dev_dep(&package) {
             self.uses.dev_deps.get_or_insert(format!(
                 "{what} runs {bin}, from the dev dependency {package}"
             ));
+            return;
+        }
+        self.peers(&package, what);
+        if self.manifest.has_dep(&package) {
             return;
         }
         if self.global(bin, what) {
@@ -1631,6 +2049,14 @@ impl<'x> RuntimeWalk<'x> {
             let Some(text) = self.context.read_small(&source) else {
                 continue;
             };
+            // Next 15.4+ compiles next.config.ts with typescript at start.
+            if let Some(package) = self.rules.next.config_needs.get(name) {
+                self.package(
+                    package,
+                    what,
+                    &format!("next start compiles {name} with {package}"),
+                );
+            }
             for module in imported_modules(&text) {
                 if let Some(package) = bare_package(&module) {
                     self.package(
@@ -1663,7 +2089,29 @@ impl<'x> RuntimeWalk<'x> {
             .get(bin)
             .cloned()
             .unwrap_or_else(|| bin.to_string());
-        let Some(g) = self.globals.iter().rev().find(|g| g.name == package) else {
+        // `npm install -g .`: the app's own command, linked from the
+        // builder's global node_modules into the app folder.
+        if let Some(g) = self
+            .globals
+            .iter()
+            .rev()
+            .find(|g| !g.is_registry() && self.local_global_bins(g).iter().any(|b| b == bin))
+        {
+            self.uses.unknown.get_or_insert((
+                self.line,
+                format!(
+                    "{what} runs {bin}, which line {} installs globally from the app folder (`{}`): the command is a link in the builder's global node_modules, which msb does not carry to the final stage",
+                    g.line, g.spec
+                ),
+            ));
+            return true;
+        }
+        let Some(g) = self
+            .globals
+            .iter()
+            .rev()
+            .find(|g| g.name == package && g.is_registry())
+        else {
             return false;
         };
         if self.rules.commands.watchers.contains(&package) {
@@ -1676,6 +2124,28 @@ impl<'x> RuntimeWalk<'x> {
             ));
         }
         true
+    }
+
+    /// The commands a global install of a folder provides: the `bin` of
+    /// the app's package.json when the folder is the app.
+    fn local_global_bins(&self, g: &GlobalPackage) -> Vec<String> {
+        let spec = g.spec.strip_prefix("file:").unwrap_or(&g.spec);
+        if absolute(&g.cwd, spec).trim_end_matches('/') != self.app_dir {
+            return Vec::new();
+        }
+        match self.manifest.json.get("bin") {
+            Some(Value::String(_)) => {
+                let name = self
+                    .manifest
+                    .json
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                vec![name.rsplit('/').next().unwrap_or(name).to_string()]
+            }
+            Some(Value::Object(o)) => o.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn package_script(&mut self, name: &str, what: &str, depth: usize) {
@@ -1730,7 +2200,92 @@ impl<'x> RuntimeWalk<'x> {
             return;
         }
         self.uses.programs.push(program.clone());
+        self.process_manager(&program, c.args(), what, depth);
         self.local_bin(&program, c.args(), what);
+    }
+
+    /// A process manager (pm2-runtime) runs a script, a package manager
+    /// (`pm2-runtime npm -- start`) or the apps of a config file: the
+    /// script is the app's, the package manager's command is followed,
+    /// and a config file's apps, which msb does not read, keep the dev
+    /// dependencies.
+    fn process_manager(&mut self, program: &str, args: &[String], what: &str, depth: usize) {
+        let package = self
+            .rules
+            .bins
+            .get(program)
+            .cloned()
+            .unwrap_or_else(|| program.to_string());
+        if !self.rules.commands.process_managers.contains(&package) {
+            return;
+        }
+        let value_options = [
+            "--name",
+            "-n",
+            "--env",
+            "-i",
+            "--instances",
+            "--interpreter",
+            "--node-args",
+            "--cwd",
+            "--log",
+            "-o",
+            "-e",
+            "--output",
+            "--error",
+            "--max-memory-restart",
+            "--uid",
+            "--gid",
+            "-c",
+            "--cron",
+            "--public",
+            "--secret",
+            "--machine-name",
+        ];
+        let mut rest: &[String] = args;
+        if let Some((i, "start")) = subcommand(rest, &value_options) {
+            rest = &rest[i + 1..];
+        }
+        let Some((i, target)) = subcommand(rest, &value_options) else {
+            return;
+        };
+        let interpreter = has_flag(rest, &["--interpreter"])
+            || rest.iter().any(|w| w.starts_with("--interpreter="));
+        // pm2 reads `ecosystem.config.js`, `process.yml`, `*.json` as a
+        // config of apps; another .js file is a script it runs.
+        let name = target.rsplit('/').next().unwrap_or(target);
+        let config = name.contains("ecosystem")
+            || name.contains(".config.")
+            || name.starts_with("process.")
+            || [".json", ".yml", ".yaml"].iter().any(|e| name.ends_with(e));
+        let script = !config && [".js", ".cjs", ".mjs"].iter().any(|e| name.ends_with(e));
+        if script && !interpreter {
+            self.uses
+                .app_files
+                .push(format!("{what} runs {program} {target}"));
+            return;
+        }
+        if matches!(target, "npm" | "yarn" | "pnpm") && !interpreter {
+            let mut words = vec![target.to_string()];
+            let after = &rest[i + 1..];
+            let after = match after.iter().position(|w| w == "--") {
+                Some(p) => &after[p + 1..],
+                None => after,
+            };
+            words.extend(after.iter().cloned());
+            let c = Command {
+                words,
+                ..Command::default()
+            };
+            self.command(&c, what, depth + 1);
+            return;
+        }
+        self.uses
+            .app_files
+            .push(format!("{what} runs {program} {target}"));
+        self.uses.dev_deps.get_or_insert(format!(
+            "{what} runs {program} {target}, and msb does not read which apps and interpreters that starts"
+        ));
     }
 
     /// `./start.sh`, `/app/node_modules/.bin/next`, `/usr/local/bin/x`.
@@ -1852,20 +2407,20 @@ impl<'x> RuntimeWalk<'x> {
             self.local_bin(program, args, what);
             return;
         }
+        // A file the build copies onto PATH (`COPY mytool /usr/local/bin/`).
         let known = self.known_program(program)
-            || self
-                .a
-                .copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .any(|r| r.rsplit('/').next() == Some(program));
+            || script_in_context(self.a, program, self.index, self.context).is_some();
         if !known && self.top {
-            self.uses.unknown.get_or_insert((
-                self.line,
-                format!(
+            let why = match self.globals.iter().find(|g| !g.is_registry()) {
+                Some(g) => format!(
+                    "{what} runs `{program}`, which is not in the node image; line {} installs {} globally, and msb cannot tell which commands that gives or carry it to the final stage",
+                    g.line, g.spec
+                ),
+                None => format!(
                     "{what} runs `{program}`, which is neither in the node image nor installed by the build: cannot tell what the runtime needs"
                 ),
-            ));
+            };
+            self.uses.unknown.get_or_insert((self.line, why));
         }
     }
 }
@@ -2103,6 +2658,11 @@ fn next_app_unknowns(
     a: &Analysis,
     app_dir: &str,
 ) -> Result<(), String> {
+    if let Some(config) = next_dist_dir(context, rules, a, app_dir) {
+        return Err(format!(
+            "{config} sets distDir, so next build writes somewhere other than .next"
+        ));
+    }
     if !whole_context_copy(a, app_dir) {
         return Err("the build copies chosen files, not the whole context".to_string());
     }
@@ -2246,7 +2806,11 @@ fn prune(
                     ),
                 );
             }
-            rules.prune.yarn_classic.clone()
+            let mut command = rules.prune.yarn_classic.clone();
+            if let Some(dir) = &install.modules_dir {
+                command.push_str(&format!(" --modules-folder {dir}"));
+            }
+            command
         }
         Manager::YarnBerry => {
             let yarnrc = yarnrc_text(a, app_dir, context);
@@ -2388,6 +2952,16 @@ fn add_artefacts(
             );
             let mut names: Vec<String> = rules.next.configs.clone();
             names.push("public".to_string());
+            // next start compiles next.config.ts with the project's
+            // TypeScript settings.
+            if rules
+                .next
+                .config_needs
+                .keys()
+                .any(|c| context.is_file(c) && !dockerignore(context)(c))
+            {
+                names.push("tsconfig.json".to_string());
+            }
             let ignored = dockerignore(context);
             for name in context.list(".") {
                 if name.starts_with(".env") && context.is_file(&name) {
@@ -2401,6 +2975,8 @@ fn add_artefacts(
                 let path = format!("{app_dir}/{name}");
                 let why = if name == "public" {
                     "next start serves it".to_string()
+                } else if name == "tsconfig.json" {
+                    "next start compiles the TypeScript config with it".to_string()
                 } else if name.starts_with(".env") {
                     "next start loads it".to_string()
                 } else {
@@ -2438,6 +3014,26 @@ fn outside_copies(file: &Dockerfile, a: &mut Analysis, app_dir: &str, writable_r
             );
         }
     }
+}
+
+/// The Next config that sets `distDir` (next build then writes its
+/// output, standalone server included, elsewhere than `.next`).
+fn next_dist_dir(
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    app_dir: &str,
+) -> Option<String> {
+    rules.next.configs.iter().find_map(|name| {
+        let source = context_file_for(a, &format!("{app_dir}/{name}"), context)?;
+        let text = context.read_small(&source)?;
+        text.lines()
+            .any(|l| {
+                let l = l.trim();
+                !l.starts_with("//") && !l.starts_with('*') && l.contains("distDir")
+            })
+            .then(|| name.clone())
+    })
 }
 
 /// Whether a Next config sets `output: 'standalone'` (on a line that is
@@ -2479,6 +3075,9 @@ fn standalone_alternative(
         let text = context.read_small(&source)?;
         sets_standalone(&text).then(|| name.clone())
     })?;
+    if next_dist_dir(context, rules, a, app_dir).is_some() {
+        return None;
+    }
     if file
         .instructions
         .iter()
@@ -2705,6 +3304,31 @@ mod tests {
         assert_eq!(option_value(&args, &["--prefix"]).as_deref(), Some("/app"));
         let args: Vec<String> = ["--omit", "dev"].iter().map(|s| s.to_string()).collect();
         assert_eq!(option_value(&args, &["--omit"]).as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn registry_specs() {
+        let g = |spec: &str| GlobalPackage {
+            name: package_name(spec),
+            spec: spec.to_string(),
+            line: 1,
+            cwd: "/app".to_string(),
+        };
+        for spec in ["serve", "serve@14.2.1", "@nestjs/cli@10", "pm2@latest"] {
+            assert!(g(spec).is_registry(), "{spec}");
+        }
+        for spec in [
+            ".",
+            "./cli",
+            "/opt/tool",
+            "file:../x",
+            "github:acme/tool",
+            "acme/tool",
+            "tool.tgz",
+            "https://x/y.tgz",
+        ] {
+            assert!(!g(spec).is_registry(), "{spec}");
+        }
     }
 
     #[test]

@@ -74,8 +74,13 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         writable.push(workdir);
     }
     // A system folder (`VOLUME /tmp`) keeps the base image's owner and mode.
+    // A folder inside a copy owned by the user comes with it, except a
+    // VOLUME: the build may not make it, and Docker mounts a volume on a
+    // missing folder as root.
     writable.retain(|d| {
-        !a.is_system_dir(d) && !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to))
+        !a.is_system_dir(d)
+            && (a.runtime.writable_dirs.contains(d)
+                || !a.artefacts.iter().any(|x| x.writable && is_under(d, &x.to)))
     });
     let create = match base.family {
         Family::Debian => Some(&templates.debian),
