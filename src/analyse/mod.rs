@@ -16,6 +16,7 @@ pub mod python;
 pub mod ruby;
 pub mod rust;
 pub mod shell;
+pub mod track;
 
 use std::collections::BTreeMap;
 
