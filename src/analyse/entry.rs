@@ -141,6 +141,9 @@ pub struct Commands {
     pub steps: Vec<(String, Step)>,
     /// The launch script: its context path and its path in the image.
     pub script: Option<(String, String)>,
+    /// The ENTRYPOINT or CMD line the command comes from, and its keyword.
+    pub line: usize,
+    pub keyword: &'static str,
 }
 
 /// `read`'s commands, plus those of a script a shell runs by name
@@ -164,6 +167,8 @@ pub fn commands_run(
                 .map(|s| (ctx.clone(), s.clone()))
                 .collect(),
             script: Some((ctx.clone(), image.clone())),
+            line: launch.line,
+            keyword: launch.keyword,
         };
     }
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
@@ -193,7 +198,11 @@ pub fn commands_run(
             },
         });
     }
-    let mut out = Commands::default();
+    let mut out = Commands {
+        line: launch.line,
+        keyword: launch.keyword,
+        ..Commands::default()
+    };
     for mut step in steps {
         while step
             .command
@@ -213,7 +222,17 @@ pub fn commands_run(
             // A shell runs a script without `#!`; exec needs one.
             && (text.starts_with("#!") || ins.exec.as_ref().and_then(|w| w.first()) != Some(&program))
         {
-            let image = absolute(&step.cwd, &program);
+            // Found by path, or through PATH where a COPY put it.
+            let image = if program.contains('/') {
+                absolute(&step.cwd, &program)
+            } else {
+                a.copies
+                    .iter()
+                    .flat_map(|c| c.roots.iter())
+                    .find(|r| r.rsplit('/').next() == Some(program.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| absolute(&step.cwd, &program))
+            };
             out.steps.extend(
                 steps_of(&text, &step.cwd, k)
                     .into_iter()

@@ -1240,11 +1240,7 @@ fn launch_programs(
     a: &mut Analysis,
 ) {
     let run = crate::analyse::entry::commands_run(file, context, k, a);
-    let line = file
-        .instructions
-        .iter()
-        .rposition(|i| matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd))
-        .map_or(1, |i| file.instructions[i].line);
+    let line = run.line;
     let mut carried: Vec<&str> = Vec::new();
     for (what, step) in &run.steps {
         let program = step.command.words.first().map_or("", String::as_str);
