@@ -519,9 +519,19 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
         let program = c.program();
         let line = file.instructions[rc.index].line;
         let mut paths: Vec<String> = c.writes.iter().map(|w| absolute(&rc.cwd, w)).collect();
+        // `install -d DIR...` makes folders, like mkdir.
+        let makes_dirs = program == "install"
+            && c.args()
+                .iter()
+                .any(|w| w == "--directory" || (w.starts_with('-') && w[1..].starts_with('d')));
         if k.commands.path_changers.iter().any(|p| p == program) {
-            let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
-            if matches!(program, "cp" | "mv")
+            let operands: Vec<&String> = if program == "install" {
+                // `install -m 0755 SRC DEST`: without the option values.
+                track::install_operands(c.args())
+            } else {
+                c.args().iter().filter(|x| !x.starts_with('-')).collect()
+            };
+            if (matches!(program, "cp" | "mv") || program == "install" && !makes_dirs)
                 && let Some((dest, sources)) = operands.split_last()
                 && !sources.is_empty()
             {
@@ -550,6 +560,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             let targets: Vec<&String> = match program {
                 // Done above.
                 "cp" | "mv" => Vec::new(),
+                "install" if !makes_dirs => Vec::new(),
                 // The destination is the last operand.
                 "ln" => operands.last().into_iter().copied().collect(),
                 // The owner or mode comes first.
@@ -589,7 +600,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
-            let made_for_the_app = program == "mkdir";
+            let made_for_the_app = program == "mkdir" || makes_dirs;
             a.add_artefact(
                 line,
                 &path,
