@@ -1483,6 +1483,7 @@ fn runtime_choice(
     let mut why = format!(" ({evidence})");
     let key = match (b.family, linkage) {
         (Family::Alpine, _) if b.base_name == "alpine" && !rust_image => "builder_alpine",
+        (Family::Alpine, Linkage::DynamicMusl) => "alpine_dynamic",
         (Family::Alpine, _) => "alpine",
         (_, Linkage::StaticMusl) => {
             // Packages other than build tools and headers (a program the
