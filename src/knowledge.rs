@@ -51,6 +51,10 @@ pub struct ImageFacts {
     /// Packages the image already has, never installed again.
     #[serde(default)]
     pub provides: Vec<String>,
+    /// Variables the image sets that Dockerfiles use in paths
+    /// (`WORKDIR $GOPATH/src/app`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// How a base image's userland works: package manager, user creation.

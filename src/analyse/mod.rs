@@ -671,8 +671,13 @@ fn walk_stage(
     a: &mut Analysis,
 ) {
     let mut workdir = "/".to_string();
-    // A stage sees a global ARG only once it declares it again.
-    let mut stage_vars: BTreeMap<String, String> = BTreeMap::new();
+    // A stage sees a global ARG only once it declares it again, and the
+    // variables its base image sets (`$GOPATH` of golang).
+    let mut stage_vars: BTreeMap<String, String> = a
+        .builder
+        .as_ref()
+        .map(|b| b.env.clone())
+        .unwrap_or_default();
     for (index, ins) in file.instructions.iter().enumerate() {
         a.workdir_before.push(workdir.clone());
         if index <= from {
