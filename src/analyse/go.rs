@@ -438,6 +438,9 @@ pub fn analyse(
                 .find(|(dir, _, _)| parent(&path) == dir.trim_end_matches('/'));
             if binaries.iter().any(|b| b.locations.contains(&path)) || a.is_copied(&path) {
                 true
+            } else if k.images.runtime_path.contains(&parent(&path)) && from_package(a, k, &name) {
+                // `/usr/bin/dumb-init` from a package the final stage installs.
+                true
             } else if let Some((_, built, cgo_off)) = in_folder {
                 // `go build -o bin/ ./cmd/...` names each binary after its
                 // package: the one the command runs.
@@ -488,6 +491,9 @@ pub fn analyse(
                 .iter()
                 .any(|l| l.rsplit('/').next() == Some(name.as_str()))
         }) {
+            true
+        } else if from_package(a, k, &name) {
+            // `tini` from a package the final stage installs.
             true
         } else if install_patterns {
             let from = format!("{}/{program}", gobin.trim_end_matches('/'));
@@ -845,6 +851,19 @@ fn launch_paths(file: &Dockerfile, workdir: &str, k: &Knowledge) -> Vec<String> 
         }
     }
     out
+}
+
+/// A program from a package the builder installs and the final stage too.
+fn from_package(a: &Analysis, k: &Knowledge, name: &str) -> bool {
+    a.builder.as_ref().is_some_and(|b| {
+        crate::analyse::packages::installs_program(
+            &a.installed_packages,
+            &a.removed_packages,
+            b.family,
+            name,
+            k,
+        )
+    })
 }
 
 fn dev_runner_reason(what: &str, name: &str) -> String {

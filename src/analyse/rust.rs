@@ -1097,6 +1097,17 @@ pub fn analyse(
                 true
             } else if a.is_copied(&path) {
                 true
+            } else if k.images.runtime_path.contains(&parent(&path))
+                && packages::installs_program(
+                    &a.installed_packages,
+                    &a.removed_packages,
+                    builder.family,
+                    &name,
+                    k,
+                )
+            {
+                // `/usr/bin/tini` from a package the final stage installs.
+                true
             } else if !a.unsafe_blockers.is_empty() {
                 a.add_artefact(
                     line,
@@ -1128,8 +1139,16 @@ pub fn analyse(
             destinations.insert(b.name.clone(), (location, to));
             true
         } else {
-            // A tool from crates.io is dealt with below.
+            // A tool from crates.io is dealt with below; one from a
+            // package the final stage installs is there.
             tools.iter().any(|t| t.name == name)
+                || packages::installs_program(
+                    &a.installed_packages,
+                    &a.removed_packages,
+                    builder.family,
+                    &name,
+                    k,
+                )
                 || a.copies
                     .iter()
                     .flat_map(|c| c.roots.iter())
