@@ -194,6 +194,26 @@ fn package_binary_name(g: &GoArgs, context: &BuildContext) -> Option<String> {
     }
 }
 
+/// The programs `go install pkg@version` puts on the golang image's PATH
+/// (code generators such as swag, templ, sqlc): the build's own tools.
+pub fn installed_tools(commands: &[crate::analyse::RunCommand]) -> Vec<String> {
+    let mut out = Vec::new();
+    for rc in commands {
+        let c = &rc.command;
+        if c.program() != "go" || c.args().first().map(String::as_str) != Some("install") {
+            continue;
+        }
+        let g = go_args(&c.args()[1..], &rc.cwd, false);
+        for p in g.packages.iter().filter(|p| p.contains('@')) {
+            let name = exec_name(p);
+            if !name.is_empty() && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
 /// What a `go build`/`go install` makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Built {
@@ -969,7 +989,9 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                     }
                 }
                 for name in context.list(".") {
+                    // Checked first: compose files and tool configs are YAML too.
                     if context.is_file(&name)
+                        && !pack.not_runtime.iter().any(|g| glob_match(g, &name))
                         && pack
                             .runtime_asset_files
                             .iter()

@@ -974,6 +974,13 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     let dep_install = prefixes(&pack.steps.dep_install);
     let build = prefixes(&pack.steps.build);
     let configure = prefixes(&pack.steps.configure);
+    // Go: code generators the build installs (`go install ...swag@latest`
+    // and then `swag init`) are build steps.
+    let generators = if pack.id == "go" {
+        go::installed_tools(&a.run_commands)
+    } else {
+        Vec::new()
+    };
     let matches = |c: &Command, list: &[Vec<String>]| {
         list.iter().any(|p| {
             let p: Vec<&str> = p.iter().map(String::as_str).collect();
@@ -1032,7 +1039,10 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                             }
                             evidence.push(format!("installs {}", packages.join(", ")));
                         }
-                    } else if matches(c, &build) || language_build(pack, c) {
+                    } else if matches(c, &build)
+                        || language_build(pack, c)
+                        || generators.iter().any(|g| g == program)
+                    {
                         raise(StepRole::Build, 6, &mut rank, &mut role);
                         evidence.push(format!("builds: {}", c.words.join(" ")));
                     } else if matches(c, &dep_install) || language_dep(pack, c) {
