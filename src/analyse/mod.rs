@@ -1230,6 +1230,27 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
             }
         }
     }
+    // SHELL ["/bin/bash", "-c"]: shell-form commands run with that shell,
+    // which a slim base may lack.
+    let shell_form = needs.shell.iter().any(|w| w.contains("shell form"));
+    if shell_form
+        && let Some(index) = last(Keyword::Shell)
+        && let Some(program) = file.instructions[index]
+            .exec
+            .as_ref()
+            .and_then(|w| w.first())
+    {
+        let name = program.rsplit('/').next().unwrap_or(program).to_string();
+        if k.commands.runtime_tools.contains_key(&name)
+            && !needs.tools.iter().any(|(t, _)| *t == name)
+        {
+            let line = file.instructions[index].line;
+            needs.tools.push((
+                name.clone(),
+                format!("line {line}: SHELL runs the shell-form commands with {name}"),
+            ));
+        }
+    }
     for (what, script) in &scripts {
         for c in shell::commands(script) {
             let program = c.program().to_string();
