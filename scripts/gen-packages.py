@@ -102,6 +102,8 @@ ALPINE_BUILD_ONLY = [
     "mercurial", "linux-headers", "python3-dev", "rust", "cargo", "go",
     # Rust builds: static OpenSSL for musl, protobuf code generation, linkers.
     "rustup", "openssl-libs-static", "protoc", "protobuf-dev", "clang-dev", "llvm", "lld", "mold",
+    # Compresses the binary the build made.
+    "upx",
 ]
 
 ALPINE_RUNTIME_LIBS = {

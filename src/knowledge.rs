@@ -51,6 +51,10 @@ pub struct ImageFacts {
     /// Packages the image already has, never installed again.
     #[serde(default)]
     pub provides: Vec<String>,
+    /// Variables the image sets that Dockerfiles use in paths
+    /// (`WORKDIR $GOPATH/src/app`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// How a base image's userland works: package manager, user creation.
@@ -246,6 +250,9 @@ pub struct LanguagePack {
     /// Cargo specifics (`rust.toml`).
     #[serde(default)]
     pub cargo: Option<CargoKnowledge>,
+    /// Go specifics (`go.toml`).
+    #[serde(default)]
+    pub go: Option<GoKnowledge>,
     /// What only the Node.js analysis reads (`node.toml`).
     #[serde(default)]
     pub node: Option<NodeRules>,
@@ -573,6 +580,21 @@ pub struct CargoKnowledge {
     pub ca_certificates: String,
     /// Crates that link a system library, by crate name.
     pub crate_libs: BTreeMap<String, CrateLib>,
+    /// Binaries of crates.io tools whose names are not the crate's (or
+    /// the crate's without `-cli`).
+    #[serde(default)]
+    pub tool_binaries: BTreeMap<String, Vec<String>>,
+}
+
+/// What msb knows about Go builds (`go.toml`, `[go]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GoKnowledge {
+    /// Programs that rebuild and restart the app with the Go toolchain
+    /// while it runs (live reload): a container that runs one needs the
+    /// toolchain.
+    #[serde(default)]
+    pub dev_runners: Vec<String>,
 }
 
 /// A crate that links a system library: the `-dev` package per family

@@ -131,6 +131,119 @@ pub fn read(
     Some(launch)
 }
 
+/// What the container runs, command by command, for a language that must
+/// know every program it starts (a compiled one, whose final stage has
+/// no toolchain).
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    /// Each simple command with what runs it (`line 9: CMD`, or the
+    /// launch script's path in the build context).
+    pub steps: Vec<(String, Step)>,
+    /// The launch script: its context path and its path in the image.
+    pub script: Option<(String, String)>,
+    /// The ENTRYPOINT or CMD line the command comes from, and its keyword.
+    pub line: usize,
+    pub keyword: &'static str,
+}
+
+/// `read`'s commands, plus those of a script a shell runs by name
+/// (`CMD ["sh", "start.sh"]`) or a shell-form command starts
+/// (`ENTRYPOINT ./docker-entrypoint.sh`), which `read` leaves alone.
+pub fn commands_run(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &Knowledge,
+    a: &Analysis,
+) -> Commands {
+    let Some(launch) = read(file, context, k, a, &[]) else {
+        return Commands::default();
+    };
+    let what = format!("line {}: {}", launch.line, launch.keyword);
+    if let Some((ctx, image)) = &launch.script {
+        return Commands {
+            steps: launch
+                .steps
+                .iter()
+                .map(|s| (ctx.clone(), s.clone()))
+                .collect(),
+            script: Some((ctx.clone(), image.clone())),
+            line: launch.line,
+            keyword: launch.keyword,
+        };
+    }
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let ins = &file.instructions[launch.index];
+    let mut steps = launch.steps;
+    if steps.is_empty()
+        && let Some(words) = &ins.exec
+        && let Some(program) = words.first()
+        && k.commands
+            .shells
+            .iter()
+            .any(|sh| Some(sh.as_str()) == program.rsplit('/').next())
+        && let Some(script) = words[1..].iter().find(|w| !w.starts_with('-'))
+    {
+        // The shell reads the script from the working folder.
+        let script = if script.contains('/') {
+            script.clone()
+        } else {
+            format!("./{script}")
+        };
+        steps.push(Step {
+            cwd: workdir.clone(),
+            command: Command {
+                env: Vec::new(),
+                words: vec![script],
+                writes: Vec::new(),
+            },
+        });
+    }
+    let mut out = Commands {
+        line: launch.line,
+        keyword: launch.keyword,
+        ..Commands::default()
+    };
+    for mut step in steps {
+        while step
+            .command
+            .words
+            .first()
+            .is_some_and(|w| k.commands.wrappers.contains(w))
+        {
+            step.command.words.remove(0);
+        }
+        let program = step.command.words.first().cloned().unwrap_or_default();
+        out.steps.push((what.clone(), step.clone()));
+        // A launch script of the build context: its commands run too.
+        if out.script.is_none()
+            && !program.is_empty()
+            && let Some(ctx) = crate::analyse::script_in_context(a, &program, launch.index, context)
+            && let Some(text) = context.read_small(&ctx)
+            // A shell runs a script without `#!`; exec needs one.
+            && (text.starts_with("#!") || ins.exec.as_ref().and_then(|w| w.first()) != Some(&program))
+        {
+            // Found by path, or through PATH where a COPY put it.
+            let image = if program.contains('/') {
+                absolute(&step.cwd, &program)
+            } else {
+                a.copies
+                    .iter()
+                    .flat_map(|c| c.roots.iter())
+                    .find(|r| r.rsplit('/').next() == Some(program.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| absolute(&step.cwd, &program))
+            };
+            out.steps.extend(
+                steps_of(&text, &step.cwd, k)
+                    .into_iter()
+                    .map(|s| (ctx.clone(), s)),
+            );
+            out.script = Some((ctx, image));
+        }
+    }
+    out
+}
+
 /// A script's simple commands, with `cd` followed and wrappers dropped.
 fn steps_of(script: &str, workdir: &str, k: &Knowledge) -> Vec<Step> {
     let mut cwd = workdir.to_string();

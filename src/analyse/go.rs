@@ -1,21 +1,34 @@
-//! Go: which binaries the build makes and where, whether cgo can be on
-//! (a static binary runs anywhere; a cgo one needs the builder's libc),
-//! which files next to the code the app reads at run time, and `go run` in
-//! ENTRYPOINT/CMD, rewritten to the binary of the same package.
+//! Go: which binaries the build makes and where (RUN lines copy, move and
+//! remove them; a cache mount takes them away), whether cgo can be on for
+//! every binary the final stage gets (a static binary runs anywhere; a cgo
+//! one needs the builder's libc), which files next to the code the app
+//! reads at run time, what a launch script runs (`go` and live-reload
+//! runners need the toolchain), and `go run` in ENTRYPOINT/CMD, rewritten
+//! to the binary of the same package. Tools installed from other modules
+//! (`go install pkg@version`) go to the final stage only when the
+//! container runs them.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, track};
 use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GoBinary {
-    /// Absolute path in the builder.
+    /// Absolute path in the builder, where the build put it.
     pub path: String,
     pub line: usize,
     /// The package it is built from (see `package_key`).
     pub package: String,
+    /// Where it is at the end of the build: RUN lines copy, move and
+    /// remove it, and a cache mount takes it away.
+    pub locations: Vec<String>,
+    /// Installed from another module (`go install pkg@version`): a tool.
+    pub remote: bool,
+    /// Why it is built with cgo off (`line 5: go build runs with
+    /// CGO_ENABLED=0`), if it is.
+    pub cgo_off: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -59,15 +72,23 @@ fn module_binary_name(context: &BuildContext) -> Option<String> {
         .find_map(|l| l.trim().strip_prefix("module "))?
         .trim()
         .trim_matches('"');
-    let mut parts: Vec<&str> = module.split('/').collect();
+    Some(exec_name(module))
+}
+
+/// The name `go build`/`go install` gives the binary of an import path:
+/// its last element, without the `@version` of `go install pkg@version`
+/// and skipping a major-version element (`.../migrate/v4` → `migrate`).
+fn exec_name(import_path: &str) -> String {
+    let path = import_path.split('@').next().unwrap_or(import_path);
+    let mut parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     if parts.len() > 1
         && parts.last().is_some_and(|p| {
-            p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1
+            p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit())
         })
     {
         parts.pop();
     }
-    parts.last().map(|s| s.to_string())
+    parts.last().map(|s| s.to_string()).unwrap_or_default()
 }
 
 /// The arguments of `go build`/`go install`/`go run` after the subcommand.
@@ -150,6 +171,7 @@ fn package_key(g: &GoArgs) -> String {
     if package == "." || package.starts_with("./") || package.starts_with("../") {
         absolute(&g.dir, package)
     } else {
+        let package = package.split('@').next().unwrap_or(package);
         package.trim_end_matches('/').to_string()
     }
 }
@@ -168,29 +190,54 @@ fn package_binary_name(g: &GoArgs, context: &BuildContext) -> Option<String> {
                 .to_string(),
         )
     } else {
-        Some(
-            package
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()?
-                .to_string(),
-        )
+        Some(exec_name(package)).filter(|n| !n.is_empty() && n != "." && n != "..")
     }
 }
 
+/// The programs `go install pkg@version` puts on the golang image's PATH
+/// (code generators such as swag, templ, sqlc): the build's own tools.
+pub fn installed_tools(commands: &[crate::analyse::RunCommand]) -> Vec<String> {
+    let mut out = Vec::new();
+    for rc in commands {
+        let c = &rc.command;
+        if c.program() != "go" || c.args().first().map(String::as_str) != Some("install") {
+            continue;
+        }
+        let g = go_args(&c.args()[1..], &rc.cwd, false);
+        for p in g.packages.iter().filter(|p| p.contains('@')) {
+            let name = exec_name(p);
+            if !name.is_empty() && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// What a `go build`/`go install` makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Built {
+    /// One binary, with its package key.
+    Binary(String, String),
+    /// `go build -o DIR/ ./cmd/...`: a binary per main package, in DIR.
+    Folder(String),
+}
+
 /// The binary a `go build`/`go install` makes, if one, with its package key.
-fn binary_of(
-    c: &Command,
-    cwd: &str,
-    gobin: &str,
-    context: &BuildContext,
-) -> Option<(String, String)> {
+fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Option<Built> {
     let sub = c.args().first()?.as_str();
     let g = go_args(&c.args()[1..], cwd, false);
     if g.packages.len() > 1 && !g.packages.iter().all(|p| p.ends_with(".go"))
         || g.packages.iter().any(|p| p.contains("..."))
     {
-        return None; // several packages: go discards the binaries
+        // Several packages: go discards the binaries, unless -o names a
+        // folder, which gets one per main package.
+        return match (sub, &g.output) {
+            ("build", Some(out)) if out.ends_with('/') => {
+                Some(Built::Folder(absolute(&g.dir, out)))
+            }
+            _ => None,
+        };
     }
     let name = package_binary_name(&g, context)?;
     let dir = &g.dir;
@@ -201,7 +248,7 @@ fn binary_of(
         ("install", _) => format!("{}/{}", gobin.trim_end_matches('/'), name),
         _ => return None,
     };
-    Some((path, package_key(&g)))
+    Some(Built::Binary(path, package_key(&g)))
 }
 
 pub fn analyse(
@@ -217,48 +264,315 @@ pub fn analyse(
         .cloned()
         .or_else(|| a.env.get("GOPATH").map(|p| format!("{p}/bin")))
         .unwrap_or_else(|| "/go/bin".to_string());
-    let mut binaries = Vec::new();
+    let mut binaries: Vec<GoBinary> = Vec::new();
+    // `go build -o DIR/` of several packages, with the line and cgo.
+    let mut folders: Vec<(String, usize, Option<String>)> = Vec::new();
+    // `go install ./...`: whether each turns cgo off.
+    let mut pattern_cgo: Vec<Option<String>> = Vec::new();
+    let env_cgo_off = (a.env.get("CGO_ENABLED").map(String::as_str) == Some("0"))
+        .then(|| "ENV CGO_ENABLED=0".to_string());
+    // Every path a binary was at, to name what got lost.
+    let mut seen: Vec<String> = Vec::new();
+    let mut known_dirs: Vec<String> = a.workdir_before.clone();
     let mut install_patterns = false;
-    let mut cgo_off_evidence: Option<String> = None;
     let mut exported_cgo_off = false;
     let mut last_index = usize::MAX;
-    for rc in &a.run_commands {
+    let mut mounts: Vec<String> = Vec::new();
+    let commands = a.run_commands.clone();
+    for rc in &commands {
         if rc.index != last_index {
             exported_cgo_off = false;
             last_index = rc.index;
+            track::drop_under(binaries.iter_mut().map(|b| &mut b.locations), &mounts);
+            mounts = track::cache_mounts(&file.instructions[rc.index], a.workdir_at(rc.index));
         }
         let c = &rc.command;
         let line = file.instructions[rc.index].line;
         if c.program() == "export" && c.args().iter().any(|x| x == "CGO_ENABLED=0") {
             exported_cgo_off = true;
         }
-        if c.program() != "go"
-            || !matches!(
-                c.args().first().map(String::as_str),
-                Some("build" | "install")
-            )
-        {
+        if c.program() != "go" {
+            let moved = track::follow(
+                c,
+                &rc.cwd,
+                a,
+                k,
+                &mut known_dirs,
+                binaries.iter_mut().map(|b| &mut b.locations),
+            );
+            seen.extend(moved.into_iter().map(|(_, p)| p));
             continue;
         }
-        if c.env.iter().any(|(n, v)| n == "CGO_ENABLED" && v == "0") || exported_cgo_off {
-            cgo_off_evidence = Some(format!(
-                "line {line}: go {} runs with CGO_ENABLED=0",
-                c.args()[0]
-            ));
+        if !matches!(
+            c.args().first().map(String::as_str),
+            Some("build" | "install")
+        ) {
+            continue;
         }
+        let cgo_off =
+            if c.env.iter().any(|(n, v)| n == "CGO_ENABLED" && v == "0") || exported_cgo_off {
+                Some(format!(
+                    "line {line}: go {} runs with CGO_ENABLED=0",
+                    c.args()[0]
+                ))
+            } else {
+                env_cgo_off.clone()
+            };
         match binary_of(c, &rc.cwd, &gobin, context) {
-            Some((path, package)) => binaries.push(GoBinary {
-                path,
-                line,
-                package,
-            }),
-            None if c.args()[0] == "install" => install_patterns = true,
+            Some(Built::Binary(path, package)) => {
+                seen.push(path.clone());
+                binaries.retain(|b| b.path != path);
+                binaries.push(GoBinary {
+                    locations: vec![path.clone()],
+                    path,
+                    line,
+                    package,
+                    remote: c.args().iter().any(|w| w.contains('@')),
+                    cgo_off,
+                });
+            }
+            Some(Built::Folder(dir)) => folders.push((dir, line, cgo_off)),
+            None if c.args()[0] == "install" => {
+                install_patterns = true;
+                pattern_cgo.push(cgo_off);
+            }
             None => {}
         }
     }
-    if cgo_off_evidence.is_none() && a.env.get("CGO_ENABLED").map(String::as_str) == Some("0") {
-        cgo_off_evidence = Some("ENV CGO_ENABLED=0".to_string());
+    track::drop_under(binaries.iter_mut().map(|b| &mut b.locations), &mounts);
+    for b in &binaries {
+        if b.locations.is_empty() {
+            a.warnings.push(format!(
+                "line {}: the binary {} is not in the builder's files at the end (removed, or built in a cache mount)",
+                b.line, b.path
+            ));
+        }
     }
+    binaries.retain(|b| !b.locations.is_empty());
+    let lost: Vec<String> = seen
+        .into_iter()
+        .filter(|p| !binaries.iter().any(|b| b.locations.contains(p)))
+        .collect();
+    // Every binary is copied from where the command runs it, or where the
+    // build left it; one that a command finds through the golang image's
+    // PATH (/go/bin) gets to /usr/local/bin.
+    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
+    let launched = launch_paths(file, &workdir, k);
+    let run = crate::analyse::entry::commands_run(file, context, k, a);
+    for bin in &binaries {
+        // A tool from another module (`go install ...swag@latest`) is the
+        // build's, unless the container runs it.
+        let name = bin.path.rsplit('/').next().unwrap_or_default();
+        if bin.remote && !run.steps.iter().any(|(_, s)| s.command.program() == name) {
+            continue;
+        }
+        let from = bin
+            .locations
+            .iter()
+            .find(|l| launched.contains(l))
+            .or_else(|| {
+                bin.locations
+                    .iter()
+                    .rev()
+                    .find(|l| k.images.runtime_path.iter().any(|p| *p == parent(l)))
+            })
+            .or(bin.locations.last())
+            .cloned()
+            .unwrap_or_default();
+        let (dir, name) = from.rsplit_once('/').unwrap_or(("/", from.as_str()));
+        // The golang image has /go/bin on PATH; the runtime has /usr/local/bin.
+        let to = if dir == gobin.trim_end_matches('/')
+            && !k.images.runtime_path.iter().any(|p| p == dir)
+        {
+            format!("/usr/local/bin/{name}")
+        } else {
+            from.clone()
+        };
+        a.add_artefact(
+            bin.line,
+            &from,
+            &to,
+            format!("line {}: the binary go builds", bin.line),
+            false,
+        );
+    }
+    let entry = file
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == Keyword::Entrypoint)
+        .or_else(|| {
+            file.instructions
+                .iter()
+                .rposition(|i| i.keyword == Keyword::Cmd)
+        });
+    let rewritten = go_run(file, context, &workdir, &mut binaries, a);
+    let mut programs = Vec::new();
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw)
+            && !rewritten.contains(&index)
+        {
+            let ins = &file.instructions[index];
+            let first = match &ins.exec {
+                Some(w) => w.first().cloned(),
+                // `exec ./server`: the program after the wrappers.
+                None => crate::analyse::shell::commands(&ins.args)
+                    .first()
+                    .and_then(|c| {
+                        c.words
+                            .iter()
+                            .find(|w| !k.commands.wrappers.contains(w))
+                            .cloned()
+                    }),
+            };
+            if let Some(p) = first {
+                programs.push((index, p, Some(index) == entry));
+            }
+        }
+    }
+    // Live-reload runners, unless the app's own binary has the name.
+    let mut dev_runners = pack
+        .go
+        .as_ref()
+        .map(|g| g.dev_runners.clone())
+        .unwrap_or_default();
+    dev_runners.retain(|r| {
+        !binaries
+            .iter()
+            .any(|b| !b.remote && b.path.rsplit('/').next() == Some(r.as_str()))
+    });
+    for (index, program, starts) in programs {
+        let line = file.instructions[index].line;
+        let keyword = file.instructions[index].keyword.as_str();
+        let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+        if k.commands.shells.contains(&name) {
+            continue;
+        }
+        if dev_runners.contains(&name) {
+            a.block(line, dev_runner_reason(keyword, &name));
+            continue;
+        }
+        let found = if program.contains('/') {
+            let path = absolute(&workdir, &program);
+            let in_folder = folders
+                .iter()
+                .find(|(dir, _, _)| parent(&path) == dir.trim_end_matches('/'));
+            if binaries.iter().any(|b| b.locations.contains(&path)) || a.is_copied(&path) {
+                true
+            } else if k.images.runtime_path.contains(&parent(&path)) && from_package(a, k, &name) {
+                // `/usr/bin/dumb-init` from a package the final stage installs.
+                true
+            } else if let Some((_, built, cgo_off)) = in_folder {
+                // `go build -o bin/ ./cmd/...` names each binary after its
+                // package: the one the command runs.
+                a.add_artefact(
+                    *built,
+                    &path,
+                    &path,
+                    format!(
+                        "line {built}: go build puts a binary per package in {}",
+                        parent(&path)
+                    ),
+                    false,
+                );
+                binaries.push(GoBinary {
+                    path: path.clone(),
+                    line: *built,
+                    package: path.clone(),
+                    locations: vec![path.clone()],
+                    remote: false,
+                    cgo_off: cgo_off.clone(),
+                });
+                true
+            } else if crate::analyse::script_in_context(a, &program, index, context).is_some() {
+                // An entrypoint script that came with the sources.
+                a.add_artefact(
+                    line,
+                    &path,
+                    &path,
+                    format!("line {line}: {keyword} runs it"),
+                    false,
+                );
+                true
+            } else if !a.unsafe_blockers.is_empty() {
+                // Made by a step msb does not know; only --unsafe gets here.
+                a.add_artefact(
+                    line,
+                    &path,
+                    &path,
+                    format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
+                    false,
+                );
+                true
+            } else {
+                false
+            }
+        } else if binaries.iter().any(|b| {
+            b.locations
+                .iter()
+                .any(|l| l.rsplit('/').next() == Some(name.as_str()))
+        }) {
+            true
+        } else if from_package(a, k, &name) {
+            // `tini` from a package the final stage installs.
+            true
+        } else if install_patterns {
+            let from = format!("{}/{program}", gobin.trim_end_matches('/'));
+            a.add_artefact(
+                line,
+                &from,
+                &format!("/usr/local/bin/{program}"),
+                format!("line {line}: go install puts {program} in {gobin}"),
+                false,
+            );
+            true
+        } else {
+            a.copies
+                .iter()
+                .flat_map(|c| c.roots.iter())
+                .any(|r| r.rsplit('/').next() == Some(name.as_str()))
+        };
+        if !found && starts {
+            let path = absolute(&workdir, &program);
+            let reason = if name == "go" {
+                format!(
+                    "{keyword} runs `go` for something other than `go run`: the Go toolchain is not in the final stage"
+                )
+            } else if program.contains('/') && lost.contains(&path) {
+                format!(
+                    "{keyword} runs `{program}`, but the build does not leave it in the builder's files (built in a cache mount, or removed)"
+                )
+            } else {
+                format!(
+                    "{keyword} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs"
+                )
+            };
+            a.block(line, reason);
+        }
+    }
+    launch_script(&run, &dev_runners, a);
+    // A step msb does not know may build it: that is --unsafe's call.
+    if binaries.is_empty() && !install_patterns && a.unsafe_blockers.is_empty() {
+        a.block(
+            file.instructions[a.last_build_index].line,
+            "no `go build -o`/`go install` whose binary msb can name: cannot tell what to copy",
+        );
+    }
+
+    // The binary is static when every binary the final stage gets is
+    // built with cgo off (or, on Alpine without a C compiler, by Go 1.20+).
+    let mut states: Vec<Option<String>> = binaries
+        .iter()
+        .filter(|b| a.artefacts.iter().any(|x| b.locations.contains(&x.from)))
+        .map(|b| b.cgo_off.clone())
+        .collect();
+    if install_patterns {
+        states.extend(pattern_cgo);
+    }
+    let mut cgo_off_evidence: Option<String> = if states.iter().all(Option::is_some) {
+        states.into_iter().flatten().next_back().or(env_cgo_off)
+    } else {
+        None
+    };
     let explicit_cgo_off = cgo_off_evidence.is_some();
     let builder = a.builder.clone();
     if cgo_off_evidence.is_none()
@@ -298,133 +612,6 @@ pub fn analyse(
         why.push_str(": the binary may link libc dynamically");
         why
     });
-
-    // Every binary is copied where it was built; a command that finds one
-    // through the golang image's PATH (/go/bin) gets it in /usr/local/bin.
-    for bin in &binaries {
-        let (dir, name) = bin
-            .path
-            .rsplit_once('/')
-            .unwrap_or(("/", bin.path.as_str()));
-        // The golang image has /go/bin on PATH; the runtime has /usr/local/bin.
-        let to = if dir == gobin.trim_end_matches('/')
-            && !k.images.runtime_path.iter().any(|p| p == dir)
-        {
-            format!("/usr/local/bin/{name}")
-        } else {
-            bin.path.clone()
-        };
-        a.add_artefact(
-            bin.line,
-            &bin.path,
-            &to,
-            format!("line {}: the binary go builds", bin.line),
-            false,
-        );
-    }
-    let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
-    let entry = file
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Entrypoint)
-        .or_else(|| {
-            file.instructions
-                .iter()
-                .rposition(|i| i.keyword == Keyword::Cmd)
-        });
-    let rewritten = go_run(file, context, &workdir, &mut binaries, a);
-    let mut programs = Vec::new();
-    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
-        if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw)
-            && !rewritten.contains(&index)
-        {
-            let ins = &file.instructions[index];
-            let first = match &ins.exec {
-                Some(w) => w.first().cloned(),
-                None => crate::analyse::shell::commands(&ins.args)
-                    .first()
-                    .and_then(|c| c.words.first().cloned()),
-            };
-            if let Some(p) = first {
-                programs.push((index, p, Some(index) == entry));
-            }
-        }
-    }
-    for (index, program, starts) in programs {
-        let line = file.instructions[index].line;
-        let keyword = file.instructions[index].keyword.as_str();
-        let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-        if k.commands.shells.contains(&name) {
-            continue;
-        }
-        let found = if program.contains('/') {
-            let path = absolute(&workdir, &program);
-            if binaries.iter().any(|b| b.path == path) || a.is_copied(&path) {
-                true
-            } else if crate::analyse::script_in_context(a, &program, index, context).is_some() {
-                // An entrypoint script that came with the sources.
-                a.add_artefact(
-                    line,
-                    &path,
-                    &path,
-                    format!("line {line}: {keyword} runs it"),
-                    false,
-                );
-                true
-            } else if !a.unsafe_blockers.is_empty() {
-                // Made by a step msb does not know; only --unsafe gets here.
-                a.add_artefact(
-                    line,
-                    &path,
-                    &path,
-                    format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
-                    false,
-                );
-                true
-            } else {
-                false
-            }
-        } else if binaries
-            .iter()
-            .any(|b| b.path.rsplit('/').next() == Some(name.as_str()))
-        {
-            true
-        } else if install_patterns {
-            let from = format!("{}/{program}", gobin.trim_end_matches('/'));
-            a.add_artefact(
-                line,
-                &from,
-                &format!("/usr/local/bin/{program}"),
-                format!("line {line}: go install puts {program} in {gobin}"),
-                false,
-            );
-            true
-        } else {
-            a.copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .any(|r| r.rsplit('/').next() == Some(name.as_str()))
-        };
-        if !found && starts {
-            let reason = if name == "go" {
-                format!(
-                    "{keyword} runs `go` for something other than `go run`: the Go toolchain is not in the final stage"
-                )
-            } else {
-                format!(
-                    "{keyword} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs"
-                )
-            };
-            a.block(line, reason);
-        }
-    }
-    // A step msb does not know may build it: that is --unsafe's call.
-    if binaries.is_empty() && !install_patterns && a.unsafe_blockers.is_empty() {
-        a.block(
-            file.instructions[a.last_build_index].line,
-            "no `go build -o`/`go install` whose binary msb can name: cannot tell what to copy",
-        );
-    }
 
     if !static_binary
         && let Some(b) = &builder
@@ -536,7 +723,7 @@ fn go_run(
             Some(b) => a
                 .artefacts
                 .iter()
-                .find(|x| x.from == b.path)
+                .find(|x| b.locations.contains(&x.from))
                 .map(|x| x.to.clone())
                 .unwrap_or_else(|| b.path.clone()),
             None => format!("/usr/local/bin/{name}"),
@@ -565,10 +752,23 @@ fn go_run(
                 lines: vec![("RUN".into(), text.clone())],
                 why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
             });
+            let cgo_off = if first
+                .env
+                .iter()
+                .any(|(n, v)| n == "CGO_ENABLED" && v == "0")
+            {
+                Some(format!("line {line}: go run runs with CGO_ENABLED=0"))
+            } else {
+                (a.env.get("CGO_ENABLED").map(String::as_str) == Some("0"))
+                    .then(|| "ENV CGO_ENABLED=0".to_string())
+            };
             binaries.push(GoBinary {
                 path: to.clone(),
                 line,
                 package: key,
+                locations: vec![to.clone()],
+                remote: false,
+                cgo_off,
             });
             a.add_artefact(
                 line,
@@ -641,6 +841,88 @@ fn shell_program_args(text: &str, words: &[String]) -> String {
     }
 }
 
+fn parent(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((p, _)) => p.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The absolute paths ENTRYPOINT and CMD run a program from.
+fn launch_paths(file: &Dockerfile, workdir: &str, k: &Knowledge) -> Vec<String> {
+    let mut out = Vec::new();
+    for ins in file
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd))
+    {
+        let first = match &ins.exec {
+            Some(w) => w.first().cloned(),
+            None => shell::commands(&ins.args).first().and_then(|c| {
+                c.words
+                    .iter()
+                    .find(|w| !k.commands.wrappers.contains(w))
+                    .cloned()
+            }),
+        };
+        if let Some(p) = first.filter(|p| p.contains('/')) {
+            out.push(absolute(workdir, &p));
+        }
+    }
+    out
+}
+
+/// A program from a package the builder installs and the final stage too.
+fn from_package(a: &Analysis, k: &Knowledge, name: &str) -> bool {
+    a.builder.as_ref().is_some_and(|b| {
+        crate::analyse::packages::installs_program(
+            &a.installed_packages,
+            &a.removed_packages,
+            b.family,
+            name,
+            k,
+        )
+    })
+}
+
+fn dev_runner_reason(what: &str, name: &str) -> String {
+    format!(
+        "{what} runs `{name}`, which rebuilds the app with the Go toolchain while it runs (live reload): a development image, and the final stage has no toolchain"
+    )
+}
+
+/// A launch script (`ENTRYPOINT ["./entrypoint.sh"]`, `CMD ["sh",
+/// "start.sh"]`) is copied to the final stage, and what it runs must be
+/// there: `go` and live-reload runners need the toolchain.
+fn launch_script(run: &crate::analyse::entry::Commands, dev_runners: &[String], a: &mut Analysis) {
+    let line = run.line;
+    if let Some((_, image)) = &run.script
+        && !a.is_copied(image)
+    {
+        a.add_artefact(
+            line,
+            image,
+            image,
+            format!("line {line}: {} runs it", run.keyword),
+            false,
+        );
+    }
+    for (what, step) in &run.steps {
+        let name = step.command.program();
+        // A lone `go` of ENTRYPOINT/CMD is rewritten, or refused, above.
+        if name == "go" && (run.script.is_some() || run.steps.len() > 1) {
+            let sub = step.command.args().first().cloned().unwrap_or_default();
+            a.block(
+                line,
+                format!("{what} runs `go {sub}`: the Go toolchain is not in the final stage"),
+            );
+        } else if dev_runners.iter().any(|r| r == name) {
+            a.block(line, dev_runner_reason(what, name));
+        }
+    }
+}
+
 /// `1.21` → 21; None for `latest` or a variable.
 fn go_minor(version: &str) -> Option<u32> {
     let mut parts = version.split('.');
@@ -685,6 +967,7 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                                     src.trim_start_matches("./").trim_end_matches('/') == name
                                 })
                             })
+                            && !a.is_copied(&format!("{}/{name}", root.trim_end_matches('/')))
                     })
                     .collect();
                 if !left_out.is_empty() {
@@ -706,7 +989,9 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                     }
                 }
                 for name in context.list(".") {
+                    // Checked first: compose files and tool configs are YAML too.
                     if context.is_file(&name)
+                        && !pack.not_runtime.iter().any(|g| glob_match(g, &name))
                         && pack
                             .runtime_asset_files
                             .iter()
@@ -760,6 +1045,32 @@ mod tests {
         // go build reads flags after the package too.
         let b = go_args(&words("./cmd/api -o bin/api"), "/app", false);
         assert_eq!(b.output.as_deref(), Some("bin/api"));
+    }
+
+    #[test]
+    fn binaries_are_named_like_go_names_them() {
+        assert_eq!(exec_name("github.com/cosmtrek/air@latest"), "air");
+        assert_eq!(
+            exec_name("github.com/golang-migrate/migrate/v4/cmd/migrate@v4.17.1"),
+            "migrate"
+        );
+        assert_eq!(exec_name("example.com/tool/v2@v2.1.0"), "tool");
+        assert_eq!(exec_name("example.com/tool/v2"), "tool");
+        assert_eq!(exec_name("./cmd/api/"), "api");
+        let c = &shell::commands("go build -o bin/ ./cmd/...")[0];
+        let ctx = BuildContext::new("/nonexistent");
+        assert_eq!(
+            binary_of(c, "/src", "/go/bin", &ctx),
+            Some(Built::Folder("/src/bin".into()))
+        );
+        let c = &shell::commands("go install golang.org/x/tools/cmd/stringer@latest")[0];
+        assert_eq!(
+            binary_of(c, "/src", "/go/bin", &ctx),
+            Some(Built::Binary(
+                "/go/bin/stringer".into(),
+                "golang.org/x/tools/cmd/stringer".into()
+            ))
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct BaseImage {
     pub size_mb: Option<u32>,
     pub runtime_only: bool,
     pub tools: Vec<String>,
+    /// Variables the image sets (`GOPATH` of golang), for paths.
+    pub env: BTreeMap<String, String>,
 }
 
 impl BaseImage {
@@ -219,6 +221,7 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         size_mb: facts.map(|f| f.size_mb),
         runtime_only: facts.is_some_and(|f| f.runtime_only),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+        env: facts.map(|f| f.env.clone()).unwrap_or_default(),
     }
 }
 
@@ -230,6 +233,22 @@ mod tests {
         let mut args = BTreeMap::new();
         args.insert("PY".to_string(), "3.11".to_string());
         read(s, &args, &Knowledge::builtin().unwrap())
+    }
+
+    #[test]
+    fn knows_the_variables_an_image_sets() {
+        assert_eq!(
+            img("golang:1.16").env.get("GOPATH").map(String::as_str),
+            Some("/go")
+        );
+        assert_eq!(
+            img("golang:1.22-alpine")
+                .env
+                .get("GOPATH")
+                .map(String::as_str),
+            Some("/go")
+        );
+        assert!(img("python:3.12").env.is_empty());
     }
 
     #[test]

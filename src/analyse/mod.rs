@@ -16,6 +16,7 @@ pub mod python;
 pub mod ruby;
 pub mod rust;
 pub mod shell;
+pub mod track;
 
 use std::collections::BTreeMap;
 
@@ -523,9 +524,19 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
         let program = c.program();
         let line = file.instructions[rc.index].line;
         let mut paths: Vec<String> = c.writes.iter().map(|w| absolute(&rc.cwd, w)).collect();
+        // `install -d DIR...` makes folders, like mkdir.
+        let makes_dirs = program == "install"
+            && c.args()
+                .iter()
+                .any(|w| w == "--directory" || (w.starts_with('-') && w[1..].starts_with('d')));
         if k.commands.path_changers.iter().any(|p| p == program) {
-            let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
-            if matches!(program, "cp" | "mv")
+            let operands: Vec<&String> = if program == "install" {
+                // `install -m 0755 SRC DEST`: without the option values.
+                track::install_operands(c.args())
+            } else {
+                c.args().iter().filter(|x| !x.starts_with('-')).collect()
+            };
+            if (matches!(program, "cp" | "mv") || program == "install" && !makes_dirs)
                 && let Some((dest, sources)) = operands.split_last()
                 && !sources.is_empty()
             {
@@ -554,6 +565,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             let targets: Vec<&String> = match program {
                 // Done above.
                 "cp" | "mv" => Vec::new(),
+                "install" if !makes_dirs => Vec::new(),
                 // The destination is the last operand.
                 "ln" => operands.last().into_iter().copied().collect(),
                 // The owner or mode comes first.
@@ -593,7 +605,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
-            let made_for_the_app = program == "mkdir";
+            let made_for_the_app = program == "mkdir" || makes_dirs;
             a.add_artefact(
                 line,
                 &path,
@@ -664,8 +676,13 @@ fn walk_stage(
     a: &mut Analysis,
 ) {
     let mut workdir = "/".to_string();
-    // A stage sees a global ARG only once it declares it again.
-    let mut stage_vars: BTreeMap<String, String> = BTreeMap::new();
+    // A stage sees a global ARG only once it declares it again, and the
+    // variables its base image sets (`$GOPATH` of golang).
+    let mut stage_vars: BTreeMap<String, String> = a
+        .builder
+        .as_ref()
+        .map(|b| b.env.clone())
+        .unwrap_or_default();
     for (index, ins) in file.instructions.iter().enumerate() {
         a.workdir_before.push(workdir.clone());
         if index <= from {
@@ -962,6 +979,13 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     let dep_install = prefixes(&pack.steps.dep_install);
     let build = prefixes(&pack.steps.build);
     let configure = prefixes(&pack.steps.configure);
+    // Go: code generators the build installs (`go install ...swag@latest`
+    // and then `swag init`) are build steps.
+    let generators = if pack.id == "go" {
+        go::installed_tools(&a.run_commands)
+    } else {
+        Vec::new()
+    };
     let matches = |c: &Command, list: &[Vec<String>]| {
         list.iter().any(|p| {
             let p: Vec<&str> = p.iter().map(String::as_str).collect();
@@ -1020,7 +1044,10 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                             }
                             evidence.push(format!("installs {}", packages.join(", ")));
                         }
-                    } else if matches(c, &build) || language_build(pack, c) {
+                    } else if matches(c, &build)
+                        || language_build(pack, c)
+                        || generators.iter().any(|g| g == program)
+                    {
                         raise(StepRole::Build, 6, &mut rank, &mut role);
                         evidence.push(format!("builds: {}", c.words.join(" ")));
                     } else if matches(c, &dep_install) || language_dep(pack, c) {
@@ -1207,6 +1234,27 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
                     scripts.push((what, body.to_string()));
                 }
             }
+        }
+    }
+    // SHELL ["/bin/bash", "-c"]: shell-form commands run with that shell,
+    // which a slim base may lack.
+    let shell_form = needs.shell.iter().any(|w| w.contains("shell form"));
+    if shell_form
+        && let Some(index) = last(Keyword::Shell)
+        && let Some(program) = file.instructions[index]
+            .exec
+            .as_ref()
+            .and_then(|w| w.first())
+    {
+        let name = program.rsplit('/').next().unwrap_or(program).to_string();
+        if k.commands.runtime_tools.contains_key(&name)
+            && !needs.tools.iter().any(|(t, _)| *t == name)
+        {
+            let line = file.instructions[index].line;
+            needs.tools.push((
+                name.clone(),
+                format!("line {line}: SHELL runs the shell-form commands with {name}"),
+            ));
         }
     }
     for (what, script) in &scripts {

@@ -79,6 +79,22 @@ pub fn read(cmd: &Command) -> Option<PackageOp> {
     })
 }
 
+/// Whether a program the container runs (`tini`, `dumb-init`) comes from a
+/// package the builder installs that the runtime stage installs too (one
+/// that is not only for building), under the program's own name.
+pub fn installs_program(
+    installed: &[String],
+    removed: &[String],
+    family: Family,
+    program: &str,
+    k: &Knowledge,
+) -> bool {
+    let build_only = k
+        .family_packages(family)
+        .is_some_and(|t| t.build_only.iter().any(|p| p == program));
+    installed.iter().any(|p| p == program) && !removed.iter().any(|p| p == program) && !build_only
+}
+
 /// A package the runtime stage installs, with why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RuntimePackage {

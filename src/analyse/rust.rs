@@ -15,10 +15,11 @@ use std::collections::BTreeMap;
 use crate::analyse::packages::{self, PackageOp, RuntimePackage};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under, script_in_context,
+    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
+    script_in_context, track,
 };
 use crate::knowledge::{CargoKnowledge, Family, Knowledge, LanguagePack, glob_match};
-use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
 
 /// How the binaries link, which decides the runtime base.
@@ -264,6 +265,9 @@ pub struct CargoCall {
     pub root: Option<String>,
     /// `cargo install` of crates from a registry or git: tools, not the app.
     pub installs_other_crates: bool,
+    /// The crates `cargo install` names (`diesel_cli`, `sqlx-cli@0.7`), or
+    /// the repository of `--git`.
+    pub crates: Vec<String>,
     /// Only libraries, examples, tests or benches were asked for.
     pub no_bins: bool,
     pub example: bool,
@@ -363,6 +367,8 @@ pub fn parse_cargo(words: &[String]) -> Option<CargoCall> {
         if !flag.starts_with('-') {
             if call.sub == "install" {
                 call.installs_other_crates = true;
+                call.crates
+                    .push(arg.split('@').next().unwrap_or(arg).to_string());
             }
             continue;
         }
@@ -386,7 +392,14 @@ pub fn parse_cargo(words: &[String]) -> Option<CargoCall> {
             "--manifest-path" => call.manifest_path = Some(value),
             "--path" => call.path = Some(value),
             "--root" => call.root = Some(value),
-            "--git" | "--registry" | "--index" => call.installs_other_crates = true,
+            "--git" => {
+                call.installs_other_crates = true;
+                let repo = base_name(&value).trim_end_matches(".git").to_string();
+                if !repo.is_empty() {
+                    call.crates.push(repo);
+                }
+            }
+            "--registry" | "--index" => call.installs_other_crates = true,
             "--example" | "--examples" => {
                 call.example = true;
                 asked_non_bins = true;
@@ -685,6 +698,58 @@ struct Output {
     project: Project,
 }
 
+/// The folder `cargo install` puts binaries in: `--root`, the
+/// environment's CARGO_INSTALL_ROOT or CARGO_HOME, the image's CARGO_HOME,
+/// then `~/.cargo`.
+fn install_bin_dir(
+    a: &Analysis,
+    cargo: &CargoKnowledge,
+    call: &CargoCall,
+    cwd: &str,
+    command: Option<&Command>,
+) -> String {
+    let builder = a.builder.as_ref().map(|b| b.base_name.clone());
+    let root = call
+        .root
+        .as_deref()
+        .map(|r| absolute(cwd, r))
+        .or_else(|| env_of(a, command, "CARGO_INSTALL_ROOT").map(String::from))
+        .or_else(|| env_of(a, command, "CARGO_HOME").map(String::from))
+        .or_else(|| builder.and_then(|b| cargo.image_cargo_home.get(&b).cloned()))
+        .or_else(|| env_of(a, command, "HOME").map(|h| format!("{h}/.cargo")))
+        .unwrap_or_else(|| cargo.default_cargo_home.clone());
+    absolute(&root, "bin")
+}
+
+/// A program `cargo install` put in place from crates.io or git: a tool
+/// of the build, unless the container runs it.
+#[derive(Debug, Clone)]
+struct InstalledTool {
+    /// The binary's name.
+    name: String,
+    /// The crate it comes from.
+    krate: String,
+    /// Where it is in the builder.
+    path: String,
+    line: usize,
+}
+
+/// The binaries of a crates.io tool: those `tool_binaries` names, else the
+/// crate's name and that name without a `-cli`/`_cli` suffix.
+fn tool_binaries(krate: &str, cargo: &CargoKnowledge) -> Vec<String> {
+    if let Some(names) = cargo.tool_binaries.get(krate) {
+        return names.clone();
+    }
+    let mut names = vec![krate.to_string()];
+    if let Some(short) = krate
+        .strip_suffix("-cli")
+        .or_else(|| krate.strip_suffix("_cli"))
+    {
+        names.push(short.to_string());
+    }
+    names
+}
+
 /// The binaries `cargo build`/`cargo install --path`/`cargo run` make.
 #[allow(clippy::too_many_arguments)]
 fn cargo_output(
@@ -731,17 +796,7 @@ fn cargo_output(
         .as_deref()
         .is_some_and(|t| cargo.static_targets.iter().any(|g| glob_match(g, t)));
     let folder = if call.sub == "install" {
-        let builder = a.builder.as_ref().map(|b| b.base_name.clone());
-        let root = call
-            .root
-            .as_deref()
-            .map(|r| absolute(cwd, r))
-            .or_else(|| env_of(a, command, "CARGO_INSTALL_ROOT").map(String::from))
-            .or_else(|| env_of(a, command, "CARGO_HOME").map(String::from))
-            .or_else(|| builder.and_then(|b| cargo.image_cargo_home.get(&b).cloned()))
-            .or_else(|| env_of(a, command, "HOME").map(|h| format!("{h}/.cargo")))
-            .unwrap_or_else(|| cargo.default_cargo_home.clone());
-        absolute(&root, "bin")
+        install_bin_dir(a, cargo, call, cwd, command)
     } else {
         let target_dir = call
             .target_dir
@@ -764,30 +819,6 @@ fn cargo_output(
         })
         .collect();
     Ok(Output { binaries, project })
-}
-
-/// The cache and tmpfs mounts of a RUN: what is built there is not in the
-/// image afterwards.
-fn cache_mounts(ins: &Instruction, workdir: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for flag in ins.flags.iter().filter(|f| f.name == "mount") {
-        let value = flag.value.clone().unwrap_or_default();
-        let mut kind = "bind";
-        let mut target = None;
-        for part in value.split(',') {
-            match part.split_once('=') {
-                Some(("type", t)) => kind = if t == "cache" { "cache" } else { t },
-                Some(("target" | "dst" | "destination", t)) => target = Some(t.to_string()),
-                _ => {}
-            }
-        }
-        if matches!(kind, "cache" | "tmpfs")
-            && let Some(t) = target
-        {
-            out.push(absolute(workdir, &t));
-        }
-    }
-    out
 }
 
 pub fn analyse(
@@ -840,124 +871,99 @@ pub fn analyse(
     let commands = a.run_commands.clone();
     let mut current: Option<usize> = None;
     let mut mounts: Vec<String> = Vec::new();
+    let mut tools: Vec<InstalledTool> = Vec::new();
     for rc in &commands {
         if current != Some(rc.index) {
             drop_under(&mut binaries, &mounts);
             current = Some(rc.index);
-            mounts = cache_mounts(&file.instructions[rc.index], a.workdir_at(rc.index));
+            mounts = track::cache_mounts(&file.instructions[rc.index], a.workdir_at(rc.index));
         }
         let c = &rc.command;
         let line = file.instructions[rc.index].line;
-        let operands: Vec<&String> = c.args().iter().filter(|x| !x.starts_with('-')).collect();
-        match c.program() {
-            "cargo" => {
-                let Some(call) = parse_cargo(&c.words) else {
-                    continue;
-                };
-                match call.sub.as_str() {
-                    "build" | "install" | "rustc" => {}
-                    "clean" => {
-                        let target = env_of(a, Some(c), "CARGO_TARGET_DIR")
-                            .map(|d| absolute(&rc.cwd, d))
-                            .unwrap_or_else(|| absolute(&rc.cwd, "target"));
-                        drop_under(&mut binaries, &[target]);
-                        continue;
-                    }
-                    _ => continue,
-                }
-                if call.sub == "install" && call.installs_other_crates {
-                    continue; // a tool from crates.io or git, for the build
-                }
-                if env_of(a, Some(c), "RUSTFLAGS").is_some_and(|f| f.contains("-crt-static")) {
-                    dynamic_rustflags = Some(line);
-                }
-                let out = match cargo_output(file, a, context, &cargo, &call, &rc.cwd, Some(c)) {
-                    Ok(out) => out,
-                    Err(why) => {
-                        a.block(
-                            line,
-                            format!(
-                                "`cargo {}` {why}: cannot tell which binary it makes",
-                                call.sub
-                            ),
-                        );
-                        continue;
-                    }
-                };
-                build_lines.push(line);
-                for (name, path, static_musl) in out.binaries {
-                    seen.push((name.clone(), path.clone()));
-                    match binaries.iter_mut().find(|b| b.name == name) {
-                        Some(b) => {
-                            if !b.locations.contains(&path) {
-                                b.locations.push(path);
-                            }
-                            b.line = line;
-                            b.static_musl = static_musl;
-                        }
-                        None => binaries.push(RustBinary {
-                            name,
-                            locations: vec![path],
-                            line,
-                            static_musl,
-                        }),
-                    }
-                }
-                if !workspace_roots
-                    .iter()
-                    .any(|p| p.root.image_dir == out.project.root.image_dir)
-                {
-                    workspace_roots.push(out.project);
-                }
+        if c.program() != "cargo" {
+            let moved = track::follow(
+                c,
+                &rc.cwd,
+                a,
+                k,
+                &mut known_dirs,
+                binaries.iter_mut().map(|b| &mut b.locations),
+            );
+            for (i, new) in moved {
+                seen.push((binaries[i].name.clone(), new));
             }
-            "mkdir" => known_dirs.extend(operands.iter().map(|d| absolute(&rc.cwd, d))),
-            "rm" => {
-                let gone: Vec<String> = operands.iter().map(|o| absolute(&rc.cwd, o)).collect();
-                for b in &mut binaries {
-                    b.locations.retain(|l| {
-                        !gone
-                            .iter()
-                            .any(|g| is_under(l, g) || (g.contains('*') && glob_match(g, l)))
+            continue;
+        }
+        let Some(call) = parse_cargo(&c.words) else {
+            continue;
+        };
+        match call.sub.as_str() {
+            "build" | "install" | "rustc" => {}
+            "clean" => {
+                let target = env_of(a, Some(c), "CARGO_TARGET_DIR")
+                    .map(|d| absolute(&rc.cwd, d))
+                    .unwrap_or_else(|| absolute(&rc.cwd, "target"));
+                drop_under(&mut binaries, &[target]);
+                continue;
+            }
+            _ => continue,
+        }
+        if call.sub == "install" && call.installs_other_crates {
+            // A tool from crates.io or git, for the build (unless the
+            // container runs it: see below).
+            let dir = install_bin_dir(a, &cargo, &call, &rc.cwd, Some(c));
+            for krate in &call.crates {
+                for name in tool_binaries(krate, &cargo) {
+                    tools.push(InstalledTool {
+                        path: absolute(&dir, &name),
+                        name,
+                        krate: krate.clone(),
+                        line,
                     });
                 }
             }
-            "cp" | "mv" | "install" => {
-                let operands: Vec<&String> = if c.program() == "install" {
-                    install_operands(c.args())
-                } else {
-                    operands
-                };
-                let Some((dest, sources)) = operands.split_last() else {
-                    continue;
-                };
-                let dest_abs = absolute(&rc.cwd, dest);
-                let into_folder = sources.len() > 1
-                    || dest.ends_with('/')
-                    || known_dirs.contains(&dest_abs)
-                    || a.is_system_dir(&dest_abs)
-                    || k.images.runtime_path.contains(&dest_abs);
-                for source in sources {
-                    let src = absolute(&rc.cwd, source);
-                    for b in &mut binaries {
-                        if !b.locations.contains(&src) {
-                            continue;
-                        }
-                        let new = if into_folder {
-                            absolute(&dest_abs, base_name(&src))
-                        } else {
-                            dest_abs.clone()
-                        };
-                        if c.program() == "mv" {
-                            b.locations.retain(|l| *l != src);
-                        }
-                        seen.push((b.name.clone(), new.clone()));
-                        if !b.locations.contains(&new) {
-                            b.locations.push(new);
-                        }
-                    }
-                }
+            continue;
+        }
+        if env_of(a, Some(c), "RUSTFLAGS").is_some_and(|f| f.contains("-crt-static")) {
+            dynamic_rustflags = Some(line);
+        }
+        let out = match cargo_output(file, a, context, &cargo, &call, &rc.cwd, Some(c)) {
+            Ok(out) => out,
+            Err(why) => {
+                a.block(
+                    line,
+                    format!(
+                        "`cargo {}` {why}: cannot tell which binary it makes",
+                        call.sub
+                    ),
+                );
+                continue;
             }
-            _ => {}
+        };
+        build_lines.push(line);
+        for (name, path, static_musl) in out.binaries {
+            seen.push((name.clone(), path.clone()));
+            match binaries.iter_mut().find(|b| b.name == name) {
+                Some(b) => {
+                    if !b.locations.contains(&path) {
+                        b.locations.push(path);
+                    }
+                    b.line = line;
+                    b.static_musl = static_musl;
+                }
+                None => binaries.push(RustBinary {
+                    name,
+                    locations: vec![path],
+                    line,
+                    static_musl,
+                }),
+            }
+        }
+        if !workspace_roots
+            .iter()
+            .any(|p| p.root.image_dir == out.project.root.image_dir)
+        {
+            workspace_roots.push(out.project);
         }
     }
     drop_under(&mut binaries, &mounts);
@@ -1007,6 +1013,16 @@ pub fn analyse(
         let Some(first) = parsed.first() else {
             continue;
         };
+        // `exec ./target/release/app`: the program after the wrappers.
+        let mut first = first.clone();
+        while first
+            .words
+            .first()
+            .is_some_and(|w| k.commands.wrappers.contains(w))
+        {
+            first.words.remove(0);
+        }
+        let first = &first;
         let program = first.words.first().cloned().unwrap_or_default();
         let name = base_name(&program).to_string();
         if name == "cargo" {
@@ -1081,6 +1097,17 @@ pub fn analyse(
                 true
             } else if a.is_copied(&path) {
                 true
+            } else if k.images.runtime_path.contains(&parent(&path))
+                && packages::installs_program(
+                    &a.installed_packages,
+                    &a.removed_packages,
+                    builder.family,
+                    &name,
+                    k,
+                )
+            {
+                // `/usr/bin/tini` from a package the final stage installs.
+                true
             } else if !a.unsafe_blockers.is_empty() {
                 a.add_artefact(
                     line,
@@ -1112,10 +1139,20 @@ pub fn analyse(
             destinations.insert(b.name.clone(), (location, to));
             true
         } else {
-            a.copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .any(|r| base_name(r) == name)
+            // A tool from crates.io is dealt with below; one from a
+            // package the final stage installs is there.
+            tools.iter().any(|t| t.name == name)
+                || packages::installs_program(
+                    &a.installed_packages,
+                    &a.removed_packages,
+                    builder.family,
+                    &name,
+                    k,
+                )
+                || a.copies
+                    .iter()
+                    .flat_map(|c| c.roots.iter())
+                    .any(|r| base_name(r) == name)
         };
         if !found && starts {
             let path = absolute(&workdir, &program);
@@ -1139,6 +1176,7 @@ pub fn analyse(
             a.block(line, reason);
         }
     }
+    launch_programs(file, context, k, &tools, a);
     if binaries.is_empty() && a.unsafe_blockers.is_empty() {
         let line = build_lines
             .last()
@@ -1207,6 +1245,68 @@ pub fn analyse(
         linkage,
         linkage_evidence: evidence,
     });
+}
+
+/// What the container's commands and launch script run besides the app:
+/// cargo needs the toolchain the final stage leaves behind, and a tool
+/// `cargo install` took from crates.io (`diesel migration run`) is not in
+/// the final stage either, and links system libraries msb cannot see.
+fn launch_programs(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &Knowledge,
+    tools: &[InstalledTool],
+    a: &mut Analysis,
+) {
+    let run = crate::analyse::entry::commands_run(file, context, k, a);
+    let line = run.line;
+    let mut carried: Vec<&str> = Vec::new();
+    for (what, step) in &run.steps {
+        let program = step.command.words.first().map_or("", String::as_str);
+        let name = base_name(program);
+        // A lone `cargo run` of ENTRYPOINT/CMD is rewritten above.
+        if name == "cargo" && (run.script.is_some() || run.steps.len() > 1) {
+            let sub = parse_cargo(&step.command.words)
+                .map(|c| c.sub)
+                .unwrap_or_default();
+            a.block(
+                line,
+                format!("{what} runs `cargo {sub}`: the Rust toolchain is not in the final stage"),
+            );
+            continue;
+        }
+        let Some(tool) = tools
+            .iter()
+            .find(|t| t.name == name && !program.contains('/'))
+        else {
+            continue;
+        };
+        if carried.contains(&tool.name.as_str()) {
+            continue;
+        }
+        carried.push(&tool.name);
+        let to = format!("/usr/local/bin/{}", tool.name);
+        a.block_unless_unsafe(
+            line,
+            format!(
+                "{what} runs `{}`, which `cargo install {}` (line {}) put in {}: a tool from crates.io whose system libraries msb cannot tell; --unsafe copies it to {to}",
+                tool.name,
+                tool.krate,
+                tool.line,
+                parent(&tool.path)
+            ),
+        );
+        a.add_artefact(
+            tool.line,
+            &tool.path,
+            &to,
+            format!(
+                "line {}: `cargo install {}` makes it and {what} runs it",
+                tool.line, tool.krate
+            ),
+            false,
+        );
+    }
 }
 
 /// A Debian release past its end of life is no longer on the mirrors, so
@@ -1295,27 +1395,9 @@ fn command_files(
     }
 }
 
-/// `install -m 755 SRC DEST`: the operands without options and their values.
-fn install_operands(args: &[String]) -> Vec<&String> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for arg in args {
-        if skip {
-            skip = false;
-        } else if matches!(arg.as_str(), "-m" | "-o" | "-g" | "-t" | "-S") {
-            skip = true;
-        } else if !arg.starts_with('-') {
-            out.push(arg);
-        }
-    }
-    out
-}
-
 /// Forget the locations under `dirs` (removed, or a cache mount).
 fn drop_under(binaries: &mut [RustBinary], dirs: &[String]) {
-    for b in binaries.iter_mut() {
-        b.locations.retain(|l| !dirs.iter().any(|d| is_under(l, d)));
-    }
+    track::drop_under(binaries.iter_mut().map(|b| &mut b.locations), dirs);
 }
 
 /// The folders the builder finds programs in: the runtime's default PATH,
@@ -1420,6 +1502,7 @@ fn runtime_choice(
     let mut why = format!(" ({evidence})");
     let key = match (b.family, linkage) {
         (Family::Alpine, _) if b.base_name == "alpine" && !rust_image => "builder_alpine",
+        (Family::Alpine, Linkage::DynamicMusl) => "alpine_dynamic",
         (Family::Alpine, _) => "alpine",
         (_, Linkage::StaticMusl) => {
             // Packages other than build tools and headers (a program the
@@ -2002,6 +2085,20 @@ serde = "1"
                 .unwrap()
                 .installs_other_crates
         );
+        let tools = |line: &str| parse_cargo(&words(line)).unwrap().crates;
+        assert_eq!(
+            tools("cargo install diesel_cli --no-default-features --features postgres"),
+            vec!["diesel_cli"]
+        );
+        assert_eq!(
+            tools("cargo install sqlx-cli@0.7.4 --locked"),
+            vec!["sqlx-cli"]
+        );
+        assert_eq!(
+            tools("cargo install --git https://github.com/acme/migrator.git --tag v1"),
+            vec!["migrator"]
+        );
+        assert!(tools("cargo install --path .").is_empty());
 
         let c = parse_cargo(&words("cargo run -r -- --port 8080 --")).unwrap();
         assert_eq!(c.sub, "run");
@@ -2023,22 +2120,25 @@ serde = "1"
     }
 
     #[test]
+    fn names_the_binaries_of_crates_io_tools() {
+        let k = Knowledge::builtin().unwrap();
+        let cargo = k.language("rust").unwrap().cargo.clone().unwrap();
+        assert_eq!(
+            tool_binaries("diesel_cli", &cargo),
+            vec!["diesel_cli", "diesel"]
+        );
+        assert_eq!(
+            tool_binaries("sqlx-cli", &cargo),
+            vec!["sqlx", "cargo-sqlx"]
+        );
+        assert_eq!(tool_binaries("cargo-watch", &cargo), vec!["cargo-watch"]);
+    }
+
+    #[test]
     fn reads_lock_crates() {
         let lock = "version = 3\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.99\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
         assert_eq!(lock_crates(lock), vec!["app", "openssl-sys"]);
         assert!(lock_crates("not toml [").is_empty());
-    }
-
-    #[test]
-    fn cache_mounts_hide_what_is_built_there() {
-        let file = crate::parse::parse(
-            "FROM rust\nRUN --mount=type=cache,target=target --mount=type=bind,source=.,target=/src --mount=type=tmpfs,dst=/tmp/x cargo build\n",
-        )
-        .unwrap();
-        assert_eq!(
-            cache_mounts(&file.instructions[1], "/app"),
-            vec!["/app/target", "/tmp/x"]
-        );
     }
 
     #[test]
