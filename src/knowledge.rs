@@ -436,6 +436,19 @@ pub struct JavaRules {
     pub version_words: Vec<String>,
     /// Ubuntu release names a tag may carry; the JRE keeps it.
     pub ubuntu_releases: Vec<String>,
+    /// Leading tag words before the version of a version-first image
+    /// (`ibm-semeru-runtimes:open-17-jdk`).
+    pub version_prefixes: Vec<String>,
+    /// Images and tag words of an OpenJ9 JDK (IBM Semeru, AdoptOpenJDK's
+    /// OpenJ9 builds): their JRE is IBM Semeru's, not HotSpot.
+    pub openj9_images: Vec<String>,
+    pub openj9_words: Vec<String>,
+    /// Java versions IBM Semeru publishes a JRE image for.
+    pub semeru_jre_versions: Vec<u32>,
+    /// Tag words of JDKs whose JVM msb has no runtime for (IBM J9).
+    pub unsupported_jvm_words: Vec<String>,
+    /// Where the JRE images keep Java (`JAVA_HOME`).
+    pub jre_java_home: String,
     /// Programs that run Maven and Gradle (a wrapper's name included).
     pub maven_programs: Vec<String>,
     pub gradle_programs: Vec<String>,

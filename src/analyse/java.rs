@@ -535,9 +535,19 @@ fn gradle_outputs(
     (outputs, installs)
 }
 
+/// What a builder tag says of its JDK.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TagJava {
+    version: Option<u32>,
+    /// The Ubuntu release it names, or empty.
+    ubuntu: String,
+    /// Where the version is: the `-` part and the byte offset in it.
+    at: Option<(usize, usize)>,
+}
+
 /// The Java version a builder tag names (`maven:3.9-eclipse-temurin-17`,
 /// `openjdk:8-jdk-alpine`, `gradle:jdk21`), and its Ubuntu release.
-fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> (Option<u32>, String) {
+fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> TagJava {
     let parts: Vec<&str> = tag.split('-').collect();
     let ubuntu = parts
         .iter()
@@ -555,23 +565,58 @@ fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> (Option<u3
         }
         Some(n)
     };
+    let found = |i: usize, offset: usize| TagJava {
+        version: parts.get(i).and_then(|p| leading(&p[offset..])),
+        ubuntu: ubuntu.clone(),
+        at: Some((i, offset)),
+    };
     if rules.version_first_images.iter().any(|i| i == base_name) {
-        return (parts.first().and_then(|p| leading(p)), ubuntu);
+        // `open-17-jdk`, `open-jdk-25.0.2_10.1-jdk`: words before it.
+        let first = parts
+            .iter()
+            .take_while(|p| rules.version_prefixes.iter().any(|w| w == *p))
+            .count();
+        return found(first, 0);
     }
     for (i, part) in parts.iter().enumerate() {
         for word in &rules.version_words {
             if *part == word.as_str() {
-                if let Some(n) = parts.get(i + 1).and_then(|next| leading(next)) {
-                    return (Some(n), ubuntu);
+                if parts.get(i + 1).and_then(|next| leading(next)).is_some() {
+                    return found(i + 1, 0);
                 }
             } else if let Some(rest) = part.strip_prefix(word.as_str())
                 && rest.starts_with(|c: char| c.is_ascii_digit())
             {
-                return (leading(rest), ubuntu);
+                return found(i, word.len());
             }
         }
     }
-    (None, ubuntu)
+    TagJava {
+        ubuntu,
+        ..TagJava::default()
+    }
+}
+
+/// The build argument the written tag names the Java version with
+/// (`eclipse-temurin:${JAVA_VERSION}-jdk`), when the version is that
+/// argument alone: the runtime tag names it too, so a `--build-arg`
+/// changes both stages.
+fn version_argument(written_tag: &str, resolved_tag: &str, at: (usize, usize)) -> Option<String> {
+    let written: Vec<&str> = written_tag.split('-').collect();
+    let resolved: Vec<&str> = resolved_tag.split('-').collect();
+    if written.len() != resolved.len() {
+        return None;
+    }
+    let part = written.get(at.0)?;
+    let word = part.get(..at.1)?;
+    let rest = &part[at.1..];
+    let resolved_word = resolved.get(at.0)?.get(..at.1)?;
+    let name = rest
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| rest.strip_prefix('$'))?;
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain && word == resolved_word).then(|| rest.to_string())
 }
 
 /// The tag of an image reference as resolved (`name:tag`, digest cut).
@@ -1326,9 +1371,34 @@ impl Java<'_> {
     fn choose_runtime(&self, builder: &crate::analyse::image::BaseImage, a: &mut Analysis) {
         let from = crate::analyse::from_line(self.file);
         let tag = resolved_tag(&builder.resolved);
-        let (version, ubuntu) = tag_java_version(&builder.base_name, &tag, self.rules);
+        let found = tag_java_version(&builder.base_name, &tag, self.rules);
+        let ubuntu = found.ubuntu.clone();
         let alpine = builder.family == Family::Alpine;
-        let (version, evidence) = match version {
+        let words: Vec<&str> = tag.split('-').collect();
+        let has_word = |list: &[String]| list.iter().any(|w| words.contains(&w.as_str()));
+        if has_word(&self.rules.unsupported_jvm_words) {
+            a.block(
+                from,
+                format!(
+                    "{} builds with IBM Java (J9): msb has no JRE of the same JVM to run the jar on",
+                    builder.written
+                ),
+            );
+            return;
+        }
+        let openj9 = self.rules.openj9_images.contains(&builder.base_name)
+            || has_word(&self.rules.openj9_words);
+        if openj9 && alpine {
+            a.block(
+                from,
+                format!(
+                    "{} is an Alpine OpenJ9 JDK: IBM Semeru publishes no Alpine JRE, and HotSpot's takes other JVM options",
+                    builder.written
+                ),
+            );
+            return;
+        }
+        let (version, evidence) = match found.version {
             Some(v) => (v, format!("{} is Java {v}", builder.written)),
             None => {
                 // The build file may say which Java it compiles for.
@@ -1353,10 +1423,12 @@ impl Java<'_> {
                 (v, format!("{source} compiles for Java {v}"))
             }
         };
-        let published = if alpine {
-            &self.rules.jre_alpine_versions
+        let (published, vendor) = if openj9 {
+            (&self.rules.semeru_jre_versions, "IBM Semeru")
+        } else if alpine {
+            (&self.rules.jre_alpine_versions, "eclipse-temurin")
         } else {
-            &self.rules.jre_versions
+            (&self.rules.jre_versions, "eclipse-temurin")
         };
         let chosen = if published.contains(&version) {
             version
@@ -1364,27 +1436,47 @@ impl Java<'_> {
             a.block_unless_unsafe(
                 from,
                 format!(
-                    "eclipse-temurin has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
+                    "{vendor} has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
                 ),
             );
             *newer
         } else {
             a.block(
                 from,
-                format!(
-                    "eclipse-temurin has no JRE for Java {version}: msb cannot choose a runtime"
-                ),
+                format!("{vendor} has no JRE for Java {version}: msb cannot choose a runtime"),
             );
             return;
         };
+        // `eclipse-temurin:${JAVA_VERSION}-jdk`: the runtime follows the
+        // same build argument.
+        let argument = found
+            .at
+            .filter(|_| chosen == version)
+            .and_then(|at| version_argument(&builder.tag, &tag, at));
+        if argument.is_none() && builder.tag.contains('$') && !builder.from_variable {
+            a.warnings.push(format!(
+                "{} takes its tag from a build argument; the runtime stage runs Java {chosen}, its default, whatever --build-arg says",
+                builder.written
+            ));
+        }
         let mut vars = std::collections::BTreeMap::new();
-        vars.insert("java_version".to_string(), chosen.to_string());
+        vars.insert(
+            "java_version".to_string(),
+            argument.unwrap_or_else(|| chosen.to_string()),
+        );
         vars.insert(
             "ubuntu_release".to_string(),
             if alpine { String::new() } else { ubuntu },
         );
+        let key = if openj9 {
+            "semeru"
+        } else if alpine {
+            "jre_alpine"
+        } else {
+            "jre"
+        };
         a.runtime_choice = Some(RuntimeChoice {
-            key: if alpine { "jre_alpine" } else { "jre" }.into(),
+            key: key.into(),
             vars,
             why: format!(" ({evidence})"),
         });
@@ -1425,7 +1517,7 @@ mod tests {
     #[test]
     fn java_version_from_tags() {
         let r = rules();
-        let v = |image: &str, tag: &str| tag_java_version(image, tag, &r).0;
+        let v = |image: &str, tag: &str| tag_java_version(image, tag, &r).version;
         assert_eq!(v("maven", "3.9-eclipse-temurin-17"), Some(17));
         assert_eq!(v("maven", "3.8.5-openjdk-17"), Some(17));
         assert_eq!(v("maven", "3-jdk-11"), Some(11));
@@ -1439,12 +1531,61 @@ mod tests {
         assert_eq!(v("eclipse-temurin", "21-jdk"), Some(21));
         assert_eq!(v("eclipse-temurin", "11.0.23_9-jdk-jammy"), Some(11));
         assert_eq!(v("amazoncorretto", "17"), Some(17));
+        assert_eq!(v("maven", "3.6.3-adoptopenjdk-8"), Some(8));
+        assert_eq!(v("maven", "3-adoptopenjdk-11-openj9"), Some(11));
+        assert_eq!(v("maven", "3.9-ibm-semeru-17-jammy"), Some(17));
+        assert_eq!(v("ibm-semeru-runtimes", "open-17-jdk"), Some(17));
+        assert_eq!(
+            v("ibm-semeru-runtimes", "open-jdk-25.0.2_10.1-jdk-noble"),
+            Some(25)
+        );
+        assert_eq!(v("ibm-semeru-runtimes", "open-8u482-b08.1-jdk"), Some(8));
         assert_eq!(v("maven", "latest"), None);
         assert_eq!(v("maven", "3.9"), None);
         assert_eq!(v("eclipse-temurin", "latest"), None);
         assert_eq!(
-            tag_java_version("maven", "3.9-eclipse-temurin-21-jammy", &r).1,
+            tag_java_version("maven", "3.9-eclipse-temurin-21-jammy", &r).ubuntu,
             "jammy"
+        );
+        let at = |image: &str, tag: &str| tag_java_version(image, tag, &r).at.unwrap();
+        assert_eq!(
+            version_argument(
+                "${JAVA_VERSION}-jdk-alpine",
+                "17-jdk-alpine",
+                at("eclipse-temurin", "17-jdk-alpine")
+            )
+            .as_deref(),
+            Some("${JAVA_VERSION}")
+        );
+        assert_eq!(
+            version_argument(
+                "3.9-eclipse-temurin-$JDK",
+                "3.9-eclipse-temurin-21",
+                at("maven", "3.9-eclipse-temurin-21")
+            )
+            .as_deref(),
+            Some("$JDK")
+        );
+        assert_eq!(
+            version_argument("8.5-jdk${JDK}", "8.5-jdk17", at("gradle", "8.5-jdk17")).as_deref(),
+            Some("${JDK}")
+        );
+        // Only the version part, and only a whole argument.
+        assert_eq!(
+            version_argument("${TAG}", "17-jdk", at("eclipse-temurin", "17-jdk")),
+            None
+        );
+        assert_eq!(
+            version_argument(
+                "${MAJOR}.0.2-jdk",
+                "17.0.2-jdk",
+                at("eclipse-temurin", "17.0.2-jdk")
+            ),
+            None
+        );
+        assert_eq!(
+            version_argument("17-jdk", "17-jdk", at("eclipse-temurin", "17-jdk")),
+            None
         );
         assert_eq!(
             resolved_tag("registry:5000/maven:3-jdk-11@sha256:ab"),
