@@ -51,6 +51,10 @@ pub struct ImageFacts {
     /// Packages the image already has, never installed again.
     #[serde(default)]
     pub provides: Vec<String>,
+    /// The WORKDIR the image sets (`/home/gradle` on gradle images): where
+    /// a file's relative paths start before its own WORKDIR.
+    #[serde(default)]
+    pub workdir: Option<String>,
 }
 
 /// How a base image's userland works: package manager, user creation.

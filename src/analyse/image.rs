@@ -42,6 +42,8 @@ pub struct BaseImage {
     pub size_mb: Option<u32>,
     pub runtime_only: bool,
     pub tools: Vec<String>,
+    /// The WORKDIR the image sets, if `images.toml` knows one.
+    pub workdir: Option<String>,
 }
 
 impl BaseImage {
@@ -219,6 +221,7 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         size_mb: facts.map(|f| f.size_mb),
         runtime_only: facts.is_some_and(|f| f.runtime_only),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+        workdir: facts.and_then(|f| f.workdir.clone()),
     }
 }
 
