@@ -354,7 +354,7 @@ fn maven_outputs(
                 line,
                 tool: Tool::Maven,
                 dir: target,
-                jars: vec![p.artefact_file().filter(|_| !renamed)],
+                jars: maven_jars(p, &goals, renamed),
                 extra: p
                     .plugins
                     .iter()
@@ -379,6 +379,46 @@ fn maven_outputs(
         outputs.push(output);
     }
     outputs
+}
+
+/// The jars a Maven command leaves in `target/` for one pom: the main
+/// jar, and the assembly's when its phase runs (or `assembly:single`).
+fn maven_jars(pom: &maven::Pom, goals: &[&str], renamed: bool) -> Vec<Option<String>> {
+    // The lifecycle up to `package` and past it.
+    const FROM_PACKAGE: &[&str] = &["package", "verify", "install", "deploy"];
+    let mut jars = Vec::new();
+    // `mvn compile assembly:single` packages no main jar.
+    if goals
+        .iter()
+        .any(|g| FROM_PACKAGE.contains(g) || *g == "spring-boot:repackage")
+    {
+        jars.push(pom.artefact_file().filter(|_| !renamed));
+    }
+    let phase_runs = pom.assembly_phase.as_deref().is_some_and(|phase| {
+        let later = match phase {
+            "package" => FROM_PACKAGE,
+            "verify" => &FROM_PACKAGE[1..],
+            "install" => &FROM_PACKAGE[2..],
+            "deploy" => &FROM_PACKAGE[3..],
+            _ => &[],
+        };
+        goals.iter().any(|g| later.contains(g))
+    });
+    let goal = goals
+        .iter()
+        .any(|g| *g == "assembly:single" || g.ends_with(":maven-assembly-plugin:single"));
+    if phase_runs || goal {
+        jars.extend(
+            pom.assembly_jars
+                .iter()
+                .map(|j| j.clone().filter(|_| !renamed)),
+        );
+    }
+    if jars.is_empty() {
+        // An assembly the command line describes (`-DdescriptorId=`).
+        jars.push(None);
+    }
+    jars
 }
 
 /// The Gradle build of a project folder, with its name.
@@ -1027,12 +1067,19 @@ impl Java<'_> {
             return;
         }
         if let Some(out) = outputs.first() {
-            let known: Vec<&String> = outputs
+            let mut known: Vec<&String> = outputs
                 .iter()
                 .flat_map(|o| o.jars.iter().flatten())
                 .collect();
+            known.sort();
+            known.dedup();
             let unknown = outputs.iter().any(|o| o.jars.iter().any(Option::is_none));
-            if known.iter().any(|k| k.as_str() == name) {
+            let built = known.iter().any(|k| k.as_str() == name);
+            // `cp target/*.jar app.jar` in target/: a RUN made it there.
+            if !built && made_by_copy(a, path).is_some() && self.place_file(path, line, kw, a) {
+                return;
+            }
+            if built {
                 a.add_artefact(
                     out.line,
                     path,
@@ -1634,6 +1681,41 @@ mod tests {
             &read_command(&command("gradle dependencies --no-daemon"), "/", &r).unwrap(),
             &r
         ));
+    }
+
+    #[test]
+    fn maven_jars_follow_the_goals() {
+        let pom = maven::read(
+            "<project><artifactId>worker</artifactId><version>1.0</version><build><plugins>
+             <plugin><artifactId>maven-assembly-plugin</artifactId><configuration>
+             <descriptorRefs><descriptorRef>jar-with-dependencies</descriptorRef></descriptorRefs>
+             </configuration><executions><execution><phase>package</phase>
+             <goals><goal>single</goal></goals></execution></executions></plugin></plugins></build></project>",
+        )
+        .unwrap();
+        let main = Some("worker-1.0.jar".to_string());
+        let fat = Some("worker-1.0-jar-with-dependencies.jar".to_string());
+        assert_eq!(
+            maven_jars(&pom, &["clean", "package"], false),
+            vec![main.clone(), fat.clone()]
+        );
+        assert_eq!(
+            maven_jars(&pom, &["install"], false),
+            vec![main.clone(), fat.clone()]
+        );
+        // `compile assembly:single` packages no main jar.
+        assert_eq!(
+            maven_jars(&pom, &["compile", "assembly:single"], false),
+            vec![fat]
+        );
+        assert_eq!(maven_jars(&pom, &["package"], true), vec![None, None]);
+        let plain =
+            maven::read("<project><artifactId>a</artifactId><version>2</version></project>")
+                .unwrap();
+        assert_eq!(
+            maven_jars(&plain, &["compile", "assembly:single"], false),
+            vec![None]
+        );
     }
 
     #[test]
