@@ -295,6 +295,18 @@ pub fn analyse(
         );
         return;
     }
+    // Azure Linux and CBL-Mariner variants install with tdnf: the final
+    // stage could get neither the packages (curl for a HEALTHCHECK) nor
+    // the folders the non-root user writes to.
+    if builder.family == crate::knowledge::Family::Other {
+        a.block_unless_unsafe(
+            from,
+            format!(
+                "{} installs packages with tdnf (Azure Linux, CBL-Mariner): msb cannot add to its runtime image the packages or the writable folders the app may need",
+                builder.written
+            ),
+        );
+    }
     let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
     let Some(tag) = runtime_tag(&builder.tag, &resolved) else {
         a.block(
