@@ -453,6 +453,9 @@ pub struct JavaRules {
     pub unsupported_jvm_words: Vec<String>,
     /// Where the JRE images keep Java (`JAVA_HOME`).
     pub jre_java_home: String,
+    /// Properties that set the port the app listens on (`server.port`),
+    /// as `-D`/`--` options or as environment variables (`SERVER_PORT`).
+    pub port_settings: Vec<String>,
     /// Programs that run Maven and Gradle (a wrapper's name included).
     pub maven_programs: Vec<String>,
     pub gradle_programs: Vec<String>,

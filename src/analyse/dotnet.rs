@@ -421,6 +421,7 @@ pub fn analyse(
     if key != "runtime" {
         dotnet.keep_listening_address(a);
     }
+    dotnet.privileged_ports(&launch, a);
     if builder.family == crate::knowledge::Family::Alpine {
         dotnet.keep_alpine_globalization(&builder.written, a);
     }
@@ -823,6 +824,65 @@ impl Dotnet<'_> {
         }
     }
 
+    /// Kestrel's addresses (`ASPNETCORE_URLS`, `ASPNETCORE_HTTP_PORTS`,
+    /// `--urls`): a port below 1024 needs root, which the app had.
+    fn privileged_ports(&self, launch: &Launch, a: &mut Analysis) {
+        let mut found: Vec<(usize, String, u16)> = Vec::new();
+        let env: Vec<(String, String)> =
+            a.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (name, value) in &env {
+            let line = entry::env_line(self.file, name).unwrap_or(launch.line);
+            let source = format!("ENV {name}={value}");
+            let urls = ["ASPNETCORE_URLS", "DOTNET_URLS"].contains(&name.as_str())
+                || name.starts_with("ASPNETCORE_Kestrel__Endpoints__") && name.ends_with("__Url");
+            let ports = [
+                "ASPNETCORE_HTTP_PORTS",
+                "ASPNETCORE_HTTPS_PORTS",
+                "DOTNET_HTTP_PORTS",
+                "DOTNET_HTTPS_PORTS",
+            ]
+            .contains(&name.as_str());
+            for item in value
+                .split([';', ','])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                let port = if urls {
+                    entry::url_port(item)
+                } else if ports {
+                    item.parse().ok()
+                } else {
+                    None
+                };
+                if let Some(port) = port {
+                    found.push((line, source.clone(), port));
+                }
+            }
+        }
+        for step in &launch.steps {
+            let words = &step.command.words;
+            for (i, word) in words.iter().enumerate() {
+                let value = match word.strip_prefix("--urls") {
+                    Some("") => words.get(i + 1).cloned(),
+                    Some(rest) => rest.strip_prefix('=').map(String::from),
+                    None => None,
+                };
+                for url in value.iter().flat_map(|v| v.split(';')) {
+                    if let Some(port) = entry::url_port(url) {
+                        found.push((
+                            launch.line,
+                            format!("{}'s `--urls {url}`", launch.keyword),
+                            port,
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
+            entry::block_privileged_port(self.file, a, line, &source, port);
+        }
+    }
+
     /// SDK images before .NET 8 unset ASPNETCORE_URLS (Kestrel then
     /// listens on localhost:5000), while their aspnet and runtime-deps
     /// images set it to `http://+:80`: keep it unset unless the file sets
@@ -898,6 +958,11 @@ mod tests {
         );
         assert_eq!(runtime_tag("${V}", "8.0.100"), None);
         assert_eq!(major_version("8.0-alpine"), Some(8));
+        assert_eq!(entry::url_port("http://+:80"), Some(80));
+        assert_eq!(entry::url_port("https://*"), Some(443));
+        assert_eq!(entry::url_port("http://[::]:5000/"), Some(5000));
+        assert_eq!(entry::url_port("http://0.0.0.0:8080"), Some(8080));
+        assert_eq!(entry::url_port("localhost:80"), None);
         assert_eq!(major_version("latest"), None);
     }
 

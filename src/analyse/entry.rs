@@ -176,6 +176,64 @@ pub fn is_harmless(program: &str, k: &Knowledge) -> bool {
         || SHELL_SYNTAX.contains(&program)
 }
 
+/// The port a listening URL names (`http://+:80` → 80, `https://*` →
+/// 443); None for a URL msb cannot read.
+pub fn url_port(url: &str) -> Option<u16> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    // `[::]:80`: the port follows the bracket.
+    let after_host = match authority.rfind(']') {
+        Some(end) => &authority[end + 1..],
+        None => authority,
+    };
+    match after_host.rsplit_once(':') {
+        Some((_, port)) => port.parse().ok(),
+        None => match scheme.to_ascii_lowercase().as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        },
+    }
+}
+
+/// The app listens on a port below 1024 and ran as root, which msb
+/// changes: a non-root user binds it only where the container runtime
+/// allows unprivileged ports. `source` says what sets the port.
+pub fn block_privileged_port(
+    file: &Dockerfile,
+    a: &mut Analysis,
+    line: usize,
+    source: &str,
+    port: u16,
+) {
+    let own_user = a
+        .final_user
+        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
+    if port >= 1024 || port == 0 || own_user {
+        return;
+    }
+    a.block_unless_unsafe(
+        line,
+        format!(
+            "{source} makes the app listen on port {port}: as a non-root user it can bind a port below 1024 only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
+        ),
+    );
+}
+
+/// The line of the last ENV that sets `name`.
+pub fn env_line(file: &Dockerfile, name: &str) -> Option<usize> {
+    file.instructions
+        .iter()
+        .rev()
+        .find(|i| {
+            i.keyword == Keyword::Env
+                && crate::analyse::env_pairs(&i.args)
+                    .iter()
+                    .any(|(n, _)| n == name)
+        })
+        .map(|i| i.line)
+}
+
 /// Instruction arguments for a rewritten command, in the form it had.
 pub fn render(words: &[String], json: bool) -> String {
     if json {

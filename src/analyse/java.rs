@@ -935,6 +935,7 @@ pub fn analyse(
         return;
     }
     java.runtime_files(a);
+    java.privileged_ports(&launch, a);
     java.choose_runtime(&builder, a);
 }
 
@@ -1334,6 +1335,36 @@ impl Java<'_> {
             why,
             needs_unsafe,
         });
+    }
+
+    /// The port the app listens on, when the file sets it (`SERVER_PORT`,
+    /// `-Dserver.port=`, `--server.port=`): below 1024 it needs root.
+    fn privileged_ports(&self, launch: &Launch, a: &mut Analysis) {
+        let mut found: Vec<(usize, String, u16)> = Vec::new();
+        for setting in &self.rules.port_settings {
+            let env = setting.to_ascii_uppercase().replace('.', "_");
+            if let Some(value) = a.env.get(&env)
+                && let Ok(port) = value.trim().parse::<u16>()
+            {
+                let line = entry::env_line(self.file, &env).unwrap_or(launch.line);
+                found.push((line, format!("ENV {env}={value}"), port));
+            }
+            for step in &launch.steps {
+                for word in &step.command.words {
+                    let value = word
+                        .strip_prefix("-D")
+                        .or_else(|| word.strip_prefix("--"))
+                        .and_then(|w| w.strip_prefix(setting.as_str()))
+                        .and_then(|w| w.strip_prefix('='));
+                    if let Some(port) = value.and_then(|v| v.parse::<u16>().ok()) {
+                        found.push((launch.line, format!("{}'s `{word}`", launch.keyword), port));
+                    }
+                }
+            }
+        }
+        if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
+            entry::block_privileged_port(self.file, a, line, &source, port);
+        }
     }
 
     /// Files the app reads at run time: copies of files that are not code
