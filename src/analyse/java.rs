@@ -892,6 +892,21 @@ pub fn analyse(
             false,
         );
     }
+    // ENV JAVA_HOME is carried to the final stage, where a start script
+    // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
+    if let Some(home) = a.env.get("JAVA_HOME").cloned()
+        && home.trim_end_matches('/') != rules.jre_java_home
+    {
+        let line = entry::env_line(file, "JAVA_HOME").unwrap_or(launch.line);
+        a.block(
+            line,
+            format!(
+                "ENV JAVA_HOME={home} names the builder's JDK, which the final stage would keep; the JRE image has Java in {}",
+                rules.jre_java_home
+            ),
+        );
+        return;
+    }
     let mut runs_app = false;
     for step in &launch.steps {
         let program = step.command.program().to_string();
@@ -949,6 +964,20 @@ impl Java<'_> {
             a.block(
                 line,
                 format!("{kw}: {why}: cannot tell which files the runtime needs"),
+            );
+            return;
+        }
+        // The JRE has Java in its JAVA_HOME, and on PATH: a path of the
+        // builder's JDK (`/usr/local/openjdk-11/bin/java`) is not there.
+        let program = crate::analyse::image::expand_known(&step.command.words[0], &a.env);
+        let jre_java = format!("{}/bin/java", self.rules.jre_java_home);
+        if program.contains('/')
+            && !program.contains('$')
+            && absolute(&step.cwd, &program) != jre_java
+        {
+            a.block(
+                line,
+                format!("{kw} runs {program}, a path the JRE image does not have (its java is {jre_java})"),
             );
             return;
         }
