@@ -86,6 +86,13 @@ pub fn read(
         json: ins.exec.is_some(),
         script: None,
     };
+    // An init the build installs (`ENTRYPOINT ["/usr/bin/tini", "--"]`)
+    // starts the command after it; the runtime stage installs it too.
+    let mut words = words;
+    if let Some(rest) = after_init(&words, a) {
+        words = rest;
+        launch.sole = false;
+    }
     let program = words.first().cloned().unwrap_or_default();
     let name = program.rsplit('/').next().unwrap_or(&program).to_string();
     if k.commands.shells.contains(&name) {
@@ -129,6 +136,38 @@ pub fn read(
         },
     }];
     Some(launch)
+}
+
+/// Inits that start the command after their options (and `--`).
+const INITS: &[&str] = &["tini", "tini-static", "dumb-init"];
+/// Their options that take a value.
+const INIT_VALUE_OPTIONS: &[&str] = &["-p", "-e", "-r", "--rewrite"];
+
+/// The command an init the build installed starts, or None when the first
+/// word is no such init.
+fn after_init(words: &[String], a: &Analysis) -> Option<Vec<String>> {
+    let program = words.first()?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    if !INITS.contains(&name) || !a.installed_packages.iter().any(|p| p == name) {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(word) = words.get(i) {
+        if word == "--" {
+            i += 1;
+            break;
+        }
+        if !word.starts_with('-') {
+            break;
+        }
+        i += if INIT_VALUE_OPTIONS.contains(&word.as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    let rest = words.get(i..)?.to_vec();
+    (!rest.is_empty()).then_some(rest)
 }
 
 /// A script's simple commands, with `cd` followed and wrappers dropped.
@@ -316,5 +355,42 @@ pub fn clean_source(src: &str) -> String {
         String::new()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn an_installed_init_starts_the_command_after_it() {
+        let mut a = Analysis::blank();
+        a.installed_packages = vec!["tini".into(), "dumb-init".into()];
+        assert_eq!(
+            after_init(&words("/usr/bin/tini -- java -jar app.jar"), &a),
+            Some(words("java -jar app.jar"))
+        );
+        assert_eq!(
+            after_init(&words("tini -s -p SIGTERM dotnet App.dll"), &a),
+            Some(words("dotnet App.dll"))
+        );
+        assert_eq!(
+            after_init(
+                &words("/usr/bin/dumb-init --rewrite 15:2 -- ./start.sh"),
+                &a
+            ),
+            Some(words("./start.sh"))
+        );
+        // Nothing after it, or an init the build did not install.
+        assert_eq!(after_init(&words("/usr/bin/tini --"), &a), None);
+        a.installed_packages.clear();
+        assert_eq!(
+            after_init(&words("/sbin/tini -- java -jar app.jar"), &a),
+            None
+        );
     }
 }
