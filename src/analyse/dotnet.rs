@@ -480,6 +480,44 @@ impl Dotnet<'_> {
             .collect()
     }
 
+    /// The folders in the image of the projects a publish builds: the
+    /// project's, the folder named, and each project of a solution (which
+    /// publishes under its own `bin/` without `-o`).
+    fn project_dirs(&self, p: &Publish, a: &Analysis) -> Vec<String> {
+        let target = p.target.trim_end_matches('/');
+        let parent = target.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
+        if PROJECT_EXTENSIONS.iter().any(|e| target.ends_with(e)) {
+            return vec![parent];
+        }
+        let (image_dir, solutions) = if target.ends_with(".sln") {
+            (parent, vec![target.to_string()])
+        } else {
+            let listed = entry::context_path(a, target, self.context)
+                .map(|rel| self.context.list(&rel))
+                .unwrap_or_default();
+            let slns = listed
+                .into_iter()
+                .filter(|n| n.ends_with(".sln"))
+                .map(|n| format!("{target}/{n}"))
+                .collect();
+            (target.to_string(), slns)
+        };
+        let mut dirs = vec![image_dir.clone()];
+        for sln in solutions {
+            let Some(text) = entry::context_path(a, &sln, self.context)
+                .and_then(|rel| self.context.read_small(&rel))
+            else {
+                continue;
+            };
+            for project in solution_projects(&text) {
+                if let Some((dir, _)) = project.rsplit_once('/') {
+                    dirs.push(absolute(&image_dir, dir));
+                }
+            }
+        }
+        dirs
+    }
+
     /// `dotnet out/App.dll` or `./App`: copy the folder it runs from, and
     /// say which runtime image runs it.
     fn place_app(
@@ -506,19 +544,10 @@ impl Dotnet<'_> {
         let assembly = file.strip_suffix(".dll").unwrap_or(file);
         let publish = self.publishes.iter().rev().find(|p| match &p.output {
             Some(out) => out == dir,
-            None => {
-                let project_dir = if PROJECT_EXTENSIONS.iter().any(|e| p.target.ends_with(e))
-                    || p.target.ends_with(".sln")
-                {
-                    p.target
-                        .rsplit_once('/')
-                        .map_or("/", |(d, _)| d)
-                        .to_string()
-                } else {
-                    p.target.clone()
-                };
-                is_under(dir, &format!("{}/bin", project_dir.trim_end_matches('/')))
-            }
+            None => self
+                .project_dirs(p, a)
+                .iter()
+                .any(|d| is_under(dir, &format!("{}/bin", d.trim_end_matches('/')))),
         });
         let Some(publish) = publish else {
             a.block(
