@@ -453,7 +453,18 @@ fn gradle_outputs(
     let mut outputs: Vec<Output> = Vec::new();
     let mut installs = Vec::new();
     let root = gradle_project(&cmd.project_dir, context, rules, a);
-    for (project, task) in &cmd.targets {
+    // A task named without a project runs in every project that has it.
+    let mut targets = cmd.targets.clone();
+    if let Some((build, _)) = &root
+        && build.multi_project
+    {
+        for (project, task) in &cmd.targets {
+            if project.is_empty() {
+                targets.extend(build.subprojects.iter().map(|s| (s.clone(), task.clone())));
+            }
+        }
+    }
+    for (project, task) in &targets {
         let makes = [
             "build",
             "assemble",
@@ -480,7 +491,7 @@ fn gradle_outputs(
             gradle_project(&dir, context, rules, a).map(|(mut build, source)| {
                 let root_versioned = root
                     .as_ref()
-                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset);
+                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset || r.shares_version);
                 if build.version == gradle::Version::Unset && root_versioned {
                     build.version = gradle::Version::Unknown;
                 }

@@ -22,7 +22,13 @@ pub struct GradleBuild {
     pub root_name: Option<String>,
     /// settings.gradle includes subprojects.
     pub multi_project: bool,
+    /// The folders of the subprojects it includes by literal path
+    /// (`include 'api', ':services:web'` → `api`, `services/web`).
+    pub subprojects: Vec<String>,
     pub version: Version,
+    /// An `allprojects {}` or `subprojects {}` block sets a version, which
+    /// the subprojects' archive names then carry.
+    pub shares_version: bool,
     pub boot: bool,
     /// The Spring Boot plugin's version, when the plugins block names it.
     pub boot_version: Option<(u32, u32)>,
@@ -192,16 +198,28 @@ fn boot_plugin_version(lines: &[String], ids: &[String]) -> Option<(u32, u32)> {
 }
 
 /// Read settings.gradle(.kts) for the root project's name and subprojects.
-pub fn read_settings(text: &str) -> (Option<String>, bool) {
+pub fn read_settings(text: &str) -> (Option<String>, bool, Vec<String>) {
     let lines = code_lines(text);
     let name = lines
         .iter()
         .find_map(|l| assigned(l, "rootProject.name").and_then(literal));
-    let multi = lines.iter().any(|l| {
-        let l = l.trim();
-        l.starts_with("include") && !l.starts_with("includeBuild")
-    });
-    (name, multi)
+    let includes: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            let l = l.trim();
+            l.starts_with("include") && !l.starts_with("includeBuild")
+        })
+        .collect();
+    let mut subprojects = Vec::new();
+    for line in &includes {
+        // Every quoted path on the line.
+        for (i, quoted) in line.split(['\'', '"']).enumerate() {
+            if i % 2 == 1 && !quoted.is_empty() && !quoted.contains('$') {
+                subprojects.push(quoted.trim_start_matches(':').replace(':', "/"));
+            }
+        }
+    }
+    (name, !includes.is_empty(), subprojects)
 }
 
 /// Read a build.gradle(.kts), with gradle.properties for the version.
@@ -214,7 +232,10 @@ pub fn read(
     let lines = code_lines(build);
     let code = lines.join("\n");
     let plugins_block = blocks(&code, "plugins").join("\n");
-    let (root_name, multi_project) = settings.map(read_settings).unwrap_or((None, false));
+    let (root_name, multi_project, subprojects) =
+        settings
+            .map(read_settings)
+            .unwrap_or((None, false, Vec::new()));
     let mut versions: Vec<Version> = lines
         .iter()
         .filter_map(|l| assigned(l, "version"))
@@ -233,6 +254,12 @@ pub fn read(
         [one] => one.clone(),
         _ => Version::Unknown,
     };
+    let shares_version = ["allprojects", "subprojects"].iter().any(|w| {
+        blocks(&code, w).iter().any(|b| {
+            b.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|word| word == "version")
+        })
+    });
     let any = |ids: &[String]| ids.iter().any(|id| has_plugin(&lines, &plugins_block, id));
     let boot = any(&rules.gradle_boot_plugins);
     let plain_jar_disabled = blocks(&code, "jar").iter().any(|b| {
@@ -278,7 +305,9 @@ pub fn read(
     GradleBuild {
         root_name,
         multi_project,
+        subprojects,
         version,
+        shares_version,
         boot,
         boot_version: boot_plugin_version(&lines, &rules.gradle_boot_plugins),
         shadow: any(&rules.gradle_shadow_plugins),
@@ -434,6 +463,19 @@ bootJar {
             &rules(),
         );
         assert!(g.custom_archives && g.application && g.multi_project);
+        assert_eq!(g.subprojects, vec!["core"]);
+        assert!(!g.shares_version);
+        let root = read(
+            "subprojects { apply plugin: 'java'; version = '1.0.0' }\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(root.shares_version && root.version == Version::Unset);
+        assert_eq!(
+            read_settings("rootProject.name = \"shop\"\ninclude(\":api\", \":services:web\")\n").2,
+            vec!["api", "services/web"]
+        );
         assert_eq!(g.version, Version::Literal("3.0".into()));
         let unset = read("plugins { id 'java' }\n", None, None, &rules());
         assert_eq!(unset.plain_jar("tool").as_deref(), Some("tool.jar"));
