@@ -470,6 +470,10 @@ pub struct JavaRules {
     pub gradle_boot_plugins: Vec<String>,
     pub gradle_shadow_plugins: Vec<String>,
     pub gradle_application_plugins: Vec<String>,
+    /// Quarkus' Maven plugin (artifactId) and Gradle plugin id: the app is
+    /// the `quarkus-app/` folder `quarkus-run.jar` sits in.
+    pub quarkus_plugins: Vec<String>,
+    pub gradle_quarkus_plugins: Vec<String>,
     /// spring-boot-maven-plugin settings that change what `spring-boot:run`
     /// runs (which `java -jar` would not do).
     pub boot_run_settings: Vec<String>,

@@ -234,6 +234,9 @@ struct Output {
     source: String,
     /// A plain jar beside the boot jar (`-plain.jar`), for warnings.
     plain: Option<String>,
+    /// Quarkus builds the app: its fast-jar folder `quarkus-app/` is
+    /// beside this one (`target/quarkus-app`, `build/quarkus-app`).
+    quarkus: bool,
 }
 
 /// Gradle's `installDist` folder of a build step.
@@ -354,7 +357,16 @@ fn maven_outputs(
                 line,
                 tool: Tool::Maven,
                 dir: target,
-                jars: maven_jars(p, &goals, renamed),
+                jars: {
+                    let mut jars = maven_jars(p, &goals, renamed);
+                    // Quarkus' uber-jar (`quarkus.package.jar.type=uber-jar`).
+                    if p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x))
+                        && let Some(name) = p.final_name.as_ref().filter(|_| !renamed)
+                    {
+                        jars.push(Some(format!("{name}-runner.jar")));
+                    }
+                    jars
+                },
                 extra: p
                     .plugins
                     .iter()
@@ -363,6 +375,7 @@ fn maven_outputs(
                 lib_folder: p.needs_lib_folder || goal_lib,
                 source: source.clone(),
                 plain: None,
+                quarkus: p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x)),
             },
             None => Output {
                 line,
@@ -374,6 +387,7 @@ fn maven_outputs(
                 lib_folder: goal_lib,
                 source: source.clone(),
                 plain: None,
+                quarkus: false,
             },
         };
         outputs.push(output);
@@ -516,6 +530,7 @@ fn gradle_outputs(
                 lib_folder: false,
                 source: format!("{dir}/build.gradle"),
                 plain: None,
+                quarkus: false,
             });
             continue;
         };
@@ -573,6 +588,7 @@ fn gradle_outputs(
             lib_folder: false,
             source,
             plain: if boot { plain } else { None },
+            quarkus: build.quarkus,
         };
         if let Some(same) = outputs.iter_mut().find(|o| o.dir == libs) {
             same.jars.append(&mut output.jars);
@@ -1061,6 +1077,27 @@ impl Java<'_> {
         let dir = if dir.is_empty() { "/" } else { dir };
         let glob = name.contains(['*', '?', '[']);
         let outputs: Vec<&Output> = self.outputs.iter().filter(|o| o.dir == dir).collect();
+        // Quarkus' fast-jar: quarkus-run.jar loads lib/, app/ and
+        // quarkus/ beside it.
+        if name == "quarkus-run.jar"
+            && let Some(parent) = dir.strip_suffix("/quarkus-app")
+            && let Some(out) = self
+                .outputs
+                .iter()
+                .find(|o| o.quarkus && (o.dir == parent || o.dir == format!("{parent}/libs")))
+        {
+            a.add_artefact(
+                out.line,
+                dir,
+                dir,
+                format!(
+                    "line {}: Quarkus packages the app here (quarkus-run.jar loads lib/, app/ and quarkus/ beside it)",
+                    out.line
+                ),
+                false,
+            );
+            return;
+        }
         if let Some(out) = outputs.iter().find(|o| o.lib_folder) {
             a.add_artefact(
                 out.line,

@@ -34,6 +34,8 @@ pub struct GradleBuild {
     pub boot_version: Option<(u32, u32)>,
     pub shadow: bool,
     pub application: bool,
+    /// The Quarkus plugin, which packages into `build/quarkus-app`.
+    pub quarkus: bool,
     /// `jar { enabled = false }`: no `-plain.jar` next to the boot jar.
     pub plain_jar_disabled: bool,
     /// `bootJar { archiveFileName = "app.jar" }`.
@@ -312,6 +314,7 @@ pub fn read(
         boot_version: boot_plugin_version(&lines, &rules.gradle_boot_plugins),
         shadow: any(&rules.gradle_shadow_plugins),
         application: any(&rules.gradle_application_plugins),
+        quarkus: any(&rules.gradle_quarkus_plugins),
         plain_jar_disabled,
         boot_file_name,
         custom_archives,
