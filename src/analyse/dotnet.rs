@@ -234,6 +234,16 @@ fn runtime_tag(written: &str, resolved: &str) -> Option<String> {
     } else {
         version.to_string()
     };
+    // The SDK's `-aot` variant (`10.0-noble-aot`: the native toolchain)
+    // has no runtime image of that name; its OS variant does.
+    let rest = rest
+        .map(|r| {
+            r.split('-')
+                .filter(|p| *p != "aot")
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .filter(|r| !r.is_empty());
     Some(match rest {
         Some(r) => format!("{cut}-{r}"),
         None => cut,
@@ -981,6 +991,14 @@ mod tests {
             Some("6.0-bookworm-slim")
         );
         assert_eq!(runtime_tag("latest", "latest").as_deref(), Some("latest"));
+        assert_eq!(
+            runtime_tag("10.0-noble-aot", "10.0-noble-aot").as_deref(),
+            Some("10.0-noble")
+        );
+        assert_eq!(
+            runtime_tag("9.0.300-aot", "9.0.300-aot").as_deref(),
+            Some("9.0")
+        );
         assert_eq!(
             runtime_tag("${V}-alpine", "8.0-alpine").as_deref(),
             Some("${V}-alpine")
