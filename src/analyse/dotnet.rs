@@ -380,6 +380,15 @@ pub fn analyse(
                     return;
                 }
             }
+        } else if let Some(script) = entry::nested_script(step, a, context) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+            return;
         } else if words[0].contains('/')
             && launch
                 .script

@@ -340,6 +340,21 @@ pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<
     None
 }
 
+/// A shell script of the build context that a launch step runs by path
+/// (`./wait-for-it.sh db:5432 -- ...` inside the entrypoint script): msb
+/// does not follow a script from another script.
+pub fn nested_script(step: &Step, a: &Analysis, context: &BuildContext) -> Option<String> {
+    let program = step.command.words.first()?;
+    if !program.contains('/') {
+        return None;
+    }
+    let rel = context_path(a, &absolute(&step.cwd, program), context)?;
+    context
+        .read_small(&rel)
+        .is_some_and(|t| t.starts_with("#!"))
+        .then_some(rel)
+}
+
 /// A COPY source as a context path: `./Shop.Web/.` → `Shop.Web`.
 pub fn clean_source(src: &str) -> String {
     let mut s = src.trim_start_matches("./");

@@ -955,6 +955,15 @@ pub fn analyse(
                 false,
             );
             runs_app = true;
+        } else if let Some(script) = entry::nested_script(step, a, context) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+            return;
         } else if !entry::is_harmless(&program, k) {
             a.block(
                 launch.line,
