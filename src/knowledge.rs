@@ -497,6 +497,9 @@ pub struct DotnetRules {
     pub web_sdks: Vec<String>,
     /// Package name prefixes that bring the ASP.NET Core shared framework.
     pub web_packages: Vec<String>,
+    /// Dot-separated parts of a package name that say the same
+    /// (`Serilog.AspNetCore`).
+    pub web_package_parts: Vec<String>,
     /// The first .NET version whose images have the `app` user and listen
     /// on 8080 (ASPNETCORE_HTTP_PORTS); older SDK images unset
     /// ASPNETCORE_URLS, which their runtime images set to port 80.

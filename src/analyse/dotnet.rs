@@ -87,9 +87,11 @@ fn read_project(path: &str, text: &str, rules: &DotnetRules) -> Option<Project> 
     let web_reference = includes("FrameworkReference")
         .iter()
         .any(|f| f == "Microsoft.AspNetCore.App")
-        || includes("PackageReference")
-            .iter()
-            .any(|p| rules.web_packages.iter().any(|w| p.starts_with(w.as_str())));
+        || includes("PackageReference").iter().any(|p| {
+            rules.web_packages.iter().any(|w| p.starts_with(w.as_str()))
+                || p.split('.')
+                    .any(|part| rules.web_package_parts.iter().any(|w| w == part))
+        });
     let references = includes("ProjectReference")
         .iter()
         .map(|r| {
@@ -614,12 +616,24 @@ impl Dotnet<'_> {
         let web = project.and_then(|p| needs_aspnet(p, self.context, self.rules, 0));
         Some(match (web, project) {
             (Some(false), Some(p)) => ("runtime", format!("{} is not a web project", p.path)),
-            (Some(true), Some(p)) => ("aspnet", format!("{} is an ASP.NET Core project", p.path)),
+            (Some(true), Some(p)) => ("aspnet", self.web_why(p)),
             _ => (
                 "aspnet",
                 format!("msb cannot read the project of {file}; aspnet also runs non-web apps"),
             ),
         })
+    }
+
+    /// Why the app needs ASP.NET Core: its SDK, or what it references.
+    fn web_why(&self, p: &Project) -> String {
+        if self.rules.web_sdks.contains(&p.sdk) {
+            format!("{} is an ASP.NET Core project", p.path)
+        } else {
+            format!(
+                "{} references ASP.NET Core (a framework, package or project reference)",
+                p.path
+            )
+        }
     }
 
     /// Files a COPY brought that are not code (certificates, a config
@@ -839,10 +853,7 @@ impl Dotnet<'_> {
         Some(if web == Some(false) {
             ("runtime", format!("{} is not a web project", project.path))
         } else {
-            (
-                "aspnet",
-                format!("{} is an ASP.NET Core project", project.path),
-            )
+            ("aspnet", self.web_why(project))
         })
     }
 
@@ -1060,6 +1071,24 @@ mod tests {
         )
         .unwrap();
         assert!(console_with_web_package.web_reference);
+        let worker_with_serilog = read_project(
+            "Worker.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Worker"><ItemGroup>
+            <PackageReference Include="Microsoft.Extensions.Hosting" Version="8.0.0" />
+            <PackageReference Include="Serilog.AspNetCore" Version="8.0.1" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert!(worker_with_serilog.web_reference);
+        let hosting_only = read_project(
+            "Jobs.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Worker"><ItemGroup>
+            <PackageReference Include="Microsoft.Extensions.Hosting" Version="8.0.0" />
+            <PackageReference Include="Serilog.Extensions.Hosting" Version="8.0.0" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert!(!hosting_only.web_reference);
     }
 
     #[test]
