@@ -1322,6 +1322,13 @@ impl Java<'_> {
                     );
                     return;
                 };
+                if build.boot_run_configured {
+                    a.block(
+                        line,
+                        format!("{source} configures bootRun (JVM arguments, program arguments, system properties or environment), which `java -jar` would not pass"),
+                    );
+                    return;
+                }
                 if build.multi_project {
                     a.block(
                         line,

@@ -43,6 +43,9 @@ pub struct GradleBuild {
     /// An archive setting msb does not follow (base name, classifier,
     /// destination, another build folder...).
     pub custom_archives: bool,
+    /// A `bootRun {}` block (or `tasks.withType<BootRun>`) sets
+    /// something: arguments `java -jar` would not get.
+    pub boot_run_configured: bool,
     /// `applicationName` of the application plugin, if literal.
     pub application_name: Option<String>,
     pub java_release: Option<u32>,
@@ -282,6 +285,10 @@ pub fn read(
         code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .any(|w| w == *s)
     }) || file_names > usize::from(boot_file_name.is_some());
+    let boot_run_configured = ["bootRun", "BootRun"]
+        .iter()
+        .flat_map(|w| blocks(&code, w))
+        .any(|b| !b.trim().is_empty());
     let application_name = lines
         .iter()
         .find_map(|l| assigned(l, "applicationName").and_then(literal));
@@ -318,6 +325,7 @@ pub fn read(
         plain_jar_disabled,
         boot_file_name,
         custom_archives,
+        boot_run_configured,
         application_name,
         java_release,
     }
@@ -447,6 +455,21 @@ bootJar {
         assert_eq!(g.version, Version::Literal("1.2".into()));
         assert_eq!(g.java_release, Some(21));
         assert!(!g.custom_archives);
+        assert!(!g.boot_run_configured);
+        let run = read(
+            "plugins { id 'org.springframework.boot' version '3.2.0' }\nbootRun {\n    jvmArgs = ['-Xmx512m']\n}\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(run.boot_run_configured);
+        let kts = read(
+            "tasks.named<org.springframework.boot.gradle.tasks.run.BootRun>(\"bootRun\") {\n    args(\"--spring.profiles.active=dev\")\n}\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(kts.boot_run_configured);
     }
 
     #[test]
