@@ -453,6 +453,8 @@ pub struct JavaRules {
     pub unsupported_jvm_words: Vec<String>,
     /// Where the JRE images keep Java (`JAVA_HOME`).
     pub jre_java_home: String,
+    /// Programs of a JDK that its JRE does not have (`jcmd`, `jar`).
+    pub jdk_only_tools: Vec<String>,
     /// Properties that set the port the app listens on (`server.port`),
     /// as `-D`/`--` options or as environment variables (`SERVER_PORT`).
     pub port_settings: Vec<String>,

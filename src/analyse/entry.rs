@@ -340,6 +340,25 @@ pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<
     None
 }
 
+/// The simple commands of the last HEALTHCHECK's CMD, with its line.
+pub fn healthcheck_commands(file: &Dockerfile) -> Option<(usize, Vec<Command>)> {
+    let ins = file
+        .instructions
+        .iter()
+        .rev()
+        .find(|i| i.keyword == Keyword::Healthcheck)?;
+    let args = ins.args.trim();
+    let body = args
+        .get(..3)
+        .filter(|w| w.eq_ignore_ascii_case("CMD"))
+        .map(|_| args[3..].trim())?;
+    let script = match crate::parse::parse_exec(body) {
+        Some(words) => words.join(" "),
+        None => body.to_string(),
+    };
+    Some((ins.line, shell::commands(&script)))
+}
+
 /// A shell script of the build context that a launch step runs by path
 /// (`./wait-for-it.sh db:5432 -- ...` inside the entrypoint script): msb
 /// does not follow a script from another script.

@@ -964,6 +964,15 @@ pub fn analyse(
                 ),
             );
             return;
+        } else if rules.jdk_only_tools.contains(&program) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs {program}, a JDK tool the JRE image does not have",
+                    launch.keyword
+                ),
+            );
+            return;
         } else if !entry::is_harmless(&program, k) {
             a.block(
                 launch.line,
@@ -982,6 +991,19 @@ pub fn analyse(
                 "{} runs no `java -jar`: cannot tell which jar the runtime needs",
                 launch.keyword
             ),
+        );
+        return;
+    }
+    // The JRE has java and keytool, not the JDK's tools.
+    if let Some((line, commands)) = entry::healthcheck_commands(file)
+        && let Some(tool) = commands
+            .iter()
+            .map(|c| c.program())
+            .find(|p| rules.jdk_only_tools.iter().any(|t| t == p))
+    {
+        a.block(
+            line,
+            format!("HEALTHCHECK runs {tool}, a JDK tool the JRE image does not have"),
         );
         return;
     }
