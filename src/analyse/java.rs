@@ -804,6 +804,7 @@ struct Java<'a> {
     file: &'a Dockerfile,
     context: &'a BuildContext,
     pack: &'a LanguagePack,
+    k: &'a Knowledge,
     rules: &'a JavaRules,
     commands: Vec<(usize, BuildCommand)>,
     outputs: Vec<Output>,
@@ -870,6 +871,7 @@ pub fn analyse(
         file,
         context,
         pack,
+        k,
         rules,
         commands: Vec::new(),
         outputs: Vec::new(),
@@ -1616,6 +1618,35 @@ impl Java<'_> {
                 (v, format!("{source} compiles for Java {v}"))
             }
         };
+        // The JREs are Ubuntu; a Debian builder's versioned library
+        // packages (libssl1.1, libicu67) have other names there.
+        if let Some(release) = builder.release.as_deref()
+            && builder.family == Family::Debian
+        {
+            let sorted = crate::analyse::packages::for_runtime(
+                builder.family,
+                Some(release),
+                &a.installed_packages,
+                &a.removed_packages,
+                self.k,
+            );
+            let versioned: Vec<&str> = sorted
+                .install
+                .iter()
+                .map(|p| p.name.as_str())
+                .filter(|n| n.contains(|c: char| c.is_ascii_digit()))
+                .collect();
+            if !versioned.is_empty() {
+                a.block_unless_unsafe(
+                    from,
+                    format!(
+                        "{} is Debian {release} and the JRE image Ubuntu: {} may have other names there (Debian's libssl1.1 is Ubuntu's libssl3)",
+                        builder.written,
+                        versioned.join(", ")
+                    ),
+                );
+            }
+        }
         let (published, vendor) = if openj9 {
             (&self.rules.semeru_jre_versions, "IBM Semeru")
         } else if alpine {
