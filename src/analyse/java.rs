@@ -745,6 +745,43 @@ fn java_args(c: &Command) -> JavaArgs {
     out
 }
 
+/// A Spring-style setting (`server.port`) of an `application.properties`
+/// or a plain `application.yml` (nested keys by indentation), if literal.
+fn config_value(text: &str, key: &str) -> Option<String> {
+    let mut path: Vec<(usize, String)> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!') {
+            continue;
+        }
+        if trimmed == "---" {
+            // Another YAML document (a profile): msb reads the first.
+            break;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let Some((k, v)) = trimmed
+            .split_once('=')
+            .filter(|(k, _)| !k.contains(':'))
+            .or_else(|| trimmed.split_once(':'))
+        else {
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim().trim_matches(['"', '\'']));
+        path.retain(|(i, _)| *i < indent);
+        let full: Vec<&str> = path
+            .iter()
+            .map(|(_, p)| p.as_str())
+            .chain(std::iter::once(k))
+            .collect();
+        if v.is_empty() {
+            path.push((indent, k.to_string()));
+        } else if full.join(".") == key {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
 /// Whether a RUN copied or moved a file to `path` (`cp target/*.jar app.jar`).
 fn made_by_copy(a: &Analysis, path: &str) -> Option<usize> {
     for rc in a.run_commands.iter().rev() {
@@ -1459,6 +1496,7 @@ impl Java<'_> {
     fn privileged_ports(&self, launch: &Launch, a: &mut Analysis) {
         let mut found: Vec<(usize, String, u16)> = Vec::new();
         for setting in &self.rules.port_settings {
+            let before = found.len();
             let env = setting.to_ascii_uppercase().replace('.', "_");
             if let Some(value) = a.env.get(&env)
                 && let Ok(port) = value.trim().parse::<u16>()
@@ -1475,6 +1513,30 @@ impl Java<'_> {
                         .and_then(|w| w.strip_prefix('='));
                     if let Some(port) = value.and_then(|v| v.parse::<u16>().ok()) {
                         found.push((launch.line, format!("{}'s `{word}`", launch.keyword), port));
+                    }
+                }
+            }
+            // The command line and the environment win over the files
+            // packaged in the jar (`src/main/resources/application.yml`).
+            if found.len() == before {
+                for (_, cmd) in &self.commands {
+                    let dir = cmd.project_dir.trim_end_matches('/');
+                    for name in [
+                        "application.properties",
+                        "application.yml",
+                        "application.yaml",
+                    ] {
+                        let path = format!("{dir}/src/main/resources/{name}");
+                        if let Some((rel, text)) = read_context_file(a, &path, self.context)
+                            && let Some(port) =
+                                config_value(&text, setting).and_then(|v| v.parse::<u16>().ok())
+                        {
+                            found.push((
+                                launch.line,
+                                format!("{rel}'s {setting}={port}"),
+                                port,
+                            ));
+                        }
                     }
                 }
             }
@@ -1892,6 +1954,28 @@ mod tests {
         assert_eq!(
             maven_jars(&plain, &["compile", "assembly:single"], false),
             vec![None]
+        );
+    }
+
+    #[test]
+    fn config_values() {
+        assert_eq!(
+            config_value("spring.application.name=x\nserver.port=80\n", "server.port").as_deref(),
+            Some("80")
+        );
+        assert_eq!(
+            config_value("server.port: 8443\n", "server.port").as_deref(),
+            Some("8443")
+        );
+        let yaml = "spring:\n  application:\n    name: shop\nserver:\n  port: 80\n  servlet:\n    context-path: /\n";
+        assert_eq!(config_value(yaml, "server.port").as_deref(), Some("80"));
+        assert_eq!(
+            config_value("management:\n  server:\n    port: 81\n", "server.port"),
+            None
+        );
+        assert_eq!(
+            config_value("server:\n  port: ${PORT:8080}\n", "server.port").as_deref(),
+            Some("${PORT:8080}")
         );
     }
 
