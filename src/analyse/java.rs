@@ -1531,11 +1531,7 @@ impl Java<'_> {
                             && let Some(port) =
                                 config_value(&text, setting).and_then(|v| v.parse::<u16>().ok())
                         {
-                            found.push((
-                                launch.line,
-                                format!("{rel}'s {setting}={port}"),
-                                port,
-                            ));
+                            found.push((launch.line, format!("{rel}'s {setting}={port}"), port));
                         }
                     }
                 }
