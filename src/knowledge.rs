@@ -55,6 +55,10 @@ pub struct ImageFacts {
     /// (`WORKDIR $GOPATH/src/app`).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// The WORKDIR the image sets (`/home/gradle` on gradle images): where
+    /// a file's relative paths start before its own WORKDIR.
+    #[serde(default)]
+    pub workdir: Option<String>,
 }
 
 /// How a base image's userland works: package manager, user creation.
@@ -509,6 +513,24 @@ pub struct JavaRules {
     pub version_words: Vec<String>,
     /// Ubuntu release names a tag may carry; the JRE keeps it.
     pub ubuntu_releases: Vec<String>,
+    /// Leading tag words before the version of a version-first image
+    /// (`ibm-semeru-runtimes:open-17-jdk`).
+    pub version_prefixes: Vec<String>,
+    /// Images and tag words of an OpenJ9 JDK (IBM Semeru, AdoptOpenJDK's
+    /// OpenJ9 builds): their JRE is IBM Semeru's, not HotSpot.
+    pub openj9_images: Vec<String>,
+    pub openj9_words: Vec<String>,
+    /// Java versions IBM Semeru publishes a JRE image for.
+    pub semeru_jre_versions: Vec<u32>,
+    /// Tag words of JDKs whose JVM msb has no runtime for (IBM J9).
+    pub unsupported_jvm_words: Vec<String>,
+    /// Where the JRE images keep Java (`JAVA_HOME`).
+    pub jre_java_home: String,
+    /// Programs of a JDK that its JRE does not have (`jcmd`, `jar`).
+    pub jdk_only_tools: Vec<String>,
+    /// Properties that set the port the app listens on (`server.port`),
+    /// as `-D`/`--` options or as environment variables (`SERVER_PORT`).
+    pub port_settings: Vec<String>,
     /// Programs that run Maven and Gradle (a wrapper's name included).
     pub maven_programs: Vec<String>,
     pub gradle_programs: Vec<String>,
@@ -523,6 +545,10 @@ pub struct JavaRules {
     pub gradle_boot_plugins: Vec<String>,
     pub gradle_shadow_plugins: Vec<String>,
     pub gradle_application_plugins: Vec<String>,
+    /// Quarkus' Maven plugin (artifactId) and Gradle plugin id: the app is
+    /// the `quarkus-app/` folder `quarkus-run.jar` sits in.
+    pub quarkus_plugins: Vec<String>,
+    pub gradle_quarkus_plugins: Vec<String>,
     /// spring-boot-maven-plugin settings that change what `spring-boot:run`
     /// runs (which `java -jar` would not do).
     pub boot_run_settings: Vec<String>,
@@ -546,6 +572,9 @@ pub struct DotnetRules {
     pub web_sdks: Vec<String>,
     /// Package name prefixes that bring the ASP.NET Core shared framework.
     pub web_packages: Vec<String>,
+    /// Dot-separated parts of a package name that say the same
+    /// (`Serilog.AspNetCore`).
+    pub web_package_parts: Vec<String>,
     /// The first .NET version whose images have the `app` user and listen
     /// on 8080 (ASPNETCORE_HTTP_PORTS); older SDK images unset
     /// ASPNETCORE_URLS, which their runtime images set to port 80.

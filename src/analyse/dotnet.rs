@@ -87,9 +87,11 @@ fn read_project(path: &str, text: &str, rules: &DotnetRules) -> Option<Project> 
     let web_reference = includes("FrameworkReference")
         .iter()
         .any(|f| f == "Microsoft.AspNetCore.App")
-        || includes("PackageReference")
-            .iter()
-            .any(|p| rules.web_packages.iter().any(|w| p.starts_with(w.as_str())));
+        || includes("PackageReference").iter().any(|p| {
+            rules.web_packages.iter().any(|w| p.starts_with(w.as_str()))
+                || p.split('.')
+                    .any(|part| rules.web_package_parts.iter().any(|w| w == part))
+        });
     let references = includes("ProjectReference")
         .iter()
         .map(|r| {
@@ -234,6 +236,16 @@ fn runtime_tag(written: &str, resolved: &str) -> Option<String> {
     } else {
         version.to_string()
     };
+    // The SDK's `-aot` variant (`10.0-noble-aot`: the native toolchain)
+    // has no runtime image of that name; its OS variant does.
+    let rest = rest
+        .map(|r| {
+            r.split('-')
+                .filter(|p| *p != "aot")
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .filter(|r| !r.is_empty());
     Some(match rest {
         Some(r) => format!("{cut}-{r}"),
         None => cut,
@@ -294,6 +306,18 @@ pub fn analyse(
             ),
         );
         return;
+    }
+    // Azure Linux and CBL-Mariner variants install with tdnf: the final
+    // stage could get neither the packages (curl for a HEALTHCHECK) nor
+    // the folders the non-root user writes to.
+    if builder.family == crate::knowledge::Family::Other {
+        a.block_unless_unsafe(
+            from,
+            format!(
+                "{} installs packages with tdnf (Azure Linux, CBL-Mariner): msb cannot add to its runtime image the packages or the writable folders the app may need",
+                builder.written
+            ),
+        );
     }
     let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
     let Some(tag) = runtime_tag(&builder.tag, &resolved) else {
@@ -358,6 +382,15 @@ pub fn analyse(
                     return;
                 }
             }
+        } else if let Some(script) = entry::nested_script(step, a, context) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+            return;
         } else if words[0].contains('/')
             && launch
                 .script
@@ -409,6 +442,7 @@ pub fn analyse(
     if key != "runtime" {
         dotnet.keep_listening_address(a);
     }
+    dotnet.privileged_ports(&launch, a);
     if builder.family == crate::knowledge::Family::Alpine {
         dotnet.keep_alpine_globalization(&builder.written, a);
     }
@@ -467,6 +501,44 @@ impl Dotnet<'_> {
             .collect()
     }
 
+    /// The folders in the image of the projects a publish builds: the
+    /// project's, the folder named, and each project of a solution (which
+    /// publishes under its own `bin/` without `-o`).
+    fn project_dirs(&self, p: &Publish, a: &Analysis) -> Vec<String> {
+        let target = p.target.trim_end_matches('/');
+        let parent = target.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
+        if PROJECT_EXTENSIONS.iter().any(|e| target.ends_with(e)) {
+            return vec![parent];
+        }
+        let (image_dir, solutions) = if target.ends_with(".sln") {
+            (parent, vec![target.to_string()])
+        } else {
+            let listed = entry::context_path(a, target, self.context)
+                .map(|rel| self.context.list(&rel))
+                .unwrap_or_default();
+            let slns = listed
+                .into_iter()
+                .filter(|n| n.ends_with(".sln"))
+                .map(|n| format!("{target}/{n}"))
+                .collect();
+            (target.to_string(), slns)
+        };
+        let mut dirs = vec![image_dir.clone()];
+        for sln in solutions {
+            let Some(text) = entry::context_path(a, &sln, self.context)
+                .and_then(|rel| self.context.read_small(&rel))
+            else {
+                continue;
+            };
+            for project in solution_projects(&text) {
+                if let Some((dir, _)) = project.rsplit_once('/') {
+                    dirs.push(absolute(&image_dir, dir));
+                }
+            }
+        }
+        dirs
+    }
+
     /// `dotnet out/App.dll` or `./App`: copy the folder it runs from, and
     /// say which runtime image runs it.
     fn place_app(
@@ -493,19 +565,10 @@ impl Dotnet<'_> {
         let assembly = file.strip_suffix(".dll").unwrap_or(file);
         let publish = self.publishes.iter().rev().find(|p| match &p.output {
             Some(out) => out == dir,
-            None => {
-                let project_dir = if PROJECT_EXTENSIONS.iter().any(|e| p.target.ends_with(e))
-                    || p.target.ends_with(".sln")
-                {
-                    p.target
-                        .rsplit_once('/')
-                        .map_or("/", |(d, _)| d)
-                        .to_string()
-                } else {
-                    p.target.clone()
-                };
-                is_under(dir, &format!("{}/bin", project_dir.trim_end_matches('/')))
-            }
+            None => self
+                .project_dirs(p, a)
+                .iter()
+                .any(|d| is_under(dir, &format!("{}/bin", d.trim_end_matches('/')))),
         });
         let Some(publish) = publish else {
             a.block(
@@ -553,12 +616,24 @@ impl Dotnet<'_> {
         let web = project.and_then(|p| needs_aspnet(p, self.context, self.rules, 0));
         Some(match (web, project) {
             (Some(false), Some(p)) => ("runtime", format!("{} is not a web project", p.path)),
-            (Some(true), Some(p)) => ("aspnet", format!("{} is an ASP.NET Core project", p.path)),
+            (Some(true), Some(p)) => ("aspnet", self.web_why(p)),
             _ => (
                 "aspnet",
                 format!("msb cannot read the project of {file}; aspnet also runs non-web apps"),
             ),
         })
+    }
+
+    /// Why the app needs ASP.NET Core: its SDK, or what it references.
+    fn web_why(&self, p: &Project) -> String {
+        if self.rules.web_sdks.contains(&p.sdk) {
+            format!("{} is an ASP.NET Core project", p.path)
+        } else {
+            format!(
+                "{} references ASP.NET Core (a framework, package or project reference)",
+                p.path
+            )
+        }
     }
 
     /// Files a COPY brought that are not code (certificates, a config
@@ -778,10 +853,7 @@ impl Dotnet<'_> {
         Some(if web == Some(false) {
             ("runtime", format!("{} is not a web project", project.path))
         } else {
-            (
-                "aspnet",
-                format!("{} is an ASP.NET Core project", project.path),
-            )
+            ("aspnet", self.web_why(project))
         })
     }
 
@@ -808,6 +880,65 @@ impl Dotnet<'_> {
         {
             a.runtime_env
                 .push("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false".into());
+        }
+    }
+
+    /// Kestrel's addresses (`ASPNETCORE_URLS`, `ASPNETCORE_HTTP_PORTS`,
+    /// `--urls`): a port below 1024 needs root, which the app had.
+    fn privileged_ports(&self, launch: &Launch, a: &mut Analysis) {
+        let mut found: Vec<(usize, String, u16)> = Vec::new();
+        let env: Vec<(String, String)> =
+            a.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (name, value) in &env {
+            let line = entry::env_line(self.file, name).unwrap_or(launch.line);
+            let source = format!("ENV {name}={value}");
+            let urls = ["ASPNETCORE_URLS", "DOTNET_URLS"].contains(&name.as_str())
+                || name.starts_with("ASPNETCORE_Kestrel__Endpoints__") && name.ends_with("__Url");
+            let ports = [
+                "ASPNETCORE_HTTP_PORTS",
+                "ASPNETCORE_HTTPS_PORTS",
+                "DOTNET_HTTP_PORTS",
+                "DOTNET_HTTPS_PORTS",
+            ]
+            .contains(&name.as_str());
+            for item in value
+                .split([';', ','])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                let port = if urls {
+                    entry::url_port(item)
+                } else if ports {
+                    item.parse().ok()
+                } else {
+                    None
+                };
+                if let Some(port) = port {
+                    found.push((line, source.clone(), port));
+                }
+            }
+        }
+        for step in &launch.steps {
+            let words = &step.command.words;
+            for (i, word) in words.iter().enumerate() {
+                let value = match word.strip_prefix("--urls") {
+                    Some("") => words.get(i + 1).cloned(),
+                    Some(rest) => rest.strip_prefix('=').map(String::from),
+                    None => None,
+                };
+                for url in value.iter().flat_map(|v| v.split(';')) {
+                    if let Some(port) = entry::url_port(url) {
+                        found.push((
+                            launch.line,
+                            format!("{}'s `--urls {url}`", launch.keyword),
+                            port,
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
+            entry::block_privileged_port(self.file, a, line, &source, port);
         }
     }
 
@@ -881,11 +1012,24 @@ mod tests {
         );
         assert_eq!(runtime_tag("latest", "latest").as_deref(), Some("latest"));
         assert_eq!(
+            runtime_tag("10.0-noble-aot", "10.0-noble-aot").as_deref(),
+            Some("10.0-noble")
+        );
+        assert_eq!(
+            runtime_tag("9.0.300-aot", "9.0.300-aot").as_deref(),
+            Some("9.0")
+        );
+        assert_eq!(
             runtime_tag("${V}-alpine", "8.0-alpine").as_deref(),
             Some("${V}-alpine")
         );
         assert_eq!(runtime_tag("${V}", "8.0.100"), None);
         assert_eq!(major_version("8.0-alpine"), Some(8));
+        assert_eq!(entry::url_port("http://+:80"), Some(80));
+        assert_eq!(entry::url_port("https://*"), Some(443));
+        assert_eq!(entry::url_port("http://[::]:5000/"), Some(5000));
+        assert_eq!(entry::url_port("http://0.0.0.0:8080"), Some(8080));
+        assert_eq!(entry::url_port("localhost:80"), None);
         assert_eq!(major_version("latest"), None);
     }
 
@@ -927,6 +1071,24 @@ mod tests {
         )
         .unwrap();
         assert!(console_with_web_package.web_reference);
+        let worker_with_serilog = read_project(
+            "Worker.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Worker"><ItemGroup>
+            <PackageReference Include="Microsoft.Extensions.Hosting" Version="8.0.0" />
+            <PackageReference Include="Serilog.AspNetCore" Version="8.0.1" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert!(worker_with_serilog.web_reference);
+        let hosting_only = read_project(
+            "Jobs.csproj",
+            r#"<Project Sdk="Microsoft.NET.Sdk.Worker"><ItemGroup>
+            <PackageReference Include="Microsoft.Extensions.Hosting" Version="8.0.0" />
+            <PackageReference Include="Serilog.Extensions.Hosting" Version="8.0.0" /></ItemGroup></Project>"#,
+            &r,
+        )
+        .unwrap();
+        assert!(!hosting_only.web_reference);
     }
 
     #[test]

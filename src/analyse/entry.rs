@@ -86,6 +86,13 @@ pub fn read(
         json: ins.exec.is_some(),
         script: None,
     };
+    // An init the build installs (`ENTRYPOINT ["/usr/bin/tini", "--"]`)
+    // starts the command after it; the runtime stage installs it too.
+    let mut words = words;
+    if let Some(rest) = after_init(&words, a) {
+        words = rest;
+        launch.sole = false;
+    }
     let program = words.first().cloned().unwrap_or_default();
     let name = program.rsplit('/').next().unwrap_or(&program).to_string();
     if k.commands.shells.contains(&name) {
@@ -244,6 +251,38 @@ pub fn commands_run(
     out
 }
 
+/// Inits that start the command after their options (and `--`).
+const INITS: &[&str] = &["tini", "tini-static", "dumb-init"];
+/// Their options that take a value.
+const INIT_VALUE_OPTIONS: &[&str] = &["-p", "-e", "-r", "--rewrite"];
+
+/// The command an init the build installed starts, or None when the first
+/// word is no such init.
+fn after_init(words: &[String], a: &Analysis) -> Option<Vec<String>> {
+    let program = words.first()?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    if !INITS.contains(&name) || !a.installed_packages.iter().any(|p| p == name) {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(word) = words.get(i) {
+        if word == "--" {
+            i += 1;
+            break;
+        }
+        if !word.starts_with('-') {
+            break;
+        }
+        i += if INIT_VALUE_OPTIONS.contains(&word.as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    let rest = words.get(i..)?.to_vec();
+    (!rest.is_empty()).then_some(rest)
+}
+
 /// A script's simple commands, with `cd` followed and wrappers dropped.
 fn steps_of(script: &str, workdir: &str, k: &Knowledge) -> Vec<Step> {
     let mut cwd = workdir.to_string();
@@ -287,6 +326,64 @@ pub fn is_harmless(program: &str, k: &Knowledge) -> bool {
         || k.commands.shells.iter().any(|p| p == program)
         || k.commands.runtime_tools.contains_key(program)
         || SHELL_SYNTAX.contains(&program)
+}
+
+/// The port a listening URL names (`http://+:80` → 80, `https://*` →
+/// 443); None for a URL msb cannot read.
+pub fn url_port(url: &str) -> Option<u16> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    // `[::]:80`: the port follows the bracket.
+    let after_host = match authority.rfind(']') {
+        Some(end) => &authority[end + 1..],
+        None => authority,
+    };
+    match after_host.rsplit_once(':') {
+        Some((_, port)) => port.parse().ok(),
+        None => match scheme.to_ascii_lowercase().as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        },
+    }
+}
+
+/// The app listens on a port below 1024 and ran as root, which msb
+/// changes: a non-root user binds it only where the container runtime
+/// allows unprivileged ports. `source` says what sets the port.
+pub fn block_privileged_port(
+    file: &Dockerfile,
+    a: &mut Analysis,
+    line: usize,
+    source: &str,
+    port: u16,
+) {
+    let own_user = a
+        .final_user
+        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
+    if port >= 1024 || port == 0 || own_user {
+        return;
+    }
+    a.block_unless_unsafe(
+        line,
+        format!(
+            "{source} makes the app listen on port {port}: as a non-root user it can bind a port below 1024 only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
+        ),
+    );
+}
+
+/// The line of the last ENV that sets `name`.
+pub fn env_line(file: &Dockerfile, name: &str) -> Option<usize> {
+    file.instructions
+        .iter()
+        .rev()
+        .find(|i| {
+            i.keyword == Keyword::Env
+                && crate::analyse::env_pairs(&i.args)
+                    .iter()
+                    .any(|(n, _)| n == name)
+        })
+        .map(|i| i.line)
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.
@@ -356,6 +453,40 @@ pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<
     None
 }
 
+/// The simple commands of the last HEALTHCHECK's CMD, with its line.
+pub fn healthcheck_commands(file: &Dockerfile) -> Option<(usize, Vec<Command>)> {
+    let ins = file
+        .instructions
+        .iter()
+        .rev()
+        .find(|i| i.keyword == Keyword::Healthcheck)?;
+    let args = ins.args.trim();
+    let body = args
+        .get(..3)
+        .filter(|w| w.eq_ignore_ascii_case("CMD"))
+        .map(|_| args[3..].trim())?;
+    let script = match crate::parse::parse_exec(body) {
+        Some(words) => words.join(" "),
+        None => body.to_string(),
+    };
+    Some((ins.line, shell::commands(&script)))
+}
+
+/// A shell script of the build context that a launch step runs by path
+/// (`./wait-for-it.sh db:5432 -- ...` inside the entrypoint script): msb
+/// does not follow a script from another script.
+pub fn nested_script(step: &Step, a: &Analysis, context: &BuildContext) -> Option<String> {
+    let program = step.command.words.first()?;
+    if !program.contains('/') {
+        return None;
+    }
+    let rel = context_path(a, &absolute(&step.cwd, program), context)?;
+    context
+        .read_small(&rel)
+        .is_some_and(|t| t.starts_with("#!"))
+        .then_some(rel)
+}
+
 /// A COPY source as a context path: `./Shop.Web/.` → `Shop.Web`.
 pub fn clean_source(src: &str) -> String {
     let mut s = src.trim_start_matches("./");
@@ -371,5 +502,42 @@ pub fn clean_source(src: &str) -> String {
         String::new()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn an_installed_init_starts_the_command_after_it() {
+        let mut a = Analysis::blank();
+        a.installed_packages = vec!["tini".into(), "dumb-init".into()];
+        assert_eq!(
+            after_init(&words("/usr/bin/tini -- java -jar app.jar"), &a),
+            Some(words("java -jar app.jar"))
+        );
+        assert_eq!(
+            after_init(&words("tini -s -p SIGTERM dotnet App.dll"), &a),
+            Some(words("dotnet App.dll"))
+        );
+        assert_eq!(
+            after_init(
+                &words("/usr/bin/dumb-init --rewrite 15:2 -- ./start.sh"),
+                &a
+            ),
+            Some(words("./start.sh"))
+        );
+        // Nothing after it, or an init the build did not install.
+        assert_eq!(after_init(&words("/usr/bin/tini --"), &a), None);
+        a.installed_packages.clear();
+        assert_eq!(
+            after_init(&words("/sbin/tini -- java -jar app.jar"), &a),
+            None
+        );
     }
 }

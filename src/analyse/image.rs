@@ -44,6 +44,8 @@ pub struct BaseImage {
     pub tools: Vec<String>,
     /// Variables the image sets (`GOPATH` of golang), for paths.
     pub env: BTreeMap<String, String>,
+    /// The WORKDIR the image sets, if `images.toml` knows one.
+    pub workdir: Option<String>,
 }
 
 impl BaseImage {
@@ -222,6 +224,7 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         runtime_only: facts.is_some_and(|f| f.runtime_only),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
         env: facts.map(|f| f.env.clone()).unwrap_or_default(),
+        workdir: facts.and_then(|f| f.workdir.clone()),
     }
 }
 

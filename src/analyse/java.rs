@@ -234,6 +234,9 @@ struct Output {
     source: String,
     /// A plain jar beside the boot jar (`-plain.jar`), for warnings.
     plain: Option<String>,
+    /// Quarkus builds the app: its fast-jar folder `quarkus-app/` is
+    /// beside this one (`target/quarkus-app`, `build/quarkus-app`).
+    quarkus: bool,
 }
 
 /// Gradle's `installDist` folder of a build step.
@@ -354,7 +357,16 @@ fn maven_outputs(
                 line,
                 tool: Tool::Maven,
                 dir: target,
-                jars: vec![p.artefact_file().filter(|_| !renamed)],
+                jars: {
+                    let mut jars = maven_jars(p, &goals, renamed);
+                    // Quarkus' uber-jar (`quarkus.package.jar.type=uber-jar`).
+                    if p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x))
+                        && let Some(name) = p.final_name.as_ref().filter(|_| !renamed)
+                    {
+                        jars.push(Some(format!("{name}-runner.jar")));
+                    }
+                    jars
+                },
                 extra: p
                     .plugins
                     .iter()
@@ -363,6 +375,7 @@ fn maven_outputs(
                 lib_folder: p.needs_lib_folder || goal_lib,
                 source: source.clone(),
                 plain: None,
+                quarkus: p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x)),
             },
             None => Output {
                 line,
@@ -374,11 +387,52 @@ fn maven_outputs(
                 lib_folder: goal_lib,
                 source: source.clone(),
                 plain: None,
+                quarkus: false,
             },
         };
         outputs.push(output);
     }
     outputs
+}
+
+/// The jars a Maven command leaves in `target/` for one pom: the main
+/// jar, and the assembly's when its phase runs (or `assembly:single`).
+fn maven_jars(pom: &maven::Pom, goals: &[&str], renamed: bool) -> Vec<Option<String>> {
+    // The lifecycle up to `package` and past it.
+    const FROM_PACKAGE: &[&str] = &["package", "verify", "install", "deploy"];
+    let mut jars = Vec::new();
+    // `mvn compile assembly:single` packages no main jar.
+    if goals
+        .iter()
+        .any(|g| FROM_PACKAGE.contains(g) || *g == "spring-boot:repackage")
+    {
+        jars.push(pom.artefact_file().filter(|_| !renamed));
+    }
+    let phase_runs = pom.assembly_phase.as_deref().is_some_and(|phase| {
+        let later = match phase {
+            "package" => FROM_PACKAGE,
+            "verify" => &FROM_PACKAGE[1..],
+            "install" => &FROM_PACKAGE[2..],
+            "deploy" => &FROM_PACKAGE[3..],
+            _ => &[],
+        };
+        goals.iter().any(|g| later.contains(g))
+    });
+    let goal = goals
+        .iter()
+        .any(|g| *g == "assembly:single" || g.ends_with(":maven-assembly-plugin:single"));
+    if phase_runs || goal {
+        jars.extend(
+            pom.assembly_jars
+                .iter()
+                .map(|j| j.clone().filter(|_| !renamed)),
+        );
+    }
+    if jars.is_empty() {
+        // An assembly the command line describes (`-DdescriptorId=`).
+        jars.push(None);
+    }
+    jars
 }
 
 /// The Gradle build of a project folder, with its name.
@@ -413,7 +467,18 @@ fn gradle_outputs(
     let mut outputs: Vec<Output> = Vec::new();
     let mut installs = Vec::new();
     let root = gradle_project(&cmd.project_dir, context, rules, a);
-    for (project, task) in &cmd.targets {
+    // A task named without a project runs in every project that has it.
+    let mut targets = cmd.targets.clone();
+    if let Some((build, _)) = &root
+        && build.multi_project
+    {
+        for (project, task) in &cmd.targets {
+            if project.is_empty() {
+                targets.extend(build.subprojects.iter().map(|s| (s.clone(), task.clone())));
+            }
+        }
+    }
+    for (project, task) in &targets {
         let makes = [
             "build",
             "assemble",
@@ -440,7 +505,7 @@ fn gradle_outputs(
             gradle_project(&dir, context, rules, a).map(|(mut build, source)| {
                 let root_versioned = root
                     .as_ref()
-                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset);
+                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset || r.shares_version);
                 if build.version == gradle::Version::Unset && root_versioned {
                     build.version = gradle::Version::Unknown;
                 }
@@ -465,6 +530,7 @@ fn gradle_outputs(
                 lib_folder: false,
                 source: format!("{dir}/build.gradle"),
                 plain: None,
+                quarkus: false,
             });
             continue;
         };
@@ -522,6 +588,7 @@ fn gradle_outputs(
             lib_folder: false,
             source,
             plain: if boot { plain } else { None },
+            quarkus: build.quarkus,
         };
         if let Some(same) = outputs.iter_mut().find(|o| o.dir == libs) {
             same.jars.append(&mut output.jars);
@@ -535,9 +602,19 @@ fn gradle_outputs(
     (outputs, installs)
 }
 
+/// What a builder tag says of its JDK.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TagJava {
+    version: Option<u32>,
+    /// The Ubuntu release it names, or empty.
+    ubuntu: String,
+    /// Where the version is: the `-` part and the byte offset in it.
+    at: Option<(usize, usize)>,
+}
+
 /// The Java version a builder tag names (`maven:3.9-eclipse-temurin-17`,
 /// `openjdk:8-jdk-alpine`, `gradle:jdk21`), and its Ubuntu release.
-fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> (Option<u32>, String) {
+fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> TagJava {
     let parts: Vec<&str> = tag.split('-').collect();
     let ubuntu = parts
         .iter()
@@ -555,23 +632,58 @@ fn tag_java_version(base_name: &str, tag: &str, rules: &JavaRules) -> (Option<u3
         }
         Some(n)
     };
+    let found = |i: usize, offset: usize| TagJava {
+        version: parts.get(i).and_then(|p| leading(&p[offset..])),
+        ubuntu: ubuntu.clone(),
+        at: Some((i, offset)),
+    };
     if rules.version_first_images.iter().any(|i| i == base_name) {
-        return (parts.first().and_then(|p| leading(p)), ubuntu);
+        // `open-17-jdk`, `open-jdk-25.0.2_10.1-jdk`: words before it.
+        let first = parts
+            .iter()
+            .take_while(|p| rules.version_prefixes.iter().any(|w| w == *p))
+            .count();
+        return found(first, 0);
     }
     for (i, part) in parts.iter().enumerate() {
         for word in &rules.version_words {
             if *part == word.as_str() {
-                if let Some(n) = parts.get(i + 1).and_then(|next| leading(next)) {
-                    return (Some(n), ubuntu);
+                if parts.get(i + 1).and_then(|next| leading(next)).is_some() {
+                    return found(i + 1, 0);
                 }
             } else if let Some(rest) = part.strip_prefix(word.as_str())
                 && rest.starts_with(|c: char| c.is_ascii_digit())
             {
-                return (leading(rest), ubuntu);
+                return found(i, word.len());
             }
         }
     }
-    (None, ubuntu)
+    TagJava {
+        ubuntu,
+        ..TagJava::default()
+    }
+}
+
+/// The build argument the written tag names the Java version with
+/// (`eclipse-temurin:${JAVA_VERSION}-jdk`), when the version is that
+/// argument alone: the runtime tag names it too, so a `--build-arg`
+/// changes both stages.
+fn version_argument(written_tag: &str, resolved_tag: &str, at: (usize, usize)) -> Option<String> {
+    let written: Vec<&str> = written_tag.split('-').collect();
+    let resolved: Vec<&str> = resolved_tag.split('-').collect();
+    if written.len() != resolved.len() {
+        return None;
+    }
+    let part = written.get(at.0)?;
+    let word = part.get(..at.1)?;
+    let rest = &part[at.1..];
+    let resolved_word = resolved.get(at.0)?.get(..at.1)?;
+    let name = rest
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| rest.strip_prefix('$'))?;
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain && word == resolved_word).then(|| rest.to_string())
 }
 
 /// The tag of an image reference as resolved (`name:tag`, digest cut).
@@ -633,6 +745,43 @@ fn java_args(c: &Command) -> JavaArgs {
     out
 }
 
+/// A Spring-style setting (`server.port`) of an `application.properties`
+/// or a plain `application.yml` (nested keys by indentation), if literal.
+fn config_value(text: &str, key: &str) -> Option<String> {
+    let mut path: Vec<(usize, String)> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!') {
+            continue;
+        }
+        if trimmed == "---" {
+            // Another YAML document (a profile): msb reads the first.
+            break;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let Some((k, v)) = trimmed
+            .split_once('=')
+            .filter(|(k, _)| !k.contains(':'))
+            .or_else(|| trimmed.split_once(':'))
+        else {
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim().trim_matches(['"', '\'']));
+        path.retain(|(i, _)| *i < indent);
+        let full: Vec<&str> = path
+            .iter()
+            .map(|(_, p)| p.as_str())
+            .chain(std::iter::once(k))
+            .collect();
+        if v.is_empty() {
+            path.push((indent, k.to_string()));
+        } else if full.join(".") == key {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
 /// Whether a RUN copied or moved a file to `path` (`cp target/*.jar app.jar`).
 fn made_by_copy(a: &Analysis, path: &str) -> Option<usize> {
     for rc in a.run_commands.iter().rev() {
@@ -692,6 +841,7 @@ struct Java<'a> {
     file: &'a Dockerfile,
     context: &'a BuildContext,
     pack: &'a LanguagePack,
+    k: &'a Knowledge,
     rules: &'a JavaRules,
     commands: Vec<(usize, BuildCommand)>,
     outputs: Vec<Output>,
@@ -758,6 +908,7 @@ pub fn analyse(
         file,
         context,
         pack,
+        k,
         rules,
         commands: Vec::new(),
         outputs: Vec::new(),
@@ -807,6 +958,21 @@ pub fn analyse(
             false,
         );
     }
+    // ENV JAVA_HOME is carried to the final stage, where a start script
+    // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
+    if let Some(home) = a.env.get("JAVA_HOME").cloned()
+        && home.trim_end_matches('/') != rules.jre_java_home
+    {
+        let line = entry::env_line(file, "JAVA_HOME").unwrap_or(launch.line);
+        a.block(
+            line,
+            format!(
+                "ENV JAVA_HOME={home} names the builder's JDK, which the final stage would keep; the JRE image has Java in {}",
+                rules.jre_java_home
+            ),
+        );
+        return;
+    }
     let mut runs_app = false;
     for step in &launch.steps {
         let program = step.command.program().to_string();
@@ -828,6 +994,24 @@ pub fn analyse(
                 false,
             );
             runs_app = true;
+        } else if let Some(script) = entry::nested_script(step, a, context) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+            return;
+        } else if rules.jdk_only_tools.contains(&program) {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs {program}, a JDK tool the JRE image does not have",
+                    launch.keyword
+                ),
+            );
+            return;
         } else if !entry::is_harmless(&program, k) {
             a.block(
                 launch.line,
@@ -849,7 +1033,21 @@ pub fn analyse(
         );
         return;
     }
+    // The JRE has java and keytool, not the JDK's tools.
+    if let Some((line, commands)) = entry::healthcheck_commands(file)
+        && let Some(tool) = commands
+            .iter()
+            .map(|c| c.program())
+            .find(|p| rules.jdk_only_tools.iter().any(|t| t == p))
+    {
+        a.block(
+            line,
+            format!("HEALTHCHECK runs {tool}, a JDK tool the JRE image does not have"),
+        );
+        return;
+    }
     java.runtime_files(a);
+    java.privileged_ports(&launch, a);
     java.choose_runtime(&builder, a);
 }
 
@@ -863,6 +1061,20 @@ impl Java<'_> {
             a.block(
                 line,
                 format!("{kw}: {why}: cannot tell which files the runtime needs"),
+            );
+            return;
+        }
+        // The JRE has Java in its JAVA_HOME, and on PATH: a path of the
+        // builder's JDK (`/usr/local/openjdk-11/bin/java`) is not there.
+        let program = crate::analyse::image::expand_known(&step.command.words[0], &a.env);
+        let jre_java = format!("{}/bin/java", self.rules.jre_java_home);
+        if program.contains('/')
+            && !program.contains('$')
+            && absolute(&step.cwd, &program) != jre_java
+        {
+            a.block(
+                line,
+                format!("{kw} runs {program}, a path the JRE image does not have (its java is {jre_java})"),
             );
             return;
         }
@@ -935,6 +1147,27 @@ impl Java<'_> {
         let dir = if dir.is_empty() { "/" } else { dir };
         let glob = name.contains(['*', '?', '[']);
         let outputs: Vec<&Output> = self.outputs.iter().filter(|o| o.dir == dir).collect();
+        // Quarkus' fast-jar: quarkus-run.jar loads lib/, app/ and
+        // quarkus/ beside it.
+        if name == "quarkus-run.jar"
+            && let Some(parent) = dir.strip_suffix("/quarkus-app")
+            && let Some(out) = self
+                .outputs
+                .iter()
+                .find(|o| o.quarkus && (o.dir == parent || o.dir == format!("{parent}/libs")))
+        {
+            a.add_artefact(
+                out.line,
+                dir,
+                dir,
+                format!(
+                    "line {}: Quarkus packages the app here (quarkus-run.jar loads lib/, app/ and quarkus/ beside it)",
+                    out.line
+                ),
+                false,
+            );
+            return;
+        }
         if let Some(out) = outputs.iter().find(|o| o.lib_folder) {
             a.add_artefact(
                 out.line,
@@ -982,12 +1215,19 @@ impl Java<'_> {
             return;
         }
         if let Some(out) = outputs.first() {
-            let known: Vec<&String> = outputs
+            let mut known: Vec<&String> = outputs
                 .iter()
                 .flat_map(|o| o.jars.iter().flatten())
                 .collect();
+            known.sort();
+            known.dedup();
             let unknown = outputs.iter().any(|o| o.jars.iter().any(Option::is_none));
-            if known.iter().any(|k| k.as_str() == name) {
+            let built = known.iter().any(|k| k.as_str() == name);
+            // `cp target/*.jar app.jar` in target/: a RUN made it there.
+            if !built && made_by_copy(a, path).is_some() && self.place_file(path, line, kw, a) {
+                return;
+            }
+            if built {
                 a.add_artefact(
                     out.line,
                     path,
@@ -1143,6 +1383,13 @@ impl Java<'_> {
                     );
                     return;
                 };
+                if build.boot_run_configured {
+                    a.block(
+                        line,
+                        format!("{source} configures bootRun (JVM arguments, program arguments, system properties or environment), which `java -jar` would not pass"),
+                    );
+                    return;
+                }
                 if build.multi_project {
                     a.block(
                         line,
@@ -1244,6 +1491,57 @@ impl Java<'_> {
         });
     }
 
+    /// The port the app listens on, when the file sets it (`SERVER_PORT`,
+    /// `-Dserver.port=`, `--server.port=`): below 1024 it needs root.
+    fn privileged_ports(&self, launch: &Launch, a: &mut Analysis) {
+        let mut found: Vec<(usize, String, u16)> = Vec::new();
+        for setting in &self.rules.port_settings {
+            let before = found.len();
+            let env = setting.to_ascii_uppercase().replace('.', "_");
+            if let Some(value) = a.env.get(&env)
+                && let Ok(port) = value.trim().parse::<u16>()
+            {
+                let line = entry::env_line(self.file, &env).unwrap_or(launch.line);
+                found.push((line, format!("ENV {env}={value}"), port));
+            }
+            for step in &launch.steps {
+                for word in &step.command.words {
+                    let value = word
+                        .strip_prefix("-D")
+                        .or_else(|| word.strip_prefix("--"))
+                        .and_then(|w| w.strip_prefix(setting.as_str()))
+                        .and_then(|w| w.strip_prefix('='));
+                    if let Some(port) = value.and_then(|v| v.parse::<u16>().ok()) {
+                        found.push((launch.line, format!("{}'s `{word}`", launch.keyword), port));
+                    }
+                }
+            }
+            // The command line and the environment win over the files
+            // packaged in the jar (`src/main/resources/application.yml`).
+            if found.len() == before {
+                for (_, cmd) in &self.commands {
+                    let dir = cmd.project_dir.trim_end_matches('/');
+                    for name in [
+                        "application.properties",
+                        "application.yml",
+                        "application.yaml",
+                    ] {
+                        let path = format!("{dir}/src/main/resources/{name}");
+                        if let Some((rel, text)) = read_context_file(a, &path, self.context)
+                            && let Some(port) =
+                                config_value(&text, setting).and_then(|v| v.parse::<u16>().ok())
+                        {
+                            found.push((launch.line, format!("{rel}'s {setting}={port}"), port));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
+            entry::block_privileged_port(self.file, a, line, &source, port);
+        }
+    }
+
     /// Files the app reads at run time: copies of files that are not code
     /// (an agent, a config), and Spring Boot's `config/` and
     /// `application.*` next to the working folder.
@@ -1326,9 +1624,34 @@ impl Java<'_> {
     fn choose_runtime(&self, builder: &crate::analyse::image::BaseImage, a: &mut Analysis) {
         let from = crate::analyse::from_line(self.file);
         let tag = resolved_tag(&builder.resolved);
-        let (version, ubuntu) = tag_java_version(&builder.base_name, &tag, self.rules);
+        let found = tag_java_version(&builder.base_name, &tag, self.rules);
+        let ubuntu = found.ubuntu.clone();
         let alpine = builder.family == Family::Alpine;
-        let (version, evidence) = match version {
+        let words: Vec<&str> = tag.split('-').collect();
+        let has_word = |list: &[String]| list.iter().any(|w| words.contains(&w.as_str()));
+        if has_word(&self.rules.unsupported_jvm_words) {
+            a.block(
+                from,
+                format!(
+                    "{} builds with IBM Java (J9): msb has no JRE of the same JVM to run the jar on",
+                    builder.written
+                ),
+            );
+            return;
+        }
+        let openj9 = self.rules.openj9_images.contains(&builder.base_name)
+            || has_word(&self.rules.openj9_words);
+        if openj9 && alpine {
+            a.block(
+                from,
+                format!(
+                    "{} is an Alpine OpenJ9 JDK: IBM Semeru publishes no Alpine JRE, and HotSpot's takes other JVM options",
+                    builder.written
+                ),
+            );
+            return;
+        }
+        let (version, evidence) = match found.version {
             Some(v) => (v, format!("{} is Java {v}", builder.written)),
             None => {
                 // The build file may say which Java it compiles for.
@@ -1353,10 +1676,41 @@ impl Java<'_> {
                 (v, format!("{source} compiles for Java {v}"))
             }
         };
-        let published = if alpine {
-            &self.rules.jre_alpine_versions
+        // The JREs are Ubuntu; a Debian builder's versioned library
+        // packages (libssl1.1, libicu67) have other names there.
+        if let Some(release) = builder.release.as_deref()
+            && builder.family == Family::Debian
+        {
+            let sorted = crate::analyse::packages::for_runtime(
+                builder.family,
+                Some(release),
+                &a.installed_packages,
+                &a.removed_packages,
+                self.k,
+            );
+            let versioned: Vec<&str> = sorted
+                .install
+                .iter()
+                .map(|p| p.name.as_str())
+                .filter(|n| n.contains(|c: char| c.is_ascii_digit()))
+                .collect();
+            if !versioned.is_empty() {
+                a.block_unless_unsafe(
+                    from,
+                    format!(
+                        "{} is Debian {release} and the JRE image Ubuntu: {} may have other names there (Debian's libssl1.1 is Ubuntu's libssl3)",
+                        builder.written,
+                        versioned.join(", ")
+                    ),
+                );
+            }
+        }
+        let (published, vendor) = if openj9 {
+            (&self.rules.semeru_jre_versions, "IBM Semeru")
+        } else if alpine {
+            (&self.rules.jre_alpine_versions, "eclipse-temurin")
         } else {
-            &self.rules.jre_versions
+            (&self.rules.jre_versions, "eclipse-temurin")
         };
         let chosen = if published.contains(&version) {
             version
@@ -1364,27 +1718,47 @@ impl Java<'_> {
             a.block_unless_unsafe(
                 from,
                 format!(
-                    "eclipse-temurin has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
+                    "{vendor} has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
                 ),
             );
             *newer
         } else {
             a.block(
                 from,
-                format!(
-                    "eclipse-temurin has no JRE for Java {version}: msb cannot choose a runtime"
-                ),
+                format!("{vendor} has no JRE for Java {version}: msb cannot choose a runtime"),
             );
             return;
         };
+        // `eclipse-temurin:${JAVA_VERSION}-jdk`: the runtime follows the
+        // same build argument.
+        let argument = found
+            .at
+            .filter(|_| chosen == version)
+            .and_then(|at| version_argument(&builder.tag, &tag, at));
+        if argument.is_none() && builder.tag.contains('$') && !builder.from_variable {
+            a.warnings.push(format!(
+                "{} takes its tag from a build argument; the runtime stage runs Java {chosen}, its default, whatever --build-arg says",
+                builder.written
+            ));
+        }
         let mut vars = std::collections::BTreeMap::new();
-        vars.insert("java_version".to_string(), chosen.to_string());
+        vars.insert(
+            "java_version".to_string(),
+            argument.unwrap_or_else(|| chosen.to_string()),
+        );
         vars.insert(
             "ubuntu_release".to_string(),
             if alpine { String::new() } else { ubuntu },
         );
+        let key = if openj9 {
+            "semeru"
+        } else if alpine {
+            "jre_alpine"
+        } else {
+            "jre"
+        };
         a.runtime_choice = Some(RuntimeChoice {
-            key: if alpine { "jre_alpine" } else { "jre" }.into(),
+            key: key.into(),
             vars,
             why: format!(" ({evidence})"),
         });
@@ -1425,7 +1799,7 @@ mod tests {
     #[test]
     fn java_version_from_tags() {
         let r = rules();
-        let v = |image: &str, tag: &str| tag_java_version(image, tag, &r).0;
+        let v = |image: &str, tag: &str| tag_java_version(image, tag, &r).version;
         assert_eq!(v("maven", "3.9-eclipse-temurin-17"), Some(17));
         assert_eq!(v("maven", "3.8.5-openjdk-17"), Some(17));
         assert_eq!(v("maven", "3-jdk-11"), Some(11));
@@ -1439,12 +1813,61 @@ mod tests {
         assert_eq!(v("eclipse-temurin", "21-jdk"), Some(21));
         assert_eq!(v("eclipse-temurin", "11.0.23_9-jdk-jammy"), Some(11));
         assert_eq!(v("amazoncorretto", "17"), Some(17));
+        assert_eq!(v("maven", "3.6.3-adoptopenjdk-8"), Some(8));
+        assert_eq!(v("maven", "3-adoptopenjdk-11-openj9"), Some(11));
+        assert_eq!(v("maven", "3.9-ibm-semeru-17-jammy"), Some(17));
+        assert_eq!(v("ibm-semeru-runtimes", "open-17-jdk"), Some(17));
+        assert_eq!(
+            v("ibm-semeru-runtimes", "open-jdk-25.0.2_10.1-jdk-noble"),
+            Some(25)
+        );
+        assert_eq!(v("ibm-semeru-runtimes", "open-8u482-b08.1-jdk"), Some(8));
         assert_eq!(v("maven", "latest"), None);
         assert_eq!(v("maven", "3.9"), None);
         assert_eq!(v("eclipse-temurin", "latest"), None);
         assert_eq!(
-            tag_java_version("maven", "3.9-eclipse-temurin-21-jammy", &r).1,
+            tag_java_version("maven", "3.9-eclipse-temurin-21-jammy", &r).ubuntu,
             "jammy"
+        );
+        let at = |image: &str, tag: &str| tag_java_version(image, tag, &r).at.unwrap();
+        assert_eq!(
+            version_argument(
+                "${JAVA_VERSION}-jdk-alpine",
+                "17-jdk-alpine",
+                at("eclipse-temurin", "17-jdk-alpine")
+            )
+            .as_deref(),
+            Some("${JAVA_VERSION}")
+        );
+        assert_eq!(
+            version_argument(
+                "3.9-eclipse-temurin-$JDK",
+                "3.9-eclipse-temurin-21",
+                at("maven", "3.9-eclipse-temurin-21")
+            )
+            .as_deref(),
+            Some("$JDK")
+        );
+        assert_eq!(
+            version_argument("8.5-jdk${JDK}", "8.5-jdk17", at("gradle", "8.5-jdk17")).as_deref(),
+            Some("${JDK}")
+        );
+        // Only the version part, and only a whole argument.
+        assert_eq!(
+            version_argument("${TAG}", "17-jdk", at("eclipse-temurin", "17-jdk")),
+            None
+        );
+        assert_eq!(
+            version_argument(
+                "${MAJOR}.0.2-jdk",
+                "17.0.2-jdk",
+                at("eclipse-temurin", "17.0.2-jdk")
+            ),
+            None
+        );
+        assert_eq!(
+            version_argument("17-jdk", "17-jdk", at("eclipse-temurin", "17-jdk")),
+            None
         );
         assert_eq!(
             resolved_tag("registry:5000/maven:3-jdk-11@sha256:ab"),
@@ -1493,6 +1916,63 @@ mod tests {
             &read_command(&command("gradle dependencies --no-daemon"), "/", &r).unwrap(),
             &r
         ));
+    }
+
+    #[test]
+    fn maven_jars_follow_the_goals() {
+        let pom = maven::read(
+            "<project><artifactId>worker</artifactId><version>1.0</version><build><plugins>
+             <plugin><artifactId>maven-assembly-plugin</artifactId><configuration>
+             <descriptorRefs><descriptorRef>jar-with-dependencies</descriptorRef></descriptorRefs>
+             </configuration><executions><execution><phase>package</phase>
+             <goals><goal>single</goal></goals></execution></executions></plugin></plugins></build></project>",
+        )
+        .unwrap();
+        let main = Some("worker-1.0.jar".to_string());
+        let fat = Some("worker-1.0-jar-with-dependencies.jar".to_string());
+        assert_eq!(
+            maven_jars(&pom, &["clean", "package"], false),
+            vec![main.clone(), fat.clone()]
+        );
+        assert_eq!(
+            maven_jars(&pom, &["install"], false),
+            vec![main.clone(), fat.clone()]
+        );
+        // `compile assembly:single` packages no main jar.
+        assert_eq!(
+            maven_jars(&pom, &["compile", "assembly:single"], false),
+            vec![fat]
+        );
+        assert_eq!(maven_jars(&pom, &["package"], true), vec![None, None]);
+        let plain =
+            maven::read("<project><artifactId>a</artifactId><version>2</version></project>")
+                .unwrap();
+        assert_eq!(
+            maven_jars(&plain, &["compile", "assembly:single"], false),
+            vec![None]
+        );
+    }
+
+    #[test]
+    fn config_values() {
+        assert_eq!(
+            config_value("spring.application.name=x\nserver.port=80\n", "server.port").as_deref(),
+            Some("80")
+        );
+        assert_eq!(
+            config_value("server.port: 8443\n", "server.port").as_deref(),
+            Some("8443")
+        );
+        let yaml = "spring:\n  application:\n    name: shop\nserver:\n  port: 80\n  servlet:\n    context-path: /\n";
+        assert_eq!(config_value(yaml, "server.port").as_deref(), Some("80"));
+        assert_eq!(
+            config_value("management:\n  server:\n    port: 81\n", "server.port"),
+            None
+        );
+        assert_eq!(
+            config_value("server:\n  port: ${PORT:8080}\n", "server.port").as_deref(),
+            Some("${PORT:8080}")
+        );
     }
 
     #[test]

@@ -675,7 +675,13 @@ fn walk_stage(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
+    // The image's own WORKDIR (gradle's /home/gradle) is where the file
+    // starts, and where the container runs unless the file moves it.
     let mut workdir = "/".to_string();
+    if let Some(dir) = a.builder.as_ref().and_then(|b| b.workdir.clone()) {
+        workdir = dir;
+        a.final_workdir = Some(workdir.clone());
+    }
     // A stage sees a global ARG only once it declares it again, and the
     // variables its base image sets (`$GOPATH` of golang).
     let mut stage_vars: BTreeMap<String, String> = a

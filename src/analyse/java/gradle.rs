@@ -22,12 +22,20 @@ pub struct GradleBuild {
     pub root_name: Option<String>,
     /// settings.gradle includes subprojects.
     pub multi_project: bool,
+    /// The folders of the subprojects it includes by literal path
+    /// (`include 'api', ':services:web'` → `api`, `services/web`).
+    pub subprojects: Vec<String>,
     pub version: Version,
+    /// An `allprojects {}` or `subprojects {}` block sets a version, which
+    /// the subprojects' archive names then carry.
+    pub shares_version: bool,
     pub boot: bool,
     /// The Spring Boot plugin's version, when the plugins block names it.
     pub boot_version: Option<(u32, u32)>,
     pub shadow: bool,
     pub application: bool,
+    /// The Quarkus plugin, which packages into `build/quarkus-app`.
+    pub quarkus: bool,
     /// `jar { enabled = false }`: no `-plain.jar` next to the boot jar.
     pub plain_jar_disabled: bool,
     /// `bootJar { archiveFileName = "app.jar" }`.
@@ -35,6 +43,9 @@ pub struct GradleBuild {
     /// An archive setting msb does not follow (base name, classifier,
     /// destination, another build folder...).
     pub custom_archives: bool,
+    /// A `bootRun {}` block (or `tasks.withType<BootRun>`) sets
+    /// something: arguments `java -jar` would not get.
+    pub boot_run_configured: bool,
     /// `applicationName` of the application plugin, if literal.
     pub application_name: Option<String>,
     pub java_release: Option<u32>,
@@ -192,16 +203,28 @@ fn boot_plugin_version(lines: &[String], ids: &[String]) -> Option<(u32, u32)> {
 }
 
 /// Read settings.gradle(.kts) for the root project's name and subprojects.
-pub fn read_settings(text: &str) -> (Option<String>, bool) {
+pub fn read_settings(text: &str) -> (Option<String>, bool, Vec<String>) {
     let lines = code_lines(text);
     let name = lines
         .iter()
         .find_map(|l| assigned(l, "rootProject.name").and_then(literal));
-    let multi = lines.iter().any(|l| {
-        let l = l.trim();
-        l.starts_with("include") && !l.starts_with("includeBuild")
-    });
-    (name, multi)
+    let includes: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            let l = l.trim();
+            l.starts_with("include") && !l.starts_with("includeBuild")
+        })
+        .collect();
+    let mut subprojects = Vec::new();
+    for line in &includes {
+        // Every quoted path on the line.
+        for (i, quoted) in line.split(['\'', '"']).enumerate() {
+            if i % 2 == 1 && !quoted.is_empty() && !quoted.contains('$') {
+                subprojects.push(quoted.trim_start_matches(':').replace(':', "/"));
+            }
+        }
+    }
+    (name, !includes.is_empty(), subprojects)
 }
 
 /// Read a build.gradle(.kts), with gradle.properties for the version.
@@ -214,7 +237,10 @@ pub fn read(
     let lines = code_lines(build);
     let code = lines.join("\n");
     let plugins_block = blocks(&code, "plugins").join("\n");
-    let (root_name, multi_project) = settings.map(read_settings).unwrap_or((None, false));
+    let (root_name, multi_project, subprojects) =
+        settings
+            .map(read_settings)
+            .unwrap_or((None, false, Vec::new()));
     let mut versions: Vec<Version> = lines
         .iter()
         .filter_map(|l| assigned(l, "version"))
@@ -233,6 +259,12 @@ pub fn read(
         [one] => one.clone(),
         _ => Version::Unknown,
     };
+    let shares_version = ["allprojects", "subprojects"].iter().any(|w| {
+        blocks(&code, w).iter().any(|b| {
+            b.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|word| word == "version")
+        })
+    });
     let any = |ids: &[String]| ids.iter().any(|id| has_plugin(&lines, &plugins_block, id));
     let boot = any(&rules.gradle_boot_plugins);
     let plain_jar_disabled = blocks(&code, "jar").iter().any(|b| {
@@ -253,6 +285,10 @@ pub fn read(
         code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .any(|w| w == *s)
     }) || file_names > usize::from(boot_file_name.is_some());
+    let boot_run_configured = ["bootRun", "BootRun"]
+        .iter()
+        .flat_map(|w| blocks(&code, w))
+        .any(|b| !b.trim().is_empty());
     let application_name = lines
         .iter()
         .find_map(|l| assigned(l, "applicationName").and_then(literal));
@@ -278,14 +314,18 @@ pub fn read(
     GradleBuild {
         root_name,
         multi_project,
+        subprojects,
         version,
+        shares_version,
         boot,
         boot_version: boot_plugin_version(&lines, &rules.gradle_boot_plugins),
         shadow: any(&rules.gradle_shadow_plugins),
         application: any(&rules.gradle_application_plugins),
+        quarkus: any(&rules.gradle_quarkus_plugins),
         plain_jar_disabled,
         boot_file_name,
         custom_archives,
+        boot_run_configured,
         application_name,
         java_release,
     }
@@ -415,6 +455,21 @@ bootJar {
         assert_eq!(g.version, Version::Literal("1.2".into()));
         assert_eq!(g.java_release, Some(21));
         assert!(!g.custom_archives);
+        assert!(!g.boot_run_configured);
+        let run = read(
+            "plugins { id 'org.springframework.boot' version '3.2.0' }\nbootRun {\n    jvmArgs = ['-Xmx512m']\n}\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(run.boot_run_configured);
+        let kts = read(
+            "tasks.named<org.springframework.boot.gradle.tasks.run.BootRun>(\"bootRun\") {\n    args(\"--spring.profiles.active=dev\")\n}\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(kts.boot_run_configured);
     }
 
     #[test]
@@ -434,6 +489,19 @@ bootJar {
             &rules(),
         );
         assert!(g.custom_archives && g.application && g.multi_project);
+        assert_eq!(g.subprojects, vec!["core"]);
+        assert!(!g.shares_version);
+        let root = read(
+            "subprojects { apply plugin: 'java'; version = '1.0.0' }\n",
+            None,
+            None,
+            &rules(),
+        );
+        assert!(root.shares_version && root.version == Version::Unset);
+        assert_eq!(
+            read_settings("rootProject.name = \"shop\"\ninclude(\":api\", \":services:web\")\n").2,
+            vec!["api", "services/web"]
+        );
         assert_eq!(g.version, Version::Literal("3.0".into()));
         let unset = read("plugins { id 'java' }\n", None, None, &rules());
         assert_eq!(unset.plain_jar("tool").as_deref(), Some("tool.jar"));

@@ -37,6 +37,13 @@ pub struct Pom {
     /// The Java release the pom compiles for (`java.version`,
     /// `maven.compiler.release`...).
     pub java_release: Option<u32>,
+    /// Jars maven-assembly-plugin makes beside the main one
+    /// (`app-1.0-jar-with-dependencies.jar`); None for an assembly whose
+    /// name msb cannot read (a descriptor file, an unresolved name).
+    pub assembly_jars: Vec<Option<String>>,
+    /// The lifecycle phase an execution binds the assembly's `single`
+    /// goal to (`package`); without one, only `assembly:single` makes it.
+    pub assembly_phase: Option<String>,
 }
 
 impl Pom {
@@ -172,6 +179,44 @@ pub fn read(text: &str) -> Option<Pom> {
                     && n.text().is_some_and(|t| t.trim() == "true")
             })
     });
+    let assembly = plugins
+        .iter()
+        .find(|p| child_text(**p, "artifactId").as_deref() == Some("maven-assembly-plugin"));
+    let text_of = |node: &Node, name: &str| -> Vec<String> {
+        node.descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == name)
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect()
+    };
+    let (assembly_jars, assembly_phase) = match assembly {
+        Some(p) => {
+            let base = match text_of(p, "finalName").first() {
+                Some(name) => resolve(name, &props),
+                None => final_name.clone(),
+            };
+            let append_id = text_of(p, "appendAssemblyId")
+                .first()
+                .is_none_or(|v| v != "false");
+            let mut jars: Vec<Option<String>> = text_of(p, "descriptorRef")
+                .iter()
+                .map(|id| {
+                    let base = base.as_ref()?;
+                    Some(if append_id {
+                        format!("{base}-{id}.jar")
+                    } else {
+                        format!("{base}.jar")
+                    })
+                })
+                .collect();
+            jars.extend(text_of(p, "descriptor").iter().map(|_| None));
+            let phase = children(*p, "executions")
+                .flat_map(|e| children(e, "execution"))
+                .find(|e| goals_of(e).iter().any(|g| g == "single"))
+                .and_then(|e| child_text(e, "phase"));
+            (jars, phase)
+        }
+        None => (Vec::new(), None),
+    };
     let java_release = [
         "maven.compiler.release",
         "java.version",
@@ -200,6 +245,8 @@ pub fn read(text: &str) -> Option<Pom> {
         boot_settings,
         needs_lib_folder,
         java_release,
+        assembly_jars,
+        assembly_phase,
     })
 }
 
@@ -276,6 +323,32 @@ mod tests {
         assert_eq!(pom.version.as_deref(), Some("3"));
         assert_eq!(pom.modules, vec!["api", "core"]);
         assert_eq!(pom.artefact_file(), None);
+    }
+
+    #[test]
+    fn assembly_jar_with_dependencies() {
+        let pom = read(
+            "<project><artifactId>worker</artifactId><version>1.0</version><build><plugins>
+             <plugin><artifactId>maven-assembly-plugin</artifactId><configuration>
+             <descriptorRefs><descriptorRef>jar-with-dependencies</descriptorRef></descriptorRefs>
+             </configuration><executions><execution><id>make-assembly</id><phase>package</phase>
+             <goals><goal>single</goal></goals></execution></executions></plugin></plugins></build></project>",
+        )
+        .unwrap();
+        assert_eq!(
+            pom.assembly_jars,
+            vec![Some("worker-1.0-jar-with-dependencies.jar".to_string())]
+        );
+        assert_eq!(pom.assembly_phase.as_deref(), Some("package"));
+        let unbound = read(
+            "<project><artifactId>w</artifactId><version>2</version><build><plugins>
+             <plugin><artifactId>maven-assembly-plugin</artifactId><configuration>
+             <descriptors><descriptor>src/assembly/dist.xml</descriptor></descriptors>
+             </configuration></plugin></plugins></build></project>",
+        )
+        .unwrap();
+        assert_eq!(unbound.assembly_jars, vec![None]);
+        assert_eq!(unbound.assembly_phase, None);
     }
 
     #[test]
