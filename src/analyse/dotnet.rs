@@ -938,7 +938,7 @@ impl Dotnet<'_> {
             }
         }
         if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
-            entry::block_privileged_port(self.file, a, line, &source, port);
+            crate::analyse::ports::block_privileged_port(self.file, a, line, &source, port);
         }
     }
 

@@ -348,30 +348,6 @@ pub fn url_port(url: &str) -> Option<u16> {
     }
 }
 
-/// The app listens on a port below 1024 and ran as root, which msb
-/// changes: a non-root user binds it only where the container runtime
-/// allows unprivileged ports. `source` says what sets the port.
-pub fn block_privileged_port(
-    file: &Dockerfile,
-    a: &mut Analysis,
-    line: usize,
-    source: &str,
-    port: u16,
-) {
-    let own_user = a
-        .final_user
-        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
-    if port >= 1024 || port == 0 || own_user {
-        return;
-    }
-    a.block_unless_unsafe(
-        line,
-        format!(
-            "{source} makes the app listen on port {port}: as a non-root user it can bind a port below 1024 only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
-        ),
-    );
-}
-
 /// The line of the last ENV that sets `name`.
 pub fn env_line(file: &Dockerfile, name: &str) -> Option<usize> {
     file.instructions

@@ -1538,7 +1538,7 @@ impl Java<'_> {
             }
         }
         if let Some((line, source, port)) = found.into_iter().find(|(_, _, p)| *p < 1024) {
-            entry::block_privileged_port(self.file, a, line, &source, port);
+            crate::analyse::ports::block_privileged_port(self.file, a, line, &source, port);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod java;
 pub mod node;
 pub mod packages;
 pub mod php;
+pub mod ports;
 pub mod python;
 pub mod ruby;
 pub mod rust;
@@ -218,6 +219,8 @@ pub struct Analysis {
     pub artefacts: Vec<Artefact>,
     pub runtime_packages: Vec<RuntimePackage>,
     pub runtime: RuntimeNeeds,
+    /// A port below 1024 already blocks the migration (said once).
+    pub privileged_port: bool,
     /// The runtime template the language chose (None: by distro family).
     pub runtime_choice: Option<RuntimeChoice>,
     pub builder_additions: Vec<BuilderAddition>,
@@ -262,6 +265,7 @@ impl Analysis {
             artefacts: Vec::new(),
             runtime_packages: Vec::new(),
             runtime: RuntimeNeeds::default(),
+            privileged_port: false,
             runtime_choice: None,
             builder_additions: Vec::new(),
             runtime_env: Vec::new(),
@@ -498,6 +502,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         "node" => node::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
+    ports::check(file, &mut a);
     housekeeping_paths(file, pack, k, &mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);

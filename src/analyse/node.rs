@@ -674,7 +674,6 @@ pub fn analyse(
             why: why.clone(),
         });
     }
-    privileged_port(file, a);
     add_artefacts(file, context, rules, a, &layout, &app_dir);
     if copies_node_modules
         && let Some(dir) = modules_dir(a, &steps, &app_dir, context)
@@ -750,52 +749,6 @@ fn modules_dir(
         let value = words.next()?.trim_matches(['"', '\'']);
         Some(absolute(&install.cwd, value))
     })
-}
-
-/// A port below 1024 (`EXPOSE 80`, `ENV PORT=80`) that the app bound as
-/// root: as a non-root user it can bind it only where the container
-/// runtime allows unprivileged ports. A file that already runs as its own
-/// non-root user changes nothing.
-fn privileged_port(file: &Dockerfile, a: &mut Analysis) {
-    let own_user = a
-        .final_user
-        .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
-    if own_user {
-        return;
-    }
-    let low = |p: &str| p.parse::<u16>().is_ok_and(|n| n < 1024);
-    let mut found = None;
-    for ins in &file.instructions {
-        match ins.keyword {
-            Keyword::Expose => {
-                if let Some(port) = ins
-                    .args
-                    .split_whitespace()
-                    .map(|w| w.split('/').next().unwrap_or(w))
-                    .find(|p| low(p))
-                {
-                    found = Some((ins.line, format!("EXPOSE {port}")));
-                }
-            }
-            Keyword::Env => {
-                if let Some((_, port)) = crate::analyse::env_pairs(&ins.args)
-                    .into_iter()
-                    .find(|(n, v)| n == "PORT" && low(v))
-                {
-                    found = Some((ins.line, format!("ENV PORT={port}")));
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some((line, what)) = found {
-        a.block_unless_unsafe(
-            line,
-            format!(
-                "{what}: the app bound a port below 1024 as root; as a non-root user it can do so only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port"
-            ),
-        );
-    }
 }
 
 /// The builder's dependency installs and prunes, in order.

@@ -171,6 +171,8 @@ pub fn analyse(
         .final_user
         .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
     if apache && !own_user {
+        // The shared check of ports has nothing to add.
+        a.privileged_port = true;
         a.block_unless_unsafe(
             from_line(file),
             format!(
@@ -178,10 +180,6 @@ pub fn analyse(
                 b.written
             ),
         );
-    }
-
-    if !apache {
-        interpreted::privileged_port_needs_root(file, a);
     }
 
     // The image's folders the build changed, before the app (a COPY into

@@ -621,7 +621,6 @@ pub fn analyse(
         }
     }
     requirement_libs(&requirement_files, inline, context, pack, k, a);
-    crate::analyse::interpreted::privileged_port_needs_root(file, a);
     a.python = Some(PythonFacts {
         deps,
         installers,

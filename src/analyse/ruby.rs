@@ -459,7 +459,6 @@ pub fn analyse(
         );
     }
     interpreted::build_outputs(file, a, None);
-    interpreted::privileged_port_needs_root(file, a);
 
     // Settings a plain `bundle config` may have saved in root's home.
     for (line, s) in settings {
