@@ -350,6 +350,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     }
 
     let write_in_place = args.write && !args.git_commit;
+    // `--check` alone or `--write` prints no diff: do not compute one.
+    let needs_diff = args.report.is_some()
+        || args.format == Format::Json
+        || (!args.write && !args.stdout && (!args.check || args.diff));
     let work = |job: &Job| -> Outcome {
         let setting = &settings[job.setting];
         let k = &knowledges[setting.knowledge];
@@ -359,7 +363,9 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         });
         let mut diff = String::new();
         let result = result.and_then(|(source, m)| {
-            diff = diff::unified(&source.text, &m.output, &job.shown);
+            if needs_diff {
+                diff = diff::unified(&source.text, &m.output, &job.shown);
+            }
             if write_in_place && m.status == Status::Migrated {
                 let original = source.bytes_for(&source.text);
                 write::write_atomic(&job.path, &original, &source.bytes_for(&m.output))?;

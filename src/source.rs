@@ -132,13 +132,18 @@ pub fn describe_io(e: &std::io::Error) -> String {
 pub const MAX_CONTEXT_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Read-only view of the build context (the folder `docker build` is given).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct BuildContext {
     pub dir: PathBuf,
     /// The context folder's own entries, read once: the analysis asks
     /// about dozens of manifest names per file, and one listing answers
     /// them all (a fleet run is bound by these system calls).
     top: std::sync::OnceLock<std::collections::BTreeMap<String, EntryKind>>,
+    /// Folder listings already read (the analysers list the same folders
+    /// several times).
+    listings: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// Small files already read (manifests are read by several steps).
+    texts: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,11 +153,20 @@ enum EntryKind {
     Other,
 }
 
+impl Clone for BuildContext {
+    /// The same folder; what was read is read again when asked.
+    fn clone(&self) -> Self {
+        BuildContext::new(self.dir.clone())
+    }
+}
+
 impl BuildContext {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         BuildContext {
             dir: dir.into(),
             top: std::sync::OnceLock::new(),
+            listings: std::sync::Mutex::new(std::collections::HashMap::new()),
+            texts: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -214,6 +228,18 @@ impl BuildContext {
     /// The text of a small file in the context, or None if it is missing,
     /// too large, or not UTF-8.
     pub fn read_small(&self, rel: &str) -> Option<String> {
+        let key = rel.trim_start_matches("./").to_string();
+        if let Some(known) = self.texts.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        let text = self.read_small_uncached(rel);
+        if let Ok(mut m) = self.texts.lock() {
+            m.insert(key, text.clone());
+        }
+        text
+    }
+
+    fn read_small_uncached(&self, rel: &str) -> Option<String> {
         if self.top_kind(rel) == Some(None) {
             return None;
         }
@@ -248,6 +274,24 @@ impl BuildContext {
 
     /// Names of the entries of a folder in the context, sorted.
     pub fn list(&self, rel: &str) -> Vec<String> {
+        let key = rel
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        if let Some(known) = self.listings.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        let names = self.read_listing(rel);
+        if let Ok(mut m) = self.listings.lock() {
+            m.insert(key, names.clone());
+        }
+        names
+    }
+
+    fn read_listing(&self, rel: &str) -> Vec<String> {
+        if self.top_kind(rel) == Some(None) {
+            return Vec::new();
+        }
         let Some(path) = self.resolve(rel) else {
             return Vec::new();
         };
