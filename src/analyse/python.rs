@@ -1347,6 +1347,8 @@ mod tests {
             "STATIC_ROOT = BASE_DIR / 'static'\n",
         )
         .unwrap();
+        // A context reads each file once: a fresh one sees the new text.
+        let context = BuildContext::new(&dir);
         assert_eq!(
             static_root(&file, &context, &a, 3, "/app", &words),
             Some(("/app".to_string(), "site/conf/prod.py".to_string()))
@@ -1356,6 +1358,7 @@ mod tests {
             "STATIC_ROOT = env('STATIC_ROOT')\n",
         )
         .unwrap();
+        let context = BuildContext::new(&dir);
         assert_eq!(static_root(&file, &context, &a, 3, "/app", &words), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
