@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::analyse::image;
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
     Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, RuntimeRun, UnsafeAlternative,
@@ -82,26 +83,6 @@ pub struct NodeTag {
     pub unknown: Option<String>,
 }
 
-/// Cut a tag at `-` outside `${...}`.
-fn tag_parts(tag: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0;
-    let mut start = 0;
-    for (i, c) in tag.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            '-' if depth == 0 => {
-                parts.push(&tag[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&tag[start..]);
-    parts
-}
-
 /// Read a node tag as written and as resolved against the ARG defaults.
 pub fn read_tag(
     written: &str,
@@ -109,8 +90,8 @@ pub fn read_tag(
     rules: &NodeRules,
     releases: &BTreeMap<String, u32>,
 ) -> NodeTag {
-    let w = tag_parts(written);
-    let r = tag_parts(resolved);
+    let w = image::tag_parts(written);
+    let r = image::tag_parts(resolved);
     // Variables may hide parts; the resolved tag says what they are.
     let parts: Vec<(&str, &str)> = if w.len() == r.len() {
         w.into_iter().zip(r).collect()
