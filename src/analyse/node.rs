@@ -1003,7 +1003,7 @@ fn known_build_tools(
             if understood {
                 continue;
             }
-            let package = rules.bins.get(program).map_or(program, String::as_str);
+            let package = package_of_bin(rules, program);
             match globals.iter().find(|g| g.name == package && g.line < line) {
                 Some(g) => tools.push(format!(
                     "{program}, which line {} installs globally",
@@ -1599,12 +1599,7 @@ impl<'x> RuntimeWalk<'x> {
             // A program known to take arguments: node, npm, a bin of the
             // app's dependencies or of a global install. Anything else
             // may be a script that runs CMD: followed on its own.
-            let package = self
-                .rules
-                .bins
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| name.to_string());
+            let package = package_of_bin(self.rules, name);
             let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "yarnpkg", "pnpm"]
                 .contains(&name)
                 || first.contains("node_modules/.bin/")
@@ -1723,19 +1718,7 @@ impl<'x> RuntimeWalk<'x> {
     fn preloads(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if matches!(
-                arg.as_str(),
-                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
-            ) {
-                if let Some(module) = iter.next() {
-                    self.module(module, what);
-                }
-            } else if let Some((flag, module)) = arg.split_once('=')
-                && matches!(
-                    flag,
-                    "--require" | "--loader" | "--import" | "--experimental-loader"
-                )
-            {
+            if let Some(module) = preloaded_module(arg, &mut iter) {
                 self.module(module, what);
             }
         }
@@ -1744,24 +1727,11 @@ impl<'x> RuntimeWalk<'x> {
     fn node(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if matches!(
-                arg.as_str(),
-                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
-            ) {
-                if let Some(module) = iter.next() {
-                    self.module(module, what);
-                }
-                continue;
-            }
-            if let Some((flag, module)) = arg.split_once('=')
-                && matches!(
-                    flag,
-                    "--require" | "--loader" | "--import" | "--experimental-loader"
-                )
-            {
+            if let Some(module) = preloaded_module(arg, &mut iter) {
                 self.module(module, what);
                 continue;
             }
+            // Other options, and a preload flag with nothing after it.
             if arg.starts_with('-') {
                 continue;
             }
@@ -1931,12 +1901,7 @@ impl<'x> RuntimeWalk<'x> {
 
     /// A program from node_modules/.bin (a package script, npx).
     fn local_bin(&mut self, bin: &str, args: &[String], what: &str) {
-        let package = self
-            .rules
-            .bins
-            .get(bin)
-            .cloned()
-            .unwrap_or_else(|| bin.to_string());
+        let package = package_of_bin(self.rules, bin);
         if package == "next" && args.first().map(String::as_str) == Some("start") {
             self.uses.next_start = true;
             self.uses.next_start_args.get_or_insert(args[1..].to_vec());
@@ -2017,12 +1982,7 @@ impl<'x> RuntimeWalk<'x> {
     /// A program a global install provides: installed again in the final
     /// stage with the same spec.
     fn global(&mut self, bin: &str, what: &str) -> bool {
-        let package = self
-            .rules
-            .bins
-            .get(bin)
-            .cloned()
-            .unwrap_or_else(|| bin.to_string());
+        let package = package_of_bin(self.rules, bin);
         // `npm install -g .`: the app's own command, linked from the
         // builder's global node_modules into the app folder.
         if let Some(g) = self
@@ -2144,12 +2104,7 @@ impl<'x> RuntimeWalk<'x> {
     /// and a config file's apps, which msb does not read, keep the dev
     /// dependencies.
     fn process_manager(&mut self, program: &str, args: &[String], what: &str, depth: usize) {
-        let package = self
-            .rules
-            .bins
-            .get(program)
-            .cloned()
-            .unwrap_or_else(|| program.to_string());
+        let package = package_of_bin(self.rules, program);
         if !self.rules.commands.process_managers.contains(&package) {
             return;
         }
@@ -2385,6 +2340,30 @@ fn imported_modules(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The npm package that provides a program (`tsc` → `typescript`): named
+/// in node.toml where the names differ, else the program's own name.
+fn package_of_bin(rules: &NodeRules, bin: &str) -> String {
+    rules
+        .bins
+        .get(bin)
+        .cloned()
+        .unwrap_or_else(|| bin.to_string())
+}
+
+/// The module a node preload option names (`-r dotenv/config`,
+/// `--import=tsx`), taking the next argument when the option stands alone;
+/// None for any other argument. NODE_OPTIONS and node's own arguments
+/// take the same options.
+fn preloaded_module<'w>(arg: &'w str, rest: &mut std::slice::Iter<'w, String>) -> Option<&'w str> {
+    const PRELOAD_OPTIONS: &[&str] =
+        &["--require", "--loader", "--import", "--experimental-loader"];
+    if arg == "-r" || PRELOAD_OPTIONS.contains(&arg) {
+        return rest.next().map(String::as_str);
+    }
+    let (option, module) = arg.split_once('=')?;
+    PRELOAD_OPTIONS.contains(&option).then_some(module)
 }
 
 /// The npm package of a bare module specifier (`@next/mdx/x` →
