@@ -378,6 +378,35 @@ pub fn from_line(file: &Dockerfile) -> usize {
         .map_or(1, |i| i.line)
 }
 
+/// Whether the builder is the language's own image (node.toml's,
+/// ruby.toml's, python.toml's detection images). Only such an image tells
+/// which slim image has the same interpreter; one installed by apt or nvm
+/// on another base does not, so the file is blocked and this is false.
+/// `image_kind` names the image in the reason (`Node.js`), `interpreter`
+/// what the slim image must have the same of (`Node`).
+pub fn require_language_image(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    a: &mut Analysis,
+    image_kind: &str,
+    interpreter: &str,
+) -> bool {
+    let Some(b) = &a.builder else {
+        return false;
+    };
+    if pack.detect.images.contains(&b.base_name) {
+        return true;
+    }
+    let written = b.written.clone();
+    a.block(
+        from_line(file),
+        format!(
+            "{written} is not a {image_kind} image: msb cannot tell which slim image has the same {interpreter}"
+        ),
+    );
+    false
+}
+
 /// Whether `path` is `dir` or inside it.
 pub fn is_under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');

@@ -395,25 +395,6 @@ fn user_at(file: &Dockerfile, index: usize) -> String {
         .unwrap_or_else(|| "root".to_string())
 }
 
-/// Only an official-style node image tells which slim image has the same
-/// Node; a Node installed by apt or nvm on another base does not.
-fn node_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
-    let Some(b) = &a.builder else {
-        return false;
-    };
-    if pack.detect.images.contains(&b.base_name) {
-        return true;
-    }
-    let written = b.written.clone();
-    a.block(
-        crate::analyse::from_line(file),
-        format!(
-            "{written} is not a Node.js image: msb cannot tell which slim image has the same Node"
-        ),
-    );
-    false
-}
-
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
@@ -421,7 +402,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !node_image(file, pack, a) {
+    if !crate::analyse::require_language_image(file, pack, a, "Node.js", "Node") {
         return;
     }
     let Some(rules) = pack.node.as_ref() else {

@@ -207,26 +207,6 @@ const VALUE_OPTIONS: &[&str] = &[
     "--log",
 ];
 
-/// Only an official-style Python image tells which slim image has the same
-/// interpreter; Python installed by apt on another base does not.
-fn python_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
-    let Some(b) = &a.builder else {
-        return false;
-    };
-    if pack.detect.images.contains(&b.base_name) {
-        return true;
-    }
-    let from = crate::analyse::from_line(file);
-    let written = b.written.clone();
-    a.block(
-        from,
-        format!(
-            "{written} is not a Python image: msb cannot tell which slim image has the same Python"
-        ),
-    );
-    false
-}
-
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
@@ -234,7 +214,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !python_image(file, pack, a) {
+    if !crate::analyse::require_language_image(file, pack, a, "Python", "Python") {
         return;
     }
     let mut deps = Deps::None;
