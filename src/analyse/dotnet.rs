@@ -348,18 +348,7 @@ pub fn analyse(
         );
         return;
     };
-    if let Some((script, path)) = &launch.script {
-        a.add_artefact(
-            launch.line,
-            path,
-            path,
-            format!(
-                "line {}: {} runs it ({script})",
-                launch.line, launch.keyword
-            ),
-            false,
-        );
-    }
+    entry::copy_launch_script(&launch, a);
     let mut kind: Option<(&str, String)> = None;
     for step in &launch.steps {
         let program = step.command.program().to_string();
@@ -383,13 +372,7 @@ pub fn analyse(
                 }
             }
         } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
+            a.block(launch.line, entry::nested_script_reason(&launch, &script));
             return;
         } else if words[0].contains('/')
             && launch

@@ -113,17 +113,7 @@ pub fn read(
     {
         launch.steps = steps_of(&text, &workdir, k);
         launch.sole = false;
-        // Found by path, or through PATH where a COPY put it.
-        let in_image = if program.contains('/') {
-            absolute(&workdir, &program)
-        } else {
-            a.copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .find(|r| r.rsplit('/').next() == Some(program.as_str()))
-                .cloned()
-                .unwrap_or_else(|| absolute(&workdir, &program))
-        };
+        let in_image = script_in_image(a, &program, &workdir);
         launch.script = Some((path, in_image));
         return Some(launch);
     }
@@ -229,17 +219,7 @@ pub fn commands_run(
             // A shell runs a script without `#!`; exec needs one.
             && (text.starts_with("#!") || ins.exec.as_ref().and_then(|w| w.first()) != Some(&program))
         {
-            // Found by path, or through PATH where a COPY put it.
-            let image = if program.contains('/') {
-                absolute(&step.cwd, &program)
-            } else {
-                a.copies
-                    .iter()
-                    .flat_map(|c| c.roots.iter())
-                    .find(|r| r.rsplit('/').next() == Some(program.as_str()))
-                    .cloned()
-                    .unwrap_or_else(|| absolute(&step.cwd, &program))
-            };
+            let image = script_in_image(a, &program, &step.cwd);
             out.steps.extend(
                 steps_of(&text, &step.cwd, k)
                     .into_iter()
@@ -249,6 +229,46 @@ pub fn commands_run(
         }
     }
     out
+}
+
+/// Where the image has a launch script the command runs as `program` from
+/// `cwd`: by its path, or through PATH where a COPY put it.
+fn script_in_image(a: &Analysis, program: &str, cwd: &str) -> String {
+    if program.contains('/') {
+        return absolute(cwd, program);
+    }
+    a.copies
+        .iter()
+        .flat_map(|c| c.roots.iter())
+        .find(|r| r.rsplit('/').next() == Some(program))
+        .cloned()
+        .unwrap_or_else(|| absolute(cwd, program))
+}
+
+/// The launch script goes to the final stage at the path the command
+/// runs it from.
+pub fn copy_launch_script(launch: &Launch, a: &mut Analysis) {
+    if let Some((script, path)) = &launch.script {
+        a.add_artefact(
+            launch.line,
+            path,
+            path,
+            format!(
+                "line {}: {} runs it ({script})",
+                launch.line, launch.keyword
+            ),
+            false,
+        );
+    }
+}
+
+/// Why a file whose command runs a script from inside another command or
+/// script (`nested_script`) is left alone.
+pub fn nested_script_reason(launch: &Launch, script: &str) -> String {
+    format!(
+        "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+        launch.keyword
+    )
 }
 
 /// Inits that start the command after their options (and `--`).

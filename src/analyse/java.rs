@@ -946,18 +946,7 @@ pub fn analyse(
         );
         return;
     };
-    if let Some((script, path)) = &launch.script {
-        a.add_artefact(
-            launch.line,
-            path,
-            path,
-            format!(
-                "line {}: {} runs it ({script})",
-                launch.line, launch.keyword
-            ),
-            false,
-        );
-    }
+    entry::copy_launch_script(&launch, a);
     // ENV JAVA_HOME is carried to the final stage, where a start script
     // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
     if let Some(home) = a.env.get("JAVA_HOME").cloned()
@@ -995,13 +984,7 @@ pub fn analyse(
             );
             runs_app = true;
         } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
+            a.block(launch.line, entry::nested_script_reason(&launch, &script));
             return;
         } else if rules.jdk_only_tools.contains(&program) {
             a.block(
