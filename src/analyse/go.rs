@@ -9,7 +9,7 @@
 //! container runs them.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, track};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, parent, track};
 use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -838,14 +838,6 @@ fn shell_program_args(text: &str, words: &[String]) -> String {
         String::new()
     } else {
         format!(" {}", rest.trim())
-    }
-}
-
-fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/".to_string(),
-        Some((p, _)) => p.to_string(),
-        None => String::new(),
     }
 }
 

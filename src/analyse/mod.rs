@@ -433,6 +433,16 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// The folder of an absolute path (`/usr/local/bin/app` → `/usr/local/bin`,
+/// `/app` → `/`); empty for a bare name.
+pub fn parent(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((p, _)) => p.to_string(),
+        None => String::new(),
+    }
+}
+
 /// Analyse a parsed Dockerfile with its build context.
 pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Analysis {
     let mut a = Analysis::blank();

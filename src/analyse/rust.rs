@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::analyse::packages::{self, PackageOp, RuntimePackage};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
+    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under, parent,
     script_in_context, track,
 };
 use crate::knowledge::{CargoKnowledge, Family, Knowledge, LanguagePack, glob_match};
@@ -178,14 +178,6 @@ fn ctx_join(dir: &str, rel: &str) -> String {
         dir.to_string()
     } else {
         format!("{dir}/{rel}")
-    }
-}
-
-fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/".to_string(),
-        Some((p, _)) => p.to_string(),
-        None => String::new(),
     }
 }
 
