@@ -11,7 +11,7 @@ use crate::analyse::shell::{self, Command};
 use crate::analyse::{Analysis, absolute, is_under};
 use crate::knowledge::Knowledge;
 use crate::knowledge::glob_match;
-use crate::parse::{Dockerfile, Keyword};
+use crate::parse::{Dockerfile, Instruction, Keyword};
 use crate::source::BuildContext;
 
 /// One simple command the container runs.
@@ -380,6 +380,22 @@ pub fn env_line(file: &Dockerfile, name: &str) -> Option<usize> {
                     .any(|(n, _)| n == name)
         })
         .map(|i| i.line)
+}
+
+/// The instruction that starts the container: the last ENTRYPOINT, else
+/// the last CMD.
+pub fn starting_instruction(file: &Dockerfile) -> Option<usize> {
+    let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
+    last(Keyword::Entrypoint).or_else(|| last(Keyword::Cmd))
+}
+
+/// An ENTRYPOINT or CMD's command as written, in backticks, for reasons
+/// (`` `go run ./cmd/api` ``).
+pub fn quoted_command(ins: &Instruction) -> String {
+    match &ins.exec {
+        Some(words) => format!("`{}`", words.join(" ")),
+        None => format!("`{}`", ins.args.trim()),
+    }
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.

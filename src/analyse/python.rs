@@ -1109,11 +1109,7 @@ fn runners(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, a: &m
             continue;
         };
         let args = if ins.exec.is_some() {
-            let json: Vec<String> = rest
-                .iter()
-                .map(|w| serde_json::to_string(w).unwrap_or_default())
-                .collect();
-            format!("[{}]", json.join(", "))
+            crate::analyse::entry::render(&rest, true)
         } else {
             // The shell form keeps its text as written ($VARS, quotes).
             skip_words(ins.args.trim(), words.len() - rest.len()).to_string()

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyse::entry;
 use crate::analyse::packages::{self, PackageOp, RuntimePackage};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
@@ -976,15 +977,7 @@ pub fn analyse(
     // What ENTRYPOINT/CMD run: a binary by path or name, or `cargo run`.
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
     let mut destinations: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let entry = file
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Entrypoint)
-        .or_else(|| {
-            file.instructions
-                .iter()
-                .rposition(|i| i.keyword == Keyword::Cmd)
-        });
+    let entry = entry::starting_instruction(file);
     let builder_path = builder_path(a, &cargo, &builder.base_name, k);
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
         let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
@@ -994,14 +987,7 @@ pub fn analyse(
         let line = ins.line;
         let keyword = ins.keyword.as_str();
         let starts = Some(index) == entry;
-        let parsed: Vec<Command> = match &ins.exec {
-            Some(words) => vec![Command {
-                env: Vec::new(),
-                words: words.clone(),
-                writes: Vec::new(),
-            }],
-            None => shell::commands(&ins.args),
-        };
+        let parsed = shell::instruction_commands(ins);
         let Some(first) = parsed.first() else {
             continue;
         };
@@ -1741,13 +1727,7 @@ fn cargo_run(
         .iter()
         .any(|b| b.name == name && b.locations.contains(&path));
     let to = format!("/usr/local/bin/{name}");
-    let runs = format!(
-        "`{}`",
-        match &ins.exec {
-            Some(w) => w.join(" "),
-            None => ins.args.trim().to_string(),
-        }
-    );
+    let runs = entry::quoted_command(ins);
     if !built {
         // The build step msb adds: cargo run's own words, with `run`
         // turned into `build` and the program's arguments left out.
@@ -1800,11 +1780,7 @@ fn cargo_run(
         Some(_) => {
             let mut words = vec![to.clone()];
             words.extend(call.program_args.iter().cloned());
-            let json: Vec<String> = words
-                .iter()
-                .map(|w| serde_json::to_string(w).unwrap_or_default())
-                .collect();
-            format!("[{}]", json.join(", "))
+            entry::render(&words, true)
         }
         None => {
             // Shell form: keep the variables before `cargo` and the

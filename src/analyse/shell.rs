@@ -48,6 +48,19 @@ impl Command {
     }
 }
 
+/// The simple commands of a CMD or ENTRYPOINT: the JSON form is one
+/// command, word for word; the shell form is read as a script.
+pub fn instruction_commands(ins: &crate::parse::Instruction) -> Vec<Command> {
+    match &ins.exec {
+        Some(words) => vec![Command {
+            env: Vec::new(),
+            words: words.clone(),
+            writes: Vec::new(),
+        }],
+        None => commands(&ins.args),
+    }
+}
+
 /// The shell script a RUN runs. A heredoc body is part of it when a
 /// shell reads it (`RUN <<EOF`, `RUN bash <<EOF`); for any other command
 /// (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the body is that command's
