@@ -1745,7 +1745,7 @@ fn cargo_run(
                 build.push("build".into());
                 replaced = true;
             } else {
-                build.push(shell_quote(w));
+                build.push(shell::quote(w));
             }
         }
         // The addition goes right after the last build step, in its folder.
@@ -1812,19 +1812,6 @@ fn cargo_run(
         why,
         needs_unsafe: !built,
     });
-}
-
-/// A word as the shell reads it back.
-fn shell_quote(word: &str) -> String {
-    if word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c))
-        && !word.is_empty()
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 /// Whether a context entry is Rust code or a crate (never needed at run
@@ -2107,12 +2094,5 @@ serde = "1"
         let lock = "version = 3\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.99\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
         assert_eq!(lock_crates(lock), vec!["app", "openssl-sys"]);
         assert!(lock_crates("not toml [").is_empty());
-    }
-
-    #[test]
-    fn quotes_words_for_the_shell() {
-        assert_eq!(shell_quote("--features=a,b"), "--features=a,b");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
     }
 }

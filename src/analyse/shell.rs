@@ -344,6 +344,14 @@ mod tests {
     }
 
     #[test]
+    fn quotes_words_for_the_shell() {
+        assert_eq!(quote("--features=a,b"), "--features=a,b");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
+    }
+
+    #[test]
     fn splits_on_operators_and_keeps_quotes_together() {
         assert_eq!(
             words(
