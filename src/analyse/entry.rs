@@ -8,7 +8,7 @@
 //! reads, the appsettings.json an app reads), so those can be read.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, absolute, is_under};
+use crate::analyse::{Analysis, BuilderAddition, absolute, is_under};
 use crate::knowledge::Knowledge;
 use crate::knowledge::glob_match;
 use crate::parse::{Dockerfile, Instruction, Keyword};
@@ -396,6 +396,34 @@ pub fn quoted_command(ins: &Instruction) -> String {
         Some(words) => format!("`{}`", words.join(" ")),
         None => format!("`{}`", ins.args.trim()),
     }
+}
+
+/// For a development runner that compiles when the container starts
+/// (`go run`, `cargo run`, written as `runs` on the ENTRYPOINT/CMD at
+/// `line`): the builder gains `command`, which makes the binary instead,
+/// right after its last build step and in `cwd`, the folder the runner
+/// ran in. Returns the RUN text added.
+pub fn add_runner_build_step(
+    a: &mut Analysis,
+    line: usize,
+    keyword: &str,
+    runs: &str,
+    command: &str,
+    cwd: &str,
+) -> String {
+    let text = if a.workdir_at(a.last_build_index) != cwd {
+        format!("cd {cwd} && {command}")
+    } else {
+        command.to_string()
+    };
+    a.builder_additions.push(BuilderAddition {
+        before: None,
+        lines: vec![("RUN".into(), text.clone())],
+        why: format!(
+            "line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"
+        ),
+    });
+    text
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.

@@ -10,7 +10,7 @@
 
 use crate::analyse::entry;
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, parent, track};
+use crate::analyse::{Analysis, CommandRewrite, absolute, parent, track};
 use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -717,21 +717,14 @@ fn go_run(
             words.extend(g.flags.iter().cloned());
             words.extend(["-o".to_string(), to.clone()]);
             words.extend(g.packages.iter().cloned());
-            let mut text = words.join(" ");
-            if a.workdir_at(a.last_build_index) != workdir {
-                text = format!("cd {workdir} && {text}");
-            }
+            let text =
+                entry::add_runner_build_step(a, line, keyword, &runs, &words.join(" "), workdir);
             a.block_unless_unsafe(
                 line,
                 format!(
                     "{keyword} runs {runs}, which compiles at start and needs the Go toolchain; --unsafe adds `{text}` to the builder and runs {to}"
                 ),
             );
-            a.builder_additions.push(BuilderAddition {
-                before: None,
-                lines: vec![("RUN".into(), text.clone())],
-                why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
-            });
             let cgo_off = if first
                 .env
                 .iter()

@@ -16,8 +16,7 @@ use crate::analyse::entry;
 use crate::analyse::packages::{self, PackageOp, RuntimePackage};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under, parent,
-    script_in_context, track,
+    Analysis, CommandRewrite, RuntimeChoice, absolute, is_under, parent, script_in_context, track,
 };
 use crate::knowledge::{CargoKnowledge, Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
@@ -1748,22 +1747,13 @@ fn cargo_run(
                 build.push(shell::quote(w));
             }
         }
-        // The addition goes right after the last build step, in its folder.
-        let mut text = build.join(" ");
-        if a.workdir_at(a.last_build_index) != run.cwd {
-            text = format!("cd {} && {text}", run.cwd);
-        }
+        let text = entry::add_runner_build_step(a, line, keyword, &runs, &build.join(" "), run.cwd);
         a.block_unless_unsafe(
             line,
             format!(
                 "{keyword} runs {runs}, which compiles at start and needs the toolchain; --unsafe adds `{text}` to the builder and runs {to}"
             ),
         );
-        a.builder_additions.push(BuilderAddition {
-            before: None,
-            lines: vec![("RUN".into(), text.clone())],
-            why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
-        });
         run.binaries.push(RustBinary {
             name: name.clone(),
             locations: vec![path.clone()],
