@@ -2,6 +2,7 @@
 //! copies), which folders hold the app, and which system libraries the
 //! installed packages load at run time.
 
+use crate::analyse::interpreted;
 use crate::analyse::shell::Command;
 use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
@@ -704,31 +705,14 @@ fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) 
 /// folder is copied as well (writable when it is a VOLUME); when msb cannot
 /// read it, a warning says where it must be.
 fn build_outputs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
-    let builds: Vec<(usize, String, Vec<String>)> = a
-        .run_commands
-        .iter()
-        .filter(|rc| {
-            a.steps
-                .iter()
-                .any(|s| s.index == rc.index && s.role == StepRole::Build)
-        })
-        .map(|rc| (rc.index, rc.cwd.clone(), rc.command.words.clone()))
-        .collect();
-    for (index, cwd, words) in builds {
-        let line = file.instructions[index].line;
-        if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
-            a.add_artefact(
-                line,
-                &cwd,
-                &cwd,
-                format!("line {line}: the build writes here"),
-                true,
-            );
-        }
+    for build in interpreted::build_commands(a) {
+        let line = file.instructions[build.index].line;
+        interpreted::copy_build_folder(a, line, &build.cwd);
+        let words = &build.command.words;
         if !words.iter().any(|w| w == "collectstatic") {
             continue;
         }
-        match static_root(file, context, a, index, &cwd, &words) {
+        match static_root(file, context, a, build.index, &build.cwd, words) {
             Some((root, _)) if a.is_copied(&root) => {}
             Some((root, settings)) => {
                 let volume = volumes(file).iter().any(|v| is_under(&root, v));
