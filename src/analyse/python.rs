@@ -6,7 +6,7 @@ use crate::analyse::interpreted;
 use crate::analyse::shell::Command;
 use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
-use crate::parse::{Dockerfile, Keyword};
+use crate::parse::{Dockerfile, Flag, Keyword};
 use crate::source::BuildContext;
 
 /// Where the builder puts the installed dependencies.
@@ -1193,14 +1193,7 @@ fn system_python_paths(file: &Dockerfile, a: &mut Analysis, venv: &str) {
         // the text (JSON spacing, options, quotes) stays as written.
         let mut args = ins.args.trim().replacen(path.as_str(), &new_path, 1);
         // HEALTHCHECK's own options (`--interval=30s`) are kept.
-        let flags: Vec<String> = ins
-            .flags
-            .iter()
-            .map(|f| match &f.value {
-                Some(v) => format!("--{}={v}", f.name),
-                None => format!("--{}", f.name),
-            })
-            .collect();
+        let flags: Vec<String> = ins.flags.iter().map(Flag::written).collect();
         if !flags.is_empty() {
             args = format!("{} {args}", flags.join(" "));
         }
