@@ -1769,7 +1769,8 @@ impl Java<'_> {
 mod tests {
     use super::*;
 
-    fn rules() -> JavaRules {
+    /// The built-in java.toml rules (gradle.rs's tests use them too).
+    pub(super) fn rules() -> JavaRules {
         Knowledge::builtin()
             .unwrap()
             .language("java")
