@@ -284,21 +284,7 @@ fn after_init(words: &[String], a: &Analysis) -> Option<Vec<String>> {
     if !INITS.contains(&name) || !a.installed_packages.iter().any(|p| p == name) {
         return None;
     }
-    let mut i = 1;
-    while let Some(word) = words.get(i) {
-        if word == "--" {
-            i += 1;
-            break;
-        }
-        if !word.starts_with('-') {
-            break;
-        }
-        i += if INIT_VALUE_OPTIONS.contains(&word.as_str()) {
-            2
-        } else {
-            1
-        };
-    }
+    let i = shell::after_options(words, 1, |w| INIT_VALUE_OPTIONS.contains(&w));
     let rest = words.get(i..)?.to_vec();
     (!rest.is_empty()).then_some(rest)
 }

@@ -1004,18 +1004,7 @@ pub fn strip_runner(words: &[String], runner: &crate::knowledge::Runner) -> Opti
     if words.get(1).map(String::as_str) != Some(runner.subcommand.as_str()) {
         return None;
     }
-    let mut i = 2;
-    while let Some(w) = words.get(i) {
-        if w == "--" {
-            i += 1;
-            break;
-        }
-        if !w.starts_with('-') {
-            break;
-        }
-        let takes_value = runner.value_options.iter().any(|o| o == w);
-        i += if takes_value { 2 } else { 1 };
-    }
+    let i = shell::after_options(words, 2, |w| runner.value_options.iter().any(|o| o == w));
     Some(words.get(i..).unwrap_or(&[]).to_vec())
 }
 

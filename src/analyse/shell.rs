@@ -110,6 +110,24 @@ pub fn quote(word: &str) -> String {
     }
 }
 
+/// Where the words after a program's options start, reading options from
+/// `start`: `--` ends them (and is passed over), as does the first word
+/// without a leading `-`; an option that `takes_value` passes over the word
+/// after it too. May be past the end when the last option lacks its value.
+pub fn after_options(words: &[String], start: usize, takes_value: impl Fn(&str) -> bool) -> usize {
+    let mut i = start;
+    while let Some(word) = words.get(i) {
+        if word == "--" {
+            return i + 1;
+        }
+        if !word.starts_with('-') {
+            break;
+        }
+        i += if takes_value(word) { 2 } else { 1 };
+    }
+    i
+}
+
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
 pub fn normalise_program(p: &str) -> &str {
     match p.find('.') {
@@ -341,6 +359,18 @@ mod tests {
 
     fn words(script: &str) -> Vec<Vec<String>> {
         commands(script).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn options_end_at_a_double_dash_or_the_first_plain_word() {
+        let w = |s: &str| -> Vec<String> { s.split_whitespace().map(String::from).collect() };
+        let takes_value = |o: &str| o == "-p";
+        assert_eq!(
+            after_options(&w("tini -s -p SIGTERM app"), 1, takes_value),
+            4
+        );
+        assert_eq!(after_options(&w("tini -s -- -app"), 1, takes_value), 3);
+        assert_eq!(after_options(&w("tini -p"), 1, takes_value), 3);
     }
 
     #[test]
