@@ -8,7 +8,7 @@
 //! reads, the appsettings.json an app reads), so those can be read.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, absolute, is_under};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, is_under};
 use crate::knowledge::Knowledge;
 use crate::knowledge::glob_match;
 use crate::parse::{Dockerfile, Instruction, Keyword};
@@ -410,6 +410,31 @@ pub fn add_runner_build_step(
         ),
     });
     text
+}
+
+/// `path` as a rewritten command names it from the working folder:
+/// relative inside it (`target/app.jar`), absolute outside.
+pub fn path_from_workdir(path: &str, workdir: &str) -> String {
+    path.strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
+        .map(String::from)
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// The container's command (the ENTRYPOINT or CMD `launch` read) becomes
+/// `words`, written in the form the instruction had.
+pub fn rewrite_launch(
+    a: &mut Analysis,
+    launch: &Launch,
+    words: &[String],
+    why: String,
+    needs_unsafe: bool,
+) {
+    a.command_rewrites.push(CommandRewrite {
+        index: launch.index,
+        args: render(words, launch.json),
+        why,
+        needs_unsafe,
+    });
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.

@@ -14,9 +14,7 @@ mod maven;
 
 use crate::analyse::entry::{self, Launch, Step};
 use crate::analyse::shell::Command;
-use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
-};
+use crate::analyse::{Analysis, BuilderAddition, RuntimeChoice, absolute, is_under};
 use crate::knowledge::{Family, JavaRules, Knowledge, LanguagePack, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -1421,10 +1419,7 @@ impl Java<'_> {
                 return;
             }
         };
-        let relative = to
-            .strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
-            .map(String::from)
-            .unwrap_or_else(|| to.clone());
+        let relative = entry::path_from_workdir(&to, &workdir);
         let words: Vec<String> = vec!["java".into(), "-jar".into(), relative];
         let needs_unsafe = built.is_none();
         let build_line = built.map_or(line, |o| o.line);
@@ -1466,12 +1461,7 @@ impl Java<'_> {
             format!("line {line}: the jar `{written}` runs"),
             false,
         );
-        a.command_rewrites.push(CommandRewrite {
-            index: launch.index,
-            args: entry::render(&words, launch.json),
-            why,
-            needs_unsafe,
-        });
+        entry::rewrite_launch(a, launch, &words, why, needs_unsafe);
     }
 
     /// The port the app listens on, when the file sets it (`SERVER_PORT`,
