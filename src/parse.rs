@@ -123,6 +123,16 @@ pub struct Flag {
     pub value: Option<String>,
 }
 
+impl Flag {
+    /// The flag as a Dockerfile writes it: `--interval=30s`, `--link`.
+    pub fn written(&self) -> String {
+        match &self.value {
+            Some(v) => format!("--{}={v}", self.name),
+            None => format!("--{}", self.name),
+        }
+    }
+}
+
 /// A heredoc body attached to a RUN, COPY or ADD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heredoc {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use msb::parse::{Keyword, parse};
+use msb::parse::{Flag, Keyword, parse};
 
 /// Inputs that exercise each lossless case of the core issue.
 const CASES: &[(&str, &str)] = &[
@@ -134,14 +134,7 @@ fn instruction_boundaries_agree_with_buildkit() {
             .collect();
         assert_eq!(ours, theirs, "{}", path.display());
         for (ins, oracle) in file.instructions.iter().zip(&verdict.instructions) {
-            let flags: Vec<String> = ins
-                .flags
-                .iter()
-                .map(|f| match &f.value {
-                    Some(v) => format!("--{}={v}", f.name),
-                    None => format!("--{}", f.name),
-                })
-                .collect();
+            let flags: Vec<String> = ins.flags.iter().map(Flag::written).collect();
             assert_eq!(flags, oracle.3, "{} line {}", path.display(), ins.line);
             if ins.keyword == Keyword::Run && !ins.heredocs.is_empty() {
                 assert!(!ins.heredocs[0].content.is_empty());

@@ -16,9 +16,7 @@ use roxmltree::Document;
 
 use crate::analyse::entry::{self, Launch, Step};
 use crate::analyse::shell::Command;
-use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
-};
+use crate::analyse::{Analysis, BuilderAddition, RuntimeChoice, absolute, is_under};
 use crate::knowledge::{DotnetRules, Knowledge, LanguagePack, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -348,18 +346,7 @@ pub fn analyse(
         );
         return;
     };
-    if let Some((script, path)) = &launch.script {
-        a.add_artefact(
-            launch.line,
-            path,
-            path,
-            format!(
-                "line {}: {} runs it ({script})",
-                launch.line, launch.keyword
-            ),
-            false,
-        );
-    }
+    entry::copy_launch_script(&launch, a);
     let mut kind: Option<(&str, String)> = None;
     for step in &launch.steps {
         let program = step.command.program().to_string();
@@ -383,13 +370,7 @@ pub fn analyse(
                 }
             }
         } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
+            a.block(launch.line, entry::nested_script_reason(&launch, &script));
             return;
         } else if words[0].contains('/')
             && launch
@@ -827,10 +808,7 @@ impl Dotnet<'_> {
             a.block_unless_unsafe(line, format!("{kw} runs `{written}`: {reason}"));
         }
         let dll = format!("{}/{}.dll", out.trim_end_matches('/'), project.assembly);
-        let relative = dll
-            .strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
-            .map(String::from)
-            .unwrap_or_else(|| dll.clone());
+        let relative = entry::path_from_workdir(&dll, &workdir);
         let mut words = vec!["dotnet".to_string(), relative];
         words.extend(app_args);
         a.add_artefact(
@@ -840,12 +818,7 @@ impl Dotnet<'_> {
             format!("line {line}: the app `{written}` runs, published"),
             false,
         );
-        a.command_rewrites.push(CommandRewrite {
-            index: launch.index,
-            args: entry::render(&words, launch.json),
-            why,
-            needs_unsafe,
-        });
+        entry::rewrite_launch(a, launch, &words, why, needs_unsafe);
         self.content_root(step, &out, a);
         self.invariant_globalization
             .set(project.invariant_globalization);

@@ -8,10 +8,10 @@
 //! reads, the appsettings.json an app reads), so those can be read.
 
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, absolute, is_under};
+use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, is_under};
 use crate::knowledge::Knowledge;
 use crate::knowledge::glob_match;
-use crate::parse::{Dockerfile, Keyword};
+use crate::parse::{Dockerfile, Instruction, Keyword};
 use crate::source::BuildContext;
 
 /// One simple command the container runs.
@@ -113,17 +113,7 @@ pub fn read(
     {
         launch.steps = steps_of(&text, &workdir, k);
         launch.sole = false;
-        // Found by path, or through PATH where a COPY put it.
-        let in_image = if program.contains('/') {
-            absolute(&workdir, &program)
-        } else {
-            a.copies
-                .iter()
-                .flat_map(|c| c.roots.iter())
-                .find(|r| r.rsplit('/').next() == Some(program.as_str()))
-                .cloned()
-                .unwrap_or_else(|| absolute(&workdir, &program))
-        };
+        let in_image = script_in_image(a, &program, &workdir);
         launch.script = Some((path, in_image));
         return Some(launch);
     }
@@ -229,17 +219,7 @@ pub fn commands_run(
             // A shell runs a script without `#!`; exec needs one.
             && (text.starts_with("#!") || ins.exec.as_ref().and_then(|w| w.first()) != Some(&program))
         {
-            // Found by path, or through PATH where a COPY put it.
-            let image = if program.contains('/') {
-                absolute(&step.cwd, &program)
-            } else {
-                a.copies
-                    .iter()
-                    .flat_map(|c| c.roots.iter())
-                    .find(|r| r.rsplit('/').next() == Some(program.as_str()))
-                    .cloned()
-                    .unwrap_or_else(|| absolute(&step.cwd, &program))
-            };
+            let image = script_in_image(a, &program, &step.cwd);
             out.steps.extend(
                 steps_of(&text, &step.cwd, k)
                     .into_iter()
@@ -249,6 +229,46 @@ pub fn commands_run(
         }
     }
     out
+}
+
+/// Where the image has a launch script the command runs as `program` from
+/// `cwd`: by its path, or through PATH where a COPY put it.
+fn script_in_image(a: &Analysis, program: &str, cwd: &str) -> String {
+    if program.contains('/') {
+        return absolute(cwd, program);
+    }
+    a.copies
+        .iter()
+        .flat_map(|c| c.roots.iter())
+        .find(|r| r.rsplit('/').next() == Some(program))
+        .cloned()
+        .unwrap_or_else(|| absolute(cwd, program))
+}
+
+/// The launch script goes to the final stage at the path the command
+/// runs it from.
+pub fn copy_launch_script(launch: &Launch, a: &mut Analysis) {
+    if let Some((script, path)) = &launch.script {
+        a.add_artefact(
+            launch.line,
+            path,
+            path,
+            format!(
+                "line {}: {} runs it ({script})",
+                launch.line, launch.keyword
+            ),
+            false,
+        );
+    }
+}
+
+/// Why a file whose command runs a script from inside another command or
+/// script (`nested_script`) is left alone.
+pub fn nested_script_reason(launch: &Launch, script: &str) -> String {
+    format!(
+        "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
+        launch.keyword
+    )
 }
 
 /// Inits that start the command after their options (and `--`).
@@ -264,21 +284,7 @@ fn after_init(words: &[String], a: &Analysis) -> Option<Vec<String>> {
     if !INITS.contains(&name) || !a.installed_packages.iter().any(|p| p == name) {
         return None;
     }
-    let mut i = 1;
-    while let Some(word) = words.get(i) {
-        if word == "--" {
-            i += 1;
-            break;
-        }
-        if !word.starts_with('-') {
-            break;
-        }
-        i += if INIT_VALUE_OPTIONS.contains(&word.as_str()) {
-            2
-        } else {
-            1
-        };
-    }
+    let i = shell::after_options(words, 1, |w| INIT_VALUE_OPTIONS.contains(&w));
     let rest = words.get(i..)?.to_vec();
     (!rest.is_empty()).then_some(rest)
 }
@@ -360,6 +366,75 @@ pub fn env_line(file: &Dockerfile, name: &str) -> Option<usize> {
                     .any(|(n, _)| n == name)
         })
         .map(|i| i.line)
+}
+
+/// The instruction that starts the container: the last ENTRYPOINT, else
+/// the last CMD.
+pub fn starting_instruction(file: &Dockerfile) -> Option<usize> {
+    let last = |kw: Keyword| file.instructions.iter().rposition(|i| i.keyword == kw);
+    last(Keyword::Entrypoint).or_else(|| last(Keyword::Cmd))
+}
+
+/// An ENTRYPOINT or CMD's command as written, in backticks, for reasons
+/// (`` `go run ./cmd/api` ``).
+pub fn quoted_command(ins: &Instruction) -> String {
+    match &ins.exec {
+        Some(words) => format!("`{}`", words.join(" ")),
+        None => format!("`{}`", ins.args.trim()),
+    }
+}
+
+/// For a development runner that compiles when the container starts
+/// (`go run`, `cargo run`, written as `runs` on the ENTRYPOINT/CMD at
+/// `line`): the builder gains `command`, which makes the binary instead,
+/// right after its last build step and in `cwd`, the folder the runner
+/// ran in. Returns the RUN text added.
+pub fn add_runner_build_step(
+    a: &mut Analysis,
+    line: usize,
+    keyword: &str,
+    runs: &str,
+    command: &str,
+    cwd: &str,
+) -> String {
+    let text = if a.workdir_at(a.last_build_index) != cwd {
+        format!("cd {cwd} && {command}")
+    } else {
+        command.to_string()
+    };
+    a.builder_additions.push(BuilderAddition {
+        before: None,
+        lines: vec![("RUN".into(), text.clone())],
+        why: format!(
+            "line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"
+        ),
+    });
+    text
+}
+
+/// `path` as a rewritten command names it from the working folder:
+/// relative inside it (`target/app.jar`), absolute outside.
+pub fn path_from_workdir(path: &str, workdir: &str) -> String {
+    path.strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
+        .map(String::from)
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// The container's command (the ENTRYPOINT or CMD `launch` read) becomes
+/// `words`, written in the form the instruction had.
+pub fn rewrite_launch(
+    a: &mut Analysis,
+    launch: &Launch,
+    words: &[String],
+    why: String,
+    needs_unsafe: bool,
+) {
+    a.command_rewrites.push(CommandRewrite {
+        index: launch.index,
+        args: render(words, launch.json),
+        why,
+        needs_unsafe,
+    });
 }
 
 /// Instruction arguments for a rewritten command, in the form it had.

@@ -8,8 +8,9 @@
 //! (`go install pkg@version`) go to the final stage only when the
 //! container runs them.
 
+use crate::analyse::entry;
 use crate::analyse::shell::{self, Command};
-use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, absolute, track};
+use crate::analyse::{Analysis, CommandRewrite, absolute, parent, track};
 use crate::knowledge::{Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -396,15 +397,7 @@ pub fn analyse(
             false,
         );
     }
-    let entry = file
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Entrypoint)
-        .or_else(|| {
-            file.instructions
-                .iter()
-                .rposition(|i| i.keyword == Keyword::Cmd)
-        });
+    let entry = entry::starting_instruction(file);
     let rewritten = go_run(file, context, &workdir, &mut binaries, a);
     let mut programs = Vec::new();
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
@@ -653,14 +646,7 @@ fn go_run(
         let ins = &file.instructions[index];
         let line = ins.line;
         let keyword = kw.as_str();
-        let commands: Vec<Command> = match &ins.exec {
-            Some(words) => vec![Command {
-                env: Vec::new(),
-                words: words.clone(),
-                writes: Vec::new(),
-            }],
-            None => shell::commands(&ins.args),
-        };
+        let commands = shell::instruction_commands(ins);
         let is_go_run = |c: &Command| {
             c.program() == "go" && c.args().first().map(String::as_str) == Some("run")
         };
@@ -671,13 +657,7 @@ fn go_run(
             continue;
         }
         handled.push(index);
-        let runs = format!(
-            "`{}`",
-            match &ins.exec {
-                Some(w) => w.join(" "),
-                None => ins.args.trim().to_string(),
-            }
-        );
+        let runs = entry::quoted_command(ins);
         if commands.len() > 1 || !is_go_run(first) {
             a.block(
                 line,
@@ -737,21 +717,14 @@ fn go_run(
             words.extend(g.flags.iter().cloned());
             words.extend(["-o".to_string(), to.clone()]);
             words.extend(g.packages.iter().cloned());
-            let mut text = words.join(" ");
-            if a.workdir_at(a.last_build_index) != workdir {
-                text = format!("cd {workdir} && {text}");
-            }
+            let text =
+                entry::add_runner_build_step(a, line, keyword, &runs, &words.join(" "), workdir);
             a.block_unless_unsafe(
                 line,
                 format!(
                     "{keyword} runs {runs}, which compiles at start and needs the Go toolchain; --unsafe adds `{text}` to the builder and runs {to}"
                 ),
             );
-            a.builder_additions.push(BuilderAddition {
-                before: None,
-                lines: vec![("RUN".into(), text.clone())],
-                why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
-            });
             let cgo_off = if first
                 .env
                 .iter()
@@ -782,11 +755,7 @@ fn go_run(
             Some(_) => {
                 let mut words = vec![to.clone()];
                 words.extend(g.program_args.iter().cloned());
-                let json: Vec<String> = words
-                    .iter()
-                    .map(|w| serde_json::to_string(w).unwrap_or_default())
-                    .collect();
-                format!("[{}]", json.join(", "))
+                entry::render(&words, true)
             }
             None => format!(
                 "{}{to}{}",
@@ -838,14 +807,6 @@ fn shell_program_args(text: &str, words: &[String]) -> String {
         String::new()
     } else {
         format!(" {}", rest.trim())
-    }
-}
-
-fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/".to_string(),
-        Some((p, _)) => p.to_string(),
-        None => String::new(),
     }
 }
 

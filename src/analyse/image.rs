@@ -122,8 +122,8 @@ fn expand(text: &str, args: &BTreeMap<String, String>, keep_unknown: bool) -> St
     out
 }
 
-/// Cut a tag at `-` outside `${...}`.
-fn tag_parts(tag: &str) -> Vec<&str> {
+/// Cut a tag at `-` outside `${...}` (`${V}-alpine` → `${V}`, `alpine`).
+pub fn tag_parts(tag: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut depth = 0;
     let mut start = 0;

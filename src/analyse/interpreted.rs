@@ -181,27 +181,37 @@ fn run_cwd(file: &Dockerfile, rc: &RunCommand, image_workdir: Option<&str>) -> S
 /// Build steps (assets:precompile, artisan's caches) write where they run:
 /// that folder is copied too, owned by the runtime user.
 pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<&str>) {
-    let builds: Vec<(usize, String)> = a
-        .run_commands
+    for rc in build_commands(a) {
+        let cwd = run_cwd(file, &rc, image_workdir);
+        copy_build_folder(a, file.instructions[rc.index].line, &cwd);
+    }
+}
+
+/// The RUN commands of the instructions that build (compile, precompile
+/// assets, collect static files).
+pub fn build_commands(a: &Analysis) -> Vec<RunCommand> {
+    a.run_commands
         .iter()
         .filter(|rc| {
             a.steps
                 .iter()
                 .any(|s| s.index == rc.index && s.role == StepRole::Build)
         })
-        .map(|rc| (rc.index, run_cwd(file, rc, image_workdir)))
-        .collect();
-    for (index, cwd) in builds {
-        if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
-            let line = file.instructions[index].line;
-            a.add_artefact(
-                line,
-                &cwd,
-                &cwd,
-                format!("line {line}: the build writes here"),
-                true,
-            );
-        }
+        .cloned()
+        .collect()
+}
+
+/// A build step writes in the folder it runs in: that folder is copied
+/// to the final stage, owned by the runtime user.
+pub fn copy_build_folder(a: &mut Analysis, line: usize, cwd: &str) {
+    if !a.is_copied(cwd) && !a.is_system_dir(cwd) {
+        a.add_artefact(
+            line,
+            cwd,
+            cwd,
+            format!("line {line}: the build writes here"),
+            true,
+        );
     }
 }
 

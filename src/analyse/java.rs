@@ -14,9 +14,7 @@ mod maven;
 
 use crate::analyse::entry::{self, Launch, Step};
 use crate::analyse::shell::Command;
-use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
-};
+use crate::analyse::{Analysis, BuilderAddition, RuntimeChoice, absolute, is_under};
 use crate::knowledge::{Family, JavaRules, Knowledge, LanguagePack, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -946,18 +944,7 @@ pub fn analyse(
         );
         return;
     };
-    if let Some((script, path)) = &launch.script {
-        a.add_artefact(
-            launch.line,
-            path,
-            path,
-            format!(
-                "line {}: {} runs it ({script})",
-                launch.line, launch.keyword
-            ),
-            false,
-        );
-    }
+    entry::copy_launch_script(&launch, a);
     // ENV JAVA_HOME is carried to the final stage, where a start script
     // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
     if let Some(home) = a.env.get("JAVA_HOME").cloned()
@@ -995,13 +982,7 @@ pub fn analyse(
             );
             runs_app = true;
         } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs the script {script}, which msb does not follow from a command or another script: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
+            a.block(launch.line, entry::nested_script_reason(&launch, &script));
             return;
         } else if rules.jdk_only_tools.contains(&program) {
             a.block(
@@ -1438,10 +1419,7 @@ impl Java<'_> {
                 return;
             }
         };
-        let relative = to
-            .strip_prefix(&format!("{}/", workdir.trim_end_matches('/')))
-            .map(String::from)
-            .unwrap_or_else(|| to.clone());
+        let relative = entry::path_from_workdir(&to, &workdir);
         let words: Vec<String> = vec!["java".into(), "-jar".into(), relative];
         let needs_unsafe = built.is_none();
         let build_line = built.map_or(line, |o| o.line);
@@ -1483,12 +1461,7 @@ impl Java<'_> {
             format!("line {line}: the jar `{written}` runs"),
             false,
         );
-        a.command_rewrites.push(CommandRewrite {
-            index: launch.index,
-            args: entry::render(&words, launch.json),
-            why,
-            needs_unsafe,
-        });
+        entry::rewrite_launch(a, launch, &words, why, needs_unsafe);
     }
 
     /// The port the app listens on, when the file sets it (`SERVER_PORT`,
@@ -1786,7 +1759,8 @@ impl Java<'_> {
 mod tests {
     use super::*;
 
-    fn rules() -> JavaRules {
+    /// The built-in java.toml rules (gradle.rs's tests use them too).
+    pub(super) fn rules() -> JavaRules {
         Knowledge::builtin()
             .unwrap()
             .language("java")

@@ -378,6 +378,35 @@ pub fn from_line(file: &Dockerfile) -> usize {
         .map_or(1, |i| i.line)
 }
 
+/// Whether the builder is the language's own image (node.toml's,
+/// ruby.toml's, python.toml's detection images). Only such an image tells
+/// which slim image has the same interpreter; one installed by apt or nvm
+/// on another base does not, so the file is blocked and this is false.
+/// `image_kind` names the image in the reason (`Node.js`), `interpreter`
+/// what the slim image must have the same of (`Node`).
+pub fn require_language_image(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    a: &mut Analysis,
+    image_kind: &str,
+    interpreter: &str,
+) -> bool {
+    let Some(b) = &a.builder else {
+        return false;
+    };
+    if pack.detect.images.contains(&b.base_name) {
+        return true;
+    }
+    let written = b.written.clone();
+    a.block(
+        from_line(file),
+        format!(
+            "{written} is not a {image_kind} image: msb cannot tell which slim image has the same {interpreter}"
+        ),
+    );
+    false
+}
+
 /// Whether `path` is `dir` or inside it.
 pub fn is_under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
@@ -402,6 +431,16 @@ pub fn absolute(cwd: &str, path: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// The folder of an absolute path (`/usr/local/bin/app` → `/usr/local/bin`,
+/// `/app` → `/`); empty for a bare name.
+pub fn parent(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/".to_string(),
+        Some((p, _)) => p.to_string(),
+        None => String::new(),
+    }
 }
 
 /// Analyse a parsed Dockerfile with its build context.
@@ -965,18 +1004,7 @@ pub fn strip_runner(words: &[String], runner: &crate::knowledge::Runner) -> Opti
     if words.get(1).map(String::as_str) != Some(runner.subcommand.as_str()) {
         return None;
     }
-    let mut i = 2;
-    while let Some(w) = words.get(i) {
-        if w == "--" {
-            i += 1;
-            break;
-        }
-        if !w.starts_with('-') {
-            break;
-        }
-        let takes_value = runner.value_options.iter().any(|o| o == w);
-        i += if takes_value { 2 } else { 1 };
-    }
+    let i = shell::after_options(words, 2, |w| runner.value_options.iter().any(|o| o == w));
     Some(words.get(i..).unwrap_or(&[]).to_vec())
 }
 

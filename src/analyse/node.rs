@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::analyse::image;
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
     Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, RuntimeRun, UnsafeAlternative,
@@ -82,26 +83,6 @@ pub struct NodeTag {
     pub unknown: Option<String>,
 }
 
-/// Cut a tag at `-` outside `${...}`.
-fn tag_parts(tag: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0;
-    let mut start = 0;
-    for (i, c) in tag.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            '-' if depth == 0 => {
-                parts.push(&tag[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&tag[start..]);
-    parts
-}
-
 /// Read a node tag as written and as resolved against the ARG defaults.
 pub fn read_tag(
     written: &str,
@@ -109,8 +90,8 @@ pub fn read_tag(
     rules: &NodeRules,
     releases: &BTreeMap<String, u32>,
 ) -> NodeTag {
-    let w = tag_parts(written);
-    let r = tag_parts(resolved);
+    let w = image::tag_parts(written);
+    let r = image::tag_parts(resolved);
     // Variables may hide parts; the resolved tag says what they are.
     let parts: Vec<(&str, &str)> = if w.len() == r.len() {
         w.into_iter().zip(r).collect()
@@ -414,25 +395,6 @@ fn user_at(file: &Dockerfile, index: usize) -> String {
         .unwrap_or_else(|| "root".to_string())
 }
 
-/// Only an official-style node image tells which slim image has the same
-/// Node; a Node installed by apt or nvm on another base does not.
-fn node_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
-    let Some(b) = &a.builder else {
-        return false;
-    };
-    if pack.detect.images.contains(&b.base_name) {
-        return true;
-    }
-    let written = b.written.clone();
-    a.block(
-        crate::analyse::from_line(file),
-        format!(
-            "{written} is not a Node.js image: msb cannot tell which slim image has the same Node"
-        ),
-    );
-    false
-}
-
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
@@ -440,7 +402,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !node_image(file, pack, a) {
+    if !crate::analyse::require_language_image(file, pack, a, "Node.js", "Node") {
         return;
     }
     let Some(rules) = pack.node.as_ref() else {
@@ -1022,7 +984,7 @@ fn known_build_tools(
             if understood {
                 continue;
             }
-            let package = rules.bins.get(program).map_or(program, String::as_str);
+            let package = package_of_bin(rules, program);
             match globals.iter().find(|g| g.name == package && g.line < line) {
                 Some(g) => tools.push(format!(
                     "{program}, which line {} installs globally",
@@ -1618,12 +1580,7 @@ impl<'x> RuntimeWalk<'x> {
             // A program known to take arguments: node, npm, a bin of the
             // app's dependencies or of a global install. Anything else
             // may be a script that runs CMD: followed on its own.
-            let package = self
-                .rules
-                .bins
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| name.to_string());
+            let package = package_of_bin(self.rules, name);
             let takes_args = ["node", "nodejs", "npm", "npx", "yarn", "yarnpkg", "pnpm"]
                 .contains(&name)
                 || first.contains("node_modules/.bin/")
@@ -1742,19 +1699,7 @@ impl<'x> RuntimeWalk<'x> {
     fn preloads(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if matches!(
-                arg.as_str(),
-                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
-            ) {
-                if let Some(module) = iter.next() {
-                    self.module(module, what);
-                }
-            } else if let Some((flag, module)) = arg.split_once('=')
-                && matches!(
-                    flag,
-                    "--require" | "--loader" | "--import" | "--experimental-loader"
-                )
-            {
+            if let Some(module) = preloaded_module(arg, &mut iter) {
                 self.module(module, what);
             }
         }
@@ -1763,24 +1708,11 @@ impl<'x> RuntimeWalk<'x> {
     fn node(&mut self, args: &[String], what: &str) {
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if matches!(
-                arg.as_str(),
-                "-r" | "--require" | "--loader" | "--import" | "--experimental-loader"
-            ) {
-                if let Some(module) = iter.next() {
-                    self.module(module, what);
-                }
-                continue;
-            }
-            if let Some((flag, module)) = arg.split_once('=')
-                && matches!(
-                    flag,
-                    "--require" | "--loader" | "--import" | "--experimental-loader"
-                )
-            {
+            if let Some(module) = preloaded_module(arg, &mut iter) {
                 self.module(module, what);
                 continue;
             }
+            // Other options, and a preload flag with nothing after it.
             if arg.starts_with('-') {
                 continue;
             }
@@ -1950,12 +1882,7 @@ impl<'x> RuntimeWalk<'x> {
 
     /// A program from node_modules/.bin (a package script, npx).
     fn local_bin(&mut self, bin: &str, args: &[String], what: &str) {
-        let package = self
-            .rules
-            .bins
-            .get(bin)
-            .cloned()
-            .unwrap_or_else(|| bin.to_string());
+        let package = package_of_bin(self.rules, bin);
         if package == "next" && args.first().map(String::as_str) == Some("start") {
             self.uses.next_start = true;
             self.uses.next_start_args.get_or_insert(args[1..].to_vec());
@@ -2036,12 +1963,7 @@ impl<'x> RuntimeWalk<'x> {
     /// A program a global install provides: installed again in the final
     /// stage with the same spec.
     fn global(&mut self, bin: &str, what: &str) -> bool {
-        let package = self
-            .rules
-            .bins
-            .get(bin)
-            .cloned()
-            .unwrap_or_else(|| bin.to_string());
+        let package = package_of_bin(self.rules, bin);
         // `npm install -g .`: the app's own command, linked from the
         // builder's global node_modules into the app folder.
         if let Some(g) = self
@@ -2163,12 +2085,7 @@ impl<'x> RuntimeWalk<'x> {
     /// and a config file's apps, which msb does not read, keep the dev
     /// dependencies.
     fn process_manager(&mut self, program: &str, args: &[String], what: &str, depth: usize) {
-        let package = self
-            .rules
-            .bins
-            .get(program)
-            .cloned()
-            .unwrap_or_else(|| program.to_string());
+        let package = package_of_bin(self.rules, program);
         if !self.rules.commands.process_managers.contains(&package) {
             return;
         }
@@ -2404,6 +2321,30 @@ fn imported_modules(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The npm package that provides a program (`tsc` → `typescript`): named
+/// in node.toml where the names differ, else the program's own name.
+fn package_of_bin(rules: &NodeRules, bin: &str) -> String {
+    rules
+        .bins
+        .get(bin)
+        .cloned()
+        .unwrap_or_else(|| bin.to_string())
+}
+
+/// The module a node preload option names (`-r dotenv/config`,
+/// `--import=tsx`), taking the next argument when the option stands alone;
+/// None for any other argument. NODE_OPTIONS and node's own arguments
+/// take the same options.
+fn preloaded_module<'w>(arg: &'w str, rest: &mut std::slice::Iter<'w, String>) -> Option<&'w str> {
+    const PRELOAD_OPTIONS: &[&str] =
+        &["--require", "--loader", "--import", "--experimental-loader"];
+    if arg == "-r" || PRELOAD_OPTIONS.contains(&arg) {
+        return rest.next().map(String::as_str);
+    }
+    let (option, module) = arg.split_once('=')?;
+    PRELOAD_OPTIONS.contains(&option).then_some(module)
 }
 
 /// The npm package of a bare module specifier (`@next/mdx/x` →

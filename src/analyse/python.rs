@@ -2,10 +2,11 @@
 //! copies), which folders hold the app, and which system libraries the
 //! installed packages load at run time.
 
+use crate::analyse::interpreted;
 use crate::analyse::shell::Command;
 use crate::analyse::{Analysis, BuilderAddition, CommandRewrite, StepRole, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack};
-use crate::parse::{Dockerfile, Keyword};
+use crate::parse::{Dockerfile, Flag, Keyword};
 use crate::source::BuildContext;
 
 /// Where the builder puts the installed dependencies.
@@ -207,26 +208,6 @@ const VALUE_OPTIONS: &[&str] = &[
     "--log",
 ];
 
-/// Only an official-style Python image tells which slim image has the same
-/// interpreter; Python installed by apt on another base does not.
-fn python_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
-    let Some(b) = &a.builder else {
-        return false;
-    };
-    if pack.detect.images.contains(&b.base_name) {
-        return true;
-    }
-    let from = crate::analyse::from_line(file);
-    let written = b.written.clone();
-    a.block(
-        from,
-        format!(
-            "{written} is not a Python image: msb cannot tell which slim image has the same Python"
-        ),
-    );
-    false
-}
-
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
@@ -234,7 +215,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !python_image(file, pack, a) {
+    if !crate::analyse::require_language_image(file, pack, a, "Python", "Python") {
         return;
     }
     let mut deps = Deps::None;
@@ -724,31 +705,14 @@ fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) 
 /// folder is copied as well (writable when it is a VOLUME); when msb cannot
 /// read it, a warning says where it must be.
 fn build_outputs(file: &Dockerfile, context: &BuildContext, a: &mut Analysis) {
-    let builds: Vec<(usize, String, Vec<String>)> = a
-        .run_commands
-        .iter()
-        .filter(|rc| {
-            a.steps
-                .iter()
-                .any(|s| s.index == rc.index && s.role == StepRole::Build)
-        })
-        .map(|rc| (rc.index, rc.cwd.clone(), rc.command.words.clone()))
-        .collect();
-    for (index, cwd, words) in builds {
-        let line = file.instructions[index].line;
-        if !a.is_copied(&cwd) && !a.is_system_dir(&cwd) {
-            a.add_artefact(
-                line,
-                &cwd,
-                &cwd,
-                format!("line {line}: the build writes here"),
-                true,
-            );
-        }
+    for build in interpreted::build_commands(a) {
+        let line = file.instructions[build.index].line;
+        interpreted::copy_build_folder(a, line, &build.cwd);
+        let words = &build.command.words;
         if !words.iter().any(|w| w == "collectstatic") {
             continue;
         }
-        match static_root(file, context, a, index, &cwd, &words) {
+        match static_root(file, context, a, build.index, &build.cwd, words) {
             Some((root, _)) if a.is_copied(&root) => {}
             Some((root, settings)) => {
                 let volume = volumes(file).iter().any(|v| is_under(&root, v));
@@ -1129,11 +1093,7 @@ fn runners(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack, a: &m
             continue;
         };
         let args = if ins.exec.is_some() {
-            let json: Vec<String> = rest
-                .iter()
-                .map(|w| serde_json::to_string(w).unwrap_or_default())
-                .collect();
-            format!("[{}]", json.join(", "))
+            crate::analyse::entry::render(&rest, true)
         } else {
             // The shell form keeps its text as written ($VARS, quotes).
             skip_words(ins.args.trim(), words.len() - rest.len()).to_string()
@@ -1233,14 +1193,7 @@ fn system_python_paths(file: &Dockerfile, a: &mut Analysis, venv: &str) {
         // the text (JSON spacing, options, quotes) stays as written.
         let mut args = ins.args.trim().replacen(path.as_str(), &new_path, 1);
         // HEALTHCHECK's own options (`--interval=30s`) are kept.
-        let flags: Vec<String> = ins
-            .flags
-            .iter()
-            .map(|f| match &f.value {
-                Some(v) => format!("--{}={v}", f.name),
-                None => format!("--{}", f.name),
-            })
-            .collect();
+        let flags: Vec<String> = ins.flags.iter().map(Flag::written).collect();
         if !flags.is_empty() {
             args = format!("{} {args}", flags.join(" "));
         }

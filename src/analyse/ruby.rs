@@ -240,25 +240,6 @@ fn uses_system_libraries(a: &Analysis, gem: &str, libs: &GemLibs) -> bool {
     })
 }
 
-/// Only an official-style ruby image tells which slim image has the same
-/// Ruby; Ruby installed by apt on another base does not.
-fn ruby_image(file: &Dockerfile, pack: &LanguagePack, a: &mut Analysis) -> bool {
-    let Some(b) = &a.builder else {
-        return false;
-    };
-    if pack.detect.images.contains(&b.base_name) {
-        return true;
-    }
-    let written = b.written.clone();
-    a.block(
-        crate::analyse::from_line(file),
-        format!(
-            "{written} is not a Ruby image: msb cannot tell which slim image has the same Ruby"
-        ),
-    );
-    false
-}
-
 /// The context path of a file a COPY brought in under this name
 /// (`COPY api/Gemfile.lock ./`), else the file at the context root.
 fn context_file(a: &Analysis, name: &str) -> String {
@@ -280,7 +261,7 @@ pub fn analyse(
     let Some(rk) = pack.ruby.as_ref() else {
         return;
     };
-    if !ruby_image(file, pack, a) {
+    if !crate::analyse::require_language_image(file, pack, a, "Ruby", "Ruby") {
         return;
     }
     let gem_home = a

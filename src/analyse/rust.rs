@@ -12,11 +12,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyse::entry;
 use crate::analyse::packages::{self, PackageOp, RuntimePackage};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, CommandRewrite, RuntimeChoice, absolute, is_under,
-    script_in_context, track,
+    Analysis, CommandRewrite, RuntimeChoice, absolute, is_under, parent, script_in_context, track,
 };
 use crate::knowledge::{CargoKnowledge, Family, Knowledge, LanguagePack, glob_match};
 use crate::parse::{Dockerfile, Keyword};
@@ -178,14 +178,6 @@ fn ctx_join(dir: &str, rel: &str) -> String {
         dir.to_string()
     } else {
         format!("{dir}/{rel}")
-    }
-}
-
-fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/".to_string(),
-        Some((p, _)) => p.to_string(),
-        None => String::new(),
     }
 }
 
@@ -984,15 +976,7 @@ pub fn analyse(
     // What ENTRYPOINT/CMD run: a binary by path or name, or `cargo run`.
     let workdir = a.final_workdir.clone().unwrap_or_else(|| "/".into());
     let mut destinations: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let entry = file
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Entrypoint)
-        .or_else(|| {
-            file.instructions
-                .iter()
-                .rposition(|i| i.keyword == Keyword::Cmd)
-        });
+    let entry = entry::starting_instruction(file);
     let builder_path = builder_path(a, &cargo, &builder.base_name, k);
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
         let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw) else {
@@ -1002,14 +986,7 @@ pub fn analyse(
         let line = ins.line;
         let keyword = ins.keyword.as_str();
         let starts = Some(index) == entry;
-        let parsed: Vec<Command> = match &ins.exec {
-            Some(words) => vec![Command {
-                env: Vec::new(),
-                words: words.clone(),
-                writes: Vec::new(),
-            }],
-            None => shell::commands(&ins.args),
-        };
+        let parsed = shell::instruction_commands(ins);
         let Some(first) = parsed.first() else {
             continue;
         };
@@ -1749,13 +1726,7 @@ fn cargo_run(
         .iter()
         .any(|b| b.name == name && b.locations.contains(&path));
     let to = format!("/usr/local/bin/{name}");
-    let runs = format!(
-        "`{}`",
-        match &ins.exec {
-            Some(w) => w.join(" "),
-            None => ins.args.trim().to_string(),
-        }
-    );
+    let runs = entry::quoted_command(ins);
     if !built {
         // The build step msb adds: cargo run's own words, with `run`
         // turned into `build` and the program's arguments left out.
@@ -1773,25 +1744,16 @@ fn cargo_run(
                 build.push("build".into());
                 replaced = true;
             } else {
-                build.push(shell_quote(w));
+                build.push(shell::quote(w));
             }
         }
-        // The addition goes right after the last build step, in its folder.
-        let mut text = build.join(" ");
-        if a.workdir_at(a.last_build_index) != run.cwd {
-            text = format!("cd {} && {text}", run.cwd);
-        }
+        let text = entry::add_runner_build_step(a, line, keyword, &runs, &build.join(" "), run.cwd);
         a.block_unless_unsafe(
             line,
             format!(
                 "{keyword} runs {runs}, which compiles at start and needs the toolchain; --unsafe adds `{text}` to the builder and runs {to}"
             ),
         );
-        a.builder_additions.push(BuilderAddition {
-            before: None,
-            lines: vec![("RUN".into(), text.clone())],
-            why: format!("line {line}: {keyword} ran {runs}: the builder makes the binary with `{text}` instead"),
-        });
         run.binaries.push(RustBinary {
             name: name.clone(),
             locations: vec![path.clone()],
@@ -1808,11 +1770,7 @@ fn cargo_run(
         Some(_) => {
             let mut words = vec![to.clone()];
             words.extend(call.program_args.iter().cloned());
-            let json: Vec<String> = words
-                .iter()
-                .map(|w| serde_json::to_string(w).unwrap_or_default())
-                .collect();
-            format!("[{}]", json.join(", "))
+            entry::render(&words, true)
         }
         None => {
             // Shell form: keep the variables before `cargo` and the
@@ -1844,19 +1802,6 @@ fn cargo_run(
         why,
         needs_unsafe: !built,
     });
-}
-
-/// A word as the shell reads it back.
-fn shell_quote(word: &str) -> String {
-    if word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c))
-        && !word.is_empty()
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 /// Whether a context entry is Rust code or a crate (never needed at run
@@ -2139,12 +2084,5 @@ serde = "1"
         let lock = "version = 3\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.99\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
         assert_eq!(lock_crates(lock), vec!["app", "openssl-sys"]);
         assert!(lock_crates("not toml [").is_empty());
-    }
-
-    #[test]
-    fn quotes_words_for_the_shell() {
-        assert_eq!(shell_quote("--features=a,b"), "--features=a,b");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
     }
 }

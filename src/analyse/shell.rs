@@ -48,6 +48,19 @@ impl Command {
     }
 }
 
+/// The simple commands of a CMD or ENTRYPOINT: the JSON form is one
+/// command, word for word; the shell form is read as a script.
+pub fn instruction_commands(ins: &crate::parse::Instruction) -> Vec<Command> {
+    match &ins.exec {
+        Some(words) => vec![Command {
+            env: Vec::new(),
+            words: words.clone(),
+            writes: Vec::new(),
+        }],
+        None => commands(&ins.args),
+    }
+}
+
 /// The shell script a RUN runs. A heredoc body is part of it when a
 /// shell reads it (`RUN <<EOF`, `RUN bash <<EOF`); for any other command
 /// (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the body is that command's
@@ -95,6 +108,24 @@ pub fn quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
+}
+
+/// Where the words after a program's options start, reading options from
+/// `start`: `--` ends them (and is passed over), as does the first word
+/// without a leading `-`; an option that `takes_value` passes over the word
+/// after it too. May be past the end when the last option lacks its value.
+pub fn after_options(words: &[String], start: usize, takes_value: impl Fn(&str) -> bool) -> usize {
+    let mut i = start;
+    while let Some(word) = words.get(i) {
+        if word == "--" {
+            return i + 1;
+        }
+        if !word.starts_with('-') {
+            break;
+        }
+        i += if takes_value(word) { 2 } else { 1 };
+    }
+    i
 }
 
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
@@ -328,6 +359,26 @@ mod tests {
 
     fn words(script: &str) -> Vec<Vec<String>> {
         commands(script).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn options_end_at_a_double_dash_or_the_first_plain_word() {
+        let w = |s: &str| -> Vec<String> { s.split_whitespace().map(String::from).collect() };
+        let takes_value = |o: &str| o == "-p";
+        assert_eq!(
+            after_options(&w("tini -s -p SIGTERM app"), 1, takes_value),
+            4
+        );
+        assert_eq!(after_options(&w("tini -s -- -app"), 1, takes_value), 3);
+        assert_eq!(after_options(&w("tini -p"), 1, takes_value), 3);
+    }
+
+    #[test]
+    fn quotes_words_for_the_shell() {
+        assert_eq!(quote("--features=a,b"), "--features=a,b");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
     }
 
     #[test]

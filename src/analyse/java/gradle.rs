@@ -392,17 +392,7 @@ impl GradleBuild {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::Knowledge;
-
-    fn rules() -> crate::knowledge::JavaRules {
-        Knowledge::builtin()
-            .unwrap()
-            .language("java")
-            .unwrap()
-            .java
-            .clone()
-            .unwrap()
-    }
+    use crate::analyse::java::tests::rules;
 
     #[test]
     fn kotlin_dsl_boot_jar() {
