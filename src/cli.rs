@@ -384,6 +384,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut records: Vec<FileReport> = Vec::new();
     let mut repos = Repos::default();
     let mut to_commit: BTreeMap<PathBuf, Vec<git::FileChange>> = BTreeMap::new();
+    // --git-commit writes to a branch only: a file outside git stays as it is.
+    let mut outside_git: Vec<String> = Vec::new();
     let mut print_error: Option<std::io::Error> = None;
     run_ordered(&jobs_list, jobs, work, |i, outcome| {
         let job = &jobs_list[i];
@@ -420,18 +422,18 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 Ok((source, m)) => {
                     if m.status == Status::Migrated {
                         changed += 1;
-                        if args.git_commit
-                            && let Some(repo) = &repo
-                        {
-                            to_commit
-                                .entry(repo.clone())
-                                .or_default()
-                                .push(git::FileChange {
-                                    shown: job.shown.clone(),
-                                    path: job.path.clone(),
-                                    new_bytes: source.bytes_for(&m.output),
-                                    summary: commit_line(m),
-                                });
+                        if args.git_commit {
+                            match &repo {
+                                Some(repo) => to_commit.entry(repo.clone()).or_default().push(
+                                    git::FileChange {
+                                        shown: job.shown.clone(),
+                                        path: job.path.clone(),
+                                        new_bytes: source.bytes_for(&m.output),
+                                        summary: commit_line(m),
+                                    },
+                                ),
+                                None => outside_git.push(job.shown.clone()),
+                            }
                         }
                     }
                     if args.stdout {
@@ -491,6 +493,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     if args.git_commit {
         if !args.dry_run && failed {
             eprintln!("msb: some files failed; committing what did migrate");
+        }
+        for shown in &outside_git {
+            eprintln!(
+                "msb: {shown}: not committed: not inside a git repository; the file is left as it was"
+            );
         }
         for (repo, files) in &to_commit {
             let shown = diff::display_path(repo, &cwd);
