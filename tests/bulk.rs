@@ -524,3 +524,23 @@ fn git_commit_skips_a_repository_whose_dockerfile_has_uncommitted_changes() {
     assert_eq!(fs::read_to_string(&path).unwrap(), edited);
     assert!(git(&dir, &["branch", "--list", "msb/*"]).is_empty());
 }
+
+#[test]
+fn git_commit_leaves_a_file_outside_git_alone_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(
+        &fixture("python/seed-requirements-main-py"),
+        &root.join("loose"),
+    );
+    let before = fs::read(root.join("loose/Dockerfile")).unwrap();
+    let run = msb(root, &["migrate", "--write", "--git-commit", "loose"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("msb: loose/Dockerfile: not committed: not inside a git repository"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(root.join("loose/Dockerfile")).unwrap(), before);
+}
