@@ -228,15 +228,8 @@ impl BuildContext {
     /// The text of a small file in the context, or None if it is missing,
     /// too large, or not UTF-8.
     pub fn read_small(&self, rel: &str) -> Option<String> {
-        let key = rel.trim_start_matches("./").to_string();
-        if let Some(known) = self.texts.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return known;
-        }
-        let text = self.read_small_uncached(rel);
-        if let Ok(mut m) = self.texts.lock() {
-            m.insert(key, text.clone());
-        }
-        text
+        let key = rel.trim_start_matches("./");
+        remembered(&self.texts, key, || self.read_small_uncached(rel))
     }
 
     fn read_small_uncached(&self, rel: &str) -> Option<String> {
@@ -274,18 +267,8 @@ impl BuildContext {
 
     /// Names of the entries of a folder in the context, sorted.
     pub fn list(&self, rel: &str) -> Vec<String> {
-        let key = rel
-            .trim_start_matches("./")
-            .trim_end_matches('/')
-            .to_string();
-        if let Some(known) = self.listings.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return known;
-        }
-        let names = self.read_listing(rel);
-        if let Ok(mut m) = self.listings.lock() {
-            m.insert(key, names.clone());
-        }
-        names
+        let key = rel.trim_start_matches("./").trim_end_matches('/');
+        remembered(&self.listings, key, || self.read_listing(rel))
     }
 
     fn read_listing(&self, rel: &str) -> Vec<String> {
@@ -305,6 +288,22 @@ impl BuildContext {
         names.sort();
         names
     }
+}
+
+/// The value `key` had, or `read`'s, remembered for the next time.
+fn remembered<T: Clone>(
+    memory: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+    key: &str,
+    read: impl FnOnce() -> T,
+) -> T {
+    if let Some(known) = memory.lock().ok().and_then(|m| m.get(key).cloned()) {
+        return known;
+    }
+    let value = read();
+    if let Ok(mut m) = memory.lock() {
+        m.insert(key.to_string(), value.clone());
+    }
+    value
 }
 
 #[cfg(test)]
