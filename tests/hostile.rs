@@ -245,3 +245,82 @@ fn a_file_that_cannot_be_read_is_rejected() {
     assert!(stderr.starts_with("msb: Dockerfile: "), "{stderr}");
     assert!(stderr.contains("permission denied"), "{stderr}");
 }
+
+/// Kill msb (SIGKILL, no cleanup) in the middle of a bulk `--write`: every
+/// Dockerfile must then be either its old self or its new self, never a
+/// half-written mix, because each is replaced by a rename.
+#[test]
+fn a_killed_bulk_write_leaves_every_file_old_or_new() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let cases = [
+        "python/seed-requirements-main-py",
+        "go/seed-alpine-cgo-disabled",
+        "python/crlf-syntax-arg-before-from",
+        "node/express-npm-ci-healthcheck",
+    ];
+    // What --write makes of each case, from a run that is not killed.
+    let mut expected = Vec::new();
+    for case in cases {
+        let (_, out, _) = run(
+            &["migrate", "--stdout", "Dockerfile"],
+            &fixtures.join(case),
+        );
+        let old = fs::read(fixtures.join(case).join("Dockerfile")).unwrap();
+        assert_ne!(out.as_bytes(), &old[..], "{case} migrates");
+        expected.push((case, old, out.into_bytes()));
+    }
+    for attempt in 0..3u64 {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for i in 0..400 {
+            let (case, old, new) = &expected[i % expected.len()];
+            let dir = tmp.path().join(format!("svc-{i:03}"));
+            copy_tree(&fixtures.join(case), &dir);
+            files.push((dir.join("Dockerfile"), old.clone(), new.clone()));
+        }
+        let mut child = Command::new(BIN)
+            .args(["migrate", "--write", "--jobs", "2", "."])
+            .current_dir(tmp.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Kill it once some files are written, each attempt a little later,
+        // while the other thread is in the middle of its next file.
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let written = std::io::BufRead::lines(stderr)
+            .map_while(Result::ok)
+            .filter(|l| l.contains(": migrated ("))
+            .take(10 + 40 * attempt as usize)
+            .count();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let (mut old_count, mut new_count) = (0, 0);
+        for (path, old, new) in &files {
+            let now = fs::read(path).unwrap();
+            if now == *old {
+                old_count += 1;
+            } else if now == *new {
+                new_count += 1;
+            } else {
+                panic!("{} is neither its old nor its new self", path.display());
+            }
+        }
+        eprintln!("killed after {written} files: {new_count} new, {old_count} old");
+        assert!(new_count >= written, "the files reported written are written");
+        assert!(old_count > 0, "the kill came before the end of the run");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
