@@ -261,10 +261,7 @@ fn a_killed_bulk_write_leaves_every_file_old_or_new() {
     // What --write makes of each case, from a run that is not killed.
     let mut expected = Vec::new();
     for case in cases {
-        let (_, out, _) = run(
-            &["migrate", "--stdout", "Dockerfile"],
-            &fixtures.join(case),
-        );
+        let (_, out, _) = run(&["migrate", "--stdout", "Dockerfile"], &fixtures.join(case));
         let old = fs::read(fixtures.join(case).join("Dockerfile")).unwrap();
         assert_ne!(out.as_bytes(), &old[..], "{case} migrates");
         expected.push((case, old, out.into_bytes()));
@@ -307,7 +304,10 @@ fn a_killed_bulk_write_leaves_every_file_old_or_new() {
             }
         }
         eprintln!("killed after {written} files: {new_count} new, {old_count} old");
-        assert!(new_count >= written, "the files reported written are written");
+        assert!(
+            new_count >= written,
+            "the files reported written are written"
+        );
         assert!(old_count > 0, "the kill came before the end of the run");
     }
 }
