@@ -55,9 +55,32 @@ pub struct UserConfig {
 
 impl Config {
     pub fn read(path: &Path) -> Result<Config, MsbError> {
-        let text = std::fs::read_to_string(path).map_err(|e| MsbError::Io {
+        let io = |e: std::io::Error| MsbError::Io {
             path: path.to_path_buf(),
             reason: crate::source::describe_io(&e),
+        };
+        // A repository's own file: read with the same cap as the build
+        // context's files, so a hostile one cannot exhaust memory.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(io)?,
+                crate::source::MAX_CONTEXT_FILE_BYTES + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(io)?;
+        if bytes.len() as u64 > crate::source::MAX_CONTEXT_FILE_BYTES {
+            return Err(MsbError::Config {
+                path: path.to_path_buf(),
+                line: 1,
+                reason: "larger than 1 MiB: not a configuration file msb reads".into(),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|_| MsbError::Config {
+            path: path.to_path_buf(),
+            line: 1,
+            reason: "not valid UTF-8".into(),
         })?;
         toml::from_str(&text).map_err(|e| {
             let line = e.span().map_or(1, |s| {

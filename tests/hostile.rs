@@ -39,6 +39,26 @@ fn cases() -> Vec<Case> {
         continued.extend(format!("  && echo {i} \\\n").as_bytes());
     }
     continued.extend(b"  && echo end\nCOPY . /app\nCMD [\"python\", \"/app/app.py\"]\n");
+    // Many instructions: each step of the analysis must stay linear.
+    let mut many = b"FROM python:3.12\nWORKDIR /app\nCOPY . .\n".to_vec();
+    for i in 0..50_000 {
+        many.extend(format!("RUN echo {i} >> /app/log\n").as_bytes());
+    }
+    many.extend(b"CMD [\"python\", \"app.py\"]\n");
+    // Deep nesting in every place that has brackets or quotes.
+    let mut deep = b"FROM python:3.12\nRUN ".to_vec();
+    deep.extend(std::iter::repeat_n(b'(', 100_000));
+    deep.extend(b"echo");
+    deep.extend(std::iter::repeat_n(b')', 100_000));
+    deep.extend(b"\nRUN echo ");
+    deep.extend("$(".repeat(50_000).as_bytes());
+    deep.extend(")".repeat(50_000).as_bytes());
+    deep.extend(b"\nCOPY . /app\nHEALTHCHECK CMD ");
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    deep.extend(b"\nCMD ");
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    deep.extend(std::iter::repeat_n(b']', 100_000));
+    deep.extend(b"\n");
     let mut binary: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -100,6 +120,16 @@ fn cases() -> Vec<Case> {
         Case {
             name: "20,000 continued lines",
             bytes: continued,
+            expect: Migrated,
+        },
+        Case {
+            name: "50,000 instructions",
+            bytes: many,
+            expect: Migrated,
+        },
+        Case {
+            name: "100,000 nested brackets, substitutions and JSON arrays",
+            bytes: deep,
             expect: Migrated,
         },
         Case {
@@ -323,4 +353,39 @@ fn copy_tree(from: &Path, to: &Path) {
             fs::copy(entry.path(), &dest).unwrap();
         }
     }
+}
+
+/// A build context file of 1 GiB (a hostile package.json, Cargo.toml,
+/// requirements.txt) is not read whole: under a 512 MiB address-space
+/// limit msb still finishes, with a clear outcome.
+#[test]
+fn a_huge_context_file_is_not_read_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+    )
+    .unwrap();
+    for name in ["package.json", "requirements.txt", "Cargo.toml", "go.mod"] {
+        // Sparse: 1 GiB on paper, nothing on disk.
+        let f = fs::File::create(dir.join(name)).unwrap();
+        f.set_len(1 << 30).unwrap();
+    }
+    fs::write(
+        dir.join("server.js"),
+        "require('http').createServer().listen(3000)\n",
+    )
+    .unwrap();
+    let limited = format!("ulimit -v 524288 && exec {BIN} migrate --check Dockerfile");
+    let out = Command::new("sh")
+        .args(["-c", &limited])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code().expect("msb was killed (out of memory?)");
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert!(stderr.starts_with("msb: Dockerfile"), "{stderr}");
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
 }

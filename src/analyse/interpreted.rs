@@ -192,11 +192,7 @@ pub fn build_outputs(file: &Dockerfile, a: &mut Analysis, image_workdir: Option<
 pub fn build_commands(a: &Analysis) -> Vec<RunCommand> {
     a.run_commands
         .iter()
-        .filter(|rc| {
-            a.steps
-                .iter()
-                .any(|s| s.index == rc.index && s.role == StepRole::Build)
-        })
+        .filter(|rc| a.has_role(rc.index, StepRole::Build))
         .cloned()
         .collect()
 }

@@ -814,10 +814,7 @@ fn build_package_steps(rules: &JavaRules, a: &mut Analysis) {
         }
     }
     for (index, packages) in installs {
-        let runtime_role = a
-            .steps
-            .iter()
-            .any(|s| s.index == index && s.role == crate::analyse::StepRole::RuntimeDeps);
+        let runtime_role = a.has_role(index, crate::analyse::StepRole::RuntimeDeps);
         if runtime_role
             && !packages.is_empty()
             && packages.iter().all(|p| rules.build_packages.contains(p))

@@ -288,8 +288,27 @@ impl Analysis {
             .unwrap_or("/")
     }
 
+    /// The step of instruction `index` (every instruction has one, in
+    /// order, so this is a lookup, not a search: files of thousands of
+    /// instructions stay linear).
+    pub fn step(&self, index: usize) -> Option<&Step> {
+        match self.steps.get(index) {
+            Some(step) if step.index == index => Some(step),
+            _ => self.steps.iter().find(|s| s.index == index),
+        }
+    }
+
+    /// Whether instruction `index` has this role.
+    pub fn has_role(&self, index: usize, role: StepRole) -> bool {
+        self.step(index).is_some_and(|s| s.role == role)
+    }
+
     fn set_role(&mut self, index: usize, role: StepRole, evidence: impl Into<String>) {
-        if let Some(step) = self.steps.iter_mut().find(|s| s.index == index) {
+        let position = match self.steps.get(index) {
+            Some(step) if step.index == index => Some(index),
+            _ => self.steps.iter().position(|s| s.index == index),
+        };
+        if let Some(step) = position.map(|p| &mut self.steps[p]) {
             step.role = role;
             step.evidence = evidence.into();
         }
@@ -1035,8 +1054,12 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     for (index, ins) in file.instructions.iter().enumerate() {
         match ins.keyword {
             Keyword::Run => {
-                let cmds: Vec<&RunCommand> =
-                    a.run_commands.iter().filter(|r| r.index == index).collect();
+                // run_commands are in instruction order: this RUN's are one run.
+                let first = a.run_commands.partition_point(|r| r.index < index);
+                let cmds: Vec<&RunCommand> = a.run_commands[first..]
+                    .iter()
+                    .take_while(|r| r.index == index)
+                    .collect();
                 let mut role = StepRole::Housekeeping;
                 let mut evidence = Vec::new();
                 let mut unknown = Vec::new();

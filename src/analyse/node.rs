@@ -2471,12 +2471,11 @@ fn static_output(
         }
     }
     let mut found = None;
-    for rc in a.run_commands.iter().filter(|rc| {
-        rc.cwd == app_dir
-            && a.steps
-                .iter()
-                .any(|s| s.index == rc.index && s.role == crate::analyse::StepRole::Build)
-    }) {
+    for rc in a
+        .run_commands
+        .iter()
+        .filter(|rc| rc.cwd == app_dir && a.has_role(rc.index, crate::analyse::StepRole::Build))
+    {
         let c = &rc.command;
         // `npm run build`, `yarn build`, `pnpm build`: the script's commands.
         let script = match c.program() {
@@ -3097,10 +3096,7 @@ fn build_line(file: &Dockerfile, a: &Analysis, app_dir: &str) -> usize {
         .iter()
         .rev()
         .find(|rc| {
-            is_under(&rc.cwd, app_dir)
-                && a.steps
-                    .iter()
-                    .any(|s| s.index == rc.index && s.role == crate::analyse::StepRole::Build)
+            is_under(&rc.cwd, app_dir) && a.has_role(rc.index, crate::analyse::StepRole::Build)
         })
         .map_or(0, |rc| file.instructions[rc.index].line)
 }

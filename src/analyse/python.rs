@@ -428,7 +428,7 @@ pub fn analyse(
             let insert_before = (0..install)
                 .rev()
                 .take_while(|i| {
-                    a.steps.iter().find(|s| s.index == *i).is_some_and(|s| {
+                    a.step(*i).is_some_and(|s| {
                         matches!(
                             s.role,
                             StepRole::DepManifest | StepRole::RuntimeConfig | StepRole::Setup
@@ -436,11 +436,7 @@ pub fn analyse(
                     }) && file.instructions[*i].keyword != Keyword::From
                         && file.instructions[*i].keyword != Keyword::User
                 })
-                .filter(|i| {
-                    a.steps
-                        .iter()
-                        .any(|s| s.index == *i && s.role == StepRole::DepManifest)
-                })
+                .filter(|i| a.has_role(*i, StepRole::DepManifest))
                 .last()
                 .unwrap_or(install);
             deps = if user_install {
@@ -534,9 +530,7 @@ pub fn analyse(
         if !dep_install_runs.contains(index) {
             // The RUN's other evidence (apk add ...) stays.
             let mut evidence: Vec<String> = a
-                .steps
-                .iter()
-                .find(|s| s.index == *index)
+                .step(*index)
                 .map(|s| {
                     s.evidence
                         .split("; ")
