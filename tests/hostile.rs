@@ -389,3 +389,31 @@ fn a_huge_context_file_is_not_read_whole() {
     assert!(stderr.starts_with("msb: Dockerfile"), "{stderr}");
     assert!(!stderr.contains("memory allocation"), "{stderr}");
 }
+
+/// Inputs the fuzzers crashed msb with (`fuzz/`), kept once fixed: each
+/// goes through the whole pipeline, safe and unsafe, without a panic.
+#[test]
+fn fuzz_crashes_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let tmp = tempfile::tempdir().unwrap();
+        fs::copy(&path, tmp.path().join("Dockerfile")).unwrap();
+        for args in [
+            &["migrate", "--stdout", "Dockerfile"][..],
+            &["migrate", "--unsafe", "--stdout", "Dockerfile"][..],
+        ] {
+            let (code, stdout, stderr) = run(args, tmp.path());
+            assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
+            assert!(code == 0 || code == 2, "{}: exit {code}", path.display());
+            if code == 0 {
+                msb::parse::parse(&stdout).unwrap_or_else(|e| {
+                    panic!("{}: output does not parse: {e:?}", path.display())
+                });
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen > 0, "no regression inputs in {}", dir.display());
+}

@@ -462,7 +462,7 @@ pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<
             if src.contains('*') {
                 // `COPY */*.csproj ./`: a file of the root that matches.
                 if is_under(path, root) && path != root {
-                    let name = &path[root.trim_end_matches('/').len() + 1..];
+                    let name = crate::analyse::relative_to(path, root).unwrap_or_default();
                     let (dir, pattern) = src.rsplit_once('/').unwrap_or(("", src));
                     let candidate = if dir.is_empty() {
                         name.to_string()
@@ -482,7 +482,7 @@ pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<
             let candidate = if root == path {
                 src.to_string()
             } else if is_under(path, root) {
-                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                let rel = crate::analyse::relative_to(path, root).unwrap_or_default();
                 if src.is_empty() || src == "." {
                     rel.to_string()
                 } else {

@@ -432,6 +432,16 @@ pub fn is_under(path: &str, dir: &str) -> bool {
     dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
 }
 
+/// `path` below `dir`, without the `/` between (`/app/x/y` under `/app` is
+/// `x/y`); empty when `path` is `dir`; None when it is not under it.
+pub fn relative_to<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+    let dir = dir.trim_end_matches('/');
+    if path == dir {
+        return Some("");
+    }
+    path.strip_prefix(dir)?.strip_prefix('/')
+}
+
 /// Resolve `path` against `cwd`, folding `.` and `..`.
 pub fn absolute(cwd: &str, path: &str) -> String {
     let joined = if path.starts_with('/') {
@@ -1432,7 +1442,7 @@ pub(crate) fn script_in_context(
                     return Some(source.clone());
                 }
             } else if is_under(&path, root) && path != *root {
-                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                let rel = relative_to(&path, root).unwrap_or_default();
                 for s in &copy.sources {
                     let candidate = if s == "." || s == "./" {
                         rel.to_string()
@@ -1486,6 +1496,17 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_to("/app/x/y", "/app"), Some("x/y"));
+        assert_eq!(relative_to("/app/x", "/app/"), Some("x"));
+        assert_eq!(relative_to("/app", "/app"), Some(""));
+        assert_eq!(relative_to("/app", "/"), Some("app"));
+        assert_eq!(relative_to("", "/"), Some(""));
+        assert_eq!(relative_to("/appx", "/app"), None);
+        assert_eq!(relative_to("/other", "/app"), None);
+    }
 
     #[test]
     fn paths() {

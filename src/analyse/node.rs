@@ -360,7 +360,7 @@ fn context_file_for(a: &Analysis, image_path: &str, context: &BuildContext) -> O
             if !is_under(image_path, root) {
                 continue;
             }
-            let rel = &image_path[root.trim_end_matches('/').len() + 1..];
+            let rel = crate::analyse::relative_to(image_path, root).unwrap_or_default();
             let candidate = if src.contains('*') {
                 let (dir, pattern) = src.rsplit_once('/').unwrap_or(("", src));
                 if !glob_match(pattern, rel) {

@@ -628,7 +628,7 @@ fn context_path_of(file: &Dockerfile, a: &Analysis, before: usize, path: &str) -
                     return src.trim_start_matches("./").to_string();
                 }
             } else if is_under(path, root) {
-                let rel = &path[root.trim_end_matches('/').len() + 1..];
+                let rel = crate::analyse::relative_to(path, root).unwrap_or_default();
                 if let Some(s) = copy.sources.first() {
                     let s = s.trim_start_matches("./").trim_end_matches('/');
                     return if s == "." || s.is_empty() {
@@ -682,7 +682,7 @@ fn bind_mount_source(file: &Dockerfile, a: &Analysis, index: usize, path: &str) 
             return Some(source);
         }
         if is_under(path, &target) {
-            let rel = &path[target.trim_end_matches('/').len() + 1..];
+            let rel = crate::analyse::relative_to(path, &target).unwrap_or_default();
             return Some(if source.is_empty() || source == "." {
                 rel.to_string()
             } else {

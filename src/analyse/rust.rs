@@ -440,7 +440,7 @@ fn context_file_of(
             if !is_under(image_path, root) || root == image_path {
                 continue;
             }
-            let rel = &image_path[root.trim_end_matches('/').len() + 1..];
+            let rel = crate::analyse::relative_to(image_path, root).unwrap_or_default();
             let candidate = if s.contains('*') {
                 // `COPY Cargo.* ./`: a file of the glob's folder.
                 let (dir, glob) = s.rsplit_once('/').unwrap_or(("", s));
@@ -529,7 +529,7 @@ fn find_project(
             if let Some(p) = read_package(file, a, context, &up)?
                 && let Some(ws) = &p.manifest.workspace
             {
-                let rel = &manifest.image_dir[up.trim_end_matches('/').len() + 1..];
+                let rel = crate::analyse::relative_to(&manifest.image_dir, &up).unwrap_or_default();
                 if ws.members.iter().any(|m| glob_match(m, rel)) {
                     root = p;
                 }
