@@ -408,9 +408,8 @@ fn fuzz_crashes_stay_fixed() {
             assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
             assert!(code == 0 || code == 2, "{}: exit {code}", path.display());
             if code == 0 {
-                msb::parse::parse(&stdout).unwrap_or_else(|e| {
-                    panic!("{}: output does not parse: {e:?}", path.display())
-                });
+                msb::parse::parse(&stdout)
+                    .unwrap_or_else(|e| panic!("{}: output does not parse: {e:?}", path.display()));
             }
         }
         seen += 1;

