@@ -294,17 +294,26 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 None => Config::default(),
             },
         };
+        // One copy of the knowledge per distinct user, however many
+        // repositories ask for it.
         let knowledge = match &config.user {
             Some(user) => {
-                let mut k = knowledges[0].clone();
-                if let Some(name) = &user.name {
-                    k.images.user.name = name.clone();
+                let base_user = &knowledges[0].images.user;
+                let name = user.name.clone().unwrap_or_else(|| base_user.name.clone());
+                let uid = user.uid.unwrap_or(base_user.uid);
+                match knowledges
+                    .iter()
+                    .position(|k| k.images.user.name == name && k.images.user.uid == uid)
+                {
+                    Some(known) => known,
+                    None => {
+                        let mut k = knowledges[0].clone();
+                        k.images.user.name = name;
+                        k.images.user.uid = uid;
+                        knowledges.push(k);
+                        knowledges.len() - 1
+                    }
                 }
-                if let Some(uid) = user.uid {
-                    k.images.user.uid = uid;
-                }
-                knowledges.push(k);
-                knowledges.len() - 1
             }
             None => 0,
         };
