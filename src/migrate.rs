@@ -157,15 +157,32 @@ pub fn migrate(
     }
     let output = render::render(&file, &plan, source.line_ending, source.final_newline());
     // A migration msb cannot read back is a bug: refuse it, never write it.
-    if let Err(e) = parse::parse(&output) {
-        return Err(MsbError::Parse {
-            path: source.path.clone(),
-            line: e.line,
-            reason: format!(
-                "internal error: the migrated file does not parse ({}); the file is left alone",
-                e.reason
-            ),
-        });
+    let reread = match parse::parse(&output) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(MsbError::Parse {
+                path: source.path.clone(),
+                line: e.line,
+                reason: format!(
+                    "internal error: the migrated file does not parse ({}); the file is left alone",
+                    e.reason
+                ),
+            });
+        }
+    };
+    // A build whose last line ends in a continuation (`\` and nothing
+    // after it) would take the new final stage in as part of its command.
+    if reread.stage_starts().len() != 2 {
+        let line = file.instructions.last().map_or(1, |i| i.line);
+        return Ok(skipped(
+            Blocker {
+                line,
+                reason: "the build's last instruction ends in a line continuation with nothing after it: a stage added after it would be read as part of it".into(),
+            },
+            false,
+            file,
+            analysis,
+        ));
     }
     Ok(Migration {
         status: Status::Migrated,

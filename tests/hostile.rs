@@ -410,6 +410,16 @@ fn fuzz_crashes_stay_fixed() {
             if code == 0 {
                 msb::parse::parse(&stdout)
                     .unwrap_or_else(|e| panic!("{}: output does not parse: {e:?}", path.display()));
+                // msb leaves its own output as it is.
+                let again = tempfile::tempdir().unwrap();
+                fs::write(again.path().join("Dockerfile"), &stdout).unwrap();
+                let (_, second, _) = run(args, again.path());
+                assert_eq!(
+                    second,
+                    stdout,
+                    "{}: a second run changed it",
+                    path.display()
+                );
             }
         }
         seen += 1;
