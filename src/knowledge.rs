@@ -141,6 +141,31 @@ pub struct CommandsPack {
     pub shells: Vec<String>,
     /// Folders never copied whole to the final stage.
     pub system_dirs: Vec<String>,
+    /// How a command names the port it listens on.
+    pub ports: PortRules,
+    /// Inits an ENTRYPOINT may start the command with (`tini --`).
+    pub inits: InitRules,
+}
+
+/// Inits that start the command after their options (and `--`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitRules {
+    pub names: Vec<String>,
+    /// Their options that take a value.
+    pub value_options: Vec<String>,
+}
+
+/// Where a command says its port (`--port 80`, `gunicorn -b :80`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortRules {
+    /// Options that name a port whatever the program.
+    pub options: Vec<String>,
+    /// Short options that name a port only for `servers` (elsewhere
+    /// `-p 4` may be a count).
+    pub server_short_options: Vec<String>,
+    pub servers: Vec<String>,
 }
 
 /// The package that provides a tool, per distro family.

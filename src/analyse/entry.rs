@@ -89,7 +89,7 @@ pub fn read(
     // An init the build installs (`ENTRYPOINT ["/usr/bin/tini", "--"]`)
     // starts the command after it; the runtime stage installs it too.
     let mut words = words;
-    if let Some(rest) = after_init(&words, a) {
+    if let Some(rest) = after_init(&words, k, a) {
         words = rest;
         launch.sole = false;
     }
@@ -271,20 +271,16 @@ pub fn nested_script_reason(launch: &Launch, script: &str) -> String {
     )
 }
 
-/// Inits that start the command after their options (and `--`).
-const INITS: &[&str] = &["tini", "tini-static", "dumb-init"];
-/// Their options that take a value.
-const INIT_VALUE_OPTIONS: &[&str] = &["-p", "-e", "-r", "--rewrite"];
-
 /// The command an init the build installed starts, or None when the first
 /// word is no such init.
-fn after_init(words: &[String], a: &Analysis) -> Option<Vec<String>> {
+fn after_init(words: &[String], k: &Knowledge, a: &Analysis) -> Option<Vec<String>> {
     let program = words.first()?;
     let name = program.rsplit('/').next().unwrap_or(program);
-    if !INITS.contains(&name) || !a.installed_packages.iter().any(|p| p == name) {
+    let inits = &k.commands.inits;
+    if !inits.names.iter().any(|i| i == name) || !a.installed_packages.iter().any(|p| p == name) {
         return None;
     }
-    let i = shell::after_options(words, 1, |w| INIT_VALUE_OPTIONS.contains(&w));
+    let i = shell::after_options(words, 1, |w| inits.value_options.iter().any(|o| o == w));
     let rest = words.get(i..)?.to_vec();
     (!rest.is_empty()).then_some(rest)
 }
@@ -566,28 +562,30 @@ mod tests {
 
     #[test]
     fn an_installed_init_starts_the_command_after_it() {
+        let k = Knowledge::builtin().unwrap();
         let mut a = Analysis::blank();
         a.installed_packages = vec!["tini".into(), "dumb-init".into()];
         assert_eq!(
-            after_init(&words("/usr/bin/tini -- java -jar app.jar"), &a),
+            after_init(&words("/usr/bin/tini -- java -jar app.jar"), &k, &a),
             Some(words("java -jar app.jar"))
         );
         assert_eq!(
-            after_init(&words("tini -s -p SIGTERM dotnet App.dll"), &a),
+            after_init(&words("tini -s -p SIGTERM dotnet App.dll"), &k, &a),
             Some(words("dotnet App.dll"))
         );
         assert_eq!(
             after_init(
                 &words("/usr/bin/dumb-init --rewrite 15:2 -- ./start.sh"),
+                &k,
                 &a
             ),
             Some(words("./start.sh"))
         );
         // Nothing after it, or an init the build did not install.
-        assert_eq!(after_init(&words("/usr/bin/tini --"), &a), None);
+        assert_eq!(after_init(&words("/usr/bin/tini --"), &k, &a), None);
         a.installed_packages.clear();
         assert_eq!(
-            after_init(&words("/sbin/tini -- java -jar app.jar"), &a),
+            after_init(&words("/sbin/tini -- java -jar app.jar"), &k, &a),
             None
         );
     }

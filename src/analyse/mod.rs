@@ -570,7 +570,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
         "node" => node::analyse(file, context, pack, k, &mut a),
         _ => {}
     }
-    ports::check(file, &mut a);
+    ports::check(file, &k.commands.ports, &mut a);
     housekeeping_paths(file, pack, k, &mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);

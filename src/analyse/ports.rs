@@ -9,31 +9,8 @@
 //! EXPOSE, `ENV PORT`, and the port options of ENTRYPOINT/CMD.
 
 use crate::analyse::{Analysis, shell};
+use crate::knowledge::PortRules;
 use crate::parse::{Dockerfile, Keyword};
-
-/// Options that name the port a server listens on (`uvicorn --port 80`,
-/// `gunicorn --bind 0.0.0.0:80`).
-const PORT_OPTIONS: &[&str] = &["--port", "--bind", "--listen", "--server.port"];
-
-/// Short options that name the port of these servers only (`rackup -p 80`,
-/// `gunicorn -b :80`, `php -S 0.0.0.0:80`); elsewhere `-p 4` may be a count.
-const SHORT_PORT_OPTIONS: &[&str] = &["-p", "-b", "-S"];
-const SERVERS: &[&str] = &[
-    "rackup",
-    "rails",
-    "puma",
-    "thin",
-    "unicorn",
-    "flask",
-    "gunicorn",
-    "hypercorn",
-    "daphne",
-    "php",
-    "uvicorn",
-    "waitress-serve",
-    "sanic",
-    "granian",
-];
 
 /// The port in `80`, `:80`, `0.0.0.0:80`, `[::]:80`: a host part that is an
 /// address (not `app:app`, not `unix:/run/x.sock`).
@@ -53,7 +30,7 @@ fn port_of(value: &str) -> Option<u16> {
 /// The first port below 1024 the file says the app listens on: EXPOSE, or
 /// a port option or `HOST:PORT` word of ENTRYPOINT/CMD. With its line and
 /// the words that say it.
-fn evidence(file: &Dockerfile) -> Option<(usize, u16, String)> {
+fn evidence(file: &Dockerfile, rules: &PortRules) -> Option<(usize, u16, String)> {
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
         let Some(ins) = file.instructions.iter().rev().find(|i| i.keyword == kw) else {
             continue;
@@ -68,11 +45,16 @@ fn evidence(file: &Dockerfile) -> Option<(usize, u16, String)> {
                 .flat_map(|c| c.words)
                 .collect(),
         };
-        let server = words
-            .iter()
-            .any(|w| SERVERS.contains(&w.rsplit('/').next().unwrap_or(w)));
-        let is_option =
-            |w: &str| PORT_OPTIONS.contains(&w) || (server && SHORT_PORT_OPTIONS.contains(&w));
+        let server = words.iter().any(|w| {
+            rules
+                .servers
+                .iter()
+                .any(|s| s == w.rsplit('/').next().unwrap_or(w))
+        });
+        let is_option = |w: &str| {
+            rules.options.iter().any(|o| o == w)
+                || (server && rules.server_short_options.iter().any(|o| o == w))
+        };
         for (i, word) in words.iter().enumerate() {
             let value = if is_option(word) {
                 words.get(i + 1).map(String::as_str)
@@ -148,8 +130,8 @@ pub fn block_privileged_port(
 }
 
 /// What every Dockerfile can say about its port, for every language.
-pub fn check(file: &Dockerfile, a: &mut Analysis) {
-    if let Some((line, port, source)) = evidence(file) {
+pub fn check(file: &Dockerfile, rules: &PortRules, a: &mut Analysis) {
+    if let Some((line, port, source)) = evidence(file, rules) {
         block_privileged_port(file, a, line, &source, port);
     }
 }
@@ -169,8 +151,16 @@ mod tests {
         assert_eq!(port_of("$PORT"), None);
         assert_eq!(port_of("12:30"), None);
         assert_eq!(port_of("127.0.0.1:443"), Some(443));
-        let port =
-            |text: &str| evidence(&crate::parse::parse(text).unwrap()).map(|(_, p, e)| (p, e));
+        let port = |text: &str| {
+            evidence(
+                &crate::parse::parse(text).unwrap(),
+                &crate::knowledge::Knowledge::builtin()
+                    .unwrap()
+                    .commands
+                    .ports,
+            )
+            .map(|(_, p, e)| (p, e))
+        };
         assert_eq!(
             port(
                 "FROM python:3.12\nCMD [\"fastapi\", \"run\", \"app/main.py\", \"--port\", \"80\"]\n"
