@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::bulk::{Repos, Summary, run_ordered};
 use crate::config::{self, Config};
 use crate::diff;
+use crate::engine::Engine;
 use crate::error::MsbError;
 use crate::explain;
 use crate::git;
@@ -19,6 +20,7 @@ use crate::knowledge::Knowledge;
 use crate::migrate::{self, Migration, Options, Status};
 use crate::report::{BulkReport, FileReport};
 use crate::source::SourceFile;
+use crate::verify::{self, Verification};
 use crate::walk;
 use crate::write;
 
@@ -39,6 +41,92 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show what msb infers about a Dockerfile, instruction by instruction.
     Explain(ExplainArgs),
+    /// Build the original and the migrated Dockerfile with the local engine
+    /// and compare the images: config, non-root user, a smoke run, sizes.
+    Verify(VerifyArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    Docker,
+    Podman,
+}
+
+impl EngineKind {
+    fn program(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "docker",
+            EngineKind::Podman => "podman",
+        }
+    }
+}
+
+/// How `msb verify` and `msb migrate --verify` build and run the images.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Verification")]
+pub struct VerifyFlags {
+    /// The container engine's CLI (podman where its CLI is docker's).
+    #[arg(long, value_enum, default_value_t = EngineKind::Docker)]
+    pub engine: EngineKind,
+    /// Start both containers with these arguments after the image name
+    /// (they replace CMD), e.g. --smoke "--port 9000" (default: the
+    /// image's own command).
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub smoke: Option<String>,
+    /// No smoke run (the app needs a database or another service).
+    #[arg(long, conflicts_with = "smoke")]
+    pub no_smoke: bool,
+    /// How long both containers run before they are compared.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub smoke_seconds: u64,
+    /// Keep the images msb built (they are removed by default).
+    #[arg(long)]
+    pub keep_images: bool,
+    /// A build argument for both builds; repeatable.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_args: Vec<String>,
+}
+
+impl VerifyFlags {
+    fn options(&self) -> std::result::Result<verify::Options, String> {
+        let smoke = match (&self.smoke, self.no_smoke) {
+            (_, true) => verify::Smoke::Off,
+            (Some(args), false) => verify::Smoke::Arguments(verify::split_words(args)?),
+            (None, false) => verify::Smoke::ImageCommand,
+        };
+        Ok(verify::Options {
+            smoke,
+            smoke_seconds: self.smoke_seconds,
+            keep_images: self.keep_images,
+            build_args: self.build_args.clone(),
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Dockerfiles or folders to search for them (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Compare the original (one PATH) with this Dockerfile instead of
+    /// msb's migration: a hand-written one, an earlier msb output.
+    #[arg(long, value_name = "DOCKERFILE")]
+    pub against: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: VerifyFlags,
+    /// Output format of stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write a JSON report of every Dockerfile verified to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Verify the migration `--unsafe` makes.
+    #[arg(long = "unsafe")]
+    pub allow_unsafe: bool,
+    /// The build context, when it is not the Dockerfile's folder.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub transforms: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +215,12 @@ pub struct MigrateArgs {
     /// Print every decision of each migrated file, whatever the number of files.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Build and compare each migration with the local engine (see
+    /// `msb verify`); with --write, only verified files are written.
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    pub verify_flags: VerifyFlags,
 }
 
 #[derive(Args, Debug)]
@@ -175,6 +269,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Migrate(args) => run_migrate(args),
         Command::Explain(args) => run_explain(args),
+        Command::Verify(args) => run_verify(args),
     }
 }
 
@@ -213,6 +308,160 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `msb verify`: one file after the other (each build already uses the
+/// whole machine), the verdicts on stdout, progress on stderr.
+fn run_verify(args: VerifyArgs) -> Result<i32> {
+    let k = knowledge(args.transforms.as_deref())?;
+    let vopts = args
+        .flags
+        .options()
+        .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
+    let mopts = Options {
+        allow_unsafe: args.allow_unsafe,
+        ..Options::default()
+    };
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let mut failed = false;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    if args.against.is_some() && (paths.len() != 1 || !paths[0].is_file()) {
+        bail!("--against compares one original Dockerfile: give exactly one file as PATH");
+    }
+    let (files, errors) = walk::find(&walk::Search {
+        roots: paths,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        no_ignore: false,
+        jobs: 1,
+    });
+    for e in &errors {
+        report_error(e);
+        failed = true;
+    }
+    let engine = Engine::new(args.flags.engine.program());
+    if let Err(e) = engine.check() {
+        eprintln!("msb: verify needs a running container engine: {e}");
+        return Ok(EXIT_ERROR);
+    }
+    let against = match &args.against {
+        Some(path) => match SourceFile::read(path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                report_error(&e);
+                return Ok(EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let mut summary = Summary::default();
+    let mut records = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for found in &files {
+        let shown = diff::display_path(&found.path, &cwd);
+        let progress = |step: &str| eprintln!("msb: {shown}: {step}...");
+        let context = migrate::context_dir(&found.path, args.context.as_deref());
+        let source = match SourceFile::read(&found.path) {
+            Ok(s) => s,
+            Err(e) => {
+                report_error(&e);
+                failed = true;
+                let record = FileReport::failed(&shown, error_line(&e), &e.reason());
+                summary.add(&record.status, record.reason.as_deref(), None);
+                records.push(record);
+                continue;
+            }
+        };
+        let (mut record, verification) = match &against {
+            Some(other) => {
+                let pair = verify::Pair {
+                    original: &source.path,
+                    original_text: &source.text,
+                    migrated: &other.path,
+                    migrated_text: &other.text,
+                    context: &context,
+                    command_rewritten: false,
+                    id: verify::unique_id(),
+                };
+                let v = verify::verify(&engine, &pair, &vopts, &progress);
+                let mut record = FileReport::failed(&shown, None, "");
+                record.status = "migrated".to_string();
+                record.reason = None;
+                record.against = Some(diff::display_path(&other.path, &cwd));
+                (record, Some(v))
+            }
+            None => {
+                let ctx = migrate::context_for(&found.path, args.context.as_deref());
+                match migrate::migrate(&source, &ctx, &k, &mopts) {
+                    Err(e) => {
+                        report_error(&e);
+                        failed = true;
+                        (
+                            FileReport::failed(&shown, error_line(&e), &e.reason()),
+                            None,
+                        )
+                    }
+                    Ok(m) if m.status != Status::Migrated => {
+                        for line in
+                            status_lines(&shown, &Ok((source.clone(), m.clone())), false, false)
+                        {
+                            eprintln!("{line}: nothing to verify");
+                        }
+                        (FileReport::from_migration(&shown, &m, ""), None)
+                    }
+                    Ok(m) => {
+                        let v = verify::verify_migration(
+                            &engine, &source, &m, &mopts, &context, &vopts, &progress,
+                        );
+                        let d = diff::unified(&source.text, &m.output, &shown);
+                        (FileReport::from_migration(&shown, &m, &d), Some(v))
+                    }
+                }
+            }
+        };
+        if let Some(v) = verification {
+            if !v.passed() {
+                failed = true;
+                record.status = "failed".to_string();
+                record.reason = Some(format!("verification {}", v.summary()));
+            }
+            if args.format == Format::Text {
+                stdout.write_all(verify::render_text(&shown, &v).as_bytes())?;
+                stdout.flush()?;
+            }
+            record.verification = Some(v);
+        }
+        if args.format == Format::Json {
+            serde_json::to_writer(&mut stdout, &record)?;
+            writeln!(stdout)?;
+        }
+        summary.add(
+            &record.status,
+            record.reason.as_deref(),
+            record.estimated_saving_bytes,
+        );
+        records.push(record);
+    }
+    summary.finish();
+    if records.len() > 1 {
+        for line in summary.lines() {
+            eprintln!("msb: {line}");
+        }
+    }
+    if let Some(path) = &args.report {
+        let report = BulkReport {
+            files: records,
+            summary,
+        };
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        write::write_new(path, text.as_bytes())
+            .with_context(|| format!("writing the report {}", path.display()))?;
+    }
+    Ok(if failed { EXIT_ERROR } else { 0 })
+}
+
 /// What applies to the Dockerfiles under one root: options and the
 /// knowledge (its own copy only when msb.toml changes the user).
 struct Setting {
@@ -231,6 +480,8 @@ struct Job {
 struct Outcome {
     result: Result<(SourceFile, Migration), MsbError>,
     diff: String,
+    /// `--verify`: what building and running both images showed.
+    verification: Option<Verification>,
 }
 
 fn run_migrate(args: MigrateArgs) -> Result<i32> {
@@ -272,10 +523,29 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         },
         None => None,
     };
-    let jobs = args
-        .jobs
-        .filter(|j| *j > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Each verification's builds already use the whole machine: one file
+    // at a time unless asked otherwise.
+    let jobs = args.jobs.filter(|j| *j > 0).unwrap_or_else(|| {
+        if args.verify {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    });
+    let verify_opts = if args.verify {
+        let opts = args
+            .verify_flags
+            .options()
+            .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
+        let engine = Engine::new(args.verify_flags.engine.program());
+        if let Err(e) = engine.check() {
+            eprintln!("msb: --verify needs a running container engine: {e}");
+            return Ok(EXIT_ERROR);
+        }
+        Some((engine, opts))
+    } else {
+        None
+    };
 
     // Each root with its settings, then its Dockerfiles.
     let mut knowledges = vec![base];
@@ -371,17 +641,39 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             migrate::migrate(&source, &context, k, &setting.options).map(|m| (source, m))
         });
         let mut diff = String::new();
+        let mut verification = None;
         let result = result.and_then(|(source, m)| {
             if needs_diff {
                 diff = diff::unified(&source.text, &m.output, &job.shown);
             }
-            if write_in_place && m.status == Status::Migrated {
+            if let Some((engine, opts)) = &verify_opts
+                && m.status == Status::Migrated
+            {
+                let context = migrate::context_dir(&job.path, args.context.as_deref());
+                let progress = |step: &str| eprintln!("msb: {}: {step}...", job.shown);
+                verification = Some(verify::verify_migration(
+                    engine,
+                    &source,
+                    &m,
+                    &setting.options,
+                    &context,
+                    opts,
+                    &progress,
+                ));
+            }
+            // With --verify, only a verified migration is written.
+            let verified = verification.as_ref().is_none_or(Verification::passed);
+            if write_in_place && m.status == Status::Migrated && verified {
                 let original = source.bytes_for(&source.text);
                 write::write_atomic(&job.path, &original, &source.bytes_for(&m.output))?;
             }
             Ok((source, m))
         });
-        Outcome { result, diff }
+        Outcome {
+            result,
+            diff,
+            verification,
+        }
     };
 
     let colour = colour_stdout() && args.format == Format::Text;
@@ -409,12 +701,35 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             Err(e) => FileReport::failed(&job.shown, error_line(e), &e.reason()),
         };
         record.repo = repo.as_ref().map(|r| diff::display_path(r, &cwd));
+        let mut lines = status_lines(&job.shown, &outcome.result, args.write, verbose);
+        if let Some(v) = &outcome.verification {
+            if !v.passed() {
+                record.status = "failed".to_string();
+                record.reason = Some(format!("verification {}", v.summary()));
+                failed = true;
+                if args.write {
+                    lines.push(format!(
+                        "msb: {}: not written: the migration did not verify",
+                        job.shown
+                    ));
+                }
+            }
+            lines.extend(
+                verify::render_text(&job.shown, v)
+                    .lines()
+                    .map(|l| format!("msb: {l}")),
+            );
+            record.verification = Some(v.clone());
+        }
+        let verified = outcome
+            .verification
+            .as_ref()
+            .is_none_or(Verification::passed);
         summary.add(
             &record.status,
             record.reason.as_deref(),
             record.estimated_saving_bytes,
         );
-        let lines = status_lines(&job.shown, &outcome.result, args.write, verbose);
         let printed = (|| -> std::io::Result<()> {
             match &progress {
                 Some(bar) => bar.suspend(|| lines.iter().for_each(|l| eprintln!("{l}"))),
@@ -429,7 +744,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                     }
                 }
                 Ok((source, m)) => {
-                    if m.status == Status::Migrated {
+                    if m.status == Status::Migrated && verified {
                         changed += 1;
                         if args.git_commit {
                             match &repo {

@@ -4,13 +4,16 @@
 //! lossless model, [`analyse`] infers the toolchain and the role of every
 //! instruction, [`plan`] runs the [`passes`] that build the output stages,
 //! [`render`] turns the plan into text, and [`diff`], [`write`] and
-//! [`report`] deliver it. [`migrate`] runs one file through all of it.
+//! [`report`] deliver it. [`migrate`] runs one file through all of it;
+//! [`verify`] builds both versions with the local [`engine`] and compares
+//! the images.
 
 pub mod analyse;
 pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod git;
@@ -22,5 +25,6 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod verify;
 pub mod walk;
 pub mod write;

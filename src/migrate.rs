@@ -1,7 +1,7 @@
 //! One file through the whole pipeline: parse → analyse → plan → render,
 //! with the decision to migrate, skip or fail.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::analyse::{self, Analysis, Blocker};
 use crate::error::MsbError;
@@ -196,13 +196,18 @@ pub fn migrate(
 }
 
 /// The build context of a Dockerfile: `--context`, or its folder.
-pub fn context_for(path: &Path, explicit: Option<&Path>) -> BuildContext {
+/// The build context's folder: `explicit`, or the Dockerfile's folder.
+pub fn context_dir(path: &Path, explicit: Option<&Path>) -> PathBuf {
     match explicit {
-        Some(dir) => BuildContext::new(dir),
-        None => BuildContext::new(
-            path.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
-        ),
+        Some(dir) => dir.to_path_buf(),
+        None => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
     }
+}
+
+pub fn context_for(path: &Path, explicit: Option<&Path>) -> BuildContext {
+    BuildContext::new(context_dir(path, explicit))
 }

@@ -35,6 +35,13 @@ pub struct FileReport {
     pub steps: Vec<Step>,
     pub warnings: Vec<String>,
     pub diff: String,
+    /// `msb verify --against`: the Dockerfile compared with the original.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<String>,
+    /// `msb verify` or `migrate --verify`: what building and running both
+    /// images showed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl FileReport {
@@ -79,6 +86,8 @@ impl FileReport {
             steps: a.steps.clone(),
             warnings: a.warnings.clone(),
             diff: diff.to_string(),
+            against: None,
+            verification: None,
         }
     }
 
@@ -103,6 +112,8 @@ impl FileReport {
             steps: Vec::new(),
             warnings: Vec::new(),
             diff: String::new(),
+            against: None,
+            verification: None,
         }
     }
 }
