@@ -263,6 +263,30 @@ impl Engine {
     pub fn remove_image(&self, image: &str) {
         let _ = self.output(&["image", "rm", "-f", image]);
     }
+
+    /// Removes the untagged images a classic-builder log names (its
+    /// ` ---> ID` lines): the stages before the last one, which no tag
+    /// keeps. An image that is tagged or used elsewhere is never touched.
+    pub fn remove_untagged_from_log(&self, log: &str) {
+        let Ok(dangling) = self.run(&["images", "-q", "--filter", "dangling=true"]) else {
+            return;
+        };
+        let dangling: Vec<&str> = dangling.lines().map(str::trim).collect();
+        for id in step_images(log) {
+            if dangling.contains(&id) {
+                let _ = self.output(&["image", "rm", id]);
+            }
+        }
+    }
+}
+
+/// The image IDs of a classic-builder log's ` ---> ID` lines.
+fn step_images(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter_map(|l| l.trim().strip_prefix("---> "))
+        .map(str::trim)
+        .filter(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
 }
 
 /// What a port answered to `GET /`.
@@ -343,5 +367,14 @@ fn probe_once(port: u16) -> (Probe, String) {
     match status {
         Some(status) => (Probe::Http { status }, body),
         None => (Probe::NotHttp, body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn step_images_are_read_from_a_classic_log() {
+        let log = "Step 1/2 : FROM x\n ---> 3c4a56632822\nStep 2/2 : RUN true\n ---> Running in 0123456789ab\n ---> 4202a8abf600\n";
+        assert_eq!(super::step_images(log), ["3c4a56632822", "4202a8abf600"]);
     }
 }

@@ -222,7 +222,7 @@ pub fn verify(
     let original_tag = format!("msb-verify:{}-original", pair.id);
     let migrated_tag = format!("msb-verify:{}-migrated", pair.id);
     let mut v = Verification::new();
-    let mut built = Vec::new();
+    let mut built = Built::default();
     if let Err(e) = run_checks(
         engine,
         pair,
@@ -235,13 +235,23 @@ pub fn verify(
         v.fail("engine", e.to_string());
     }
     if opts.keep_images {
-        v.kept_images = built;
+        v.kept_images = built.images;
     } else {
-        for image in &built {
+        for image in &built.images {
             engine.remove_image(image);
+        }
+        for log in &built.logs {
+            engine.remove_untagged_from_log(log);
         }
     }
     v
+}
+
+/// What a verification leaves on the engine, to remove afterwards.
+#[derive(Default)]
+struct Built {
+    images: Vec<String>,
+    logs: Vec<String>,
 }
 
 fn run_checks(
@@ -250,13 +260,13 @@ fn run_checks(
     opts: &Options,
     progress: &dyn Fn(&str),
     [original_tag, migrated_tag]: [&String; 2],
-    built: &mut Vec<String>,
+    built: &mut Built,
     v: &mut Verification,
 ) -> Result<(), EngineError> {
     progress("building the original");
     let build = engine.build(pair.original, pair.context, original_tag, &opts.build_args)?;
-    let record = build_record(&build);
-    v.original_build = Some(record);
+    v.original_build = Some(build_record(&build));
+    built.logs.push(build.log.clone());
     if !build.ok {
         v.verdict = Verdict::OriginalDoesNotBuild;
         v.problems.push(format!(
@@ -265,11 +275,12 @@ fn run_checks(
         ));
         return Ok(());
     }
-    built.push(original_tag.clone());
+    built.images.push(original_tag.clone());
 
     progress("building the migration");
     let build = engine.build(pair.migrated, pair.context, migrated_tag, &opts.build_args)?;
     v.migrated_build = Some(build_record(&build));
+    built.logs.push(build.log.clone());
     if !build.ok {
         v.fail(
             "build",
@@ -280,7 +291,7 @@ fn run_checks(
         );
         return Ok(());
     }
-    built.push(migrated_tag.clone());
+    built.images.push(migrated_tag.clone());
 
     let original = engine.inspect_image(original_tag)?;
     let migrated = engine.inspect_image(migrated_tag)?;
