@@ -158,10 +158,22 @@ impl BulkReport {
         out.push_str("| Dockerfile | status | language | final stage | est. saving | note |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for f in &self.files {
-            let note = match f.status.as_str() {
+            let mut note = match f.status.as_str() {
                 "migrated" => f.applicability.clone().unwrap_or_default(),
                 _ => f.reason.clone().unwrap_or_default(),
             };
+            if let Some(size) = f
+                .verification
+                .as_ref()
+                .filter(|v| v.passed())
+                .and_then(|v| v.size.as_ref())
+            {
+                note.push_str(&format!(
+                    "; verified: {} → {}",
+                    human_bytes(size.original_bytes),
+                    human_bytes(size.migrated_bytes)
+                ));
+            }
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} |\n",
                 f.path,

@@ -131,7 +131,8 @@ pub struct RunReport {
     pub start_error: Option<String>,
     pub state: Option<ContainerState>,
     pub ports: Vec<PortProbe>,
-    /// The first lines of the container's output.
+    /// The container's output: its first lines, and its last ones when
+    /// it is long.
     pub log_head: Vec<String>,
 }
 
@@ -433,8 +434,19 @@ fn tail(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-fn head(text: &str, n: usize) -> Vec<String> {
-    text.lines().take(n).map(str::to_string).collect()
+/// The first lines of a container's output; when there are more than
+/// `n`, the first few and the last ones (where a traceback ends).
+fn excerpt(text: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return lines.iter().map(|l| l.to_string()).collect();
+    }
+    let first = n / 3;
+    let last = n - first - 1;
+    let mut out: Vec<String> = lines[..first].iter().map(|l| l.to_string()).collect();
+    out.push(format!("[{} lines]", lines.len() - first - last));
+    out.extend(lines[lines.len() - last..].iter().map(|l| l.to_string()));
+    out
 }
 
 /// The image the last stage starts FROM, following stage names and the
@@ -737,7 +749,7 @@ fn smoke(
                 start_error: None,
                 state,
                 ports: probes,
-                log_head: head(&engine.logs(name), LOG_LINES),
+                log_head: excerpt(&engine.logs(name), LOG_LINES),
             }
         })
         .collect();
@@ -1147,6 +1159,17 @@ mod tests {
         assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
         assert_eq!(split_words("''").unwrap(), [""]);
         assert!(split_words("'open").is_err());
+    }
+
+    #[test]
+    fn a_long_output_keeps_its_start_and_its_end() {
+        let text: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+        let shown = excerpt(&text, 15);
+        assert_eq!(shown.len(), 15);
+        assert_eq!(shown[0], "line 1");
+        assert_eq!(shown[5], "[26 lines]");
+        assert_eq!(shown[14], "line 40");
+        assert_eq!(excerpt("a\nb\n", 15), ["a", "b"]);
     }
 
     #[test]
