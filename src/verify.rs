@@ -426,12 +426,42 @@ pub fn failing_step(log: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The last `n` lines of a build log that say something: no blank lines,
+/// no terminal colour codes, no notice that the classic builder is
+/// deprecated.
 fn tail(text: &str, n: usize) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
+    const NOTICE: [&str; 3] = [
+        "legacy builder is deprecated",
+        "Install the buildx component",
+        "docs.docker.com/go/buildx",
+    ];
+    let lines: Vec<String> = text
+        .lines()
+        .map(strip_colour)
+        .filter(|l| !l.trim().is_empty() && !NOTICE.iter().any(|x| l.contains(x)))
+        .collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// A line without its ANSI escape sequences (`ESC [ … letter`).
+fn strip_colour(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.clone().next() == Some('[') {
+                chars.next();
+                for x in chars.by_ref() {
+                    if x.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The first lines of a container's output; when there are more than
@@ -1170,6 +1200,15 @@ mod tests {
         assert_eq!(shown[5], "[26 lines]");
         assert_eq!(shown[14], "line 40");
         assert_eq!(excerpt("a\nb\n", 15), ["a", "b"]);
+    }
+
+    #[test]
+    fn build_log_tail_drops_colour_and_the_builder_notice() {
+        let log = "Step 2/2 : RUN x\n\u{1b}[91mwarning: y\n\u{1b}[0mDEPRECATED: The legacy builder is deprecated and will be removed\n    Install the buildx component to build images\nCOPY failed: no file\n";
+        assert_eq!(
+            tail(log, 15),
+            ["Step 2/2 : RUN x", "warning: y", "COPY failed: no file"]
+        );
     }
 
     #[test]
