@@ -117,14 +117,17 @@ pub fn read(
         launch.script = Some((path, in_image));
         return Some(launch);
     }
-    launch.steps = vec![Step {
-        cwd: workdir,
-        command: Command {
-            env: Vec::new(),
-            words,
-            writes: Vec::new(),
-        },
-    }];
+    // `CMD []` starts nothing: no step for the languages to place.
+    if !words.is_empty() {
+        launch.steps = vec![Step {
+            cwd: workdir,
+            command: Command {
+                env: Vec::new(),
+                words,
+                writes: Vec::new(),
+            },
+        }];
+    }
     Some(launch)
 }
 

@@ -1,0 +1,5 @@
+FROM maven:3-eclipse-temurin-17
+WORKDIR /app
+COPY . .
+RUN mvn package
+CMD []
