@@ -330,6 +330,8 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     if args.against.is_some() && (paths.len() != 1 || !paths[0].is_file()) {
         bail!("--against compares one original Dockerfile: give exactly one file as PATH");
     }
+    check_context(args.context.as_deref())?;
+    check_report_folder(args.report.as_deref())?;
     let (files, errors) = walk::find(&walk::Search {
         roots: paths,
         include: Vec::new(),
@@ -449,6 +451,11 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
         for line in summary.lines() {
             eprintln!("msb: {line}");
         }
+        let verifications: Vec<&Verification> = records
+            .iter()
+            .filter_map(|r| r.verification.as_ref())
+            .collect();
+        eprintln!("msb: {}", verify::summary_line(&verifications));
     }
     if let Some(path) = &args.report {
         let report = BulkReport {
@@ -460,6 +467,35 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
             .with_context(|| format!("writing the report {}", path.display()))?;
     }
     Ok(if failed { EXIT_ERROR } else { 0 })
+}
+
+/// A `--context` that is not a folder would make every build fail, and
+/// each would read as "the original does not build": say it once instead.
+fn check_context(context: Option<&Path>) -> Result<()> {
+    match context {
+        Some(dir) if !dir.is_dir() => bail!("--context {}: not a folder", dir.display()),
+        _ => Ok(()),
+    }
+}
+
+/// The report is written after every build and smoke run, which can take
+/// an hour for a folder: a report that cannot be written is said first.
+fn check_report_folder(report: Option<&Path>) -> Result<()> {
+    let Some(path) = report else {
+        return Ok(());
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        bail!(
+            "--report {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// What applies to the Dockerfiles under one root: options and the
@@ -537,6 +573,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             .verify_flags
             .options()
             .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
+        check_context(args.context.as_deref())?;
+        check_report_folder(args.report.as_deref())?;
         let engine = Engine::new(args.verify_flags.engine.program());
         if let Err(e) = engine.check() {
             eprintln!("msb: --verify needs a running container engine: {e}");
@@ -688,6 +726,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     // --git-commit writes to a branch only: a file outside git stays as it is.
     let mut outside_git: Vec<String> = Vec::new();
     let mut print_error: Option<std::io::Error> = None;
+    // `--verify`: every verdict, for the closing line.
+    let mut verifications: Vec<Verification> = Vec::new();
     run_ordered(&jobs_list, jobs, work, |i, outcome| {
         let job = &jobs_list[i];
         // The repository is read only when a report or a commit needs it.
@@ -701,7 +741,13 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             Err(e) => FileReport::failed(&job.shown, error_line(e), &e.reason()),
         };
         record.repo = repo.as_ref().map(|r| diff::display_path(r, &cwd));
-        let mut lines = status_lines(&job.shown, &outcome.result, args.write, verbose);
+        let verified = outcome
+            .verification
+            .as_ref()
+            .is_none_or(Verification::passed);
+        // A migration that did not verify was not written: its line says
+        // `would migrate`, then why it was not written.
+        let mut lines = status_lines(&job.shown, &outcome.result, args.write && verified, verbose);
         if let Some(v) = &outcome.verification {
             if !v.passed() {
                 record.status = "failed".to_string();
@@ -720,11 +766,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                     .map(|l| format!("msb: {l}")),
             );
             record.verification = Some(v.clone());
+            verifications.push(v.clone());
         }
-        let verified = outcome
-            .verification
-            .as_ref()
-            .is_none_or(Verification::passed);
         summary.add(
             &record.status,
             record.reason.as_deref(),
@@ -800,6 +843,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     if jobs_list.len() > 1 {
         for line in summary.lines() {
             eprintln!("msb: {line}");
+        }
+        if args.verify {
+            let all: Vec<&Verification> = verifications.iter().collect();
+            eprintln!("msb: {}", verify::summary_line(&all));
         }
     }
     if let Some(path) = &args.report {

@@ -92,7 +92,7 @@ impl Engine {
         if !out.status.success() {
             return Err(EngineError::Failed {
                 command: format!("{} {}", self.program, args.join(" ")),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                stderr: one_line(&String::from_utf8_lossy(&out.stderr)),
             });
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -260,24 +260,123 @@ impl Engine {
         let _ = self.output(&["rm", "-f", "-v", container]);
     }
 
+    /// Removes a tag msb gave (the image too when no other tag keeps it),
+    /// never its untagged parents: one may be the user's (`FROM <id>`,
+    /// an earlier build's step kept as cache). msb's own step images go
+    /// with `remove_new_step_images`.
     pub fn remove_image(&self, image: &str) {
-        let _ = self.output(&["image", "rm", "-f", image]);
+        let _ = self.output(&["image", "rm", "-f", "--no-prune", image]);
     }
 
-    /// Removes the untagged images a classic-builder log names (its
-    /// ` ---> ID` lines): the stages before the last one, which no tag
-    /// keeps. An image that is tagged or used elsewhere is never touched.
-    pub fn remove_untagged_from_log(&self, log: &str) {
-        let Ok(dangling) = self.run(&["images", "-q", "--filter", "dangling=true"]) else {
+    /// The short IDs of every image the engine holds, intermediate ones
+    /// included; None when the engine cannot list them.
+    pub fn image_ids(&self) -> Option<Vec<String>> {
+        let text = self.run(&["images", "-a", "-q"]).ok()?;
+        Some(text.lines().map(|l| l.trim().to_string()).collect())
+    }
+
+    /// Removes the step images of classic-builder logs (their ` ---> ID`
+    /// lines) that did not exist before msb's builds: the stages before
+    /// the last one, the steps under a removed tag, the last step of a
+    /// failed build. A log also names the base image and cached steps,
+    /// which are in `existed` and stay. An image still used by another
+    /// (a child, a container) is refused by the engine and stays too.
+    pub fn remove_new_step_images(&self, logs: &[String], existed: &[String]) {
+        // msb's own tags are gone by now: a tagged image named in a log is
+        // another build's (a verification running beside this one whose
+        // step this build took from the cache), which `image rm ID` would
+        // delete with its only tag.
+        let Ok(tagged) = self.run(&["images", "-q", "--filter", "dangling=false"]) else {
             return;
         };
-        let dangling: Vec<&str> = dangling.lines().map(str::trim).collect();
-        for id in step_images(log) {
-            if dangling.contains(&id) {
-                let _ = self.output(&["image", "rm", id]);
+        let tagged: Vec<&str> = tagged.lines().map(str::trim).collect();
+        for id in new_step_images(logs, existed) {
+            if !tagged.contains(&id) {
+                let _ = self.output(&["image", "rm", "--no-prune", id]);
             }
         }
     }
+
+    /// Runs `argv` in a running container, as its user, the way the engine
+    /// runs a HEALTHCHECK; stops waiting after `limit` (a check that hangs
+    /// fails, as it would under the engine's own timeout).
+    pub fn exec(
+        &self,
+        container: &str,
+        argv: &[String],
+        limit: Duration,
+    ) -> Result<Exec, EngineError> {
+        let not_started = |e: std::io::Error| EngineError::NotStarted {
+            program: self.program.clone(),
+            reason: e.to_string(),
+        };
+        // One file for stdout and stderr: no pipe to fill while msb waits.
+        let mut out = tempfile::tempfile().map_err(not_started)?;
+        let mut args = vec!["exec", container];
+        args.extend(argv.iter().map(String::as_str));
+        let mut child = self
+            .command(&args)
+            .stdout(out.try_clone().map_err(not_started)?)
+            .stderr(out.try_clone().map_err(not_started)?)
+            .spawn()
+            .map_err(not_started)?;
+        let started = Instant::now();
+        let exit_code = loop {
+            match child.try_wait().map_err(not_started)? {
+                Some(status) => break status.code().map(i64::from),
+                None if started.elapsed() >= limit => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                None => std::thread::sleep(Duration::from_millis(100)),
+            }
+        };
+        let mut bytes = Vec::new();
+        let _ = std::io::Seek::rewind(&mut out);
+        let _ = out.read_to_end(&mut bytes);
+        Ok(Exec {
+            exit_code,
+            output: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+}
+
+/// What `exec` gave.
+#[derive(Debug, Clone)]
+pub struct Exec {
+    /// None when it did not finish in time (or a signal ended it).
+    pub exit_code: Option<i64>,
+    pub output: String,
+}
+
+/// The engine's complaint on one line: the CLI prints the daemon's
+/// message over several lines and ends with a hint (`Run 'docker run
+/// --help' for more information`) that does not apply to msb's own call.
+fn one_line(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !(l.is_empty() || l.starts_with("Run '") || l.starts_with("See '")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The step images of `logs` not in `existed`, newest first: a step's
+/// image is the parent of the next one, and a parent cannot be removed
+/// before its children. A step the second build took from the first's
+/// cache keeps its place of the first log.
+fn new_step_images<'a>(logs: &'a [String], existed: &[String]) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for log in logs {
+        for id in step_images(log) {
+            if !ids.contains(&id) && !existed.iter().any(|e| e == id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.reverse();
+    ids
 }
 
 /// The image IDs of a classic-builder log's ` ---> ID` lines.
@@ -316,12 +415,19 @@ impl Probe {
 }
 
 /// Sends `GET /` to 127.0.0.1:`port`, retrying until `deadline` while
-/// nothing answers (a server may still be starting). Also returns the
-/// first bytes of the body, for the report when the answers differ.
+/// nothing answers or the answer is a 5xx (a server may still be
+/// starting: many answer 503 until they are ready, and the two containers
+/// need not be ready at the same instant). Also returns the first bytes
+/// of the body, for the report when the answers differ.
 pub fn probe(port: u16, deadline: Instant) -> (Probe, String) {
     loop {
         let answer = probe_once(port);
-        if answer.0 != Probe::NoAnswer || Instant::now() >= deadline {
+        let starting = match answer.0 {
+            Probe::NoAnswer => true,
+            Probe::Http { status } => status >= 500,
+            Probe::NotHttp | Probe::NotPublished => false,
+        };
+        if !starting || Instant::now() >= deadline {
             return answer;
         }
         std::thread::sleep(Duration::from_millis(250));
@@ -376,5 +482,60 @@ mod tests {
     fn step_images_are_read_from_a_classic_log() {
         let log = "Step 1/2 : FROM x\n ---> 3c4a56632822\nStep 2/2 : RUN true\n ---> Running in 0123456789ab\n ---> 4202a8abf600\n";
         assert_eq!(super::step_images(log), ["3c4a56632822", "4202a8abf600"]);
+    }
+
+    /// A server answering on 127.0.0.1 with `statuses`, one per
+    /// connection, then the last one forever.
+    fn server(statuses: &'static [&'static str]) -> u16 {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for (i, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let status = statuses[i.min(statuses.len() - 1)];
+                let _ = stream.write_all(format!("HTTP/1.0 {status}\r\n\r\nbody").as_bytes());
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn a_probe_waits_past_the_5xx_of_a_starting_server() {
+        use std::time::{Duration, Instant};
+        let port = server(&["503 Starting", "503 Starting", "200 OK"]);
+        let (answer, body) = super::probe(port, Instant::now() + Duration::from_secs(10));
+        assert_eq!(answer, super::Probe::Http { status: 200 });
+        assert_eq!(body, "body");
+        // Past the deadline, the 5xx is the answer.
+        let port = server(&["500 Broken"]);
+        let (answer, _) = super::probe(port, Instant::now());
+        assert_eq!(answer, super::Probe::Http { status: 500 });
+        let port = server(&["404 Not Found", "200 OK"]);
+        let (answer, _) = super::probe(port, Instant::now() + Duration::from_secs(10));
+        assert_eq!(answer, super::Probe::Http { status: 404 });
+    }
+
+    #[test]
+    fn only_new_step_images_are_removed_children_first() {
+        let original = "Step 1/3 : FROM base\n ---> aaaaaaaaaaaa\nStep 2/3 : RUN a\n ---> Using cache\n ---> bbbbbbbbbbbb\nStep 3/3 : RUN b\n ---> cccccccccccc\n".to_string();
+        let migrated = "Step 1/3 : FROM base\n ---> aaaaaaaaaaaa\nStep 2/3 : RUN b\n ---> Using cache\n ---> cccccccccccc\nStep 3/3 : USER 1\n ---> dddddddddddd\n".to_string();
+        // The base and the cached step were there before msb built.
+        let existed = ["aaaaaaaaaaaa".to_string(), "bbbbbbbbbbbb".to_string()];
+        assert_eq!(
+            super::new_step_images(&[original, migrated], &existed),
+            ["dddddddddddd", "cccccccccccc"]
+        );
+    }
+
+    #[test]
+    fn an_engine_complaint_is_one_line_without_the_cli_hint() {
+        let stderr = "docker: Error response from daemon: failed to create shim task: exec: \"ls\": executable file not found in $PATH: unknown.\n\nRun 'docker run --help' for more information\n";
+        assert_eq!(
+            super::one_line(stderr),
+            "docker: Error response from daemon: failed to create shim task: exec: \"ls\": executable file not found in $PATH: unknown."
+        );
     }
 }

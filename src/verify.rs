@@ -131,9 +131,26 @@ pub struct RunReport {
     pub start_error: Option<String>,
     pub state: Option<ContainerState>,
     pub ports: Vec<PortProbe>,
+    /// The image's HEALTHCHECK, run once the container is up (None when
+    /// the image has none or the container had stopped).
+    pub health: Option<HealthRun>,
     /// The container's output: its first lines, and its last ones when
     /// it is long.
     pub log_head: Vec<String>,
+}
+
+/// The image's HEALTHCHECK command, run by msb the way the engine runs
+/// it: the engine's first check comes only after its interval (30 s by
+/// default), later than the smoke run looks, and a check that can never
+/// pass (`curl` missing from a slim final stage) is exactly what a
+/// migration breaks.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthRun {
+    pub command: Vec<String>,
+    pub passed: bool,
+    /// None when it did not finish within the check's timeout.
+    pub exit_code: Option<i64>,
+    pub output: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +241,13 @@ pub fn verify(
     let migrated_tag = format!("msb-verify:{}-migrated", pair.id);
     let mut v = Verification::new();
     let mut built = Built::default();
+    // What the engine held before: the builds' logs name the user's own
+    // images too (the base, cached steps), which must stay.
+    let existed = if opts.keep_images {
+        None
+    } else {
+        engine.image_ids()
+    };
     if let Err(e) = run_checks(
         engine,
         pair,
@@ -241,8 +265,10 @@ pub fn verify(
         for image in &built.images {
             engine.remove_image(image);
         }
-        for log in &built.logs {
-            engine.remove_untagged_from_log(log);
+        // Without the list of what existed, an untagged image named in a
+        // log could be the user's: it is left rather than risked.
+        if let Some(existed) = &existed {
+            engine.remove_new_step_images(&built.logs, existed);
         }
     }
     v
@@ -296,8 +322,8 @@ fn run_checks(
 
     let original = engine.inspect_image(original_tag)?;
     let migrated = engine.inspect_image(migrated_tag)?;
-    let original_base = final_base(pair.original_text);
-    let migrated_base = final_base(pair.migrated_text);
+    let original_base = final_base(pair.original_text, &opts.build_args);
+    let migrated_base = final_base(pair.migrated_text, &opts.build_args);
     // The bases are local (both builds just used them); when one is not
     // (a stage built from a digest the engine renamed), every variable
     // counts as the Dockerfile's own.
@@ -321,18 +347,28 @@ fn run_checks(
 
     let user = config_str(&migrated.config, "User");
     let passwd = if needs_passwd(&user) {
-        engine
-            .read_file(migrated_tag, "/etc/passwd")
-            .ok()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        Some(
+            engine
+                .read_file(migrated_tag, "/etc/passwd")
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        )
     } else {
         None
     };
-    let check = check_user(&user, passwd.as_deref());
+    let check = check_user(
+        &user,
+        passwd
+            .as_ref()
+            .and_then(|p| p.as_ref().ok())
+            .map(String::as_str),
+    );
     if !check.non_root {
-        let why = match (&check.uid, user.is_empty()) {
-            (_, true) => "the migrated image runs as root (no USER)".to_string(),
-            (Some(0), _) => format!("the migrated image runs as root (USER {user})"),
+        let why = match (&check.uid, user.is_empty(), &passwd) {
+            (_, true, _) => "the migrated image runs as root (no USER)".to_string(),
+            (Some(0), _, _) => format!("the migrated image runs as root (USER {user})"),
+            (_, _, Some(Err(e))) => format!(
+                "USER {user}: not a numeric UID, and the image's /etc/passwd cannot be read ({e}), so it cannot be shown to be non-root"
+            ),
             _ => format!(
                 "USER {user}: not a numeric UID and not in the image's /etc/passwd, so it cannot be shown to be non-root"
             ),
@@ -347,13 +383,13 @@ fn run_checks(
             engine,
             pair,
             opts,
-            original_tag,
-            migrated_tag,
-            &original.config,
+            [original_tag, migrated_tag],
+            [&original.config, &migrated.config],
         );
         if !report.same {
             v.fail("smoke", smoke_difference(&report));
         }
+        v.notes.extend(smoke_notes(&report, &original.config));
         v.smoke = Some(report);
     }
 
@@ -480,8 +516,10 @@ fn excerpt(text: &str, n: usize) -> Vec<String> {
 }
 
 /// The image the last stage starts FROM, following stage names and the
-/// defaults of ARGs declared before the first FROM.
-pub fn final_base(text: &str) -> Option<String> {
+/// ARGs declared before the first FROM: their defaults, or the
+/// `--build-arg` values both builds were given (a `KEY` without a value
+/// takes the environment's, as the engine does).
+pub fn final_base(text: &str, build_args: &[String]) -> Option<String> {
     let file = parse::parse(text).ok()?;
     let mut args: BTreeMap<String, String> = BTreeMap::new();
     let mut stages: BTreeMap<String, String> = BTreeMap::new();
@@ -491,7 +529,9 @@ pub fn final_base(text: &str) -> Option<String> {
             Keyword::Arg if last.is_none() => {
                 for word in ins.words() {
                     let (name, value) = word.split_once('=').unwrap_or((word, ""));
-                    args.insert(name.to_string(), value.trim_matches('"').to_string());
+                    let value = build_arg(build_args, name)
+                        .unwrap_or_else(|| value.trim_matches('"').to_string());
+                    args.insert(name.to_string(), value);
                 }
             }
             Keyword::From => {
@@ -510,6 +550,17 @@ pub fn final_base(text: &str) -> Option<String> {
         }
     }
     last
+}
+
+/// The value `--build-arg` gives `name`, if it gives one.
+fn build_arg(build_args: &[String], name: &str) -> Option<String> {
+    build_args
+        .iter()
+        .rev()
+        .find_map(|a| match a.split_once('=') {
+            Some((key, value)) => (key == name).then(|| value.to_string()),
+            None => (a == name).then(|| std::env::var(name).ok()).flatten(),
+        })
 }
 
 /// `$NAME`, `${NAME}` and `${NAME:-default}` from ARG defaults.
@@ -696,22 +747,17 @@ pub fn check_user(user: &str, passwd: Option<&str>) -> UserCheck {
     }
 }
 
-/// Starts both images the same way, waits, and compares their state and
-/// what each exposed TCP port answers.
+/// Starts both images the same way, waits, and compares their state,
+/// what each exposed TCP port answers and whether their HEALTHCHECK
+/// passes.
 fn smoke(
     engine: &Engine,
     pair: &Pair,
     opts: &Options,
-    original_tag: &str,
-    migrated_tag: &str,
-    original_config: &Value,
+    tags: [&str; 2],
+    configs: [&Value; 2],
 ) -> SmokeReport {
-    let mut ports: Vec<String> = original_config
-        .get("ExposedPorts")
-        .and_then(Value::as_object)
-        .map(|o| o.keys().filter(|p| p.ends_with("/tcp")).cloned().collect())
-        .unwrap_or_default();
-    ports.sort();
+    let ports = tcp_ports(configs[0]);
     let command = match &opts.smoke {
         Smoke::Arguments(a) => a.clone(),
         _ => Vec::new(),
@@ -720,7 +766,7 @@ fn smoke(
         format!("msb-verify-{}-original", pair.id),
         format!("msb-verify-{}-migrated", pair.id),
     ];
-    let started: Vec<Option<String>> = [original_tag, migrated_tag]
+    let started: Vec<Option<String>> = tags
         .iter()
         .zip(&names)
         .map(|(image, name)| {
@@ -744,41 +790,71 @@ fn smoke(
             break;
         }
     }
-    // A server may still be starting (a JVM): probes retry until then.
+    // Both states at the same moment, before any probe: probing one
+    // container can take seconds, and an app that dies after eight
+    // seconds must not be seen running in one and dead in the other.
+    let states: Vec<Option<ContainerState>> = names
+        .iter()
+        .zip(&started)
+        .map(|(name, err)| match err {
+            Some(_) => None,
+            None => engine.state(name).ok(),
+        })
+        .collect();
+    // A server may still be starting (a JVM): probes retry until then,
+    // both containers side by side, so that neither has more time.
     let deadline = Instant::now() + Duration::from_secs(10);
+    let checked: Vec<(Vec<PortProbe>, Option<HealthRun>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .zip(&states)
+            .zip(configs)
+            .map(|((name, state), config)| {
+                let running = state.as_ref().is_some_and(|s| s.running);
+                let ports = &ports;
+                scope.spawn(move || {
+                    if !running {
+                        // A stopped container publishes nothing.
+                        let probes = ports
+                            .iter()
+                            .map(|port| PortProbe {
+                                port: port.clone(),
+                                answer: Probe::NotPublished,
+                                body_start: String::new(),
+                            })
+                            .collect();
+                        return (probes, None);
+                    }
+                    let probes = probe_ports(engine, name, ports, deadline);
+                    (probes, health(engine, name, config, deadline))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     let mut runs: Vec<RunReport> = names
         .iter()
         .zip(started)
-        .map(|(name, start_error)| {
+        .zip(states)
+        .zip(checked)
+        .map(|(((name, start_error), state), (ports, health))| {
             if start_error.is_some() {
                 return RunReport {
                     start_error,
                     state: None,
                     ports: Vec::new(),
+                    health: None,
                     log_head: Vec::new(),
                 };
             }
-            let state = engine.state(name).ok();
-            let running = state.as_ref().is_some_and(|s| s.running);
-            let probes = ports
-                .iter()
-                .map(|port| {
-                    let (answer, body_start) = match engine.host_port(name, port) {
-                        Some(host) if running => engine::probe(host, deadline),
-                        Some(_) => (Probe::NoAnswer, String::new()),
-                        None => (Probe::NotPublished, String::new()),
-                    };
-                    PortProbe {
-                        port: port.clone(),
-                        answer,
-                        body_start,
-                    }
-                })
-                .collect();
             RunReport {
                 start_error: None,
                 state,
-                ports: probes,
+                ports,
+                health,
                 log_head: excerpt(&engine.logs(name), LOG_LINES),
             }
         })
@@ -798,6 +874,127 @@ fn smoke(
     }
 }
 
+/// The exposed ports of an image config with their protocol
+/// (`8080/tcp`), in order.
+fn exposed_ports(config: &Value) -> Vec<String> {
+    let mut ports: Vec<String> = config
+        .get("ExposedPorts")
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    ports.sort();
+    ports
+}
+
+fn tcp_ports(config: &Value) -> Vec<String> {
+    exposed_ports(config)
+        .into_iter()
+        .filter(|p| p.ends_with("/tcp"))
+        .collect()
+}
+
+fn probe_ports(engine: &Engine, name: &str, ports: &[String], deadline: Instant) -> Vec<PortProbe> {
+    ports
+        .iter()
+        .map(|port| {
+            let (answer, body_start) = match engine.host_port(name, port) {
+                Some(host) => engine::probe(host, deadline),
+                None => (Probe::NotPublished, String::new()),
+            };
+            PortProbe {
+                port: port.clone(),
+                answer,
+                body_start,
+            }
+        })
+        .collect()
+}
+
+/// The command the engine runs for an image's HEALTHCHECK: `CMD` as
+/// written, `CMD-SHELL` through the image's SHELL (`/bin/sh -c` unless
+/// SHELL changed it); None without a check (`NONE`, or none at all).
+fn health_command(config: &Value) -> Option<Vec<String>> {
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let test = strings(config.get("Healthcheck").and_then(|h| h.get("Test")));
+    match test.split_first()? {
+        (kind, rest) if kind == "CMD" && !rest.is_empty() => Some(rest.to_vec()),
+        (kind, [line]) if kind == "CMD-SHELL" => {
+            let mut shell = strings(config.get("Shell"));
+            if shell.is_empty() {
+                shell = vec!["/bin/sh".to_string(), "-c".to_string()];
+            }
+            shell.push(line.clone());
+            Some(shell)
+        }
+        _ => None,
+    }
+}
+
+/// The check's own timeout (30 s when the image does not set one).
+fn health_timeout(config: &Value) -> Duration {
+    let nanos = config
+        .get("Healthcheck")
+        .and_then(|h| h.get("Timeout"))
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+        .unwrap_or(30_000_000_000);
+    Duration::from_nanos(nanos)
+}
+
+/// Runs the image's HEALTHCHECK in the running container; a failing one
+/// is run again until `deadline` (the app may still be starting, as the
+/// engine's own retries allow). A pass is final.
+fn health(engine: &Engine, name: &str, config: &Value, deadline: Instant) -> Option<HealthRun> {
+    let command = health_command(config)?;
+    let limit = health_timeout(config);
+    loop {
+        let run = match engine.exec(name, &command, limit) {
+            Ok(run) => HealthRun {
+                command: command.clone(),
+                passed: run.exit_code == Some(0),
+                exit_code: run.exit_code,
+                output: excerpt(&run.output, 5),
+            },
+            Err(e) => HealthRun {
+                command: command.clone(),
+                passed: false,
+                exit_code: None,
+                output: vec![e.to_string()],
+            },
+        };
+        if run.passed || Instant::now() >= deadline {
+            return Some(run);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// What a smoke run could not show, said rather than passed over.
+fn smoke_notes(r: &SmokeReport, original_config: &Value) -> Vec<String> {
+    let mut notes = Vec::new();
+    if r.original.start_error.is_some() && r.migrated.start_error.is_some() {
+        notes.push(
+            "neither container started, the same way: the smoke run compared nothing else"
+                .to_string(),
+        );
+    }
+    for port in exposed_ports(original_config) {
+        if !port.ends_with("/tcp") {
+            notes.push(format!("port {port} is not probed (only TCP ports are)"));
+        }
+    }
+    notes
+}
+
 fn same_run(a: &RunReport, b: &RunReport) -> bool {
     if a.start_error.is_some() || b.start_error.is_some() {
         return a.start_error.is_some() && b.start_error.is_some();
@@ -806,7 +1003,9 @@ fn same_run(a: &RunReport, b: &RunReport) -> bool {
         (Some(x), Some(y)) => x.running == y.running && (x.running || x.exit_code == y.exit_code),
         _ => false,
     };
+    let health_same = a.health.as_ref().map(|h| h.passed) == b.health.as_ref().map(|h| h.passed);
     state_same
+        && health_same
         && a.ports.len() == b.ports.len()
         && a.ports
             .iter()
@@ -826,12 +1025,20 @@ fn describe_run(r: &RunReport) -> String {
     for p in &r.ports {
         s.push_str(&format!(", port {}: {}", p.port, p.answer.describe()));
     }
+    if let Some(h) = &r.health {
+        let verdict = match (h.passed, h.exit_code) {
+            (true, _) => "passes".to_string(),
+            (false, Some(code)) => format!("fails (exit {code})"),
+            (false, None) => "fails (did not finish)".to_string(),
+        };
+        s.push_str(&format!(", HEALTHCHECK {verdict}"));
+    }
     s
 }
 
 fn smoke_difference(r: &SmokeReport) -> String {
     format!(
-        "after {} s: original {}; migration {}",
+        "after {} s: original {}; migrated {}",
         r.seconds,
         describe_run(&r.original),
         describe_run(&r.migrated)
@@ -908,9 +1115,23 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
         );
         if !s.same {
             for (label, run) in [("original", &s.original), ("migrated", &s.migrated)] {
-                line(&mut out, "", format!("{label} output:"));
+                if run.log_head.is_empty() {
+                    line(&mut out, "", format!("{label} output: (none)"));
+                } else {
+                    line(&mut out, "", format!("{label} output:"));
+                }
                 for l in &run.log_head {
                     line(&mut out, "", format!("| {l}"));
+                }
+                if let Some(h) = run.health.as_ref().filter(|h| !h.passed) {
+                    line(
+                        &mut out,
+                        "",
+                        format!("{label} HEALTHCHECK: {}", h.command.join(" ")),
+                    );
+                    for l in &h.output {
+                        line(&mut out, "", format!("| {l}"));
+                    }
                 }
             }
         }
@@ -920,11 +1141,10 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
             &mut out,
             "size",
             format!(
-                "{} → {}: saves {} ({:.1}%)",
+                "{} → {}: {}",
                 crate::bulk::human_bytes(s.original_bytes),
                 crate::bulk::human_bytes(s.migrated_bytes),
-                signed_bytes(s.saving_bytes),
-                s.saving_percent
+                saving_text(s.saving_bytes, s.saving_percent)
             ),
         );
         let base = s.final_base.as_deref().unwrap_or("its base");
@@ -954,12 +1174,41 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
     out
 }
 
-fn signed_bytes(n: i64) -> String {
-    if n < 0 {
-        format!("-{}", crate::bulk::human_bytes(n.unsigned_abs()))
+/// `saves 2.1 MB (51.4%)`, or `2.1 MB bigger (103.0%)` rather than a
+/// negative saving.
+fn saving_text(bytes: i64, percent: f64) -> String {
+    if bytes < 0 {
+        format!(
+            "{} bigger ({:.1}%)",
+            crate::bulk::human_bytes(bytes.unsigned_abs()),
+            -percent
+        )
     } else {
-        crate::bulk::human_bytes(n as u64)
+        format!(
+            "saves {} ({percent:.1}%)",
+            crate::bulk::human_bytes(bytes as u64)
+        )
     }
+}
+
+/// The closing line of a run over several files: the verdicts, and the
+/// saving measured on the images that verified (the migration summary
+/// above it only estimates one).
+pub fn summary_line(verifications: &[&Verification]) -> String {
+    let verified: Vec<&&Verification> = verifications.iter().filter(|v| v.passed()).collect();
+    let measured: i64 = verified
+        .iter()
+        .filter_map(|v| v.size.as_ref())
+        .map(|s| s.saving_bytes)
+        .sum();
+    let mut line = format!("{} of {} verified", verified.len(), verifications.len());
+    if !verified.is_empty() {
+        line.push_str(&format!(
+            "; measured saving of the verified ones: {}",
+            crate::bulk::human_bytes(measured.max(0) as u64)
+        ));
+    }
+    line
 }
 
 /// The migrated text in a temporary folder, with the original's own
@@ -1097,16 +1346,87 @@ mod tests {
     #[test]
     fn final_base_follows_args_and_stage_names() {
         let text = "ARG V=3.11\nFROM python:${V} AS base\nFROM base AS app\nRUN true\n";
-        assert_eq!(final_base(text).as_deref(), Some("python:3.11"));
+        assert_eq!(final_base(text, &[]).as_deref(), Some("python:3.11"));
         let text = "FROM golang:1.22 AS builder\nFROM gcr.io/distroless/static-debian12:nonroot\n";
         assert_eq!(
-            final_base(text).as_deref(),
+            final_base(text, &[]).as_deref(),
             Some("gcr.io/distroless/static-debian12:nonroot")
         );
         assert_eq!(
-            final_base("ARG T\nFROM node:${T:-20}-slim\n").as_deref(),
+            final_base("ARG T\nFROM node:${T:-20}-slim\n", &[]).as_deref(),
             Some("node:20-slim")
         );
+    }
+
+    #[test]
+    fn final_base_takes_the_build_args_both_builds_get() {
+        let text = "ARG BASE=busybox\nFROM ${BASE}\nARG LATE=x\n";
+        let args = ["BASE=debian:bookworm-slim".to_string()];
+        assert_eq!(
+            final_base(text, &args).as_deref(),
+            Some("debian:bookworm-slim")
+        );
+        // The last --build-arg wins; an ARG declared after the first FROM
+        // does not reach any FROM.
+        let args = ["BASE=a".to_string(), "BASE=b".to_string()];
+        assert_eq!(final_base(text, &args).as_deref(), Some("b"));
+        let text = "FROM ${LATE:-alpine}\nARG LATE=x\n";
+        let args = ["LATE=debian".to_string()];
+        assert_eq!(final_base(text, &args).as_deref(), Some("alpine"));
+    }
+
+    #[test]
+    fn healthcheck_commands_are_run_as_the_engine_runs_them() {
+        let cmd = json!({"Healthcheck": {"Test": ["CMD", "curl", "-f", "http://localhost/"]}});
+        assert_eq!(
+            health_command(&cmd).unwrap(),
+            ["curl", "-f", "http://localhost/"]
+        );
+        let shell = json!({"Healthcheck": {"Test": ["CMD-SHELL", "curl -f localhost || exit 1"]}});
+        assert_eq!(
+            health_command(&shell).unwrap(),
+            ["/bin/sh", "-c", "curl -f localhost || exit 1"]
+        );
+        let own_shell = json!({
+            "Healthcheck": {"Test": ["CMD-SHELL", "check"]},
+            "Shell": ["/bin/bash", "-eo", "pipefail", "-c"],
+        });
+        assert_eq!(
+            health_command(&own_shell).unwrap(),
+            ["/bin/bash", "-eo", "pipefail", "-c", "check"]
+        );
+        assert_eq!(
+            health_command(&json!({"Healthcheck": {"Test": ["NONE"]}})),
+            None
+        );
+        assert_eq!(health_command(&json!({"Cmd": ["x"]})), None);
+        assert_eq!(health_timeout(&shell), Duration::from_secs(30));
+        let timed = json!({"Healthcheck": {"Test": ["CMD", "x"], "Timeout": 3_000_000_000u64}});
+        assert_eq!(health_timeout(&timed), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn smoke_notes_say_what_was_not_compared() {
+        let run = |start_error: Option<&str>| RunReport {
+            start_error: start_error.map(String::from),
+            state: None,
+            ports: Vec::new(),
+            health: None,
+            log_head: Vec::new(),
+        };
+        let report = SmokeReport {
+            seconds: 5,
+            command: Vec::new(),
+            original: run(Some("no such program")),
+            migrated: run(Some("no such program")),
+            same: true,
+        };
+        let config = json!({"ExposedPorts": {"53/udp": {}, "8080/tcp": {}}});
+        let notes = smoke_notes(&report, &config);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("neither container started"));
+        assert!(notes[1].contains("53/udp"));
+        assert_eq!(tcp_ports(&config), ["8080/tcp"]);
     }
 
     #[test]
@@ -1181,6 +1501,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bigger_image_is_not_a_negative_saving() {
+        assert_eq!(saving_text(2_100_000, 51.43), "saves 2.1 MB (51.4%)");
+        assert_eq!(saving_text(-2_100_000, -103.0), "2.1 MB bigger (103.0%)");
+        let mut ok = Verification::new();
+        ok.size = Some(SizeReport {
+            original_bytes: 10_000_000,
+            migrated_bytes: 4_000_000,
+            saving_bytes: 6_000_000,
+            saving_percent: 60.0,
+            final_base: None,
+            final_stage_layers: Vec::new(),
+        });
+        let mut bad = Verification::new();
+        bad.fail("smoke", "differs".to_string());
+        assert_eq!(
+            summary_line(&[&ok, &bad]),
+            "1 of 2 verified; measured saving of the verified ones: 6.0 MB"
+        );
+        assert_eq!(summary_line(&[&bad]), "0 of 1 verified");
+    }
+
+    #[test]
     fn smoke_arguments_split_like_a_shell() {
         assert_eq!(
             split_words(r#"serve --port 9000 'a b' "c \"d\"" e\ f"#).unwrap(),
@@ -1238,6 +1580,7 @@ mod tests {
                 answer: Probe::Http { status },
                 body_start: String::new(),
             }],
+            health: None,
             log_head: Vec::new(),
         };
         assert!(same_run(&run(true, 0, 200), &run(true, 0, 200)));
@@ -1245,5 +1588,18 @@ mod tests {
         assert!(!same_run(&run(true, 0, 200), &run(false, 1, 200)));
         assert!(same_run(&run(false, 3, 200), &run(false, 3, 200)));
         assert!(!same_run(&run(false, 0, 200), &run(false, 1, 200)));
+        // The same answers, but the HEALTHCHECK passes only in one.
+        let with_health = |passed: bool| RunReport {
+            health: Some(HealthRun {
+                command: vec!["curl".into()],
+                passed,
+                exit_code: Some(if passed { 0 } else { 127 }),
+                output: Vec::new(),
+            }),
+            ..run(true, 0, 200)
+        };
+        assert!(same_run(&with_health(true), &with_health(true)));
+        assert!(same_run(&with_health(false), &with_health(false)));
+        assert!(!same_run(&with_health(true), &with_health(false)));
     }
 }

@@ -309,6 +309,73 @@ fn migrate_verify_write_writes_only_a_verified_migration() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
 }
 
+/// A folder holding `Dockerfile` (the original: a 3 MB file more, so
+/// that the migration is smaller) and `Dockerfile.multi`, both on the
+/// `debian:bookworm-slim` stand-in: builds of a few seconds.
+fn small_pair(original_tail: &str, migrated_tail: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let original = format!(
+        "FROM debian:bookworm-slim\nRUN touch /etc/app-ready && head -c 3000000 /dev/urandom > /bloat\n{original_tail}"
+    );
+    let migrated = format!(
+        "FROM debian:bookworm-slim AS build\nRUN touch /etc/app-ready && head -c 3000000 /dev/urandom > /bloat\nFROM debian:bookworm-slim\n{migrated_tail}"
+    );
+    std::fs::write(dir.path().join("Dockerfile"), original).unwrap();
+    std::fs::write(dir.path().join("Dockerfile.multi"), migrated).unwrap();
+    dir
+}
+
+/// A HEALTHCHECK that cannot pass in the migrated image (the file it
+/// tests stayed in the build stage; in real life, `curl` missing from a
+/// slim base): the config is the same, the container runs, but the
+/// check msb runs in each container passes only in the original.
+#[test]
+fn a_healthcheck_that_fails_only_in_the_migration_fails_the_smoke_run() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let tail = "USER 1000\nHEALTHCHECK CMD [\"test\", \"-e\", \"/etc/app-ready\"]\nCMD [\"sleep\", \"300\"]\n";
+    let dir = small_pair(tail, tail);
+    let original = dir.path().join("Dockerfile");
+    let migrated = dir.path().join("Dockerfile.multi");
+    let (code, record, stderr) = verify_json(&[
+        original.to_str().unwrap(),
+        "--against",
+        migrated.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(failed_checks(&record), ["smoke"], "{record}");
+    let smoke = &record["verification"]["smoke"];
+    assert_eq!(smoke["original"]["health"]["passed"], true, "{smoke}");
+    assert_eq!(smoke["migrated"]["health"]["passed"], false, "{smoke}");
+}
+
+/// An app that dies after eight seconds, with a port nothing listens on:
+/// the same in both, so verified. Both states are read at the same
+/// moment, not one after the other's probes (which retry for seconds).
+#[test]
+fn an_app_that_dies_later_is_seen_alike_in_both() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let tail = "USER 1000\nEXPOSE 9999\nCMD [\"sh\", \"-c\", \"sleep 8; exit 1\"]\n";
+    let dir = small_pair(tail, tail);
+    let original = dir.path().join("Dockerfile");
+    let migrated = dir.path().join("Dockerfile.multi");
+    let (code, record, stderr) = verify_json(&[
+        original.to_str().unwrap(),
+        "--against",
+        migrated.to_str().unwrap(),
+        "--smoke-seconds",
+        "2",
+    ]);
+    let v = &record["verification"];
+    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
+    assert_eq!(code, 0);
+    assert_eq!(v["smoke"]["original"]["state"]["running"], true, "{v}");
+    assert_eq!(v["smoke"]["migrated"]["state"]["running"], true, "{v}");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
