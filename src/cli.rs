@@ -312,10 +312,8 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
 /// whole machine), the verdicts on stdout, progress on stderr.
 fn run_verify(args: VerifyArgs) -> Result<i32> {
     let k = knowledge(args.transforms.as_deref())?;
-    let vopts = args
-        .flags
-        .options()
-        .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
+    let (engine, vopts) =
+        start_verification(&args.flags, args.context.as_deref(), args.report.as_deref())?;
     let mopts = Options {
         allow_unsafe: args.allow_unsafe,
         ..Options::default()
@@ -330,8 +328,6 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     if args.against.is_some() && (paths.len() != 1 || !paths[0].is_file()) {
         bail!("--against compares one original Dockerfile: give exactly one file as PATH");
     }
-    check_context(args.context.as_deref())?;
-    check_report_folder(args.report.as_deref())?;
     let (files, errors) = walk::find(&walk::Search {
         roots: paths,
         include: Vec::new(),
@@ -342,11 +338,6 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     for e in &errors {
         report_error(e);
         failed = true;
-    }
-    let engine = Engine::new(args.flags.engine.program());
-    if let Err(e) = engine.check() {
-        eprintln!("msb: verify needs a running container engine: {e}");
-        return Ok(EXIT_ERROR);
     }
     let against = match &args.against {
         Some(path) => match SourceFile::read(path) {
@@ -469,6 +460,25 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     Ok(if failed { EXIT_ERROR } else { 0 })
 }
 
+/// The engine and options of `verify` or `migrate --verify`, once every
+/// argument that would only fail after the builds has been checked.
+fn start_verification(
+    flags: &VerifyFlags,
+    context: Option<&Path>,
+    report: Option<&Path>,
+) -> Result<(Engine, verify::Options)> {
+    let opts = flags
+        .options()
+        .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
+    check_context(context)?;
+    check_report_folder(report)?;
+    let engine = Engine::new(flags.engine.program());
+    engine
+        .check()
+        .context("verifying needs a running container engine")?;
+    Ok((engine, opts))
+}
+
 /// A `--context` that is not a folder would make every build fail, and
 /// each would read as "the original does not build": say it once instead.
 fn check_context(context: Option<&Path>) -> Result<()> {
@@ -569,18 +579,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         }
     });
     let verify_opts = if args.verify {
-        let opts = args
-            .verify_flags
-            .options()
-            .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
-        check_context(args.context.as_deref())?;
-        check_report_folder(args.report.as_deref())?;
-        let engine = Engine::new(args.verify_flags.engine.program());
-        if let Err(e) = engine.check() {
-            eprintln!("msb: --verify needs a running container engine: {e}");
-            return Ok(EXIT_ERROR);
-        }
-        Some((engine, opts))
+        Some(start_verification(
+            &args.verify_flags,
+            args.context.as_deref(),
+            args.report.as_deref(),
+        )?)
     } else {
         None
     };

@@ -537,7 +537,7 @@ pub fn final_base(text: &str, build_args: &[String]) -> Option<String> {
             Keyword::From => {
                 let words = ins.words();
                 let written = *words.first()?;
-                let image = substitute(written, &args);
+                let image = crate::analyse::image::substitute(written, &args);
                 let image = stages.get(&image.to_lowercase()).cloned().unwrap_or(image);
                 if let [_, as_word, name] = words.as_slice()
                     && as_word.eq_ignore_ascii_case("as")
@@ -561,38 +561,6 @@ fn build_arg(build_args: &[String], name: &str) -> Option<String> {
             Some((key, value)) => (key == name).then(|| value.to_string()),
             None => (a == name).then(|| std::env::var(name).ok()).flatten(),
         })
-}
-
-/// `$NAME`, `${NAME}` and `${NAME:-default}` from ARG defaults.
-fn substitute(word: &str, args: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut rest = word;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (expr, next) = if let Some(inner) = after.strip_prefix('{') {
-            match inner.find('}') {
-                Some(end) => (&inner[..end], &inner[end + 1..]),
-                None => (inner, ""),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
-        let (name, default) = match expr.split_once(":-") {
-            Some((n, d)) => (n, Some(d)),
-            None => (expr, None),
-        };
-        match args.get(name).filter(|v| !v.is_empty()) {
-            Some(v) => out.push_str(v),
-            None => out.push_str(default.unwrap_or("")),
-        }
-        rest = next;
-    }
-    out.push_str(rest);
-    out
 }
 
 fn config_str(config: &Value, field: &str) -> String {
