@@ -86,6 +86,16 @@ pub struct ImagesPack {
     pub debian_releases: BTreeMap<String, u32>,
     /// How msb creates the runtime user on each family.
     pub user: UserTemplates,
+    /// Registries (and paths) that serve Docker Hub's official images under
+    /// the same names and tags (`mirror.gcr.io/library`): an image there is
+    /// the official one. Any other registry's `python` is another image
+    /// whose tags msb does not know.
+    #[serde(default)]
+    pub hub_mirrors: Vec<String>,
+    /// Files an official image ships besides the tools on its PATH
+    /// (`/usr/local/bin/docker-entrypoint.sh` of node), by image name.
+    #[serde(default)]
+    pub ships: BTreeMap<String, Vec<String>>,
     #[serde(rename = "image")]
     pub images: Vec<ImageFacts>,
 }
@@ -145,6 +155,24 @@ pub struct CommandsPack {
     pub ports: PortRules,
     /// Inits an ENTRYPOINT may start the command with (`tini --`).
     pub inits: InitRules,
+    /// How a final command names the files it starts (the closure check).
+    pub launch: LaunchRules,
+}
+
+/// How ENTRYPOINT, CMD and HEALTHCHECK name the files they start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchRules {
+    /// Programs whose first argument that is not an option is a file they run.
+    pub interpreters: Vec<String>,
+    /// Endings that make such an argument a file (not a subcommand).
+    pub script_endings: Vec<String>,
+    /// Options after which the code is inline or a module, not a file.
+    pub code_options: Vec<String>,
+    /// Options whose value is a file to run (`java -jar`).
+    pub jar_options: Vec<String>,
+    /// Options of `env` that take a value.
+    pub env_value_options: Vec<String>,
 }
 
 /// Inits that start the command after their options (and `--`).
@@ -765,14 +793,29 @@ impl Knowledge {
     /// mirror (`registry.example.com/library/python`) is matched by its
     /// last name part when its full name matches nothing.
     pub fn image_facts(&self, name: &str, tag: &str) -> Option<&ImageFacts> {
-        let find = |n: &str| {
-            let full = format!("{n}:{tag}");
-            self.images
-                .images
-                .iter()
-                .find(|f| glob_match(&f.pattern, &full))
-        };
-        find(name).or_else(|| find(name.rsplit('/').next().unwrap_or(name)))
+        let full = format!("{}:{tag}", self.official_name(name));
+        self.images
+            .images
+            .iter()
+            .find(|f| glob_match(&f.pattern, &full))
+    }
+
+    /// The name of an image without a registry that serves Docker Hub's
+    /// official images (`mirror.gcr.io/library/python` → `python`); any
+    /// other name as it is.
+    pub fn official_name<'a>(&self, name: &'a str) -> &'a str {
+        self.images
+            .hub_mirrors
+            .iter()
+            .find_map(|m| name.strip_prefix(m.as_str())?.strip_prefix('/'))
+            .map(|rest| rest.strip_prefix("library/").unwrap_or(rest))
+            .unwrap_or(name)
+    }
+
+    /// Whether msb knows this image's tags: it may name it in a FROM.
+    pub fn knows_image(&self, image: &str) -> bool {
+        let (name, tag) = split_image(image);
+        self.image_facts(name, tag).is_some()
     }
 
     pub fn family_packages(&self, family: Family) -> Option<&FamilyPackages> {
@@ -918,5 +961,15 @@ mod tests {
         assert!(!glob_match("a*b*c", "acb"));
         assert!(glob_match("golang:1.1?-*", "golang:1.19-alpine"));
         assert!(!glob_match("golang:1.1?", "golang:1.21"));
+    }
+}
+
+/// `name:tag` without a digest; `latest` when no tag is given. A colon in
+/// the registry part (`host:5000/app`) is not a tag.
+pub fn split_image(image: &str) -> (&str, &str) {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
     }
 }

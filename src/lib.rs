@@ -11,6 +11,7 @@
 pub mod analyse;
 pub mod bulk;
 pub mod cli;
+pub mod closure;
 pub mod config;
 pub mod diff;
 pub mod engine;

@@ -148,7 +148,10 @@ pub fn migrate(
         return Ok(skipped(
             Blocker {
                 line,
-                reason: "no runtime base is known for this builder".into(),
+                reason: plan
+                    .no_base_reason
+                    .clone()
+                    .unwrap_or_else(|| "no runtime base is known for this builder".into()),
             },
             false,
             file,
@@ -178,6 +181,26 @@ pub fn migrate(
             Blocker {
                 line,
                 reason: "the build's last instruction ends in a line continuation with nothing after it: a stage added after it would be read as part of it".into(),
+            },
+            false,
+            file,
+            analysis,
+        ));
+    }
+    // Every file the final stage starts must be in it; a plan that misses
+    // one is not emitted.
+    if let Some(missing) = crate::closure::check(&reread, k) {
+        let line = file
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.keyword == missing.keyword)
+            .map_or(1, |i| i.line);
+        let image = plan.runtime_base.as_ref().map_or("", |b| b.image.as_str());
+        return Ok(skipped(
+            Blocker {
+                line,
+                reason: missing.reason(image),
             },
             false,
             file,

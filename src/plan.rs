@@ -145,6 +145,8 @@ pub struct Plan {
     pub moved: Vec<usize>,
     pub runtime: RuntimeStage,
     pub runtime_base: Option<RuntimeBase>,
+    /// Why no runtime base could be chosen, when none was.
+    pub no_base_reason: Option<String>,
     /// The user the runtime stage runs as (`10001:10001`, `appuser`).
     pub runtime_user: Option<String>,
     pub decisions: Vec<Decision>,

@@ -77,6 +77,14 @@ fn migrated_fixtures_match_their_snapshots_and_are_stable() {
             "{name}: a second run changed the output"
         );
 
+        // Every image msb names is one whose repository and tag its
+        // knowledge lists (an invented `vendor/python:slim` may not exist).
+        let final_image = msb::verify::final_base(&m.output, &[]).expect("a final FROM");
+        assert!(
+            k.knows_image(&final_image),
+            "{name}: final stage FROM {final_image}, a tag transforms/images.toml does not list"
+        );
+
         // Byte-level facts survive.
         assert_eq!(
             m.output.ends_with('\n'),

@@ -382,7 +382,9 @@ pub fn analyse(
             .unwrap_or_default();
         let (dir, name) = from.rsplit_once('/').unwrap_or(("/", from.as_str()));
         // The golang image has /go/bin on PATH; the runtime has /usr/local/bin.
+        // A binary the command starts by its path stays at that path.
         let to = if dir == gobin.trim_end_matches('/')
+            && !launched.contains(&from)
             && !k.images.runtime_path.iter().any(|p| p == dir)
         {
             format!("/usr/local/bin/{name}")

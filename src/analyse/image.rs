@@ -281,7 +281,11 @@ mod tests {
             (r.base_name.as_str(), r.repository.as_str()),
             ("python", "registry.example.com/mirror/python")
         );
-        assert_eq!(r.family, Family::Debian);
+        // Another registry's `python` is not the official image: msb knows
+        // none of its tags. A registry that mirrors Docker Hub is.
+        assert_eq!(r.family, Family::Other);
+        let m = img("mirror.gcr.io/library/python:3.11-slim");
+        assert_eq!((m.family, m.size_mb), (Family::Debian, Some(130)));
         let mut args = BTreeMap::new();
         args.insert("BASE".to_string(), "python:3.11".to_string());
         let v = read("${BASE}", &args, &Knowledge::builtin().unwrap());

@@ -12,7 +12,8 @@
 //! `transforms/<language>.toml`.
 //!
 //! Applicability: safe. A change of libc or a shell-less base where the
-//! original needed a shell is never chosen.
+//! original needed a shell is never chosen, and neither is an image whose
+//! repository and tag `images.toml` does not list.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,16 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         .rsplit_once(':')
         .unwrap_or((resolved.as_str(), "latest"));
     let facts = k.image_facts(name, tag);
+    // Only an image whose tags msb's knowledge lists may be named: a
+    // variant of any other repository (`gcr.io/google_appengine/python`
+    // + `:slim`) may not exist.
+    if facts.is_none() {
+        plan.no_base_reason = Some(format!(
+            "{} is not an image whose tags msb knows (transforms/images.toml): it cannot name a slimmer variant of it",
+            builder.repository
+        ));
+        return;
+    }
     let base = RuntimeBase {
         image: image.clone(),
         family: facts.map(|f| f.family).unwrap_or(builder.family),
