@@ -908,6 +908,16 @@ fn glob_match_units<T: PartialEq + Copy>(p: &[T], t: &[T], any_run: T, any_one: 
     p[pi..].iter().all(|c| *c == any_run)
 }
 
+/// `name:tag` without a digest; `latest` when no tag is given. A colon in
+/// the registry part (`host:5000/app`) is not a tag.
+pub fn split_image(image: &str) -> (&str, &str) {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -961,15 +971,5 @@ mod tests {
         assert!(!glob_match("a*b*c", "acb"));
         assert!(glob_match("golang:1.1?-*", "golang:1.19-alpine"));
         assert!(!glob_match("golang:1.1?", "golang:1.21"));
-    }
-}
-
-/// `name:tag` without a digest; `latest` when no tag is given. A colon in
-/// the registry part (`host:5000/app`) is not a tag.
-pub fn split_image(image: &str) -> (&str, &str) {
-    let image = image.split('@').next().unwrap_or(image);
-    match image.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => (name, tag),
-        _ => (image, "latest"),
     }
 }
