@@ -106,6 +106,12 @@ pub fn explain(path: &str, m: &Migration) -> String {
             let _ = writeln!(out, "    {s}");
         }
     }
+    if let Some(estimate) = &m.estimate {
+        let _ = writeln!(out, "  estimated saving: ~{} MB", estimate.total_mb());
+        for part in &estimate.parts {
+            let _ = writeln!(out, "    {:+} MB  {}", part.mb, part.what);
+        }
+    }
     match m.status {
         Status::Skipped | Status::Unchanged => {
             let r = m.reason.as_ref().map(|r| r.reason.as_str()).unwrap_or("");
@@ -128,9 +134,6 @@ pub fn explain(path: &str, m: &Migration) -> String {
                 for alt in &plan.unsafe_alternatives {
                     let _ = writeln!(out, "    [Unsafe, not applied] {alt}");
                 }
-            }
-            if let Some(mb) = m.estimated_saving_mb() {
-                let _ = writeln!(out, "  estimated saving: ~{mb} MB");
             }
             let _ = writeln!(out, "  verdict: migrate");
         }

@@ -96,6 +96,9 @@ pub struct ImagesPack {
     /// (`/usr/local/bin/docker-entrypoint.sh` of node), by image name.
     #[serde(default)]
     pub ships: BTreeMap<String, Vec<String>>,
+    /// Sizes of what a split removes besides the base image.
+    #[serde(default)]
+    pub saving: SavingFacts,
     #[serde(rename = "image")]
     pub images: Vec<ImageFacts>,
 }
@@ -109,6 +112,53 @@ pub struct UserTemplates {
     pub uid: u32,
     pub debian: String,
     pub alpine: String,
+}
+
+/// A language's part of the estimated saving (`[estimate]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateRules {
+    /// Installer caches the original image keeps and the final stage does
+    /// not copy.
+    #[serde(default)]
+    pub caches: Vec<CacheRule>,
+    /// One build tool of `build_tools` (poetry, pipenv) the builder
+    /// installs outside the dependency folder, in MB.
+    #[serde(default)]
+    pub build_tool_mb: u32,
+    /// What the split adds of its own (the virtualenv's pip), in MB, and what.
+    #[serde(default)]
+    pub overhead_mb: u32,
+    #[serde(default)]
+    pub overhead: String,
+}
+
+/// An installer's cache: left in the image by `commands` unless a word in
+/// `off` (a flag, or a variable set in the stage) turns it off or a later
+/// RUN contains one of `cleared_by`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheRule {
+    pub name: String,
+    pub commands: Vec<String>,
+    #[serde(default)]
+    pub off: Vec<String>,
+    #[serde(default)]
+    pub cleared_by: Vec<String>,
+    pub mb: u32,
+}
+
+/// Sizes for the estimated saving besides the base images (`[saving]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SavingFacts {
+    /// A package the builder installs that the final stage does not.
+    pub package_default_mb: u32,
+    /// The big ones, by name.
+    #[serde(default)]
+    pub packages: BTreeMap<String, u32>,
+    /// One dev dependency a prune removes.
+    pub dev_dependency_mb: u32,
 }
 
 /// One distro family's packages (`packages.toml`).
@@ -292,6 +342,10 @@ pub struct LanguagePack {
     /// and CMD.
     #[serde(default)]
     pub runners: Vec<Runner>,
+    /// What a split removes or adds for this language besides the base
+    /// image and packages, for the estimated saving.
+    #[serde(default)]
+    pub estimate: EstimateRules,
     /// Ruby's own facts (`[ruby]` of `ruby.toml`).
     #[serde(default)]
     pub ruby: Option<RubyKnowledge>,

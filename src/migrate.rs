@@ -52,16 +52,21 @@ pub struct Migration {
     pub file: Dockerfile,
     pub analysis: Analysis,
     pub plan: Option<Plan>,
+    /// What the split was estimated to save, part by part; kept when the
+    /// file is skipped because it saves nothing.
+    pub estimate: Option<crate::plan::Estimate>,
     /// The new text (without BOM); the input when skipped.
     pub output: String,
 }
 
 impl Migration {
-    /// Approximate size saved: builder image size minus runtime base size.
+    /// Approximate size saved: the parts of the plan's estimate added up
+    /// (base images, build packages, dev dependencies, caches, less what
+    /// the split adds).
     pub fn estimated_saving_mb(&self) -> Option<u32> {
-        let before = self.analysis.builder.as_ref()?.size_mb?;
-        let after = self.plan.as_ref()?.runtime_base.as_ref()?.size_mb?;
-        Some(before.saturating_sub(after))
+        self.plan.as_ref()?;
+        let total = self.estimate.as_ref()?.total_mb();
+        u32::try_from(total.max(0)).ok()
     }
 }
 
@@ -86,6 +91,7 @@ pub fn migrate(
             file,
             analysis,
             plan: None,
+            estimate: None,
             output: source.text.clone(),
         };
     if let Some(reason) = analysis.skip.clone() {
@@ -187,6 +193,15 @@ pub fn migrate(
             analysis,
         ));
     }
+    // A split that removes nothing is not a migration: it only adds layers
+    // (and a venv's own pip) to the same base.
+    if let Some(estimate) = plan.estimate.as_ref().filter(|e| e.total_mb() <= 0) {
+        let line = file.instructions[0].line;
+        let reason = no_gain_reason(&analysis, &plan, estimate);
+        let mut m = skipped(Blocker { line, reason }, false, file, analysis);
+        m.estimate = plan.estimate.clone();
+        return Ok(m);
+    }
     // Every file the final stage starts must be in it; a plan that misses
     // one is not emitted.
     if let Some(missing) = crate::closure::check(&reread, k) {
@@ -213,9 +228,46 @@ pub fn migrate(
         unsafe_available: !plan.unsafe_alternatives.is_empty(),
         file,
         analysis,
+        estimate: plan.estimate.clone(),
         plan: Some(plan),
         output,
     })
+}
+
+/// "nothing to slim: python:3.14-slim already, and the build installs no
+/// build tools", with what the split would add.
+fn no_gain_reason(a: &Analysis, plan: &Plan, estimate: &crate::plan::Estimate) -> String {
+    let builder = a.builder.as_ref().map_or("", |b| b.resolved.as_str());
+    let base = plan.runtime_base.as_ref().map_or("", |b| b.image.as_str());
+    let mut why = if builder == base {
+        format!("nothing to slim: {builder} already")
+    } else {
+        format!("nothing to slim: {builder} → {base} is no smaller")
+    };
+    let removes: Vec<&str> = estimate
+        .parts
+        .iter()
+        .filter(|p| p.mb > 0)
+        .map(|p| p.what.as_str())
+        .collect();
+    if removes.is_empty() {
+        why.push_str(
+            ", and the build installs no build tools, dev dependencies or caches to leave behind",
+        );
+    } else {
+        why.push_str(&format!(
+            ", and what the split removes ({}) is small",
+            removes.join("; ")
+        ));
+    }
+    for added in estimate.parts.iter().filter(|p| p.mb < 0) {
+        why.push_str(&format!(
+            "; it would add {} (~{} MB)",
+            added.what.trim_start_matches("added: "),
+            -added.mb
+        ));
+    }
+    why
 }
 
 /// The build context of a Dockerfile: `--context`, or its folder.

@@ -89,6 +89,18 @@ impl RuntimeBase {
     }
 }
 
+/// What the split is estimated to save, part by part (negative: added).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Estimate {
+    pub parts: Vec<EstimatePart>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EstimatePart {
+    pub what: String,
+    pub mb: i64,
+}
+
 /// How new keywords are spelled: the file's own majority casing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Casing {
@@ -145,6 +157,8 @@ pub struct Plan {
     pub moved: Vec<usize>,
     pub runtime: RuntimeStage,
     pub runtime_base: Option<RuntimeBase>,
+    /// What the split saves, estimated (`passes::estimate_saving`).
+    pub estimate: Option<Estimate>,
     /// Why no runtime base could be chosen, when none was.
     pub no_base_reason: Option<String>,
     /// The user the runtime stage runs as (`10001:10001`, `appuser`).

@@ -230,6 +230,9 @@ pub struct Analysis {
     pub command_rewrites: Vec<CommandRewrite>,
     /// A slimmer final stage that only `--unsafe` applies.
     pub unsafe_alternative: Option<UnsafeAlternative>,
+    /// How many dev dependencies the builder removes before the final stage
+    /// copies the dependencies (a prune msb adds).
+    pub pruned_dev_dependencies: usize,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     pub ruby: Option<ruby::RubyFacts>,
@@ -272,6 +275,7 @@ impl Analysis {
             runtime_runs: Vec::new(),
             command_rewrites: Vec::new(),
             unsafe_alternative: None,
+            pruned_dev_dependencies: 0,
             python: None,
             go: None,
             ruby: None,

@@ -2754,6 +2754,7 @@ fn prune(
         lines: vec![("RUN".into(), run)],
         why,
     });
+    a.pruned_dev_dependencies = dev.len();
     format!("pruned after the build: {command}")
 }
 

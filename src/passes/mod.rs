@@ -3,6 +3,7 @@
 
 pub mod copy_artefacts;
 pub mod create_user;
+pub mod estimate_saving;
 pub mod isolate_deps;
 pub mod rewrite_commands;
 pub mod runtime_base;
@@ -26,4 +27,5 @@ pub const ALL: &[Pass] = &[
     copy_artefacts::run,
     runtime_contract::run,
     rewrite_commands::run,
+    estimate_saving::run,
 ];
