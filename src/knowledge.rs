@@ -159,6 +159,10 @@ pub struct SavingFacts {
     pub packages: BTreeMap<String, u32>,
     /// One dev dependency a prune removes.
     pub dev_dependency_mb: u32,
+    /// Debian's package lists an `apt-get update` leaves when no
+    /// `rm -rf /var/lib/apt/lists/*` follows it.
+    #[serde(default)]
+    pub apt_lists_mb: u32,
 }
 
 /// One distro family's packages (`packages.toml`).

@@ -43,6 +43,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             mb: (a.pruned_dev_dependencies as i64) * i64::from(k.images.saving.dev_dependency_mb),
         });
     }
+    parts.extend(apt_lists(input, k));
     parts.extend(build_tools(a, pack));
     parts.extend(kept_caches(input, pack));
     // The overhead comes with the dependency folder msb makes (a venv),
@@ -87,6 +88,22 @@ fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
     Some(EstimatePart {
         what: format!("build packages left in the builder: {}", names.join(", ")),
         mb: i64::from(mb),
+    })
+}
+
+/// Debian's package lists, left by an `apt-get update` that nothing
+/// removes: the final stage installs its packages and removes its lists.
+fn apt_lists(input: &PassInput, k: &Knowledge) -> Option<EstimatePart> {
+    let a = input.analysis;
+    let update = a.run_commands.iter().find(|rc| {
+        rc.command.starts_with(&["apt-get", "update"]) || rc.command.starts_with(&["apt", "update"])
+    })?;
+    let removed = input.file.instructions[update.index..]
+        .iter()
+        .any(|i| i.args.contains("/var/lib/apt/lists"));
+    (!removed && k.images.saving.apt_lists_mb > 0).then(|| EstimatePart {
+        what: "apt's package lists kept in the original image".to_string(),
+        mb: i64::from(k.images.saving.apt_lists_mb),
     })
 }
 
@@ -225,8 +242,9 @@ mod tests {
             Some(65)
         );
         assert_eq!(part("pip's cache"), Some(10));
+        assert_eq!(part("apt's package lists"), Some(20));
         assert_eq!(part("virtualenv"), Some(-15));
-        assert_eq!(e.total_mb(), 60);
-        assert_eq!(m.estimated_saving_mb(), Some(60));
+        assert_eq!(e.total_mb(), 80);
+        assert_eq!(m.estimated_saving_mb(), Some(80));
     }
 }
