@@ -60,7 +60,7 @@ pub fn check(out: &Dockerfile, k: &Knowledge) -> Option<Missing> {
         }
     }
     let stage = &out.instructions[start..];
-    let image = expand_known(stage[0].words().last().copied().unwrap_or(""), &args);
+    let image = expand_known(stage[0].words().first().copied().unwrap_or(""), &args);
     let mut fs = FinalStage::of_base(&image, k);
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut workdir = "/".to_string();

@@ -149,8 +149,7 @@ fn kept_caches(input: &PassInput, pack: &LanguagePack) -> Vec<EstimatePart> {
         .iter()
         .filter(|rule| {
             a.run_commands.iter().any(|rc| {
-                let words: Vec<&str> = rule_prefixes(rule).collect();
-                words.iter().any(|p| {
+                rule.commands.iter().any(|p| {
                     let prefix: Vec<&str> = p.split_whitespace().collect();
                     rc.command.starts_with(&prefix)
                 }) && !turned_off(rule, &rc.command, a)
@@ -164,10 +163,6 @@ fn kept_caches(input: &PassInput, pack: &LanguagePack) -> Vec<EstimatePart> {
             mb: i64::from(rule.mb),
         })
         .collect()
-}
-
-fn rule_prefixes(rule: &CacheRule) -> impl Iterator<Item = &str> {
-    rule.commands.iter().map(String::as_str)
 }
 
 /// A flag of the command or a variable of the stage turns the cache off.
