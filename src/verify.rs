@@ -438,9 +438,10 @@ fn build_both(
 ) -> Result<bool, EngineError> {
     progress("building the original");
     let build = engine.build(pair.original, pair.context, original_tag, &opts.build_args)?;
-    let record = build_record(&build, pair.original_text, engine.builder());
+    let (record, hint) = build_record(&build, pair.original_text, engine.builder());
     built.logs.push(build.log);
     if !build.ok {
+        v.hint = hint;
         v.verdict = Verdict::OriginalDoesNotBuild;
         v.problems.push(format!(
             "the original does not build{}",
@@ -454,9 +455,10 @@ fn build_both(
 
     progress("building the migration");
     let build = engine.build(pair.migrated, pair.context, migrated_tag, &opts.build_args)?;
-    let record = build_record(&build, pair.migrated_text, engine.builder());
+    let (record, hint) = build_record(&build, pair.migrated_text, engine.builder());
     built.logs.push(build.log);
     if !build.ok {
+        v.hint = hint;
         v.fail(
             "build",
             format!("the migration does not build{}", why_not_built(&record)),
@@ -535,8 +537,19 @@ fn measure(
     }
 }
 
-fn build_record(build: &engine::Build, dockerfile: &str, builder: Builder) -> BuildRecord {
-    BuildRecord {
+/// The record of one build, and what would build it when this engine's
+/// builder cannot.
+fn build_record(
+    build: &engine::Build,
+    dockerfile: &str,
+    builder: Builder,
+) -> (BuildRecord, Option<String>) {
+    let unsupported = if build.ok {
+        None
+    } else {
+        unsupported_feature(dockerfile, builder, &build.log)
+    };
+    let record = BuildRecord {
         ok: build.ok,
         seconds: (build.seconds * 10.0).round() / 10.0,
         image_id: build.image_id.clone(),
@@ -545,17 +558,14 @@ fn build_record(build: &engine::Build, dockerfile: &str, builder: Builder) -> Bu
         } else {
             failing_step(&build.log)
         },
-        unsupported: if build.ok {
-            None
-        } else {
-            unsupported_feature(dockerfile, builder, &build.log)
-        },
+        unsupported: unsupported.as_ref().map(|u| u.what.clone()),
         log_tail: if build.ok {
             Vec::new()
         } else {
             tail(&build.log, LOG_LINES)
         },
-    }
+    };
+    (record, unsupported.map(|u| u.hint))
 }
 
 /// ` at STEP: the feature the engine cannot build`, as much as is known.
@@ -613,7 +623,10 @@ fn tail(text: &str, n: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut in_notice = false;
     for raw in text.lines() {
-        let line = strip_colour(raw);
+        // A line redrawn with `\r` (the classic builder's context upload)
+        // shows its last drawing.
+        let drawn = raw.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
+        let line = strip_colour(drawn);
         // The notice is one line, then indented ones.
         if line.contains("legacy builder is deprecated") {
             in_notice = true;
@@ -644,45 +657,63 @@ fn tail(text: &str, n: usize) -> Vec<String> {
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
+/// A Dockerfile feature the engine's builder cannot build, and what
+/// would build it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    pub what: String,
+    pub hint: String,
+}
+
 /// The Dockerfile feature a failed build's log shows this engine's
 /// builder cannot build, said plainly: a generic "does not build" would
 /// send the user looking for a bug in the Dockerfile that is not there.
 /// Only what the log names counts (the builder's own words), so a RUN
 /// whose program prints "unknown flag" is not mistaken for one.
-pub fn unsupported_feature(dockerfile: &str, builder: Builder, log: &str) -> Option<String> {
+pub fn unsupported_feature(dockerfile: &str, builder: Builder, log: &str) -> Option<Unsupported> {
     let file = parse::parse(dockerfile).ok()?;
     let lower = log.to_lowercase();
+    let install_buildx =
+        "install the docker buildx plugin (msb uses BuildKit when `docker buildx version` works)";
     // The classic builder names the BuildKit flag it refuses:
     // "the --mount option requires BuildKit".
     if let Some(flag) = word_before(log, " option requires BuildKit")
         && let Some(used) = written_with_flag(&file, flag.trim_start_matches("--"))
     {
-        let fix = if builder == Builder::Classic {
-            " (BuildKit builds it: msb uses BuildKit when `docker buildx version` works)"
-        } else {
-            ""
-        };
-        return Some(format!(
-            "this engine's classic builder does not support {used}{fix}"
-        ));
+        return Some(Unsupported {
+            what: format!("this engine's classic builder does not support {used}"),
+            hint: format!("BuildKit builds it: {install_buildx}"),
+        });
     }
+    let newer = if builder == Builder::Classic {
+        format!("BuildKit may build it: {install_buildx}")
+    } else {
+        "a newer Dockerfile frontend builds it (Docker Engine 23 and later have one built in)"
+            .to_string()
+    };
     // A parser older than the flag: "Unknown flag: link".
-    if let Some(flag) = word_after(&lower, "unknown flag: ")
+    if let Some(used) = word_after(&lower, "unknown flag: ")
         .and_then(|f| written_with_flag(&file, f.trim_start_matches("--")))
     {
-        return Some(format!("this engine's builder does not support {flag}"));
+        return Some(Unsupported {
+            what: format!("this engine's builder does not support {used}"),
+            hint: newer,
+        });
     }
     // A parser without heredocs reads their bodies as instructions.
     let heredoc = file.instructions.iter().find(|i| !i.heredocs.is_empty());
     if let Some(i) = heredoc
         && (lower.contains("unknown instruction") || lower.contains("dockerfile parse error"))
     {
-        return Some(format!(
-            "this engine's builder does not support heredocs ({} <<{}, line {})",
-            i.keyword.as_str(),
-            i.heredocs[0].name,
-            i.line
-        ));
+        return Some(Unsupported {
+            what: format!(
+                "this engine's builder does not support heredocs ({} <<{}, line {})",
+                i.keyword.as_str(),
+                i.heredocs[0].name,
+                i.line
+            ),
+            hint: format!("heredocs need BuildKit with Dockerfile frontend 1.4 or later; {newer}"),
+        });
     }
     // BuildKit fetches the frontend `# syntax=` names; with no registry
     // and no local copy it cannot.
@@ -692,10 +723,13 @@ pub fn unsupported_feature(dockerfile: &str, builder: Builder, log: &str) -> Opt
         && log.contains(d.value.as_str())
         && lower.contains("resolve")
     {
-        return Some(format!(
-            "this engine cannot fetch the Dockerfile frontend {} that `# syntax=` names",
-            d.value
-        ));
+        return Some(Unsupported {
+            what: format!(
+                "this engine cannot fetch the Dockerfile frontend {} that `# syntax=` names",
+                d.value
+            ),
+            hint: "pull it where a registry is reachable, or remove the `# syntax=` line to use the engine's own frontend".to_string(),
+        });
     }
     None
 }
@@ -1354,18 +1388,16 @@ pub fn smoke_outcome(r: &SmokeReport) -> SmokeOutcome {
 
 /// `LEAD; try --env PORT=8080, --env-file FILE, or --smoke "ARGS"`, with
 /// the first exposed port (the variable Cloud Run-style apps read), or
-/// a generic `--env KEY=VALUE` when PORT was already given.
+/// a generic `--env KEY=VALUE` without a port or when PORT was given.
 fn settings_hint(r: &SmokeReport, lead: &str) -> String {
     let port = r
         .original
         .ports
         .first()
-        .and_then(|p| p.port.split('/').next())
-        .unwrap_or("8080");
-    let env = if r.env.iter().any(|n| n == "PORT") {
-        "--env KEY=VALUE".to_string()
-    } else {
-        format!("--env PORT={port}")
+        .and_then(|p| p.port.split('/').next());
+    let env = match port {
+        Some(port) if !r.env.iter().any(|n| n == "PORT") => format!("--env PORT={port}"),
+        _ => "--env KEY=VALUE".to_string(),
     };
     format!("{lead}; try {env}, --env-file FILE, or --smoke \"ARGS\"")
 }
@@ -1965,15 +1997,21 @@ mod tests {
             "the app may need settings; try --env PORT=8080, --env-file FILE, or --smoke \"ARGS\""
         );
         // Later, the same; PORT already given: the hint does not repeat it.
-        let mut r = report(exited(3, &[]), exited(3, &[]), &["PORT"]);
+        let mut r = report(
+            exited(3, &["8080/tcp"]),
+            exited(3, &["8080/tcp"]),
+            &["PORT"],
+        );
         r.stopped_after_seconds = Some(3.2);
         let (why, hint) = nothing_compared(smoke_outcome(&r));
         assert_eq!(why, "both containers exited 3 within 3.2 s");
         assert!(hint.contains("--env KEY=VALUE"), "{hint}");
         // Seen exited only when the wait ended.
+        // No port: no PORT to suggest.
         let r = report(exited(1, &[]), exited(1, &[]), &[]);
-        let (why, _) = nothing_compared(smoke_outcome(&r));
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
         assert_eq!(why, "both containers exited 1 within 5 s");
+        assert!(hint.contains("try --env KEY=VALUE"), "{hint}");
     }
 
     #[test]
@@ -2314,42 +2352,50 @@ ERROR: failed to solve: process \"/bin/sh -c go build -o /app .\" did not comple
 
     #[test]
     fn what_the_engine_cannot_build_is_named() {
+        let what = |text: &str, builder: Builder, log: &str| {
+            unsupported_feature(text, builder, log).map(|u| u.what)
+        };
         let mount = "FROM debian\nRUN --mount=type=cache,target=/root/.cache make\n";
         let log = "Step 2/2 : RUN --mount=type=cache,target=/root/.cache make\nthe --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled\n";
         let said = unsupported_feature(mount, Builder::Classic, log).unwrap();
+        assert_eq!(
+            said.what,
+            "this engine's classic builder does not support RUN --mount (line 2)"
+        );
         assert!(
-            said.starts_with("this engine's classic builder does not support RUN --mount (line 2)"),
-            "{said}"
+            said.hint.contains("install the docker buildx plugin"),
+            "{said:?}"
         );
         let chmod = "FROM debian\nCOPY --chmod=644 a /a\n";
         let log = "the --chmod option requires BuildKit. Refer to ...\n";
-        assert!(
-            unsupported_feature(chmod, Builder::Classic, log)
-                .unwrap()
-                .contains("COPY --chmod (line 2)")
+        assert_eq!(
+            what(chmod, Builder::Classic, log).as_deref(),
+            Some("this engine's classic builder does not support COPY --chmod (line 2)")
         );
         let link = "FROM debian\nCOPY --link a /a\n";
         let log = "Error response from daemon: dockerfile parse error line 2: Unknown flag: link\n";
         assert_eq!(
-            unsupported_feature(link, Builder::Classic, log).as_deref(),
+            what(link, Builder::Classic, log).as_deref(),
             Some("this engine's builder does not support COPY --link (line 2)")
         );
         let heredoc = "FROM debian\nRUN <<EOF\nset -e\necho hi\nEOF\n";
         let log =
             "Error response from daemon: dockerfile parse error line 3: unknown instruction: SET\n";
         assert_eq!(
-            unsupported_feature(heredoc, Builder::Classic, log).as_deref(),
+            what(heredoc, Builder::Classic, log).as_deref(),
             Some("this engine's builder does not support heredocs (RUN <<EOF, line 2)")
         );
         let log =
             "ERROR: failed to solve: dockerfile parse error on line 3: unknown instruction: set\n";
-        assert!(unsupported_feature(heredoc, Builder::BuildKit, log).is_some());
+        let said = unsupported_feature(heredoc, Builder::BuildKit, log).unwrap();
+        assert!(said.hint.contains("frontend 1.4"), "{said:?}");
         let syntax = "# syntax=docker/dockerfile:1.4\nFROM debian\n";
         let log = "ERROR: failed to solve: docker/dockerfile:1.4: failed to resolve source metadata for docker.io/docker/dockerfile:1.4: dial tcp: lookup registry-1.docker.io: no such host\n";
-        assert!(
-            unsupported_feature(syntax, Builder::BuildKit, log)
-                .unwrap()
-                .contains("cannot fetch the Dockerfile frontend docker/dockerfile:1.4")
+        assert_eq!(
+            what(syntax, Builder::BuildKit, log).as_deref(),
+            Some(
+                "this engine cannot fetch the Dockerfile frontend docker/dockerfile:1.4 that `# syntax=` names"
+            )
         );
     }
 
@@ -2360,6 +2406,11 @@ ERROR: failed to solve: process \"/bin/sh -c go build -o /app .\" did not comple
         let text = "FROM debian\nRUN mytool --link x\n";
         let log = "Step 2/2 : RUN mytool --link x\nerror: unknown flag: link\nunknown instruction in script\n";
         assert_eq!(unsupported_feature(text, Builder::Classic, log), None);
+        // A redrawn line shows its last drawing.
+        assert_eq!(
+            tail("Sending 1kB\rSending 5kB\r\nStep 1/1 : FROM x\n", 5),
+            ["Sending 5kB", "Step 1/1 : FROM x"]
+        );
         let mount = "FROM debian\nRUN --mount=type=cache,target=/c make\n";
         let log = "#5 [2/2] RUN --mount=type=cache,target=/c make\n#5 ERROR: exit code: 2\n";
         assert_eq!(unsupported_feature(mount, Builder::BuildKit, log), None);
