@@ -35,8 +35,10 @@ pub struct Engine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Builder {
     /// BuildKit, through the docker buildx plugin (`DOCKER_BUILDKIT=1`):
-    /// it builds `RUN --mount`, `COPY --chmod` and the other BuildKit
-    /// features, and leaves no untagged step images (only build cache).
+    /// it builds `RUN --mount` and the other BuildKit features its
+    /// Dockerfile frontend knows (heredocs only from frontend 1.4, built
+    /// into Docker Engine 23), and leaves no untagged step images (only
+    /// build cache).
     #[serde(rename = "buildkit")]
     BuildKit,
     /// Docker's classic builder (`DOCKER_BUILDKIT=0`), where buildx is
