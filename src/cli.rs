@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::bulk::{Repos, Summary, run_ordered};
 use crate::config::{self, Config};
 use crate::diff;
-use crate::engine::Engine;
+use crate::engine::{Builder, Engine};
 use crate::error::MsbError;
 use crate::explain;
 use crate::git;
@@ -85,6 +85,41 @@ pub struct VerifyFlags {
     /// A build argument for both builds; repeatable.
     #[arg(long = "build-arg", value_name = "KEY=VALUE")]
     pub build_args: Vec<String>,
+    /// An environment variable for both containers of the smoke run
+    /// (an app that needs its platform's settings, PORT on Cloud Run);
+    /// repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = env_pair)]
+    pub env: Vec<String>,
+    /// A file of KEY=VALUE lines for both containers of the smoke run, as
+    /// `docker run --env-file` reads it; repeatable.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// The builder: BuildKit when `docker buildx version` works (auto),
+    /// else the classic one.
+    #[arg(long, value_enum, default_value_t = BuilderChoice::Auto)]
+    pub builder: BuilderChoice,
+}
+
+/// `--builder`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuilderChoice {
+    Auto,
+    Buildkit,
+    Classic,
+}
+
+/// `--env KEY=VALUE`: a KEY alone would make the engine copy msb's own
+/// environment's value, which differs from one machine to the next.
+fn env_pair(text: &str) -> std::result::Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.is_empty() && !key.contains(char::is_whitespace) => {
+            Ok(text.to_string())
+        }
+        Some(_) => Err("the variable name before = is empty or has spaces".to_string()),
+        None => Err(format!(
+            "expected KEY=VALUE, e.g. --env {text}=VALUE (a name alone is not taken from msb's environment)"
+        )),
+    }
 }
 
 impl VerifyFlags {
@@ -99,6 +134,8 @@ impl VerifyFlags {
             smoke_seconds: self.smoke_seconds,
             keep_images: self.keep_images,
             build_args: self.build_args.clone(),
+            env: self.env.clone(),
+            env_files: self.env_files.clone(),
         })
     }
 }
@@ -438,20 +475,22 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
         records.push(record);
     }
     summary.finish();
+    let verifications: Vec<&Verification> = records
+        .iter()
+        .filter_map(|r| r.verification.as_ref())
+        .collect();
+    let counts = verify::VerdictCounts::of(&verifications);
     if records.len() > 1 {
         for line in summary.lines() {
             eprintln!("msb: {line}");
         }
-        let verifications: Vec<&Verification> = records
-            .iter()
-            .filter_map(|r| r.verification.as_ref())
-            .collect();
         eprintln!("msb: {}", verify::summary_line(&verifications));
     }
     if let Some(path) = &args.report {
         let report = BulkReport {
             files: records,
             summary,
+            verification: Some(counts),
         };
         let text = serde_json::to_string_pretty(&report)? + "\n";
         write::write_new(path, text.as_bytes())
@@ -472,11 +511,46 @@ fn start_verification(
         .map_err(|e| anyhow::anyhow!("--smoke: {e}"))?;
     check_context(context)?;
     check_report_folder(report)?;
-    let engine = Engine::new(flags.engine.program());
+    check_env_files(&flags.env_files)?;
+    let mut engine = Engine::new(flags.engine.program());
     engine
         .check()
         .context("verifying needs a running container engine")?;
+    let builder = choose_builder(&engine, flags.builder)?;
+    engine.set_builder(builder);
     Ok((engine, opts))
+}
+
+/// A missing or malformed `--env-file` would make every smoke run fail to
+/// start, after every build: said once, before any.
+fn check_env_files(files: &[PathBuf]) -> Result<()> {
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("--env-file {}: {e}", file.display()))?;
+        verify::env_file_names(&text)
+            .map_err(|e| anyhow::anyhow!("--env-file {}: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
+/// BuildKit when the buildx plugin answers (or `--builder` says which);
+/// podman has its own builder and takes no `--builder`.
+fn choose_builder(engine: &Engine, choice: BuilderChoice) -> Result<Builder> {
+    if engine.builder() == Builder::Podman {
+        if choice != BuilderChoice::Auto {
+            bail!("--builder: podman builds with its own builder; --builder is for docker");
+        }
+        return Ok(Builder::Podman);
+    }
+    let buildx = engine.buildx_version();
+    Ok(match (choice, buildx) {
+        (BuilderChoice::Classic, _) => Builder::Classic,
+        (BuilderChoice::Auto, Ok(_)) | (BuilderChoice::Buildkit, Ok(_)) => Builder::BuildKit,
+        (BuilderChoice::Auto, Err(_)) => Builder::Classic,
+        (BuilderChoice::Buildkit, Err(e)) => {
+            bail!("--builder buildkit: the docker buildx plugin does not answer ({e})")
+        }
+    })
 }
 
 /// A `--context` that is not a folder would make every build fail, and
@@ -757,10 +831,12 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 record.reason = Some(format!("verification {}", v.summary()));
                 failed = true;
                 if args.write {
-                    lines.push(format!(
-                        "msb: {}: not written: the migration did not verify",
-                        job.shown
-                    ));
+                    let why = if v.verdict == verify::Verdict::Inconclusive {
+                        "the verification was inconclusive (the smoke run compared nothing)"
+                    } else {
+                        "the migration did not verify"
+                    };
+                    lines.push(format!("msb: {}: not written: {why}", job.shown));
                 }
             }
             lines.extend(
@@ -853,9 +929,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         }
     }
     if let Some(path) = &args.report {
+        let all: Vec<&Verification> = verifications.iter().collect();
         let report = BulkReport {
             files: records,
             summary: summary.clone(),
+            verification: args.verify.then(|| verify::VerdictCounts::of(&all)),
         };
         let text = match args.report_format {
             ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

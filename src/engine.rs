@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,10 +22,45 @@ pub enum EngineError {
     Unreadable { command: String, reason: String },
 }
 
-/// The engine's CLI, by program name.
+/// The engine's CLI, by program name, and the builder its builds use.
 #[derive(Debug, Clone)]
 pub struct Engine {
     program: String,
+    builder: Builder,
+}
+
+/// Which builder `build` uses. Docker's is chosen by `DOCKER_BUILDKIT`,
+/// set explicitly on every build so that the user's environment does not
+/// decide it behind msb's back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Builder {
+    /// BuildKit, through the docker buildx plugin (`DOCKER_BUILDKIT=1`):
+    /// it builds `RUN --mount` and the other BuildKit features its
+    /// Dockerfile frontend knows (heredocs only from frontend 1.4, built
+    /// into Docker Engine 23), and leaves no untagged step images (only
+    /// build cache).
+    #[serde(rename = "buildkit")]
+    BuildKit,
+    /// Docker's classic builder (`DOCKER_BUILDKIT=0`), where buildx is
+    /// missing: it cannot build the BuildKit features.
+    #[serde(rename = "classic")]
+    Classic,
+    /// Podman's own builder (Buildah); `DOCKER_BUILDKIT` means nothing to it.
+    #[serde(rename = "podman")]
+    Podman,
+}
+
+impl Builder {
+    /// How the text output names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Builder::BuildKit => "BuildKit (docker buildx, DOCKER_BUILDKIT=1)",
+            Builder::Classic => {
+                "classic (DOCKER_BUILDKIT=0: no RUN --mount, heredocs or other BuildKit features)"
+            }
+            Builder::Podman => "podman's own (Buildah)",
+        }
+    }
 }
 
 /// What `build` gives: the outcome and the log that explains it.
@@ -36,6 +71,11 @@ pub struct Build {
     /// stdout then stderr of the build (the classic builder writes its
     /// steps to stdout, BuildKit to stderr).
     pub log: String,
+    /// The image's ID (`sha256:…`), as `--iidfile` gives it: both
+    /// builders write it there, while their logs name it differently
+    /// (BuildKit's `writing image sha256:…`, the classic builder's
+    /// `Successfully built …`).
+    pub image_id: Option<String>,
 }
 
 /// The parts of `docker image inspect` that verify compares.
@@ -61,14 +101,38 @@ pub struct ContainerState {
 }
 
 impl Engine {
+    /// The engine with its default builder: podman's own, or Docker's
+    /// classic one until `set_builder` says BuildKit is there.
     pub fn new(program: &str) -> Engine {
+        let builder = if program == "podman" {
+            Builder::Podman
+        } else {
+            Builder::Classic
+        };
         Engine {
             program: program.to_string(),
+            builder,
         }
     }
 
     pub fn program(&self) -> &str {
         &self.program
+    }
+
+    pub fn builder(&self) -> Builder {
+        self.builder
+    }
+
+    pub fn set_builder(&mut self, builder: Builder) {
+        self.builder = builder;
+    }
+
+    /// `docker buildx version`: BuildKit can build here. Docker's CLI
+    /// (23 and later) refuses `DOCKER_BUILDKIT=1` without the buildx
+    /// plugin, so the plugin answering is what decides.
+    pub fn buildx_version(&self) -> Result<String, EngineError> {
+        self.run(&["buildx", "version"])
+            .map(|text| text.trim().to_string())
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -103,8 +167,9 @@ impl Engine {
         self.run(&["version"]).map(|_| ())
     }
 
-    /// `build -f DOCKERFILE -t TAG CONTEXT`. The base images must be
-    /// local or reachable, as for any build the user runs.
+    /// `build -f DOCKERFILE -t TAG CONTEXT` with the engine's builder.
+    /// The base images must be local or reachable, as for any build the
+    /// user runs.
     pub fn build(
         &self,
         dockerfile: &Path,
@@ -112,22 +177,49 @@ impl Engine {
         tag: &str,
         build_args: &[String],
     ) -> Result<Build, EngineError> {
+        let not_started = |reason: String| EngineError::NotStarted {
+            program: self.program.clone(),
+            reason,
+        };
+        let iid_dir = tempfile::tempdir()
+            .map_err(|e| not_started(format!("making a temporary folder: {e}")))?;
+        let iid = iid_dir.path().join("iid").to_string_lossy().into_owned();
         let file = dockerfile.to_string_lossy();
         let ctx = context.to_string_lossy();
-        let mut args = vec!["build", "--force-rm", "-f", &file, "-t", tag];
+        let mut args = vec!["build", "-f", &file, "-t", tag, "--iidfile", &iid];
+        match self.builder {
+            // One line per event, no terminal animation: a log to read.
+            Builder::BuildKit => args.push("--progress=plain"),
+            // The classic builder's containers of failed steps.
+            Builder::Classic | Builder::Podman => args.push("--force-rm"),
+        }
         for a in build_args {
             args.push("--build-arg");
             args.push(a);
         }
         args.push(&ctx);
+        let mut command = self.command(&args);
+        let buildkit = match self.builder {
+            Builder::BuildKit => Some("1"),
+            Builder::Classic => Some("0"),
+            Builder::Podman => None,
+        };
+        if let Some(value) = buildkit {
+            command.env("DOCKER_BUILDKIT", value);
+        }
         let started = Instant::now();
-        let out = self.output(&args)?;
+        let out = command.output().map_err(|e| not_started(e.to_string()))?;
         let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
         log.push_str(&String::from_utf8_lossy(&out.stderr));
+        let image_id = std::fs::read_to_string(&iid)
+            .ok()
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty());
         Ok(Build {
             ok: out.status.success(),
             seconds: started.elapsed().as_secs_f64(),
             log,
+            image_id,
         })
     }
 
@@ -179,20 +271,37 @@ impl Engine {
     }
 
     /// Starts a container in the background, each port published on a
-    /// free port of 127.0.0.1; `command` replaces the image's CMD when
-    /// not empty.
+    /// free port of 127.0.0.1, with `env` (`KEY=VALUE`) and the variables
+    /// of `env_files` set; `command` replaces the image's CMD when not
+    /// empty.
     pub fn run_detached(
         &self,
         image: &str,
         name: &str,
         ports: &[String],
+        env: &[String],
+        env_files: &[PathBuf],
         command: &[String],
     ) -> Result<(), EngineError> {
         let published: Vec<String> = ports.iter().map(|p| format!("127.0.0.1::{p}")).collect();
+        let files: Vec<String> = env_files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect();
         let mut args = vec!["run", "-d", "--name", name];
         for p in &published {
             args.push("-p");
             args.push(p);
+        }
+        // Files first, then `--env`: the engine lets the later one win,
+        // as `docker run` does when the user gives both.
+        for f in &files {
+            args.push("--env-file");
+            args.push(f);
+        }
+        for e in env {
+            args.push("-e");
+            args.push(e);
         }
         args.push(image);
         args.extend(command.iter().map(String::as_str));
@@ -276,7 +385,8 @@ impl Engine {
     }
 
     /// Removes the step images of classic-builder logs (their ` ---> ID`
-    /// lines) that did not exist before msb's builds: the stages before
+    /// lines; a BuildKit log has none, as BuildKit leaves no step images,
+    /// only its build cache) that did not exist before msb's builds: the stages before
     /// the last one, the steps under a removed tag, the last step of a
     /// failed build. A log also names the base image and cached steps,
     /// which are in `existed` and stay. An image still used by another

@@ -123,6 +123,11 @@ impl FileReport {
 pub struct BulkReport {
     pub files: Vec<FileReport>,
     pub summary: Summary,
+    /// `msb verify` or `migrate --verify`: the verdicts counted, the
+    /// inconclusive ones apart (their file's status is `failed`: not
+    /// verified, so `--only-failed` runs them again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::VerdictCounts>,
 }
 
 /// The paths of the files a report says failed (`--only-failed`).
@@ -155,6 +160,16 @@ impl BulkReport {
             s.failed,
             human_bytes(s.estimated_saving_bytes)
         ));
+        if let Some(c) = &self.verification {
+            out.push_str(&format!(
+                "Verified on a real engine: **{} verified**, {} inconclusive, {} failed, {} could not build the original; measured saving of the verified ones: {}.\n\n",
+                c.verified,
+                c.inconclusive,
+                c.failed,
+                c.original_does_not_build,
+                human_bytes(c.measured_saving_bytes)
+            ));
+        }
         out.push_str("| Dockerfile | status | language | final stage | est. saving | note |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for f in &self.files {

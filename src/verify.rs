@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::{self, ContainerState, Engine, EngineError, Layer, Probe};
+use crate::engine::{self, Builder, ContainerState, Engine, EngineError, Layer, Probe};
 use crate::migrate::Migration;
 use crate::parse::{self, Keyword};
 use crate::source::SourceFile;
@@ -39,6 +39,13 @@ pub struct Options {
     pub keep_images: bool,
     /// `--build-arg` values, given to both builds.
     pub build_args: Vec<String>,
+    /// `--env KEY=VALUE`: set in both containers of the smoke run (an
+    /// app configured by its platform, `PORT` on Cloud Run, exits without
+    /// it).
+    pub env: Vec<String>,
+    /// `--env-file FILE`: given to both containers as `docker run
+    /// --env-file` reads it.
+    pub env_files: Vec<PathBuf>,
 }
 
 /// One comparison to make.
@@ -62,6 +69,10 @@ pub struct Pair<'a> {
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Verified,
+    /// Nothing failed, but the smoke run compared nothing that shows the
+    /// migrated app works (both exited 1 without their settings, say):
+    /// not verified.
+    Inconclusive,
     Failed,
     /// The original does not build here: nothing to compare with.
     OriginalDoesNotBuild,
@@ -71,6 +82,13 @@ pub enum Verdict {
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub verdict: Verdict,
+    /// The builder both images were built with.
+    pub builder: Option<Builder>,
+    /// Why the smoke run compared nothing, when it did not (the verdict
+    /// is then `inconclusive`, unless a check failed).
+    pub inconclusive_reason: Option<String>,
+    /// What to try so that the smoke run compares something.
+    pub hint: Option<String>,
     /// The checks that failed: `build`, `config`, `user`, `smoke`, `size`,
     /// or `engine` when the engine itself failed.
     pub failed_checks: Vec<String>,
@@ -93,8 +111,14 @@ pub struct Verification {
 pub struct BuildRecord {
     pub ok: bool,
     pub seconds: f64,
+    /// `sha256:…`, when the build made an image.
+    pub image_id: Option<String>,
     /// The step that failed, as the build log names it.
     pub failing_step: Option<String>,
+    /// A Dockerfile feature this engine's builder cannot build, when the
+    /// failed build's log shows that this is why it failed (heredocs on
+    /// an old frontend, `RUN --mount` on the classic builder).
+    pub unsupported: Option<String>,
     /// The last lines of the build log, when it failed.
     pub log_tail: Vec<String>,
 }
@@ -120,6 +144,13 @@ pub struct UserCheck {
 pub struct SmokeReport {
     pub seconds: u64,
     pub command: Vec<String>,
+    /// The names of the variables `--env` and `--env-file` set (their
+    /// values may be secrets: not in a report).
+    pub env: Vec<String>,
+    pub env_files: Vec<String>,
+    /// When both containers had stopped before the wait ended: how many
+    /// seconds after they were started.
+    pub stopped_after_seconds: Option<f64>,
     pub original: RunReport,
     pub migrated: RunReport,
     pub same: bool,
@@ -193,6 +224,9 @@ impl Verification {
     fn new() -> Verification {
         Verification {
             verdict: Verdict::Verified,
+            builder: None,
+            inconclusive_reason: None,
+            hint: None,
             failed_checks: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),
@@ -214,13 +248,54 @@ impl Verification {
         self.problems.push(problem);
     }
 
-    /// One line: `verified`, `failed: config, smoke`, or
-    /// `could not build the original`.
+    /// The smoke run compared nothing: the verdict is `inconclusive`
+    /// unless a check failed (a config difference is a failure even when
+    /// the smoke run shows nothing), and then a note says it.
+    fn nothing_compared(&mut self, why: String, hint: String) {
+        self.inconclusive_reason = Some(why);
+        self.hint = Some(hint);
+    }
+
+    /// The final verdict, once every check ran: failures outrank an
+    /// inconclusive smoke run.
+    fn settle(&mut self) {
+        let Some(why) = &self.inconclusive_reason else {
+            return;
+        };
+        if self.verdict == Verdict::Verified {
+            self.verdict = Verdict::Inconclusive;
+        } else {
+            self.notes
+                .push(format!("the smoke run compared nothing either: {why}"));
+        }
+    }
+
+    /// One line: `verified`, `inconclusive: why`, `failed: config, smoke`,
+    /// or `could not build the original`, with the feature the engine
+    /// cannot build when that is why a build failed.
     pub fn summary(&self) -> String {
+        fn unsupported(b: &Option<BuildRecord>) -> Option<&str> {
+            b.as_ref()
+                .and_then(|b| b.unsupported.as_ref())
+                .map(String::as_str)
+        }
         match self.verdict {
             Verdict::Verified => "verified".to_string(),
-            Verdict::Failed => format!("failed: {}", self.failed_checks.join(", ")),
-            Verdict::OriginalDoesNotBuild => "could not build the original".to_string(),
+            Verdict::Inconclusive => format!(
+                "inconclusive: {}",
+                self.inconclusive_reason.as_deref().unwrap_or("")
+            ),
+            Verdict::Failed => {
+                let mut line = format!("failed: {}", self.failed_checks.join(", "));
+                if let Some(feature) = unsupported(&self.migrated_build) {
+                    line.push_str(&format!(" ({feature})"));
+                }
+                line
+            }
+            Verdict::OriginalDoesNotBuild => match unsupported(&self.original_build) {
+                Some(feature) => format!("could not build the original: {feature}"),
+                None => "could not build the original".to_string(),
+            },
         }
     }
 
@@ -240,6 +315,7 @@ pub fn verify(
     let original_tag = format!("msb-verify:{}-original", pair.id);
     let migrated_tag = format!("msb-verify:{}-migrated", pair.id);
     let mut v = Verification::new();
+    v.builder = Some(engine.builder());
     let mut built = Built::default();
     // What the engine held before: the builds' logs name the user's own
     // images too (the base, cached steps), which must stay.
@@ -259,6 +335,7 @@ pub fn verify(
     ) {
         v.fail("engine", e.to_string());
     }
+    v.settle();
     if opts.keep_images {
         v.kept_images = built.images;
     } else {
@@ -286,40 +363,14 @@ fn run_checks(
     pair: &Pair,
     opts: &Options,
     progress: &dyn Fn(&str),
-    [original_tag, migrated_tag]: [&String; 2],
+    tags: [&String; 2],
     built: &mut Built,
     v: &mut Verification,
 ) -> Result<(), EngineError> {
-    progress("building the original");
-    let build = engine.build(pair.original, pair.context, original_tag, &opts.build_args)?;
-    v.original_build = Some(build_record(&build));
-    built.logs.push(build.log.clone());
-    if !build.ok {
-        v.verdict = Verdict::OriginalDoesNotBuild;
-        v.problems.push(format!(
-            "the original does not build{}",
-            step_suffix(v.original_build.as_ref())
-        ));
+    if !build_both(engine, pair, opts, progress, tags, built, v)? {
         return Ok(());
     }
-    built.images.push(original_tag.clone());
-
-    progress("building the migration");
-    let build = engine.build(pair.migrated, pair.context, migrated_tag, &opts.build_args)?;
-    v.migrated_build = Some(build_record(&build));
-    built.logs.push(build.log.clone());
-    if !build.ok {
-        v.fail(
-            "build",
-            format!(
-                "the migration does not build{}",
-                step_suffix(v.migrated_build.as_ref())
-            ),
-        );
-        return Ok(());
-    }
-    built.images.push(migrated_tag.clone());
-
+    let [original_tag, migrated_tag] = tags;
     let original = engine.inspect_image(original_tag)?;
     let migrated = engine.inspect_image(migrated_tag)?;
     let original_base = final_base(pair.original_text, &opts.build_args);
@@ -344,12 +395,90 @@ fn run_checks(
         pair.command_rewritten,
         v,
     );
+    check_migrated_user(engine, migrated_tag, &migrated.config, v);
 
-    let user = config_str(&migrated.config, "User");
+    if opts.smoke != Smoke::Off {
+        progress(&format!("smoke run ({} s)", opts.smoke_seconds));
+        let report = smoke(
+            engine,
+            pair,
+            opts,
+            [original_tag, migrated_tag],
+            [&original.config, &migrated.config],
+        );
+        judge_smoke(&report, &original.config, v);
+        v.smoke = Some(report);
+    }
+
+    let size = measure(engine, &original, &migrated, migrated_tag, migrated_base);
+    if size.saving_bytes <= 0 {
+        v.fail(
+            "size",
+            format!(
+                "the migrated image is not smaller: {} against {}",
+                crate::bulk::human_bytes(size.migrated_bytes),
+                crate::bulk::human_bytes(size.original_bytes)
+            ),
+        );
+    }
+    v.size = Some(size);
+    Ok(())
+}
+
+/// Builds the original, then the migration; false when one of them does
+/// not build (there is nothing more to compare).
+fn build_both(
+    engine: &Engine,
+    pair: &Pair,
+    opts: &Options,
+    progress: &dyn Fn(&str),
+    [original_tag, migrated_tag]: [&String; 2],
+    built: &mut Built,
+    v: &mut Verification,
+) -> Result<bool, EngineError> {
+    progress("building the original");
+    let build = engine.build(pair.original, pair.context, original_tag, &opts.build_args)?;
+    let (record, hint) = build_record(&build, pair.original_text, engine.builder());
+    built.logs.push(build.log);
+    if !build.ok {
+        v.hint = hint;
+        v.verdict = Verdict::OriginalDoesNotBuild;
+        v.problems.push(format!(
+            "the original does not build{}",
+            why_not_built(&record)
+        ));
+        v.original_build = Some(record);
+        return Ok(false);
+    }
+    v.original_build = Some(record);
+    built.images.push(original_tag.clone());
+
+    progress("building the migration");
+    let build = engine.build(pair.migrated, pair.context, migrated_tag, &opts.build_args)?;
+    let (record, hint) = build_record(&build, pair.migrated_text, engine.builder());
+    built.logs.push(build.log);
+    if !build.ok {
+        v.hint = hint;
+        v.fail(
+            "build",
+            format!("the migration does not build{}", why_not_built(&record)),
+        );
+        v.migrated_build = Some(record);
+        return Ok(false);
+    }
+    v.migrated_build = Some(record);
+    built.images.push(migrated_tag.clone());
+    Ok(true)
+}
+
+/// The migrated image's USER must be shown non-root: a numeric UID, or
+/// a name its own `/etc/passwd` gives one.
+fn check_migrated_user(engine: &Engine, image: &str, config: &Value, v: &mut Verification) {
+    let user = config_str(config, "User");
     let passwd = if needs_passwd(&user) {
         Some(
             engine
-                .read_file(migrated_tag, "/etc/passwd")
+                .read_file(image, "/etc/passwd")
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
         )
     } else {
@@ -376,23 +505,17 @@ fn run_checks(
         v.fail("user", why);
     }
     v.user = Some(check);
+}
 
-    if opts.smoke != Smoke::Off {
-        progress(&format!("smoke run ({} s)", opts.smoke_seconds));
-        let report = smoke(
-            engine,
-            pair,
-            opts,
-            [original_tag, migrated_tag],
-            [&original.config, &migrated.config],
-        );
-        if !report.same {
-            v.fail("smoke", smoke_difference(&report));
-        }
-        v.notes.extend(smoke_notes(&report, &original.config));
-        v.smoke = Some(report);
-    }
-
+/// Both sizes, the saving, and the layers the final stage adds to its
+/// base.
+fn measure(
+    engine: &Engine,
+    original: &engine::ImageFacts,
+    migrated: &engine::ImageFacts,
+    migrated_tag: &str,
+    migrated_base: Option<String>,
+) -> SizeReport {
     let layers = engine.history(migrated_tag).unwrap_or_default();
     let base_layers = migrated_base
         .as_deref()
@@ -400,7 +523,7 @@ fn run_checks(
         .map_or(0, |h| h.len());
     let own = layers.len().saturating_sub(base_layers);
     let saving = original.size as i64 - migrated.size as i64;
-    let size = SizeReport {
+    SizeReport {
         original_bytes: original.size,
         migrated_bytes: migrated.size,
         saving_bytes: saving,
@@ -411,72 +534,224 @@ fn run_checks(
         },
         final_base: migrated_base,
         final_stage_layers: layers.into_iter().take(own).collect(),
-    };
-    if size.saving_bytes <= 0 {
-        v.fail(
-            "size",
-            format!(
-                "the migrated image is not smaller: {} against {}",
-                crate::bulk::human_bytes(size.migrated_bytes),
-                crate::bulk::human_bytes(size.original_bytes)
-            ),
-        );
     }
-    v.size = Some(size);
-    Ok(())
 }
 
-fn build_record(build: &engine::Build) -> BuildRecord {
-    BuildRecord {
+/// The record of one build, and what would build it when this engine's
+/// builder cannot.
+fn build_record(
+    build: &engine::Build,
+    dockerfile: &str,
+    builder: Builder,
+) -> (BuildRecord, Option<String>) {
+    let unsupported = if build.ok {
+        None
+    } else {
+        unsupported_feature(dockerfile, builder, &build.log)
+    };
+    let record = BuildRecord {
         ok: build.ok,
         seconds: (build.seconds * 10.0).round() / 10.0,
+        image_id: build.image_id.clone(),
         failing_step: if build.ok {
             None
         } else {
             failing_step(&build.log)
         },
+        unsupported: unsupported.as_ref().map(|u| u.what.clone()),
         log_tail: if build.ok {
             Vec::new()
         } else {
             tail(&build.log, LOG_LINES)
         },
-    }
+    };
+    (record, unsupported.map(|u| u.hint))
 }
 
-fn step_suffix(record: Option<&BuildRecord>) -> String {
-    record
-        .and_then(|r| r.failing_step.as_ref())
-        .map(|s| format!(" at {s}"))
-        .unwrap_or_default()
+/// ` at STEP: the feature the engine cannot build`, as much as is known.
+fn why_not_built(record: &BuildRecord) -> String {
+    let mut text = String::new();
+    if let Some(step) = &record.failing_step {
+        text.push_str(&format!(" at {step}"));
+    }
+    if let Some(feature) = &record.unsupported {
+        text.push_str(&format!(": {feature}"));
+    }
+    text
 }
 
 /// The step a failed build stopped at: the classic builder's last
-/// `Step N/M : …` line, or BuildKit's last `#N [stage k/m] …` line.
+/// `Step N/M : …` line, or the header (`#N [stage k/m] …`) of the
+/// BuildKit step with an `#N ERROR` line. BuildKit runs stages side by
+/// side, so its last header may be a step it cancelled after the error.
 pub fn failing_step(log: &str) -> Option<String> {
-    log.lines()
-        .map(str::trim)
+    let lines: Vec<&str> = log.lines().map(str::trim).collect();
+    let failed = lines.iter().rev().find_map(|l| match buildkit_line(l) {
+        Some((n, rest)) if rest.starts_with("ERROR") => Some(n),
+        _ => None,
+    });
+    let header = failed.and_then(|n| {
+        lines.iter().find(
+            |l| matches!(buildkit_line(l), Some((m, rest)) if m == n && rest.starts_with('[')),
+        )
+    });
+    if let Some(header) = header {
+        return Some(header.to_string());
+    }
+    lines
+        .iter()
         .rfind(|l| {
             l.starts_with("Step ")
-                || (l.starts_with('#') && l.contains(" [") && !l.contains("internal]"))
+                || matches!(buildkit_line(l), Some((_, rest))
+                    if rest.starts_with('[') && !rest.starts_with("[internal]"))
         })
-        .map(str::to_string)
+        .map(|l| l.to_string())
+}
+
+/// A BuildKit `--progress=plain` line as its step number and the rest:
+/// `#5 [2/3] RUN make` → (`5`, `[2/3] RUN make`).
+fn buildkit_line(line: &str) -> Option<(&str, &str)> {
+    let (number, rest) = line.strip_prefix('#')?.split_once(' ')?;
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some((number, rest))
 }
 
 /// The last `n` lines of a build log that say something: no blank lines,
 /// no terminal colour codes, no notice that the classic builder is
-/// deprecated.
+/// deprecated, none of BuildKit's `DONE`/`CACHED` bookkeeping, and
+/// BuildKit's output lines without their timestamps.
 fn tail(text: &str, n: usize) -> Vec<String> {
-    const NOTICE: [&str; 3] = [
-        "legacy builder is deprecated",
-        "Install the buildx component",
-        "docs.docker.com/go/buildx",
-    ];
-    let lines: Vec<String> = text
-        .lines()
-        .map(strip_colour)
-        .filter(|l| !l.trim().is_empty() && !NOTICE.iter().any(|x| l.contains(x)))
-        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_notice = false;
+    for raw in text.lines() {
+        // A line redrawn with `\r` (the classic builder's context upload)
+        // shows its last drawing.
+        let drawn = raw.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
+        let line = strip_colour(drawn);
+        // The notice is one line, then indented ones.
+        if line.contains("legacy builder is deprecated") {
+            in_notice = true;
+            continue;
+        }
+        if in_notice && line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        in_notice = false;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match buildkit_line(&line) {
+            Some((_, rest))
+                if rest == "CACHED"
+                    || rest.starts_with("DONE ")
+                    || rest.starts_with("building with ") => {}
+            Some((number, rest)) => {
+                // `#5 0.512 make: *** error`: the seconds since the step began.
+                let (first, after) = rest.split_once(' ').unwrap_or((rest, ""));
+                let timed = first.contains('.') && first.parse::<f64>().is_ok();
+                let text = if timed { after } else { rest };
+                lines.push(format!("#{number} {text}"));
+            }
+            None => lines.push(line),
+        }
+    }
     lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// A Dockerfile feature the engine's builder cannot build, and what
+/// would build it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    pub what: String,
+    pub hint: String,
+}
+
+/// The Dockerfile feature a failed build's log shows this engine's
+/// builder cannot build, said plainly: a generic "does not build" would
+/// send the user looking for a bug in the Dockerfile that is not there.
+/// Only what the log names counts (the builder's own words), so a RUN
+/// whose program prints "unknown flag" is not mistaken for one.
+pub fn unsupported_feature(dockerfile: &str, builder: Builder, log: &str) -> Option<Unsupported> {
+    let file = parse::parse(dockerfile).ok()?;
+    let lower = log.to_lowercase();
+    let install_buildx =
+        "install the docker buildx plugin (msb uses BuildKit when `docker buildx version` works)";
+    // The classic builder names the BuildKit flag it refuses:
+    // "the --mount option requires BuildKit".
+    if let Some(flag) = word_before(log, " option requires BuildKit")
+        && let Some(used) = written_with_flag(&file, flag.trim_start_matches("--"))
+    {
+        return Some(Unsupported {
+            what: format!("this engine's classic builder does not support {used}"),
+            hint: format!("BuildKit builds it: {install_buildx}"),
+        });
+    }
+    let newer = if builder == Builder::Classic {
+        format!("BuildKit may build it: {install_buildx}")
+    } else {
+        "a newer Dockerfile frontend builds it (Docker Engine 23 and later have one built in)"
+            .to_string()
+    };
+    // A parser older than the flag: "Unknown flag: link".
+    if let Some(used) = word_after(&lower, "unknown flag: ")
+        .and_then(|f| written_with_flag(&file, f.trim_start_matches("--")))
+    {
+        return Some(Unsupported {
+            what: format!("this engine's builder does not support {used}"),
+            hint: newer,
+        });
+    }
+    // A parser without heredocs reads their bodies as instructions.
+    let heredoc = file.instructions.iter().find(|i| !i.heredocs.is_empty());
+    if let Some(i) = heredoc
+        && (lower.contains("unknown instruction") || lower.contains("dockerfile parse error"))
+    {
+        return Some(Unsupported {
+            what: format!(
+                "this engine's builder does not support heredocs ({} <<{}, line {})",
+                i.keyword.as_str(),
+                i.heredocs[0].name,
+                i.line
+            ),
+            hint: format!("heredocs need BuildKit with Dockerfile frontend 1.4 or later; {newer}"),
+        });
+    }
+    // BuildKit fetches the frontend `# syntax=` names; with no registry
+    // and no local copy it cannot.
+    let syntax = file.directives.iter().find(|d| d.name == "syntax");
+    if builder == Builder::BuildKit
+        && let Some(d) = syntax
+        && log.contains(d.value.as_str())
+        && lower.contains("resolve")
+    {
+        return Some(Unsupported {
+            what: format!(
+                "this engine cannot fetch the Dockerfile frontend {} that `# syntax=` names",
+                d.value
+            ),
+            hint: "pull it where a registry is reachable, or remove the `# syntax=` line to use the engine's own frontend".to_string(),
+        });
+    }
+    None
+}
+
+/// The word just before `marker` in `text`.
+fn word_before<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let at = text.find(marker)?;
+    text[..at].split_whitespace().last()
+}
+
+/// The word just after `marker` in `text`.
+fn word_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let at = text.find(marker)? + marker.len();
+    text[at..].split_whitespace().next()
+}
+
+/// `RUN --mount`: the first instruction written with `--flag`.
+fn written_with_flag(file: &parse::Dockerfile, flag: &str) -> Option<String> {
+    file.instructions
+        .iter()
+        .find(|i| i.flag(flag).is_some())
+        .map(|i| format!("{} --{} (line {})", i.keyword.as_str(), flag, i.line))
 }
 
 /// A line without its ANSI escape sequences (`ESC [ … letter`).
@@ -739,25 +1014,12 @@ fn smoke(
         .zip(&names)
         .map(|(image, name)| {
             engine
-                .run_detached(image, name, &ports, &command)
+                .run_detached(image, name, &ports, &opts.env, &opts.env_files, &command)
                 .err()
                 .map(|e| e.to_string())
         })
         .collect();
-    // Wait the full time unless both have already stopped: an app that
-    // dies after two seconds must be seen dead.
-    let begin = Instant::now();
-    let wait = Duration::from_secs(opts.smoke_seconds);
-    while begin.elapsed() < wait {
-        std::thread::sleep(Duration::from_millis(250));
-        let all_stopped = names
-            .iter()
-            .zip(&started)
-            .all(|(n, err)| err.is_some() || engine.state(n).is_ok_and(|s| !s.running));
-        if all_stopped {
-            break;
-        }
-    }
+    let stopped_after = wait_unless_stopped(engine, &names, &started, opts.smoke_seconds);
     // Both states at the same moment, before any probe: probing one
     // container can take seconds, and an app that dies after eight
     // seconds must not be seen running in one and dead in the other.
@@ -836,10 +1098,87 @@ fn smoke(
     SmokeReport {
         seconds: opts.smoke_seconds,
         command,
+        env: env_names(opts),
+        env_files: opts
+            .env_files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect(),
+        stopped_after_seconds: stopped_after,
         original,
         migrated,
         same,
     }
+}
+
+/// Waits `seconds` unless both containers have already stopped (an app
+/// that dies after two seconds must be seen dead); when they had, how
+/// long after their start, to the tenth of a second.
+fn wait_unless_stopped(
+    engine: &Engine,
+    names: &[String],
+    start_errors: &[Option<String>],
+    seconds: u64,
+) -> Option<f64> {
+    let begin = Instant::now();
+    let wait = Duration::from_secs(seconds);
+    while begin.elapsed() < wait {
+        std::thread::sleep(Duration::from_millis(250));
+        let all_stopped = names
+            .iter()
+            .zip(start_errors)
+            .all(|(n, err)| err.is_some() || engine.state(n).is_ok_and(|s| !s.running));
+        if all_stopped {
+            return Some((begin.elapsed().as_secs_f64() * 10.0).round() / 10.0);
+        }
+    }
+    None
+}
+
+/// The names of the variables the smoke run sets, from `--env` and the
+/// `--env-file` files (read again here: the CLI checked them).
+fn env_names(opts: &Options) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for file in &opts.env_files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        names.extend(env_file_names(&text).unwrap_or_default());
+    }
+    for pair in &opts.env {
+        names.push(
+            pair.split_once('=')
+                .map_or(pair.as_str(), |(k, _)| k)
+                .to_string(),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+/// The variable names of an env file as `docker run --env-file` reads
+/// it (`KEY=VALUE` or `KEY` lines, `#` comments, blank lines); an error
+/// for a line the engine would refuse, so that it is a usage error
+/// before any build rather than two containers that cannot start.
+pub fn env_file_names(text: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line.split_once('=').map_or(line, |(k, _)| k);
+        if name.is_empty() {
+            return Err(format!("line {}: no variable name before =", n + 1));
+        }
+        if name.contains(char::is_whitespace) {
+            return Err(format!(
+                "line {}: the variable name {name:?} contains whitespace",
+                n + 1
+            ));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
 }
 
 /// The exposed ports of an image config with their protocol
@@ -946,14 +1285,139 @@ fn health(engine: &Engine, name: &str, config: &Value, deadline: Instant) -> Opt
     }
 }
 
+/// What a smoke run showed about the migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmokeOutcome {
+    /// Both ran alike, and this was compared.
+    Compared(String),
+    /// The two containers differ: how.
+    Different(String),
+    /// Both ran alike, but nothing that shows the migrated app works:
+    /// why, and what to try.
+    NothingCompared { why: String, hint: String },
+}
+
+/// Judges a smoke run. Alike is not enough: two containers that both
+/// exit 1 (an app without the `PORT` its platform sets) or that both
+/// answer nothing on their ports compared nothing, and calling that
+/// verified would be a lie. What does compare something: an answer on
+/// a port (the same in both), a HEALTHCHECK that passes in both, a
+/// command that runs to completion in both (exit 0: its program, its
+/// libraries and files were there), or, with no port and no
+/// HEALTHCHECK, both still running at the end of the wait (a worker).
+pub fn smoke_outcome(r: &SmokeReport) -> SmokeOutcome {
+    let (a, b) = (&r.original, &r.migrated);
+    if !same_run(a, b) {
+        return SmokeOutcome::Different(smoke_difference(r));
+    }
+    if let Some(e) = &a.start_error {
+        return SmokeOutcome::NothingCompared {
+            why: format!("neither container started ({e})"),
+            hint: "check the image's command, or give one with --smoke \"ARGS\"".to_string(),
+        };
+    }
+    let Some(state) = &a.state else {
+        return SmokeOutcome::Different(smoke_difference(r));
+    };
+    if !state.running {
+        let when = match r.stopped_after_seconds {
+            Some(t) if t <= 1.5 => "at once".to_string(),
+            Some(t) => format!("within {t:.1} s"),
+            None => format!("within {} s", r.seconds),
+        };
+        if state.exit_code == 0 {
+            return SmokeOutcome::Compared(format!(
+                "both ran to completion (exit 0) {when}; nothing stayed up to probe"
+            ));
+        }
+        return SmokeOutcome::NothingCompared {
+            why: format!("both containers exited {} {when}", state.exit_code),
+            hint: settings_hint(r, "the app may need settings"),
+        };
+    }
+    // `same_run`: the answers and the HEALTHCHECK verdicts are the same
+    // in both, so the original's say what both did.
+    let answered: Vec<&PortProbe> = a
+        .ports
+        .iter()
+        .filter(|p| !matches!(p.answer, Probe::NoAnswer | Probe::NotPublished))
+        .collect();
+    let silent: Vec<&str> = a
+        .ports
+        .iter()
+        .filter(|p| matches!(p.answer, Probe::NoAnswer | Probe::NotPublished))
+        .map(|p| p.port.as_str())
+        .collect();
+    let health_passes = a.health.as_ref().is_some_and(|h| h.passed);
+    if answered.is_empty() && !health_passes {
+        if a.ports.is_empty() && a.health.is_none() {
+            return SmokeOutcome::Compared(format!(
+                "both kept running for {} s; no TCP port or HEALTHCHECK to probe (a worker)",
+                r.seconds
+            ));
+        }
+        let why = match (silent.is_empty(), a.health.is_some()) {
+            (false, true) => format!(
+                "both containers run, but nothing answers on {} in either and the HEALTHCHECK fails in both",
+                silent.join(", ")
+            ),
+            (false, false) => format!(
+                "both containers run, but nothing answers on {} in either",
+                silent.join(", ")
+            ),
+            (true, _) => "both containers run, but the HEALTHCHECK fails in both".to_string(),
+        };
+        return SmokeOutcome::NothingCompared {
+            why,
+            hint: settings_hint(r, "the app may listen on another port or wait for settings"),
+        };
+    }
+    let mut compared = vec![format!("both running after {} s", r.seconds)];
+    for p in &answered {
+        compared.push(format!("port {}: {} in both", p.port, p.answer.describe()));
+    }
+    if !silent.is_empty() {
+        compared.push(format!("no answer on {} in either", silent.join(", ")));
+    }
+    if let Some(h) = &a.health {
+        let verdict = if h.passed { "passes" } else { "fails" };
+        compared.push(format!("HEALTHCHECK {verdict} in both"));
+    }
+    SmokeOutcome::Compared(compared.join("; "))
+}
+
+/// `LEAD; try --env PORT=8080, --env-file FILE, or --smoke "ARGS"`, with
+/// the first exposed port (the variable Cloud Run-style apps read), or
+/// a generic `--env KEY=VALUE` without a port or when PORT was given.
+fn settings_hint(r: &SmokeReport, lead: &str) -> String {
+    let port = r
+        .original
+        .ports
+        .first()
+        .and_then(|p| p.port.split('/').next());
+    let env = match port {
+        Some(port) if !r.env.iter().any(|n| n == "PORT") => format!("--env PORT={port}"),
+        _ => "--env KEY=VALUE".to_string(),
+    };
+    format!("{lead}; try {env}, --env-file FILE, or --smoke \"ARGS\"")
+}
+
+/// The smoke run's verdict into the verification: a difference fails,
+/// nothing compared makes it inconclusive, and what was compared is said.
+fn judge_smoke(report: &SmokeReport, original_config: &Value, v: &mut Verification) {
+    match smoke_outcome(report) {
+        SmokeOutcome::Different(why) => v.fail("smoke", why),
+        SmokeOutcome::NothingCompared { why, hint } => v.nothing_compared(why, hint),
+        SmokeOutcome::Compared(what) => v.notes.push(format!("the smoke run compared: {what}")),
+    }
+    v.notes.extend(smoke_notes(report, original_config));
+}
+
 /// What a smoke run could not show, said rather than passed over.
 fn smoke_notes(r: &SmokeReport, original_config: &Value) -> Vec<String> {
     let mut notes = Vec::new();
-    if r.original.start_error.is_some() && r.migrated.start_error.is_some() {
-        notes.push(
-            "neither container started, the same way: the smoke run compared nothing else"
-                .to_string(),
-        );
+    if !r.env.is_empty() {
+        notes.push(format!("both containers ran with {} set", r.env.join(", ")));
     }
     for port in exposed_ports(original_config) {
         if !port.ends_with("/tcp") {
@@ -1016,9 +1480,13 @@ fn smoke_difference(r: &SmokeReport) -> String {
 /// The human-readable verdict of one file (stdout of `msb verify`).
 pub fn render_text(shown: &str, v: &Verification) -> String {
     let mut out = format!("{shown}: {}\n", v.summary());
-    let line = |out: &mut String, label: &str, text: String| {
-        out.push_str(&format!("  {label:<9} {text}\n"));
-    };
+    let line = text_line;
+    if let Some(hint) = &v.hint {
+        line(&mut out, "hint", hint.clone());
+    }
+    if let Some(builder) = v.builder {
+        line(&mut out, "builder", builder.describe().to_string());
+    }
     for (label, build) in [
         ("original", &v.original_build),
         ("migrated", &v.migrated_build),
@@ -1070,39 +1538,7 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
         line(&mut out, "user", format!("{who}{uid}: {verdict}"));
     }
     if let Some(s) = &v.smoke {
-        let verdict = if s.same { "same" } else { "DIFFERENT" };
-        line(
-            &mut out,
-            "smoke",
-            format!(
-                "{verdict} after {} s: original {}; migrated {}",
-                s.seconds,
-                describe_run(&s.original),
-                describe_run(&s.migrated)
-            ),
-        );
-        if !s.same {
-            for (label, run) in [("original", &s.original), ("migrated", &s.migrated)] {
-                if run.log_head.is_empty() {
-                    line(&mut out, "", format!("{label} output: (none)"));
-                } else {
-                    line(&mut out, "", format!("{label} output:"));
-                }
-                for l in &run.log_head {
-                    line(&mut out, "", format!("| {l}"));
-                }
-                if let Some(h) = run.health.as_ref().filter(|h| !h.passed) {
-                    line(
-                        &mut out,
-                        "",
-                        format!("{label} HEALTHCHECK: {}", h.command.join(" ")),
-                    );
-                    for l in &h.output {
-                        line(&mut out, "", format!("| {l}"));
-                    }
-                }
-            }
-        }
+        render_smoke(&mut out, s, v.inconclusive_reason.is_some());
     }
     if let Some(s) = &v.size {
         line(
@@ -1142,6 +1578,56 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
     out
 }
 
+/// One indented line of the text output: `  label     text`.
+fn text_line(out: &mut String, label: &str, text: String) {
+    out.push_str(&format!("  {label:<9} {text}\n"));
+}
+
+/// The smoke run's line, and both containers' output when they differ
+/// or compared nothing (where the app says what it missed: "PORT is
+/// not set").
+fn render_smoke(out: &mut String, s: &SmokeReport, nothing_compared: bool) {
+    let line = text_line;
+    let verdict = match (s.same, nothing_compared) {
+        (false, _) => "DIFFERENT",
+        (true, true) => "alike, but nothing compared",
+        (true, false) => "same",
+    };
+    line(
+        out,
+        "smoke",
+        format!(
+            "{verdict} after {} s: original {}; migrated {}",
+            s.seconds,
+            describe_run(&s.original),
+            describe_run(&s.migrated)
+        ),
+    );
+    if s.same && !nothing_compared {
+        return;
+    }
+    for (label, run) in [("original", &s.original), ("migrated", &s.migrated)] {
+        if run.log_head.is_empty() {
+            line(out, "", format!("{label} output: (none)"));
+        } else {
+            line(out, "", format!("{label} output:"));
+        }
+        for l in &run.log_head {
+            line(out, "", format!("| {l}"));
+        }
+        if let Some(h) = run.health.as_ref().filter(|h| !h.passed) {
+            line(
+                out,
+                "",
+                format!("{label} HEALTHCHECK: {}", h.command.join(" ")),
+            );
+            for l in &h.output {
+                line(out, "", format!("| {l}"));
+            }
+        }
+    }
+}
+
 /// `saves 2.1 MB (51.4%)`, or `2.1 MB bigger (103.0%)` rather than a
 /// negative saving.
 fn saving_text(bytes: i64, percent: f64) -> String {
@@ -1159,21 +1645,58 @@ fn saving_text(bytes: i64, percent: f64) -> String {
     }
 }
 
+/// How many verifications ended with each verdict: the closing line and
+/// the report count inconclusive ones apart from the verified and the
+/// failed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerdictCounts {
+    pub verified: usize,
+    pub inconclusive: usize,
+    pub failed: usize,
+    pub original_does_not_build: usize,
+    /// The saving measured on the images that verified.
+    pub measured_saving_bytes: u64,
+}
+
+impl VerdictCounts {
+    pub fn of(verifications: &[&Verification]) -> VerdictCounts {
+        let mut c = VerdictCounts::default();
+        let mut saving: i64 = 0;
+        for v in verifications {
+            match v.verdict {
+                Verdict::Verified => {
+                    c.verified += 1;
+                    saving += v.size.as_ref().map_or(0, |s| s.saving_bytes);
+                }
+                Verdict::Inconclusive => c.inconclusive += 1,
+                Verdict::Failed => c.failed += 1,
+                Verdict::OriginalDoesNotBuild => c.original_does_not_build += 1,
+            }
+        }
+        c.measured_saving_bytes = saving.max(0) as u64;
+        c
+    }
+}
+
 /// The closing line of a run over several files: the verdicts, and the
 /// saving measured on the images that verified (the migration summary
 /// above it only estimates one).
 pub fn summary_line(verifications: &[&Verification]) -> String {
-    let verified: Vec<&&Verification> = verifications.iter().filter(|v| v.passed()).collect();
-    let measured: i64 = verified
-        .iter()
-        .filter_map(|v| v.size.as_ref())
-        .map(|s| s.saving_bytes)
-        .sum();
-    let mut line = format!("{} of {} verified", verified.len(), verifications.len());
-    if !verified.is_empty() {
+    let c = VerdictCounts::of(verifications);
+    let mut line = format!(
+        "{} verified, {} inconclusive, {} failed",
+        c.verified, c.inconclusive, c.failed
+    );
+    if c.original_does_not_build > 0 {
+        line.push_str(&format!(
+            ", {} could not build the original",
+            c.original_does_not_build
+        ));
+    }
+    if c.verified > 0 {
         line.push_str(&format!(
             "; measured saving of the verified ones: {}",
-            crate::bulk::human_bytes(measured.max(0) as u64)
+            crate::bulk::human_bytes(c.measured_saving_bytes)
         ));
     }
     line
@@ -1373,28 +1896,270 @@ mod tests {
         assert_eq!(health_timeout(&timed), Duration::from_secs(3));
     }
 
-    #[test]
-    fn smoke_notes_say_what_was_not_compared() {
-        let run = |start_error: Option<&str>| RunReport {
-            start_error: start_error.map(String::from),
+    /// A container still running, with these port answers and, when
+    /// given, a HEALTHCHECK that passes or fails.
+    fn running(ports: &[(&str, Probe)], health: Option<bool>) -> RunReport {
+        RunReport {
+            start_error: None,
+            state: Some(ContainerState {
+                running: true,
+                exit_code: 0,
+            }),
+            ports: ports
+                .iter()
+                .map(|(port, answer)| PortProbe {
+                    port: port.to_string(),
+                    answer: answer.clone(),
+                    body_start: String::new(),
+                })
+                .collect(),
+            health: health.map(|passed| HealthRun {
+                command: vec!["check".into()],
+                passed,
+                exit_code: Some(if passed { 0 } else { 1 }),
+                output: Vec::new(),
+            }),
+            log_head: Vec::new(),
+        }
+    }
+
+    /// A container that exited with `code`; its ports were not published.
+    fn exited(code: i64, ports: &[&str]) -> RunReport {
+        RunReport {
+            start_error: None,
+            state: Some(ContainerState {
+                running: false,
+                exit_code: code,
+            }),
+            ports: ports
+                .iter()
+                .map(|port| PortProbe {
+                    port: port.to_string(),
+                    answer: Probe::NotPublished,
+                    body_start: String::new(),
+                })
+                .collect(),
+            health: None,
+            log_head: vec!["PORT is not set".into()],
+        }
+    }
+
+    fn not_started(error: &str) -> RunReport {
+        RunReport {
+            start_error: Some(error.to_string()),
             state: None,
             ports: Vec::new(),
             health: None,
             log_head: Vec::new(),
-        };
-        let report = SmokeReport {
+        }
+    }
+
+    fn report(original: RunReport, migrated: RunReport, env: &[&str]) -> SmokeReport {
+        let same = same_run(&original, &migrated);
+        SmokeReport {
             seconds: 5,
             command: Vec::new(),
-            original: run(Some("no such program")),
-            migrated: run(Some("no such program")),
-            same: true,
-        };
+            env: env.iter().map(|e| e.to_string()).collect(),
+            env_files: Vec::new(),
+            stopped_after_seconds: None,
+            original,
+            migrated,
+            same,
+        }
+    }
+
+    fn nothing_compared(outcome: SmokeOutcome) -> (String, String) {
+        match outcome {
+            SmokeOutcome::NothingCompared { why, hint } => (why, hint),
+            other => panic!("expected nothing compared, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn smoke_notes_say_what_was_not_compared() {
+        let r = report(running(&[], None), running(&[], None), &["PORT"]);
         let config = json!({"ExposedPorts": {"53/udp": {}, "8080/tcp": {}}});
-        let notes = smoke_notes(&report, &config);
+        let notes = smoke_notes(&r, &config);
         assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].contains("neither container started"));
+        assert!(notes[0].contains("PORT set"), "{notes:?}");
         assert!(notes[1].contains("53/udp"));
         assert_eq!(tcp_ports(&config), ["8080/tcp"]);
+    }
+
+    #[test]
+    fn both_exiting_non_zero_alike_compares_nothing() {
+        let mut r = report(exited(1, &["8080/tcp"]), exited(1, &["8080/tcp"]), &[]);
+        r.stopped_after_seconds = Some(0.5);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert_eq!(why, "both containers exited 1 at once");
+        assert_eq!(
+            hint,
+            "the app may need settings; try --env PORT=8080, --env-file FILE, or --smoke \"ARGS\""
+        );
+        // Later, the same; PORT already given: the hint does not repeat it.
+        let mut r = report(
+            exited(3, &["8080/tcp"]),
+            exited(3, &["8080/tcp"]),
+            &["PORT"],
+        );
+        r.stopped_after_seconds = Some(3.2);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert_eq!(why, "both containers exited 3 within 3.2 s");
+        assert!(hint.contains("--env KEY=VALUE"), "{hint}");
+        // Seen exited only when the wait ended.
+        // No port: no PORT to suggest.
+        let r = report(exited(1, &[]), exited(1, &[]), &[]);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert_eq!(why, "both containers exited 1 within 5 s");
+        assert!(hint.contains("try --env KEY=VALUE"), "{hint}");
+    }
+
+    #[test]
+    fn exit_codes_or_states_that_differ_fail() {
+        let r = report(exited(1, &[]), exited(2, &[]), &[]);
+        assert!(matches!(smoke_outcome(&r), SmokeOutcome::Different(_)));
+        let r = report(running(&[], None), exited(1, &[]), &[]);
+        assert!(matches!(smoke_outcome(&r), SmokeOutcome::Different(_)));
+        // Started in one only.
+        let r = report(running(&[], None), not_started("no such file"), &[]);
+        assert!(matches!(smoke_outcome(&r), SmokeOutcome::Different(_)));
+    }
+
+    #[test]
+    fn a_command_that_runs_to_completion_in_both_is_compared() {
+        let r = report(exited(0, &[]), exited(0, &[]), &[]);
+        match smoke_outcome(&r) {
+            SmokeOutcome::Compared(what) => assert!(what.contains("exit 0"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn neither_starting_compares_nothing() {
+        let r = report(not_started("exec: foo: not found"), not_started("x"), &[]);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert!(why.starts_with("neither container started"), "{why}");
+        assert!(hint.contains("--smoke"), "{hint}");
+    }
+
+    #[test]
+    fn running_without_any_answer_compares_nothing() {
+        let silent = [("8080/tcp", Probe::NoAnswer)];
+        let r = report(running(&silent, None), running(&silent, None), &[]);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert_eq!(
+            why,
+            "both containers run, but nothing answers on 8080/tcp in either"
+        );
+        assert!(hint.contains("--env PORT=8080"), "{hint}");
+        // A HEALTHCHECK failing in both does not make it compared.
+        let r = report(
+            running(&silent, Some(false)),
+            running(&silent, Some(false)),
+            &[],
+        );
+        let (why, _) = nothing_compared(smoke_outcome(&r));
+        assert!(why.ends_with("and the HEALTHCHECK fails in both"), "{why}");
+        // No port, a HEALTHCHECK failing in both: nothing either.
+        let r = report(running(&[], Some(false)), running(&[], Some(false)), &[]);
+        let (why, _) = nothing_compared(smoke_outcome(&r));
+        assert_eq!(
+            why,
+            "both containers run, but the HEALTHCHECK fails in both"
+        );
+    }
+
+    #[test]
+    fn an_answer_or_a_passing_healthcheck_is_compared() {
+        let http = [("8080/tcp", Probe::Http { status: 200 })];
+        let r = report(running(&http, None), running(&http, None), &[]);
+        match smoke_outcome(&r) {
+            SmokeOutcome::Compared(what) => {
+                assert_eq!(
+                    what,
+                    "both running after 5 s; port 8080/tcp: HTTP 200 in both"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // One port answers, one does not: the silent one is said.
+        let mixed = [("8080/tcp", Probe::NotHttp), ("9090/tcp", Probe::NoAnswer)];
+        let r = report(running(&mixed, None), running(&mixed, None), &[]);
+        match smoke_outcome(&r) {
+            SmokeOutcome::Compared(what) => {
+                assert!(what.contains("no answer on 9090/tcp in either"), "{what}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing answers, but the HEALTHCHECK passes in both.
+        let silent = [("8080/tcp", Probe::NoAnswer)];
+        let r = report(
+            running(&silent, Some(true)),
+            running(&silent, Some(true)),
+            &[],
+        );
+        match smoke_outcome(&r) {
+            SmokeOutcome::Compared(what) => {
+                assert!(what.contains("HEALTHCHECK passes in both"), "{what}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_worker_that_keeps_running_is_compared() {
+        let r = report(running(&[], None), running(&[], None), &[]);
+        match smoke_outcome(&r) {
+            SmokeOutcome::Compared(what) => assert!(what.contains("a worker"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_check_outranks_an_inconclusive_smoke_run() {
+        let r = report(exited(1, &[]), exited(1, &[]), &[]);
+        let mut v = Verification::new();
+        judge_smoke(&r, &json!({}), &mut v);
+        v.settle();
+        assert_eq!(v.verdict, Verdict::Inconclusive);
+        assert!(!v.passed());
+        assert!(
+            v.summary()
+                .starts_with("inconclusive: both containers exited 1")
+        );
+        assert!(v.hint.is_some());
+
+        let mut v = Verification::new();
+        compare_config(
+            &json!({"Cmd": ["a"]}),
+            &json!({"Cmd": ["b"]}),
+            None,
+            None,
+            false,
+            &mut v,
+        );
+        judge_smoke(&r, &json!({}), &mut v);
+        v.settle();
+        assert_eq!(v.verdict, Verdict::Failed);
+        assert_eq!(v.summary(), "failed: config");
+        assert!(
+            v.notes.iter().any(|n| n.contains("compared nothing")),
+            "{:?}",
+            v.notes
+        );
+    }
+
+    #[test]
+    fn env_files_are_read_as_the_engine_reads_them() {
+        let names =
+            env_file_names("# comment\n\nPORT=8080\n  GREETING=hello world\nFROM_HOST\n").unwrap();
+        assert_eq!(names, ["PORT", "GREETING", "FROM_HOST"]);
+        assert!(env_file_names("=x\n").unwrap_err().contains("line 1"));
+        assert!(
+            env_file_names("A=1\nMY VAR=2\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
     }
 
     #[test]
@@ -1483,11 +2248,24 @@ mod tests {
         });
         let mut bad = Verification::new();
         bad.fail("smoke", "differs".to_string());
+        // An inconclusive one is counted apart, and its saving is not
+        // counted as measured.
+        let mut unsure = ok.clone();
+        unsure.nothing_compared("both exited 1".into(), "try".into());
+        unsure.settle();
+        let mut unbuilt = Verification::new();
+        unbuilt.verdict = Verdict::OriginalDoesNotBuild;
         assert_eq!(
-            summary_line(&[&ok, &bad]),
-            "1 of 2 verified; measured saving of the verified ones: 6.0 MB"
+            summary_line(&[&ok, &bad, &unsure]),
+            "1 verified, 1 inconclusive, 1 failed; measured saving of the verified ones: 6.0 MB"
         );
-        assert_eq!(summary_line(&[&bad]), "0 of 1 verified");
+        assert_eq!(
+            summary_line(&[&bad, &unbuilt]),
+            "0 verified, 0 inconclusive, 1 failed, 1 could not build the original"
+        );
+        let counts = VerdictCounts::of(&[&ok, &unsure, &unsure]);
+        assert_eq!((counts.verified, counts.inconclusive), (1, 2));
+        assert_eq!(counts.measured_saving_bytes, 6_000_000);
     }
 
     #[test]
@@ -1519,6 +2297,123 @@ mod tests {
             tail(log, 15),
             ["Step 2/2 : RUN x", "warning: y", "COPY failed: no file"]
         );
+    }
+
+    /// `--progress=plain` of a two-stage BuildKit build whose builder
+    /// stage fails while the other stage is cancelled.
+    const BUILDKIT_FAILURE: &str = "#0 building with \"default\" instance using docker driver
+
+#1 [internal] load build definition from Dockerfile
+#1 transferring dockerfile: 312B done
+#1 DONE 0.0s
+
+#4 [builder 1/3] FROM docker.io/library/golang:1.19
+#4 CACHED
+
+#5 [builder 2/3] RUN --mount=type=cache,target=/root/.cache go build -o /app .
+#5 0.412 main.go:3:1: syntax error: unexpected EOF
+#6 [stage-1 2/2] RUN useradd app
+#5 ERROR: process \"/bin/sh -c go build -o /app .\" did not complete successfully: exit code: 1
+#6 CANCELED
+------
+ > [builder 2/3] RUN --mount=type=cache,target=/root/.cache go build -o /app .:
+0.412 main.go:3:1: syntax error: unexpected EOF
+------
+ERROR: failed to solve: process \"/bin/sh -c go build -o /app .\" did not complete successfully: exit code: 1
+";
+
+    #[test]
+    fn a_buildkit_failure_names_the_step_that_failed_not_the_last_one() {
+        assert_eq!(
+            failing_step(BUILDKIT_FAILURE).as_deref(),
+            Some("#5 [builder 2/3] RUN --mount=type=cache,target=/root/.cache go build -o /app .")
+        );
+        assert_eq!(
+            tail(BUILDKIT_FAILURE, 6),
+            [
+                "#6 CANCELED",
+                "------",
+                " > [builder 2/3] RUN --mount=type=cache,target=/root/.cache go build -o /app .:",
+                "0.412 main.go:3:1: syntax error: unexpected EOF",
+                "------",
+                "ERROR: failed to solve: process \"/bin/sh -c go build -o /app .\" did not complete successfully: exit code: 1",
+            ]
+        );
+        // The step's own output keeps its step, not its timestamp; the
+        // DONE and CACHED bookkeeping is dropped.
+        let all = tail(BUILDKIT_FAILURE, 100);
+        assert!(all.contains(&"#5 main.go:3:1: syntax error: unexpected EOF".to_string()));
+        assert!(
+            !all.iter()
+                .any(|l| l.ends_with("CACHED") || l.contains("DONE 0.0s"))
+        );
+        assert!(!all.iter().any(|l| l.contains("building with")));
+    }
+
+    #[test]
+    fn what_the_engine_cannot_build_is_named() {
+        let what = |text: &str, builder: Builder, log: &str| {
+            unsupported_feature(text, builder, log).map(|u| u.what)
+        };
+        let mount = "FROM debian\nRUN --mount=type=cache,target=/root/.cache make\n";
+        let log = "Step 2/2 : RUN --mount=type=cache,target=/root/.cache make\nthe --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled\n";
+        let said = unsupported_feature(mount, Builder::Classic, log).unwrap();
+        assert_eq!(
+            said.what,
+            "this engine's classic builder does not support RUN --mount (line 2)"
+        );
+        assert!(
+            said.hint.contains("install the docker buildx plugin"),
+            "{said:?}"
+        );
+        let chmod = "FROM debian\nCOPY --chmod=644 a /a\n";
+        let log = "the --chmod option requires BuildKit. Refer to ...\n";
+        assert_eq!(
+            what(chmod, Builder::Classic, log).as_deref(),
+            Some("this engine's classic builder does not support COPY --chmod (line 2)")
+        );
+        let link = "FROM debian\nCOPY --link a /a\n";
+        let log = "Error response from daemon: dockerfile parse error line 2: Unknown flag: link\n";
+        assert_eq!(
+            what(link, Builder::Classic, log).as_deref(),
+            Some("this engine's builder does not support COPY --link (line 2)")
+        );
+        let heredoc = "FROM debian\nRUN <<EOF\nset -e\necho hi\nEOF\n";
+        let log =
+            "Error response from daemon: dockerfile parse error line 3: unknown instruction: SET\n";
+        assert_eq!(
+            what(heredoc, Builder::Classic, log).as_deref(),
+            Some("this engine's builder does not support heredocs (RUN <<EOF, line 2)")
+        );
+        let log =
+            "ERROR: failed to solve: dockerfile parse error on line 3: unknown instruction: set\n";
+        let said = unsupported_feature(heredoc, Builder::BuildKit, log).unwrap();
+        assert!(said.hint.contains("frontend 1.4"), "{said:?}");
+        let syntax = "# syntax=docker/dockerfile:1.4\nFROM debian\n";
+        let log = "ERROR: failed to solve: docker/dockerfile:1.4: failed to resolve source metadata for docker.io/docker/dockerfile:1.4: dial tcp: lookup registry-1.docker.io: no such host\n";
+        assert_eq!(
+            what(syntax, Builder::BuildKit, log).as_deref(),
+            Some(
+                "this engine cannot fetch the Dockerfile frontend docker/dockerfile:1.4 that `# syntax=` names"
+            )
+        );
+    }
+
+    #[test]
+    fn a_program_that_fails_is_not_an_unsupported_feature() {
+        // A RUN whose own program prints the words, on a Dockerfile
+        // without the flag or a heredoc: an ordinary failure.
+        let text = "FROM debian\nRUN mytool --link x\n";
+        let log = "Step 2/2 : RUN mytool --link x\nerror: unknown flag: link\nunknown instruction in script\n";
+        assert_eq!(unsupported_feature(text, Builder::Classic, log), None);
+        // A redrawn line shows its last drawing.
+        assert_eq!(
+            tail("Sending 1kB\rSending 5kB\r\nStep 1/1 : FROM x\n", 5),
+            ["Sending 5kB", "Step 1/1 : FROM x"]
+        );
+        let mount = "FROM debian\nRUN --mount=type=cache,target=/c make\n";
+        let log = "#5 [2/2] RUN --mount=type=cache,target=/c make\n#5 ERROR: exit code: 2\n";
+        assert_eq!(unsupported_feature(mount, Builder::BuildKit, log), None);
     }
 
     #[test]

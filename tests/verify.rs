@@ -351,8 +351,9 @@ fn a_healthcheck_that_fails_only_in_the_migration_fails_the_smoke_run() {
 }
 
 /// An app that dies after eight seconds, with a port nothing listens on:
-/// the same in both, so verified. Both states are read at the same
-/// moment, not one after the other's probes (which retry for seconds).
+/// the same in both, and nothing answers in either, so inconclusive (not
+/// failed). Both states are read at the same moment, not one after the
+/// other's probes (which retry for seconds).
 #[test]
 fn an_app_that_dies_later_is_seen_alike_in_both() {
     if engine_ready().is_none() {
@@ -370,8 +371,12 @@ fn an_app_that_dies_later_is_seen_alike_in_both() {
         "2",
     ]);
     let v = &record["verification"];
-    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
-    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "inconclusive", "{v}\n{stderr}");
+    assert_eq!(code, 2);
+    assert_eq!(
+        v["inconclusive_reason"],
+        "both containers run, but nothing answers on 9999/tcp in either"
+    );
     assert_eq!(v["smoke"]["original"]["state"]["running"], true, "{v}");
     assert_eq!(v["smoke"]["migrated"]["state"]["running"], true, "{v}");
 }
@@ -404,4 +409,315 @@ fn verify_without_an_engine_says_so() {
         stderr.contains("needs a running container engine") && stderr.contains("podman"),
         "{stderr}"
     );
+}
+
+/// `tests/apps/python-port`: a Cloud Run-style app that exits 1 at once
+/// without PORT. Both containers exiting alike compared nothing: the
+/// verdict is inconclusive, with a hint, exit 2, counted apart in the
+/// report, never `verified`.
+#[test]
+fn an_app_without_the_port_it_needs_is_inconclusive() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let (code, record, stderr) = verify_json(&[
+        "tests/apps/python-port/Dockerfile",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let v = &record["verification"];
+    assert_eq!(v["verdict"], "inconclusive", "{v}\n{stderr}");
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(failed_checks(&record), Vec::<String>::new(), "{v}");
+    assert_eq!(
+        v["inconclusive_reason"], "both containers exited 1 at once",
+        "{v}"
+    );
+    let hint = v["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("--env PORT=8080"), "{hint}");
+    assert!(hint.contains("--env-file"), "{hint}");
+    assert_eq!(v["smoke"]["original"]["state"]["exit_code"], 1);
+    assert!(
+        ["buildkit", "classic"].contains(&v["builder"].as_str().unwrap_or_default()),
+        "{v}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["verification"]["inconclusive"], 1, "{report}");
+    assert_eq!(report["verification"]["verified"], 0, "{report}");
+}
+
+/// The same app with `--env PORT=8080`: both containers listen, the port
+/// answers HTTP 200 in both, verified.
+#[test]
+fn an_app_given_its_port_with_env_verifies() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let (code, record, stderr) =
+        verify_json(&["tests/apps/python-port/Dockerfile", "--env", "PORT=8080"]);
+    let v = &record["verification"];
+    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
+    assert_eq!(code, 0, "{stderr}");
+    for run in ["original", "migrated"] {
+        let port = &v["smoke"][run]["ports"][0];
+        assert_eq!(port["port"], "8080/tcp", "{v}");
+        assert_eq!(port["answer"]["kind"], "http", "{v}");
+        assert_eq!(port["answer"]["status"], 200, "{v}");
+    }
+    assert_eq!(v["smoke"]["env"], serde_json::json!(["PORT"]));
+    assert_eq!(v["hint"], Value::Null);
+}
+
+/// A worker that exits 1 unless its env file's MODE reaches it: without
+/// the file, inconclusive (text output: the verdict and the hint); with
+/// `--env-file`, both keep running, verified, and the report names the
+/// variables but not their values.
+#[test]
+fn an_env_file_reaches_both_containers() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let tail = "USER 1000\nCMD [\"sh\", \"-c\", \"[ \\\"$MODE\\\" = worker ] || { echo MODE is not set; exit 1; }; exec sleep 300\"]\n";
+    let dir = small_pair(tail, tail);
+    let original = dir.path().join("Dockerfile");
+    let migrated = dir.path().join("Dockerfile.multi");
+    let out = msb(&[
+        "verify",
+        original.to_str().unwrap(),
+        "--against",
+        migrated.to_str().unwrap(),
+        "--smoke-seconds",
+        "2",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(": inconclusive: both containers exited 1 at once"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  hint      the app may need settings; try --env KEY=VALUE, --env-file FILE"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| MODE is not set"), "{stdout}");
+
+    let env_file = dir.path().join("worker.env");
+    std::fs::write(
+        &env_file,
+        "# the worker's settings\nMODE=worker\nSECRET=s3cr3t\n",
+    )
+    .unwrap();
+    let (code, record, stderr) = verify_json(&[
+        original.to_str().unwrap(),
+        "--against",
+        migrated.to_str().unwrap(),
+        "--smoke-seconds",
+        "2",
+        "--env-file",
+        env_file.to_str().unwrap(),
+    ]);
+    let v = &record["verification"];
+    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
+    assert_eq!(code, 0);
+    assert_eq!(v["smoke"]["original"]["state"]["running"], true, "{v}");
+    assert_eq!(v["smoke"]["env"], serde_json::json!(["MODE", "SECRET"]));
+    assert!(!record.to_string().contains("s3cr3t"), "{record}");
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap_or_default().contains("a worker")),
+        "{v}"
+    );
+}
+
+/// `migrate --write --verify` does not write a migration whose
+/// verification was inconclusive, and says why.
+#[test]
+fn migrate_verify_write_leaves_an_inconclusive_file_as_it_was() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&apps().join("go"), dir.path());
+    // The server needs a setting it is not given: it exits 1 at once.
+    std::fs::write(
+        dir.path().join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tif os.Getenv(\"DATABASE_URL\") == \"\" {\n\t\tfmt.Fprintln(os.Stderr, \"DATABASE_URL is not set\")\n\t\tos.Exit(1)\n\t}\n}\n",
+    )
+    .unwrap();
+    let file = dir.path().join("Dockerfile");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_msb"))
+        .args(["migrate", "--write", "--verify", "--smoke-seconds", "3"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(": inconclusive: both containers exited 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not written: the verification was inconclusive"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+}
+
+/// Usage errors, before any build (no engine needed): `--env` without a
+/// value, a missing `--env-file`, for `verify` and `migrate --verify`.
+#[test]
+fn bad_env_flags_are_usage_errors() {
+    for args in [
+        &["verify", "--env", "PORT", "tests/apps/go/Dockerfile"][..],
+        &[
+            "migrate",
+            "--verify",
+            "--env",
+            "PORT",
+            "tests/apps/go/Dockerfile",
+        ][..],
+    ] {
+        let out = msb(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("expected KEY=VALUE"), "{stderr}");
+    }
+    for args in [
+        &[
+            "verify",
+            "--env-file",
+            "no/such.env",
+            "tests/apps/go/Dockerfile",
+        ][..],
+        &[
+            "migrate",
+            "--verify",
+            "--env-file",
+            "no/such.env",
+            "tests/apps/go/Dockerfile",
+        ][..],
+    ] {
+        let out = msb(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("--env-file no/such.env"), "{stderr}");
+        assert!(!stderr.contains("building"), "{stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.env");
+    std::fs::write(&bad, "MY VAR=1\n").unwrap();
+    let out = msb(&[
+        "verify",
+        "--env-file",
+        bad.to_str().unwrap(),
+        "tests/apps/go/Dockerfile",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 1") && stderr.contains("whitespace"),
+        "{stderr}"
+    );
+}
+
+/// Whether `docker buildx version` answers here: None (and a visible
+/// message) when it does not outside CI; a panic in CI, which installs
+/// the plugin (`.ci/run`).
+fn buildx_ready() -> Option<()> {
+    let answer = Command::new("docker").args(["buildx", "version"]).output();
+    let why = match answer {
+        Ok(out) if out.status.success() => return Some(()),
+        Ok(out) => String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        Err(e) => e.to_string(),
+    };
+    if in_ci() {
+        panic!("CI installs the docker buildx plugin, but `docker buildx version` fails: {why}");
+    }
+    eprintln!("SKIPPED BuildKit test (outside CI): `docker buildx version` fails: {why}");
+    None
+}
+
+/// `RUN --mount=type=cache` builds with BuildKit, which msb uses where
+/// buildx answers; the record says which builder built both images.
+#[test]
+fn buildkit_builds_run_mount() {
+    if engine_ready().is_none() || buildx_ready().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let step = "RUN --mount=type=cache,target=/var/cache/msb-test touch /var/cache/msb-test/x /etc/app-ready\n";
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM debian:bookworm-slim\n{step}RUN head -c 3000000 /dev/urandom > /bloat\nUSER 1000\nCMD [\"sleep\", \"300\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile.multi"),
+        format!("FROM debian:bookworm-slim AS build\nRUN head -c 3000000 /dev/urandom > /bloat\nFROM debian:bookworm-slim\n{step}USER 1000\nCMD [\"sleep\", \"300\"]\n"),
+    )
+    .unwrap();
+    let (code, record, stderr) = verify_json(&[
+        dir.path().join("Dockerfile").to_str().unwrap(),
+        "--against",
+        dir.path().join("Dockerfile.multi").to_str().unwrap(),
+        "--smoke-seconds",
+        "2",
+    ]);
+    let v = &record["verification"];
+    assert_eq!(v["builder"], "buildkit", "{v}");
+    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
+    assert_eq!(code, 0);
+    let id = v["original_build"]["image_id"].as_str().unwrap_or_default();
+    assert!(id.starts_with("sha256:"), "{v}");
+}
+
+/// The classic builder cannot build `RUN --mount` or a heredoc: the
+/// verdict says so plainly, not "does not build" alone.
+#[test]
+fn the_classic_builder_names_what_it_cannot_build() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "FROM debian:bookworm-slim\nRUN --mount=type=cache,target=/c true\n",
+            "could not build the original: this engine's classic builder does not support RUN --mount (line 2)",
+        ),
+        (
+            "FROM debian:bookworm-slim\nRUN <<EOF\nset -e\ntrue\nEOF\n",
+            "could not build the original: this engine's builder does not support heredocs (RUN <<EOF, line 2)",
+        ),
+    ];
+    for (i, (text, said)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("Dockerfile.{i}"));
+        std::fs::write(&file, text).unwrap();
+        let out = msb(&[
+            "verify",
+            "--builder",
+            "classic",
+            file.to_str().unwrap(),
+            "--against",
+            file.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{stdout}");
+        let first = stdout.lines().next().unwrap_or_default();
+        assert!(first.ends_with(said), "{stdout}");
+        assert!(stdout.contains("  builder   classic"), "{stdout}");
+        assert!(stdout.contains("  hint      "), "{stdout}");
+    }
 }
