@@ -94,13 +94,14 @@ pub struct VerifyFlags {
     /// `docker run --env-file` reads it; repeatable.
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
-    /// The builder: BuildKit when `docker buildx version` works (auto),
-    /// else the classic one.
-    #[arg(long, value_enum, default_value_t = BuilderChoice::Auto)]
+    /// How to build: BuildKit when `docker buildx version` works (auto),
+    /// else the classic builder. (`--builder NAME` is left for a buildx
+    /// builder instance, as `docker buildx build --builder` means it.)
+    #[arg(long = "build-with", value_enum, default_value_t = BuilderChoice::Auto)]
     pub builder: BuilderChoice,
 }
 
-/// `--builder`.
+/// `--build-with`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BuilderChoice {
     Auto,
@@ -533,12 +534,12 @@ fn check_env_files(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// BuildKit when the buildx plugin answers (or `--builder` says which);
-/// podman has its own builder and takes no `--builder`.
+/// BuildKit when the buildx plugin answers (or `--build-with` says which);
+/// podman has its own builder and takes no `--build-with`.
 fn choose_builder(engine: &Engine, choice: BuilderChoice) -> Result<Builder> {
     if engine.builder() == Builder::Podman {
         if choice != BuilderChoice::Auto {
-            bail!("--builder: podman builds with its own builder; --builder is for docker");
+            bail!("--build-with: podman builds with its own builder; --build-with is for docker");
         }
         return Ok(Builder::Podman);
     }
@@ -548,7 +549,7 @@ fn choose_builder(engine: &Engine, choice: BuilderChoice) -> Result<Builder> {
         (BuilderChoice::Auto, Ok(_)) | (BuilderChoice::Buildkit, Ok(_)) => Builder::BuildKit,
         (BuilderChoice::Auto, Err(_)) => Builder::Classic,
         (BuilderChoice::Buildkit, Err(e)) => {
-            bail!("--builder buildkit: the docker buildx plugin does not answer ({e})")
+            bail!("--build-with buildkit: the docker buildx plugin does not answer ({e})")
         }
     })
 }

@@ -707,7 +707,7 @@ fn the_classic_builder_names_what_it_cannot_build() {
         std::fs::write(&file, text).unwrap();
         let out = msb(&[
             "verify",
-            "--builder",
+            "--build-with",
             "classic",
             file.to_str().unwrap(),
             "--against",
