@@ -16,6 +16,7 @@ use crate::engine::{Builder, Engine};
 use crate::error::MsbError;
 use crate::explain;
 use crate::git;
+use crate::globs::Globs;
 use crate::knowledge::Knowledge;
 use crate::migrate::{self, Migration, Options, Status};
 use crate::report::{BulkReport, FileReport};
@@ -368,10 +369,8 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     }
     let (files, errors) = walk::find(&walk::Search {
         roots: paths,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        no_ignore: false,
         jobs: 1,
+        ..walk::Search::default()
     });
     for e in &errors {
         report_error(e);
@@ -610,6 +609,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let mut failed = false;
 
+    // A bad glob is a usage error, said before any folder is walked.
+    let include = Globs::new(&args.include).map_err(|e| anyhow::anyhow!("--include {e}"))?;
+    let exclude = Globs::new(&args.exclude).map_err(|e| anyhow::anyhow!("--exclude {e}"))?;
+
     let mut roots: Vec<PathBuf> = args.paths.clone();
     if let Some(file) = &args.repos_file {
         match walk::read_repos_file(file) {
@@ -668,18 +671,21 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut settings: Vec<Setting> = Vec::new();
     let mut jobs_list: Vec<Job> = Vec::new();
     for root in &roots {
-        let config = match &explicit_config {
-            Some(c) => c.clone(),
-            None => match config::find_for(root).map(|p| Config::read(&p)) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => {
+        // The folder an msb.toml's excludes are written from: its own.
+        let (config, config_dir) = match &explicit_config {
+            Some(c) => (c.clone(), None),
+            None => match config::find_for(root).map(|p| (Config::read(&p), p)) {
+                Some((Ok(c), p)) => (c, p.parent().map(Path::to_path_buf)),
+                Some((Err(e), _)) => {
                     report_error(&e);
                     failed = true;
                     continue;
                 }
-                None => Config::default(),
+                None => (Config::default(), None),
             },
         };
+        // Config::read checked the globs; --config's too.
+        let config_exclude = config.exclude_globs().unwrap_or_default();
         // One copy of the knowledge per distinct user, however many
         // repositories ask for it.
         let knowledge = match &config.user {
@@ -712,13 +718,17 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         });
         let search = walk::Search {
             roots: vec![root.clone()],
-            include: args.include.clone(),
-            exclude: args
-                .exclude
-                .iter()
-                .chain(&config.exclude)
-                .cloned()
-                .collect(),
+            include: include.clone(),
+            exclude: vec![
+                walk::Excludes {
+                    globs: exclude.clone(),
+                    base: None,
+                },
+                walk::Excludes {
+                    globs: config_exclude,
+                    base: config_dir,
+                },
+            ],
             no_ignore: args.no_ignore,
             jobs,
         };

@@ -265,6 +265,117 @@ fn include_exclude_and_a_repos_file() {
     );
 }
 
+/// The files a `--check` run names on stderr, in order.
+fn named(run: &Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("msb: "))
+        .filter_map(|l| l.split_once(": ").map(|(p, _)| p))
+        .map(|p| p.split(':').next().unwrap_or(p).to_string())
+        .filter(|p| p.ends_with("Dockerfile"))
+        .collect()
+}
+
+#[test]
+fn globs_mean_what_they_mean_in_ripgrep_and_gitignore() {
+    let (tmp, repos) = fleet();
+    let root = tmp.path();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["migrate", "--check"];
+        args.extend_from_slice(extra);
+        args.push(".");
+        named(&msb(root, &args))
+    };
+    // `{a,b}` alternatives, from the folder searched.
+    assert_eq!(
+        check(&["--include", "{shop,relay}/**"]),
+        [
+            "relay/Dockerfile",
+            "shop/api/Dockerfile",
+            "shop/web/Dockerfile"
+        ]
+    );
+    // A character class and `?` stay within one name.
+    assert_eq!(
+        check(&["--include", "*/[aw]??/*"]),
+        ["shop/api/Dockerfile", "shop/web/Dockerfile"]
+    );
+    // A name without `/` matches at any depth, and covers what is inside.
+    assert_eq!(
+        check(&["--include", "shop"]),
+        ["shop/api/Dockerfile", "shop/web/Dockerfile"]
+    );
+    // `**` crosses folders; `*` does not.
+    assert_eq!(check(&["--include", "*/Dockerfile"]), ["relay/Dockerfile"]);
+    assert_eq!(
+        check(&["--exclude", "**/legacy", "--exclude", "billing/s[v]c/"]),
+        [
+            "relay/Dockerfile",
+            "shop/api/Dockerfile",
+            "shop/web/Dockerfile"
+        ]
+    );
+    // --include does not outrank .gitignore (ignore's overrides did).
+    fs::write(repos[0].join(".gitignore"), "web/\n").unwrap();
+    assert_eq!(check(&["--include", "shop/**"]), ["shop/api/Dockerfile"]);
+
+    // A bad pattern is a usage error that names it, before any work.
+    let run = msb(root, &["migrate", "--check", "--exclude", "svc[", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().next().unwrap_or(""),
+        "msb: --exclude `svc[`: not a valid glob: unclosed character class; missing ']'",
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("would migrate"), "{}", run.stderr);
+}
+
+#[test]
+fn msb_toml_excludes_are_written_from_its_own_folder() {
+    let (tmp, repos) = fleet();
+    let root = tmp.path();
+    fs::write(repos[2].join("msb.toml"), "exclude = [\"/legacy\"]\n").unwrap();
+    // From the repository's top, from below it and from the fleet's
+    // folder naming it, the same file is left out. (An msb.toml governs
+    // the folders searched at or below it: a search of the whole fleet's
+    // folder does not read each repository's.)
+    for (cwd, arg, left_out) in [
+        (repos[2].clone(), ".", "legacy/Dockerfile"),
+        (repos[2].join("svc"), "..", "legacy/Dockerfile"),
+        (root.to_path_buf(), "billing", "billing/legacy/Dockerfile"),
+    ] {
+        let run = msb(&cwd, &["migrate", "--check", arg]);
+        assert!(!run.stderr.contains(left_out), "{arg}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("svc/Dockerfile"),
+            "{arg}: {}",
+            run.stderr
+        );
+    }
+    // Anchored at billing/, `/legacy` says nothing about another legacy/.
+    copy_dir(
+        &fixture("python/seed-requirements-main-py"),
+        &repos[2].join("svc/legacy"),
+    );
+    let run = msb(root, &["migrate", "--check", "billing/svc"]);
+    assert!(
+        run.stderr
+            .contains("billing/svc/legacy/Dockerfile: would migrate"),
+        "{}",
+        run.stderr
+    );
+    fs::write(repos[2].join("msb.toml"), "exclude = [\"{a,b\"]\n").unwrap();
+    let run = msb(root, &["migrate", "--check", "billing"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("billing/msb.toml:1: exclude `{a,b`: not a valid glob"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_symlink_out_of_the_searched_folder_is_not_followed() {
     let tmp = tempfile::tempdir().unwrap();
