@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bulk::{Repos, Summary, run_ordered};
+use crate::bulk::{Repos, Shard, Summary, run_ordered, shard_key};
 use crate::config::{self, Config};
 use crate::diff;
 use crate::engine::{Builder, Engine};
@@ -45,6 +45,27 @@ pub enum Command {
     /// Build the original and the migrated Dockerfile with the local engine
     /// and compare the images: config, non-root user, a smoke run, sizes.
     Verify(VerifyArgs),
+    /// Work with the reports of `--report FILE`.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of the shards of one run (`--shard I/N
+    /// --report FILE`) into one report on stdout, with the totals counted
+    /// again from the records.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The JSON reports.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// json: the --report format; markdown: the table of --report-format markdown.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,6 +245,10 @@ pub struct MigrateArgs {
     /// Threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Only the I-th of N parts of the Dockerfiles found (1-based, e.g.
+    /// 2/4), split by a hash of each file's path: N jobs cover them once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// Write a report of every Dockerfile found to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -309,7 +334,27 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Migrate(args) => run_migrate(args),
         Command::Explain(args) => run_explain(args),
         Command::Verify(args) => run_verify(args),
+        Command::Report(ReportCommand::Merge(args)) => run_merge(args),
     }
+}
+
+/// `msb report merge`: the merged report on stdout.
+fn run_merge(args: MergeArgs) -> Result<i32> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        reports.push((path.display().to_string(), text));
+    }
+    let merged = crate::report::merge(&reports).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&merged)? + "\n",
+        ReportFormat::Markdown => merged.markdown(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(0)
 }
 
 fn run_explain(args: ExplainArgs) -> Result<i32> {
@@ -594,6 +639,8 @@ struct Job {
     path: PathBuf,
     shown: String,
     setting: usize,
+    /// What `--shard` splits by (empty without it).
+    shard_key: String,
 }
 
 /// What became of one Dockerfile.
@@ -740,6 +787,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         for f in files {
             jobs_list.push(Job {
                 shown: diff::display_path(&f.path, &cwd),
+                shard_key: match args.shard {
+                    Some(_) => shard_key(root, &f.path),
+                    None => String::new(),
+                },
                 path: f.path,
                 setting: settings.len() - 1,
             });
@@ -747,6 +798,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     }
     jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
     jobs_list.dedup_by(|a, b| a.path == b.path);
+    // After the dedup: a file under two roots is in one shard only.
+    if let Some(shard) = args.shard {
+        jobs_list.retain(|job| shard.picks(&job.shard_key));
+    }
     if args.stdout && jobs_list.len() != 1 {
         bail!(
             "--stdout takes exactly one Dockerfile, {} found",

@@ -376,6 +376,134 @@ fn msb_toml_excludes_are_written_from_its_own_folder() {
     );
 }
 
+/// The fleet, and more repositories, so that four shards have work.
+fn larger_fleet() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let (tmp, mut repos) = fleet();
+    let root = tmp.path().canonicalize().unwrap();
+    for (name, services) in [
+        (
+            "gateway",
+            vec![
+                ("go/bookworm-cgo-sqlite", "a"),
+                ("go/sh-start-script", "b"),
+                ("node/cra-serve-global", "c"),
+            ],
+        ),
+        (
+            "notify",
+            vec![
+                ("node/alpine-bcrypt-node-gyp", "."),
+                ("go/go-install-gobin", "tools"),
+            ],
+        ),
+        ("search", vec![("go/templates-static-runtime-assets", ".")]),
+    ] {
+        repos.push(repo(&root, name, &services));
+    }
+    (tmp, repos)
+}
+
+fn report(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn four_shards_merged_are_one_run() {
+    let (tmp, _) = larger_fleet();
+    let root = tmp.path();
+    let one = msb(root, &["migrate", "--check", "--report", "all.json", "."]);
+    assert_eq!(one.code, 2, "the broken file: {}", one.stderr);
+    let all = report(&root.join("all.json"));
+    let mut shards = Vec::new();
+    let mut seen = 0;
+    for i in 1..=4 {
+        let name = format!("shard-{i}.json");
+        let shard = format!("{i}/4");
+        msb(
+            root,
+            &[
+                "migrate", "--check", "--shard", &shard, "--report", &name, ".",
+            ],
+        );
+        seen += report(&root.join(&name))["files"].as_array().unwrap().len();
+        shards.push(name);
+    }
+    let total = all["files"].as_array().unwrap().len();
+    assert_eq!(total, 11);
+    assert_eq!(seen, total, "each file in exactly one shard");
+    // The split does not depend on the current folder.
+    let again = msb(
+        &root.join("shop"),
+        &[
+            "migrate",
+            "--check",
+            "--shard",
+            "3/4",
+            "--report",
+            "../again.json",
+            "..",
+        ],
+    );
+    assert!(again.code <= 2);
+    assert_eq!(
+        report(&root.join("again.json"))["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("../")
+                .to_string())
+            .collect::<Vec<_>>(),
+        report(&root.join("shard-3.json"))["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    );
+
+    let mut args = vec!["report", "merge"];
+    args.extend(shards.iter().map(String::as_str));
+    let merged = msb(root, &args);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let merged: Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert_eq!(merged["files"], all["files"]);
+    assert_eq!(merged["summary"], all["summary"]);
+    assert_eq!(merged, all);
+
+    // The markdown of the merge is the markdown of one run.
+    msb(
+        root,
+        &[
+            "migrate",
+            "--report",
+            "all.md",
+            "--report-format",
+            "markdown",
+            ".",
+        ],
+    );
+    args.extend(["--format", "markdown"]);
+    let md = msb(root, &args);
+    assert_eq!(md.stdout, fs::read_to_string(root.join("all.md")).unwrap());
+
+    // The same shard twice would count its files twice: refused.
+    let twice = msb(root, &["report", "merge", "shard-1.json", "all.json"]);
+    assert_eq!(twice.code, 2);
+    assert!(
+        twice.stderr.contains("is in shard-1.json and in all.json"),
+        "{}",
+        twice.stderr
+    );
+    for bad in ["0/4", "5/4", "x", "2"] {
+        let run = msb(root, &["migrate", "--check", "--shard", bad, "."]);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(run.stderr.contains("expected I/N"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn a_symlink_out_of_the_searched_folder_is_not_followed() {
     let tmp = tempfile::tempdir().unwrap();
