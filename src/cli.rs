@@ -255,6 +255,11 @@ pub struct MigrateArgs {
     /// Format of --report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Json, requires = "report")]
     pub report_format: ReportFormat,
+    /// Write a markdown pull-request body to FILE: the files migrated,
+    /// their final bases, the estimated saving, what was left and why.
+    /// (Keep it outside the repository, or the fleet tool commits it.)
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
     /// Run again only the files a previous JSON report says failed.
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
@@ -651,7 +656,44 @@ struct Outcome {
     verification: Option<Verification>,
 }
 
+/// The fleet tools' dry run: multi-gitter sets `DRY_RUN=true` for
+/// `--dry-run` (and leaves it out otherwise), git-xargs sets
+/// `XARGS_DRY_RUN` to `true` or `false` on every run. The variable that
+/// asks for one, with its value, when one does.
+fn fleet_dry_run() -> Option<String> {
+    ["DRY_RUN", "XARGS_DRY_RUN"].into_iter().find_map(|name| {
+        let value = std::env::var(name).ok()?;
+        let yes = matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes"
+        );
+        yes.then(|| format!("{name}={value}"))
+    })
+}
+
+/// The message for a folder searched by default with nothing in it: a
+/// fleet tool runs msb in every repository, most of which may have no
+/// Dockerfile, and that is nothing to do, not an error.
+fn nothing_to_do(e: &MsbError) -> bool {
+    matches!(e, MsbError::Io { reason, .. } if reason == walk::NO_DOCKERFILE)
+}
+
 fn run_migrate(args: MigrateArgs) -> Result<i32> {
+    let mut args = args;
+    // A fleet tool's dry run: --write shows the diff and writes nothing
+    // (--git-commit shows what it would commit).
+    if args.write
+        && let Some(why) = fleet_dry_run()
+    {
+        eprintln!("msb: {why}: a dry run: the diff is shown, no file is written");
+        if args.git_commit {
+            args.dry_run = true;
+        } else {
+            args.write = false;
+        }
+    }
+    let searched_by_default =
+        args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
     let base = knowledge(args.transforms.as_deref())?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let mut failed = false;
@@ -781,6 +823,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         };
         let (files, errors) = walk::find(&search);
         for e in &errors {
+            if searched_by_default && nothing_to_do(e) {
+                eprintln!("msb: {e}: nothing to do");
+                continue;
+            }
             report_error(e);
             failed = true;
         }
@@ -973,7 +1019,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
-        if args.report.is_some() {
+        if args.report.is_some() || args.pr_body.is_some() {
             records.push(record);
         }
     });
@@ -993,6 +1039,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             let all: Vec<&Verification> = verifications.iter().collect();
             eprintln!("msb: {}", verify::summary_line(&all));
         }
+    }
+    if let Some(path) = &args.pr_body {
+        write::write_new(path, crate::report::pr_body(&records, &summary).as_bytes())
+            .with_context(|| format!("writing the pull-request body {}", path.display()))?;
     }
     if let Some(path) = &args.report {
         let all: Vec<&Verification> = verifications.iter().collect();

@@ -50,6 +50,9 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || name.ends_with(".dockerfile")
 }
 
+/// The reason given for a folder with no Dockerfile in it.
+pub const NO_DOCKERFILE: &str = "no Dockerfile found in this folder";
+
 /// What to search and how.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
@@ -97,7 +100,7 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
             Ok(m) if m.is_dir() => match walk_dir(root, search) {
                 Ok(found) if found.is_empty() => errors.push(MsbError::Io {
                     path: root.clone(),
-                    reason: "no Dockerfile found in this folder".into(),
+                    reason: NO_DOCKERFILE.into(),
                 }),
                 Ok(found) => files.extend(found),
                 Err(e) => errors.push(e),
