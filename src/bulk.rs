@@ -76,7 +76,7 @@ impl std::str::FromStr for Shard {
 }
 
 impl Shard {
-    /// Whether the file with this key (see [`shard_key`]) is in the shard.
+    /// Whether the file with this key (see [`ShardKeys`]) is in the shard.
     pub fn picks(&self, key: &str) -> bool {
         fnv1a(key.as_bytes()) % self.count == self.index - 1
     }
@@ -94,39 +94,55 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-/// What a Dockerfile is sharded by: its path from the folder above the one
-/// searched (`shop/api/Dockerfile` for `shop`, whether `shop` was given
-/// or `shop/api/Dockerfile` itself), so the split depends neither on
-/// where the checkout is nor on the current folder, and repositories of a
-/// `--repos-file` that each have a `Dockerfile` at their top still spread
-/// over the shards.
-pub fn shard_key(root: &Path, path: &Path) -> String {
-    let folder = if root.is_dir() {
-        root
-    } else {
-        root.parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-    };
-    let name = folder
-        .canonicalize()
-        .ok()
-        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default();
-    let folder = crate::diff::normalise(folder);
-    let rel = if folder == Path::new(".") {
-        path
-    } else {
-        path.strip_prefix(&folder).unwrap_or(path)
-    };
-    let mut key = name;
-    for c in rel.components() {
-        if let std::path::Component::Normal(part) = c {
-            key.push('/');
-            key.push_str(&part.to_string_lossy());
+/// What the Dockerfiles of one root are sharded by: each file's path from
+/// the folder above the one searched (`shop/api/Dockerfile` for `shop`,
+/// whether `shop` was given or `shop/api/Dockerfile` itself), so the
+/// split depends neither on where the checkout is nor on the current
+/// folder, and repositories of a `--repos-file` that each have a
+/// `Dockerfile` at their top still spread over the shards.
+pub struct ShardKeys {
+    /// The searched folder's own name.
+    name: String,
+    /// The searched folder as the walk's paths start with it.
+    folder: PathBuf,
+}
+
+impl ShardKeys {
+    /// Once per root: the folder's name costs a system call.
+    pub fn new(root: &Path) -> ShardKeys {
+        let folder = if root.is_dir() {
+            root
+        } else {
+            root.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        };
+        let name = folder
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        ShardKeys {
+            name,
+            folder: crate::diff::normalise(folder),
         }
     }
-    key
+
+    pub fn key(&self, path: &Path) -> String {
+        let rel = if self.folder == Path::new(".") {
+            path
+        } else {
+            path.strip_prefix(&self.folder).unwrap_or(path)
+        };
+        let mut key = self.name.clone();
+        for c in rel.components() {
+            if let std::path::Component::Normal(part) = c {
+                key.push('/');
+                key.push_str(&part.to_string_lossy());
+            }
+        }
+        key
+    }
 }
 
 /// The git repository a path belongs to (the nearest folder above it with
@@ -382,9 +398,12 @@ mod tests {
         std::fs::create_dir_all(shop.join("api")).unwrap();
         std::fs::write(shop.join("api/Dockerfile"), "FROM x\n").unwrap();
         let file = shop.join("api/Dockerfile");
-        assert_eq!(shard_key(&shop, &file), "shop/api/Dockerfile");
-        assert_eq!(shard_key(&shop.join("api"), &file), "api/Dockerfile");
-        assert_eq!(shard_key(&file, &file), "api/Dockerfile");
+        assert_eq!(ShardKeys::new(&shop).key(&file), "shop/api/Dockerfile");
+        assert_eq!(
+            ShardKeys::new(&shop.join("api")).key(&file),
+            "api/Dockerfile"
+        );
+        assert_eq!(ShardKeys::new(&file).key(&file), "api/Dockerfile");
     }
 
     #[test]

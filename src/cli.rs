@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bulk::{Repos, Shard, Summary, run_ordered, shard_key};
+use crate::bulk::{Repos, Shard, ShardKeys, Summary, run_ordered};
 use crate::config::{self, Config};
 use crate::diff;
 use crate::engine::{Builder, Engine};
@@ -678,10 +678,9 @@ fn nothing_to_do(e: &MsbError) -> bool {
     matches!(e, MsbError::Io { reason, .. } if reason == walk::NO_DOCKERFILE)
 }
 
-fn run_migrate(args: MigrateArgs) -> Result<i32> {
-    let mut args = args;
-    // A fleet tool's dry run: --write shows the diff and writes nothing
-    // (--git-commit shows what it would commit).
+/// A fleet tool's dry run: `--write` shows the diff and writes nothing;
+/// `--git-commit` shows what it would commit.
+fn obey_fleet_dry_run(mut args: MigrateArgs) -> MigrateArgs {
     if args.write
         && let Some(why) = fleet_dry_run()
     {
@@ -692,6 +691,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             args.write = false;
         }
     }
+    args
+}
+
+fn run_migrate(args: MigrateArgs) -> Result<i32> {
+    let args = obey_fleet_dry_run(args);
     let searched_by_default =
         args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
     let base = knowledge(args.transforms.as_deref())?;
@@ -830,13 +834,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             report_error(e);
             failed = true;
         }
+        let keys = args.shard.map(|_| ShardKeys::new(root));
         for f in files {
             jobs_list.push(Job {
                 shown: diff::display_path(&f.path, &cwd),
-                shard_key: match args.shard {
-                    Some(_) => shard_key(root, &f.path),
-                    None => String::new(),
-                },
+                shard_key: keys.as_ref().map(|k| k.key(&f.path)).unwrap_or_default(),
                 path: f.path,
                 setting: settings.len() - 1,
             });
