@@ -230,10 +230,13 @@ pub struct MigrateArgs {
     /// A folder of knowledge packs (*.toml) that add to or replace the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub transforms: Option<PathBuf>,
-    /// Only Dockerfiles whose path (from the folder searched) matches this glob; repeatable.
+    /// Only Dockerfiles whose path (from the folder searched), or a folder
+    /// above it, matches this glob, as ripgrep's -g reads it (`**`,
+    /// `{a,b}`, `[abc]`, `?`; no `/`: any depth); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Leave out files and folders matching this glob; repeatable.
+    /// Leave out files and folders matching this glob (as in .gitignore);
+    /// repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Also search what .gitignore and similar files hide.

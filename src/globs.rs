@@ -111,6 +111,15 @@ fn translate(pattern: &str) -> Result<(String, bool), BadGlob> {
             reason: "an empty pattern matches nothing".to_string(),
         });
     }
+    // ripgrep's `-g '!x'` and .gitignore's `!x` negate; here the flag
+    // says which way a pattern goes, and a literal `!` would silently
+    // match nothing. `\!x` is a name starting with `!`.
+    if p.starts_with('!') {
+        return Err(BadGlob {
+            pattern: pattern.to_string(),
+            reason: "a leading `!` negates in ripgrep and .gitignore; here use --include or --exclude (`\\!` for a name starting with `!`)".to_string(),
+        });
+    }
     // As in .gitignore: a `/` anywhere but at the end anchors the pattern
     // to its folder; without one it matches a name at any depth.
     let anchored = p.contains('/');
@@ -215,6 +224,10 @@ mod tests {
         let e = Globs::new(&["{a,b".to_string()]).unwrap_err();
         assert_eq!(e.pattern, "{a,b");
         assert!(Globs::new(&["/".to_string()]).is_err());
+        let e = Globs::new(&["!legacy".to_string()]).unwrap_err();
+        assert!(e.reason.contains("negates"), "{e}");
+        let g = globs(&["\\!legacy"]);
+        assert!(file(&g, "!legacy/Dockerfile"));
     }
 
     #[test]
