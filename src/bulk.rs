@@ -51,6 +51,100 @@ pub fn run_ordered<T, R>(
     });
 }
 
+/// `--shard I/N`: the I-th of N disjoint parts of the Dockerfiles found,
+/// so that N jobs of a CI matrix, each given its I, cover a fleet once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based, as a CI matrix numbers its jobs.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let usage = || format!("`{text}`: expected I/N with 1 <= I <= N, e.g. 2/4");
+        let (i, n) = text.split_once('/').ok_or_else(usage)?;
+        let index: u64 = i.trim().parse().map_err(|_| usage())?;
+        let count: u64 = n.trim().parse().map_err(|_| usage())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether the file with this key (see [`ShardKeys`]) is in the shard.
+    pub fn picks(&self, key: &str) -> bool {
+        fnv1a(key.as_bytes()) % self.count == self.index - 1
+    }
+}
+
+/// 64-bit FNV-1a: the same on every machine and every run, unlike the
+/// standard library's randomly seeded hasher, so every job of a matrix
+/// splits the fleet the same way.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// What the Dockerfiles of one root are sharded by: each file's path from
+/// the folder above the one searched (`shop/api/Dockerfile` for `shop`,
+/// whether `shop` was given or `shop/api/Dockerfile` itself), so the
+/// split depends neither on where the checkout is nor on the current
+/// folder, and repositories of a `--repos-file` that each have a
+/// `Dockerfile` at their top still spread over the shards.
+pub struct ShardKeys {
+    /// The searched folder's own name.
+    name: String,
+    /// The searched folder as the walk's paths start with it.
+    folder: PathBuf,
+}
+
+impl ShardKeys {
+    /// Once per root: the folder's name costs a system call.
+    pub fn new(root: &Path) -> ShardKeys {
+        let folder = if root.is_dir() {
+            root
+        } else {
+            root.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        };
+        let name = folder
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        ShardKeys {
+            name,
+            folder: crate::diff::normalise(folder),
+        }
+    }
+
+    pub fn key(&self, path: &Path) -> String {
+        let rel = if self.folder == Path::new(".") {
+            path
+        } else {
+            path.strip_prefix(&self.folder).unwrap_or(path)
+        };
+        let mut key = self.name.clone();
+        for c in rel.components() {
+            if let std::path::Component::Normal(part) = c {
+                key.push('/');
+                key.push_str(&part.to_string_lossy());
+            }
+        }
+        key
+    }
+}
+
 /// The git repository a path belongs to (the nearest folder above it with
 /// `.git`), remembered per folder.
 #[derive(Default)]
@@ -268,6 +362,48 @@ mod tests {
             reason_kind("already multi-stage (3 stages)"),
             "already multi-stage (… stages)"
         );
+    }
+
+    #[test]
+    fn shards_parse_and_split_the_same_way_everywhere() {
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["0/4", "5/4", "x", "1/0", "2", "a/4", "-1/4", "1/4/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        // The published FNV-1a test vectors.
+        assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x85944171f73967e8);
+        // Every key lands in exactly one of the N shards.
+        for n in 1..6 {
+            for key in ["shop/api/Dockerfile", "relay/Dockerfile", "x"] {
+                let picked = (1..=n)
+                    .filter(|i| {
+                        Shard {
+                            index: *i,
+                            count: n,
+                        }
+                        .picks(key)
+                    })
+                    .count();
+                assert_eq!(picked, 1, "{key} in {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_shard_key_starts_at_the_folder_above_the_one_searched() {
+        let dir = tempfile::tempdir().unwrap();
+        let shop = dir.path().join("shop");
+        std::fs::create_dir_all(shop.join("api")).unwrap();
+        std::fs::write(shop.join("api/Dockerfile"), "FROM x\n").unwrap();
+        let file = shop.join("api/Dockerfile");
+        assert_eq!(ShardKeys::new(&shop).key(&file), "shop/api/Dockerfile");
+        assert_eq!(
+            ShardKeys::new(&shop.join("api")).key(&file),
+            "api/Dockerfile"
+        );
+        assert_eq!(ShardKeys::new(&file).key(&file), "api/Dockerfile");
     }
 
     #[test]

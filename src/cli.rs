@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bulk::{Repos, Summary, run_ordered};
+use crate::bulk::{Repos, Shard, ShardKeys, Summary, run_ordered};
 use crate::config::{self, Config};
 use crate::diff;
 use crate::engine::{Builder, Engine};
 use crate::error::MsbError;
 use crate::explain;
 use crate::git;
+use crate::globs::Globs;
 use crate::knowledge::Knowledge;
 use crate::migrate::{self, Migration, Options, Status};
 use crate::report::{BulkReport, FileReport};
@@ -44,6 +45,27 @@ pub enum Command {
     /// Build the original and the migrated Dockerfile with the local engine
     /// and compare the images: config, non-root user, a smoke run, sizes.
     Verify(VerifyArgs),
+    /// Work with the reports of `--report FILE`.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of the shards of one run (`--shard I/N
+    /// --report FILE`) into one report on stdout, with the totals counted
+    /// again from the records.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The JSON reports.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// json: the --report format; markdown: the table of --report-format markdown.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,10 +230,13 @@ pub struct MigrateArgs {
     /// A folder of knowledge packs (*.toml) that add to or replace the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub transforms: Option<PathBuf>,
-    /// Only Dockerfiles whose path (from the folder searched) matches this glob; repeatable.
+    /// Only Dockerfiles whose path (from the folder searched), or a folder
+    /// above it, matches this glob, as ripgrep's -g reads it (`**`,
+    /// `{a,b}`, `[abc]`, `?`; no `/`: any depth); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Leave out files and folders matching this glob; repeatable.
+    /// Leave out files and folders matching this glob (as in .gitignore);
+    /// repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Also search what .gitignore and similar files hide.
@@ -223,12 +248,21 @@ pub struct MigrateArgs {
     /// Threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Only the I-th of N parts of the Dockerfiles found (1-based, e.g.
+    /// 2/4), split by a hash of each file's path: N jobs cover them once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// Write a report of every Dockerfile found to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Format of --report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Json, requires = "report")]
     pub report_format: ReportFormat,
+    /// Write a markdown pull-request body to FILE: the files migrated,
+    /// their final bases, the estimated saving, what was left and why.
+    /// (Keep it outside the repository, or the fleet tool commits it.)
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
     /// Run again only the files a previous JSON report says failed.
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
@@ -308,7 +342,27 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Migrate(args) => run_migrate(args),
         Command::Explain(args) => run_explain(args),
         Command::Verify(args) => run_verify(args),
+        Command::Report(ReportCommand::Merge(args)) => run_merge(args),
     }
+}
+
+/// `msb report merge`: the merged report on stdout.
+fn run_merge(args: MergeArgs) -> Result<i32> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        reports.push((path.display().to_string(), text));
+    }
+    let merged = crate::report::merge(&reports).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&merged)? + "\n",
+        ReportFormat::Markdown => merged.markdown(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(0)
 }
 
 fn run_explain(args: ExplainArgs) -> Result<i32> {
@@ -368,10 +422,8 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     }
     let (files, errors) = walk::find(&walk::Search {
         roots: paths,
-        include: Vec::new(),
-        exclude: Vec::new(),
-        no_ignore: false,
         jobs: 1,
+        ..walk::Search::default()
     });
     for e in &errors {
         report_error(e);
@@ -595,6 +647,8 @@ struct Job {
     path: PathBuf,
     shown: String,
     setting: usize,
+    /// What `--shard` splits by (empty without it).
+    shard_key: String,
 }
 
 /// What became of one Dockerfile.
@@ -605,10 +659,55 @@ struct Outcome {
     verification: Option<Verification>,
 }
 
+/// The fleet tools' dry run: multi-gitter sets `DRY_RUN=true` for
+/// `--dry-run` (and leaves it out otherwise), git-xargs sets
+/// `XARGS_DRY_RUN` to `true` or `false` on every run. The variable that
+/// asks for one, with its value, when one does.
+fn fleet_dry_run() -> Option<String> {
+    ["DRY_RUN", "XARGS_DRY_RUN"].into_iter().find_map(|name| {
+        let value = std::env::var(name).ok()?;
+        let yes = matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes"
+        );
+        yes.then(|| format!("{name}={value}"))
+    })
+}
+
+/// The message for a folder searched by default with nothing in it: a
+/// fleet tool runs msb in every repository, most of which may have no
+/// Dockerfile, and that is nothing to do, not an error.
+fn nothing_to_do(e: &MsbError) -> bool {
+    matches!(e, MsbError::Io { reason, .. } if reason == walk::NO_DOCKERFILE)
+}
+
+/// A fleet tool's dry run: `--write` shows the diff and writes nothing;
+/// `--git-commit` shows what it would commit.
+fn obey_fleet_dry_run(mut args: MigrateArgs) -> MigrateArgs {
+    if args.write
+        && let Some(why) = fleet_dry_run()
+    {
+        eprintln!("msb: {why}: a dry run: the diff is shown, no file is written");
+        if args.git_commit {
+            args.dry_run = true;
+        } else {
+            args.write = false;
+        }
+    }
+    args
+}
+
 fn run_migrate(args: MigrateArgs) -> Result<i32> {
+    let args = obey_fleet_dry_run(args);
+    let searched_by_default =
+        args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
     let base = knowledge(args.transforms.as_deref())?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let mut failed = false;
+
+    // A bad glob is a usage error, said before any folder is walked.
+    let include = Globs::new(&args.include).map_err(|e| anyhow::anyhow!("--include {e}"))?;
+    let exclude = Globs::new(&args.exclude).map_err(|e| anyhow::anyhow!("--exclude {e}"))?;
 
     let mut roots: Vec<PathBuf> = args.paths.clone();
     if let Some(file) = &args.repos_file {
@@ -668,18 +767,21 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut settings: Vec<Setting> = Vec::new();
     let mut jobs_list: Vec<Job> = Vec::new();
     for root in &roots {
-        let config = match &explicit_config {
-            Some(c) => c.clone(),
-            None => match config::find_for(root).map(|p| Config::read(&p)) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => {
+        // The folder an msb.toml's excludes are written from: its own.
+        let (config, config_dir) = match &explicit_config {
+            Some(c) => (c.clone(), None),
+            None => match config::find_for(root).map(|p| (Config::read(&p), p)) {
+                Some((Ok(c), p)) => (c, p.parent().map(Path::to_path_buf)),
+                Some((Err(e), _)) => {
                     report_error(&e);
                     failed = true;
                     continue;
                 }
-                None => Config::default(),
+                None => (Config::default(), None),
             },
         };
+        // Config::read checked the globs; --config's too.
+        let config_exclude = config.exclude_globs().unwrap_or_default();
         // One copy of the knowledge per distinct user, however many
         // repositories ask for it.
         let knowledge = match &config.user {
@@ -712,24 +814,34 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         });
         let search = walk::Search {
             roots: vec![root.clone()],
-            include: args.include.clone(),
-            exclude: args
-                .exclude
-                .iter()
-                .chain(&config.exclude)
-                .cloned()
-                .collect(),
+            include: include.clone(),
+            exclude: vec![
+                walk::Excludes {
+                    globs: exclude.clone(),
+                    base: None,
+                },
+                walk::Excludes {
+                    globs: config_exclude,
+                    base: config_dir,
+                },
+            ],
             no_ignore: args.no_ignore,
             jobs,
         };
         let (files, errors) = walk::find(&search);
         for e in &errors {
+            if searched_by_default && nothing_to_do(e) {
+                eprintln!("msb: {e}: nothing to do");
+                continue;
+            }
             report_error(e);
             failed = true;
         }
+        let keys = args.shard.map(|_| ShardKeys::new(root));
         for f in files {
             jobs_list.push(Job {
                 shown: diff::display_path(&f.path, &cwd),
+                shard_key: keys.as_ref().map(|k| k.key(&f.path)).unwrap_or_default(),
                 path: f.path,
                 setting: settings.len() - 1,
             });
@@ -737,6 +849,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     }
     jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
     jobs_list.dedup_by(|a, b| a.path == b.path);
+    // After the dedup: a file under two roots is in one shard only.
+    if let Some(shard) = args.shard {
+        jobs_list.retain(|job| shard.picks(&job.shard_key));
+    }
     if args.stdout && jobs_list.len() != 1 {
         bail!(
             "--stdout takes exactly one Dockerfile, {} found",
@@ -908,7 +1024,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
-        if args.report.is_some() {
+        if args.report.is_some() || args.pr_body.is_some() {
             records.push(record);
         }
     });
@@ -928,6 +1044,10 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             let all: Vec<&Verification> = verifications.iter().collect();
             eprintln!("msb: {}", verify::summary_line(&all));
         }
+    }
+    if let Some(path) = &args.pr_body {
+        write::write_new(path, crate::report::pr_body(&records, &summary).as_bytes())
+            .with_context(|| format!("writing the pull-request body {}", path.display()))?;
     }
     if let Some(path) = &args.report {
         let all: Vec<&Verification> = verifications.iter().collect();

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::MsbError;
+use crate::globs::{BadGlob, Globs};
 
 pub const FILE_NAME: &str = "msb.toml";
 
@@ -82,7 +83,7 @@ impl Config {
             line: 1,
             reason: "not valid UTF-8".into(),
         })?;
-        toml::from_str(&text).map_err(|e| {
+        let config: Config = toml::from_str(&text).map_err(|e| {
             let line = e.span().map_or(1, |s| {
                 text[..s.start.min(text.len())].matches('\n').count() + 1
             });
@@ -91,7 +92,22 @@ impl Config {
                 line,
                 reason: e.message().trim().to_string(),
             }
-        })
+        })?;
+        // A bad glob is said here, with its line, not once per folder.
+        config.exclude_globs().map_err(|e| MsbError::Config {
+            path: path.to_path_buf(),
+            line: text
+                .lines()
+                .position(|l| l.contains(&e.pattern))
+                .map_or(1, |i| i + 1),
+            reason: format!("exclude {e}"),
+        })?;
+        Ok(config)
+    }
+
+    /// `exclude`, compiled.
+    pub fn exclude_globs(&self) -> Result<Globs, BadGlob> {
+        Globs::new(&self.exclude)
     }
 }
 
@@ -147,6 +163,22 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("msb.toml:5:"), "{text}");
         assert!(text.contains("unknown field `shell`"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_exclude_glob_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "runtime = \"slim\"\nexclude = [\"legacy/**\",\n  \"svc[\"]\n",
+        )
+        .unwrap();
+        let text = Config::read(&path).unwrap_err().to_string();
+        assert!(
+            text.contains("msb.toml:3: exclude `svc[`: not a valid glob"),
+            "{text}"
+        );
     }
 
     #[test]

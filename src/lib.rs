@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod git;
+pub mod globs;
 pub mod knowledge;
 pub mod migrate;
 pub mod parse;

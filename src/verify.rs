@@ -1648,7 +1648,7 @@ fn saving_text(bytes: i64, percent: f64) -> String {
 /// How many verifications ended with each verdict: the closing line and
 /// the report count inconclusive ones apart from the verified and the
 /// failed.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct VerdictCounts {
     pub verified: usize,
     pub inconclusive: usize,
@@ -1659,6 +1659,16 @@ pub struct VerdictCounts {
 }
 
 impl VerdictCounts {
+    /// Another run's counts added (`msb report merge`): the files of
+    /// shards are disjoint, so their counts add up.
+    pub fn add(&mut self, other: &VerdictCounts) {
+        self.verified += other.verified;
+        self.inconclusive += other.inconclusive;
+        self.failed += other.failed;
+        self.original_does_not_build += other.original_does_not_build;
+        self.measured_saving_bytes += other.measured_saving_bytes;
+    }
+
     pub fn of(verifications: &[&Verification]) -> VerdictCounts {
         let mut c = VerdictCounts::default();
         let mut saving: i64 = 0;

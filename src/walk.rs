@@ -1,17 +1,18 @@
 //! Finding Dockerfiles: given files are taken as they are; folders are
 //! walked in parallel with the `ignore` crate (`.gitignore` respected
 //! unless `--no-ignore`) for the names Docker and Podman build by default
-//! or by convention, filtered by `--include`/`--exclude` globs. Symlinked
+//! or by convention, filtered by `--include`/`--exclude` globs (read as
+//! ripgrep and .gitignore read them, see [`crate::globs`]). Symlinked
 //! folders are not followed, and a symlinked Dockerfile is taken only when
 //! it points inside the folder being searched.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ignore::overrides::{Override, OverrideBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::error::MsbError;
+use crate::globs::{self, Globs};
 use crate::source::describe_io;
 
 /// `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`,
@@ -49,19 +50,34 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || name.ends_with(".dockerfile")
 }
 
+/// The reason given for a folder with no Dockerfile in it.
+pub const NO_DOCKERFILE: &str = "no Dockerfile found in this folder";
+
 /// What to search and how.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     /// Files and folders, as given.
     pub roots: Vec<PathBuf>,
-    /// Globs a Dockerfile's path (relative to its root folder) must match.
-    pub include: Vec<String>,
-    /// Globs of paths to leave out (files or folders).
-    pub exclude: Vec<String>,
+    /// A Dockerfile is taken only when its path from the root searched, or
+    /// a folder above it, matches one of these (none: every Dockerfile).
+    pub include: Globs,
+    /// Files and folders to leave out, with the folder each set is
+    /// relative to.
+    pub exclude: Vec<Excludes>,
     /// Search what `.gitignore` and friends hide, too.
     pub no_ignore: bool,
     /// Walker threads (0: as many as the machine has).
     pub jobs: usize,
+}
+
+/// Patterns of files and folders to leave out.
+#[derive(Debug, Clone, Default)]
+pub struct Excludes {
+    pub globs: Globs,
+    /// The folder the patterns are written from (an `msb.toml`'s own,
+    /// canonical), as .gitignore patterns are from the file's folder;
+    /// `None`: the root searched (the command line, `--config`).
+    pub base: Option<PathBuf>,
 }
 
 /// A Dockerfile found, with the root it was found under.
@@ -84,7 +100,7 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
             Ok(m) if m.is_dir() => match walk_dir(root, search) {
                 Ok(found) if found.is_empty() => errors.push(MsbError::Io {
                     path: root.clone(),
-                    reason: "no Dockerfile found in this folder".into(),
+                    reason: NO_DOCKERFILE.into(),
                 }),
                 Ok(found) => files.extend(found),
                 Err(e) => errors.push(e),
@@ -100,29 +116,26 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
     (files, errors)
 }
 
-fn overrides(root: &Path, search: &Search) -> Result<Override, MsbError> {
-    let mut builder = OverrideBuilder::new(root);
-    let bad = |glob: &str, e: ignore::Error| MsbError::Io {
-        path: PathBuf::from(glob),
-        reason: format!("not a valid glob: {e}"),
-    };
-    for glob in &search.include {
-        builder.add(glob).map_err(|e| bad(glob, e))?;
-    }
-    for glob in &search.exclude {
-        builder.add(&format!("!{glob}")).map_err(|e| bad(glob, e))?;
-    }
-    builder.build().map_err(|e| MsbError::Io {
-        path: root.to_path_buf(),
-        reason: format!("globs: {e}"),
-    })
-}
-
 fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
     let canonical_root = dir.canonicalize().map_err(|e| MsbError::Io {
         path: dir.to_path_buf(),
         reason: describe_io(&e),
     })?;
+    // Each set of excludes with the path from its folder to this root.
+    let excludes: Vec<(PathBuf, &Globs)> = search
+        .exclude
+        .iter()
+        .filter(|e| !e.globs.is_empty())
+        .map(|e| {
+            let prefix = e
+                .base
+                .as_ref()
+                .and_then(|b| canonical_root.strip_prefix(b).ok())
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            (prefix, &e.globs)
+        })
+        .collect();
     let found = Mutex::new(Vec::new());
     // Hidden folders (.devcontainer, .git) are not searched; .gitignore is
     // respected even outside a git checkout.
@@ -131,12 +144,12 @@ fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
         .standard_filters(!search.no_ignore)
         .hidden(true)
         .follow_links(false)
-        .overrides(overrides(dir, search)?)
         .threads(search.jobs)
         .build_parallel()
         .run(|| {
             let found = &found;
             let canonical_root = &canonical_root;
+            let excludes = &excludes;
             Box::new(move |entry| {
                 let Ok(entry) = entry else {
                     return WalkState::Continue;
@@ -144,8 +157,20 @@ fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
                 let Some(file_type) = entry.file_type() else {
                     return WalkState::Continue;
                 };
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                // An excluded folder is not entered at all.
+                if entry.depth() > 0
+                    && excludes.iter().any(|(prefix, g)| {
+                        g.matches_here_or_above(&globs::joined(prefix, rel), file_type.is_dir())
+                    })
+                {
+                    return WalkState::Skip;
+                }
                 let name = entry.file_name().to_string_lossy();
                 if !is_dockerfile_name(&name) {
+                    return WalkState::Continue;
+                }
+                if !search.include.is_empty() && !search.include.matches_here_or_above(rel, false) {
                     return WalkState::Continue;
                 }
                 let inside = if file_type.is_symlink() {

@@ -265,6 +265,245 @@ fn include_exclude_and_a_repos_file() {
     );
 }
 
+/// The files a `--check` run names on stderr, in order.
+fn named(run: &Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("msb: "))
+        .filter_map(|l| l.split_once(": ").map(|(p, _)| p))
+        .map(|p| p.split(':').next().unwrap_or(p).to_string())
+        .filter(|p| p.ends_with("Dockerfile"))
+        .collect()
+}
+
+#[test]
+fn globs_mean_what_they_mean_in_ripgrep_and_gitignore() {
+    let (tmp, repos) = fleet();
+    let root = tmp.path();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["migrate", "--check"];
+        args.extend_from_slice(extra);
+        args.push(".");
+        named(&msb(root, &args))
+    };
+    // `{a,b}` alternatives, from the folder searched.
+    assert_eq!(
+        check(&["--include", "{shop,relay}/**"]),
+        [
+            "relay/Dockerfile",
+            "shop/api/Dockerfile",
+            "shop/web/Dockerfile"
+        ]
+    );
+    // A character class and `?` stay within one name.
+    assert_eq!(
+        check(&["--include", "*/[aw]??/*"]),
+        ["shop/api/Dockerfile", "shop/web/Dockerfile"]
+    );
+    // A name without `/` matches at any depth, and covers what is inside.
+    assert_eq!(
+        check(&["--include", "shop"]),
+        ["shop/api/Dockerfile", "shop/web/Dockerfile"]
+    );
+    // `**` crosses folders; `*` does not.
+    assert_eq!(check(&["--include", "*/Dockerfile"]), ["relay/Dockerfile"]);
+    assert_eq!(
+        check(&["--exclude", "**/legacy", "--exclude", "billing/s[v]c/"]),
+        [
+            "relay/Dockerfile",
+            "shop/api/Dockerfile",
+            "shop/web/Dockerfile"
+        ]
+    );
+    // --include does not outrank .gitignore (ignore's overrides did).
+    fs::write(repos[0].join(".gitignore"), "web/\n").unwrap();
+    assert_eq!(check(&["--include", "shop/**"]), ["shop/api/Dockerfile"]);
+
+    // A bad pattern is a usage error that names it, before any work.
+    let run = msb(root, &["migrate", "--check", "--exclude", "svc[", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().next().unwrap_or(""),
+        "msb: --exclude `svc[`: not a valid glob: unclosed character class; missing ']'",
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("would migrate"), "{}", run.stderr);
+}
+
+#[test]
+fn msb_toml_excludes_are_written_from_its_own_folder() {
+    let (tmp, repos) = fleet();
+    let root = tmp.path();
+    fs::write(repos[2].join("msb.toml"), "exclude = [\"/legacy\"]\n").unwrap();
+    // From the repository's top, from below it and from the fleet's
+    // folder naming it, the same file is left out. (An msb.toml governs
+    // the folders searched at or below it: a search of the whole fleet's
+    // folder does not read each repository's.)
+    for (cwd, arg, left_out) in [
+        (repos[2].clone(), ".", "legacy/Dockerfile"),
+        (repos[2].join("svc"), "..", "legacy/Dockerfile"),
+        (root.to_path_buf(), "billing", "billing/legacy/Dockerfile"),
+    ] {
+        let run = msb(&cwd, &["migrate", "--check", arg]);
+        assert!(!run.stderr.contains(left_out), "{arg}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("svc/Dockerfile"),
+            "{arg}: {}",
+            run.stderr
+        );
+    }
+    // Anchored at billing/, `/legacy` says nothing about another legacy/.
+    copy_dir(
+        &fixture("python/seed-requirements-main-py"),
+        &repos[2].join("svc/legacy"),
+    );
+    let run = msb(root, &["migrate", "--check", "billing/svc"]);
+    assert!(
+        run.stderr
+            .contains("billing/svc/legacy/Dockerfile: would migrate"),
+        "{}",
+        run.stderr
+    );
+    fs::write(repos[2].join("msb.toml"), "exclude = [\"{a,b\"]\n").unwrap();
+    let run = msb(root, &["migrate", "--check", "billing"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("billing/msb.toml:1: exclude `{a,b`: not a valid glob"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The fleet, and more repositories, so that four shards have work.
+fn larger_fleet() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let (tmp, mut repos) = fleet();
+    let root = tmp.path().canonicalize().unwrap();
+    for (name, services) in [
+        (
+            "gateway",
+            vec![
+                ("go/bookworm-cgo-sqlite", "a"),
+                ("go/sh-start-script", "b"),
+                ("node/cra-serve-global", "c"),
+            ],
+        ),
+        (
+            "notify",
+            vec![
+                ("node/alpine-bcrypt-node-gyp", "."),
+                ("go/go-install-gobin", "tools"),
+            ],
+        ),
+        ("search", vec![("go/templates-static-runtime-assets", ".")]),
+    ] {
+        repos.push(repo(&root, name, &services));
+    }
+    (tmp, repos)
+}
+
+fn report(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn four_shards_merged_are_one_run() {
+    let (tmp, _) = larger_fleet();
+    let root = tmp.path();
+    let one = msb(root, &["migrate", "--check", "--report", "all.json", "."]);
+    assert_eq!(one.code, 2, "the broken file: {}", one.stderr);
+    let all = report(&root.join("all.json"));
+    let mut shards = Vec::new();
+    let mut seen = 0;
+    for i in 1..=4 {
+        let name = format!("shard-{i}.json");
+        let shard = format!("{i}/4");
+        msb(
+            root,
+            &[
+                "migrate", "--check", "--shard", &shard, "--report", &name, ".",
+            ],
+        );
+        seen += report(&root.join(&name))["files"].as_array().unwrap().len();
+        shards.push(name);
+    }
+    let total = all["files"].as_array().unwrap().len();
+    assert_eq!(total, 11);
+    assert_eq!(seen, total, "each file in exactly one shard");
+    // The split does not depend on the current folder.
+    let again = msb(
+        &root.join("shop"),
+        &[
+            "migrate",
+            "--check",
+            "--shard",
+            "3/4",
+            "--report",
+            "../again.json",
+            "..",
+        ],
+    );
+    assert!(again.code <= 2);
+    assert_eq!(
+        report(&root.join("again.json"))["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("../")
+                .to_string())
+            .collect::<Vec<_>>(),
+        report(&root.join("shard-3.json"))["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    );
+
+    let mut args = vec!["report", "merge"];
+    args.extend(shards.iter().map(String::as_str));
+    let merged = msb(root, &args);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let merged: Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert_eq!(merged["files"], all["files"]);
+    assert_eq!(merged["summary"], all["summary"]);
+    assert_eq!(merged, all);
+
+    // The markdown of the merge is the markdown of one run.
+    msb(
+        root,
+        &[
+            "migrate",
+            "--report",
+            "all.md",
+            "--report-format",
+            "markdown",
+            ".",
+        ],
+    );
+    args.extend(["--format", "markdown"]);
+    let md = msb(root, &args);
+    assert_eq!(md.stdout, fs::read_to_string(root.join("all.md")).unwrap());
+
+    // The same shard twice would count its files twice: refused.
+    let twice = msb(root, &["report", "merge", "shard-1.json", "all.json"]);
+    assert_eq!(twice.code, 2);
+    assert!(
+        twice.stderr.contains("is in shard-1.json and in all.json"),
+        "{}",
+        twice.stderr
+    );
+    for bad in ["0/4", "5/4", "x", "2"] {
+        let run = msb(root, &["migrate", "--check", "--shard", bad, "."]);
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(run.stderr.contains("expected I/N"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn a_symlink_out_of_the_searched_folder_is_not_followed() {
     let tmp = tempfile::tempdir().unwrap();
