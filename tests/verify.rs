@@ -178,6 +178,19 @@ fn java_app_verifies() {
     verify_app("java");
 }
 
+/// Jinja2 and MarkupSafe (a C extension's wheel) from PyPI, on the trixie
+/// Python pair: a real registry dependency, verified with the app running.
+#[test]
+fn python_app_with_pypi_dependencies_verifies() {
+    verify_app("python-pypi");
+}
+
+/// httparse from crates.io, pinned in Cargo.lock, on the trixie Rust image.
+#[test]
+fn rust_app_with_crates_io_dependencies_verifies() {
+    verify_app("rust-crates");
+}
+
 /// A hand-made migration whose final stage lacks the file the app reads
 /// at run time: it builds and has a non-root user, but the smoke run sees
 /// the difference.
