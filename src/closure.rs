@@ -53,82 +53,168 @@ struct FinalStage<'a> {
 /// The first file the final stage of `out` starts but lacks, if any.
 pub fn check(out: &Dockerfile, k: &Knowledge) -> Option<Missing> {
     let start = *out.stage_starts().last()?;
-    let mut args: BTreeMap<String, String> = BTreeMap::new();
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
     for ins in out.instructions[..out.stage_starts()[0]].iter() {
         if let Some((name, value)) = ins.args.split_once('=') {
-            args.insert(name.trim().to_string(), value.trim().to_string());
+            vars.insert(name.trim().to_string(), value.trim().to_string());
         }
     }
     let stage = &out.instructions[start..];
-    let image = expand_known(stage[0].words().first().copied().unwrap_or(""), &args);
+    let image = expand_known(stage[0].words().first().copied().unwrap_or(""), &vars);
     let mut fs = FinalStage::of_base(&image, k);
-    let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut workdir = "/".to_string();
-    // (instruction, working directory and variables when it runs)
-    let mut launches: Vec<(&Instruction, String, BTreeMap<String, String>)> = Vec::new();
+    let last = |kw: Keyword| stage.iter().rev().find(|i| i.keyword == kw);
     for ins in &stage[1..] {
         match ins.keyword {
-            Keyword::Env => env.extend(env_pairs(&ins.args)),
-            Keyword::Workdir => workdir = absolute(&workdir, &expand_known(&ins.args, &env)),
+            Keyword::Env => vars.extend(env_pairs(&ins.args)),
+            Keyword::Arg => {
+                let (name, value) = ins.args.split_once('=').unwrap_or((&ins.args, ""));
+                vars.entry(name.trim().to_string())
+                    .or_insert_with(|| value.trim().to_string());
+            }
+            Keyword::Workdir => workdir = absolute(&workdir, &expand_known(&ins.args, &vars)),
             Keyword::Copy | Keyword::Add => {
                 if let Some(dest) = destination(ins) {
                     fs.copied
-                        .push(absolute(&workdir, &expand_known(&dest, &env)));
+                        .push(absolute(&workdir, &expand_known(&dest, &vars)));
                 }
             }
             Keyword::Run => fs.runs.push(&ins.args),
-            Keyword::Entrypoint | Keyword::Cmd | Keyword::Healthcheck => {
-                launches.retain(|(i, _, _)| i.keyword != ins.keyword);
-                launches.push((ins, workdir.clone(), env.clone()));
-            }
             _ => {}
         }
     }
-    let entrypoint = launches
-        .iter()
-        .find(|(i, _, _)| i.keyword == Keyword::Entrypoint);
-    for (ins, cwd, vars) in &launches {
-        let words_of = |ins: &Instruction| -> Vec<Vec<String>> {
-            match ins.keyword {
-                Keyword::Healthcheck => healthcheck_commands(ins),
-                _ => shell::instruction_commands(ins)
+    // The container starts in the last WORKDIR, with every ENV set.
+    let launch = Launch {
+        cwd: if workdir.contains('$') {
+            None
+        } else {
+            Some(workdir)
+        },
+        vars: &vars,
+        k,
+    };
+    let entrypoint = last(Keyword::Entrypoint);
+    let cmd = last(Keyword::Cmd);
+    let mut started: Vec<(Keyword, String)> = Vec::new();
+    match (entrypoint, cmd) {
+        (Some(ep), cmd) if ep.exec.is_some() => {
+            // CMD is the argument list of an exec-form ENTRYPOINT; a
+            // shell-form one comes as `/bin/sh -c TEXT`.
+            let mut words = ep.exec.clone().unwrap_or_default();
+            match cmd {
+                Some(c) if c.exec.is_some() => words.extend(c.exec.clone().unwrap_or_default()),
+                Some(c) => words.extend(["/bin/sh".into(), "-c".into(), c.args.clone()]),
+                None => {}
+            }
+            started.extend(
+                launch
+                    .files(&[words], false)
                     .into_iter()
-                    .map(|c| c.words)
-                    .collect(),
-            }
-        };
-        let mut commands = words_of(ins);
-        // CMD in exec form is the argument list of an exec-form ENTRYPOINT.
-        if ins.keyword == Keyword::Cmd
-            && let Some((ep, _, _)) = entrypoint
-        {
-            if ep.exec.is_none() {
-                continue;
-            }
-            let mut joined = ep.exec.clone().unwrap_or_default();
-            joined.extend(commands.first().cloned().unwrap_or_default());
-            commands = vec![joined];
+                    .map(|p| (Keyword::Entrypoint, p)),
+            );
         }
-        for words in commands {
-            for path in started_files(&words, cwd, vars, k, 0) {
-                if !fs.has(&path, k) {
-                    return Some(Missing {
-                        keyword: ins.keyword,
-                        path,
-                    });
-                }
-            }
+        (Some(ep), _) => started.extend(
+            launch
+                .script(&ep.args)
+                .into_iter()
+                .map(|p| (Keyword::Entrypoint, p)),
+        ),
+        (None, Some(c)) => {
+            started.extend(launch.instruction(c).into_iter().map(|p| (Keyword::Cmd, p)))
+        }
+        (None, None) => {}
+    }
+    if let Some(h) = last(Keyword::Healthcheck) {
+        started.extend(
+            launch
+                .healthcheck(h)
+                .into_iter()
+                .map(|p| (Keyword::Healthcheck, p)),
+        );
+    }
+    started
+        .into_iter()
+        .find(|(_, path)| !fs.has(path, k))
+        .map(|(keyword, path)| Missing { keyword, path })
+}
+
+/// Where and with what a final command runs, to resolve its paths.
+struct Launch<'a> {
+    /// None: a WORKDIR msb cannot resolve (relative paths are not checked).
+    cwd: Option<String>,
+    vars: &'a BTreeMap<String, String>,
+    k: &'a Knowledge,
+}
+
+impl Launch<'_> {
+    /// The files an exec- or shell-form instruction starts.
+    fn instruction(&self, ins: &Instruction) -> Vec<String> {
+        match &ins.exec {
+            Some(words) => self.files(std::slice::from_ref(words), false),
+            None => self.script(&ins.args),
         }
     }
-    None
+
+    /// The files a shell script starts, command after command.
+    fn script(&self, text: &str) -> Vec<String> {
+        let commands: Vec<Vec<String>> =
+            shell::commands(text).into_iter().map(|c| c.words).collect();
+        self.files(&commands, true)
+    }
+
+    fn healthcheck(&self, ins: &Instruction) -> Vec<String> {
+        let rest = ins.args.trim_start();
+        let Some(after) = rest
+            .get(..3)
+            .filter(|w| w.eq_ignore_ascii_case("CMD"))
+            .map(|_| rest[3..].trim_start())
+        else {
+            return Vec::new();
+        };
+        match crate::parse::parse_exec(after) {
+            Some(words) => self.files(&[words], false),
+            None => self.script(after),
+        }
+    }
+
+    /// The files a sequence of commands starts; `cd DIR` moves the rest.
+    /// Words of a shell script are expanded with the image's variables;
+    /// exec-form words are taken as they are (the engine expands nothing).
+    fn files(&self, commands: &[Vec<String>], shell_words: bool) -> Vec<String> {
+        self.files_at(commands, shell_words, 0)
+    }
+
+    /// `files`, `depth` shells deep (bounded: `sh -c "sh -c …"`).
+    fn files_at(&self, commands: &[Vec<String>], shell_words: bool, depth: usize) -> Vec<String> {
+        let mut cwd = self.cwd.clone();
+        let mut out = Vec::new();
+        for words in commands {
+            let words: Vec<String> = if shell_words {
+                words.iter().map(|w| expand_known(w, self.vars)).collect()
+            } else {
+                words.clone()
+            };
+            if words.first().map(String::as_str) == Some("cd") {
+                cwd = match (words.get(1), &cwd) {
+                    (Some(d), _) if d.starts_with('/') && !d.contains('$') => {
+                        Some(absolute("/", d))
+                    }
+                    (Some(d), Some(c)) if !d.contains('$') => Some(absolute(c, d)),
+                    _ => None,
+                };
+                continue;
+            }
+            out.extend(self.started_files(&words, cwd.as_deref(), depth));
+        }
+        out
+    }
 }
 
 impl<'a> FinalStage<'a> {
     fn of_base(image: &str, k: &Knowledge) -> FinalStage<'a> {
         let (name, tag) = crate::knowledge::split_image(image);
         let facts = k.image_facts(name, tag);
-        let official = k.official_name(name);
-        let short = official.strip_prefix("docker.io/").unwrap_or(official);
+        let short = k.official_name(name);
         FinalStage {
             copied: Vec::new(),
             runs: Vec::new(),
@@ -148,13 +234,17 @@ impl<'a> FinalStage<'a> {
         let on_path = k.images.runtime_path.iter().any(|p| p == dir);
         let shipped = self.base_paths.iter().any(|p| p == path)
             || (on_path && self.base_tools.iter().any(|t| t == name))
-            || (on_path && self.has_shell && name == "sh");
-        // A RUN that names the file made it; one that installs a package
-        // of the program's name made a program in a PATH folder.
-        let made = self
-            .runs
-            .iter()
-            .any(|r| r.contains(path) || (on_path && r.split_whitespace().any(|w| w == name)));
+            || (on_path && self.has_shell && k.images.core_programs.iter().any(|p| p == name));
+        // A RUN that names the file made it; a package install that names
+        // the program made it in a PATH folder.
+        let made = self.runs.iter().any(|r| {
+            r.contains(path)
+                || (on_path
+                    && shell::commands(r).iter().any(|c| {
+                        crate::analyse::packages::read(c).is_some()
+                            && c.words.iter().any(|w| w == name)
+                    }))
+        });
         copied || shipped || made
     }
 }
@@ -164,97 +254,99 @@ fn destination(ins: &Instruction) -> Option<String> {
     if let Some(words) = &ins.exec {
         return words.last().cloned();
     }
-    if !ins.heredocs.is_empty() {
-        return None;
-    }
-    ins.args.split_whitespace().last().map(str::to_string)
+    // `COPY <<EOF /entrypoint.sh`: the destination follows the markers.
+    ins.args
+        .lines()
+        .next()
+        .and_then(|line| {
+            line.split_whitespace()
+                .filter(|w| !w.starts_with("<<"))
+                .next_back()
+        })
+        .map(str::to_string)
 }
 
-/// The commands of a HEALTHCHECK (`CMD` form only; `NONE` starts nothing).
-fn healthcheck_commands(ins: &Instruction) -> Vec<Vec<String>> {
-    let rest = ins.args.trim_start();
-    let Some(after) = rest
-        .get(..3)
-        .filter(|w| w.eq_ignore_ascii_case("CMD"))
-        .map(|_| rest[3..].trim_start())
-    else {
-        return Vec::new();
-    };
-    match crate::parse::parse_exec(after) {
-        Some(words) => vec![words],
-        None => shell::commands(after)
-            .into_iter()
-            .map(|c| c.words)
-            .collect(),
-    }
-}
-
-/// The files one command starts by path: its program when written with a
-/// folder, and the script an interpreter or shell runs.
-fn started_files(
-    words: &[String],
-    cwd: &str,
-    vars: &BTreeMap<String, String>,
-    k: &Knowledge,
-    depth: usize,
-) -> Vec<String> {
-    let rules = &k.commands.launch;
-    let words = skip_launchers(words, k);
-    let Some(program) = words.first() else {
-        return Vec::new();
-    };
-    let resolve = |w: &str| -> Option<String> {
-        let w = expand_known(w, vars);
-        (!w.contains('$') && !w.is_empty()).then(|| absolute(cwd, &w))
-    };
-    let mut out = Vec::new();
-    if program.contains('/') {
-        out.extend(resolve(program));
-    }
-    let name = program.rsplit('/').next().unwrap_or(program);
-    let name = shell::normalise_program(name);
-    let is_shell = k.commands.shells.iter().any(|s| s == name);
-    let mut rest = words[1..].iter();
-    while let Some(w) = rest.next() {
-        if is_shell && w == "-c" {
-            if let Some(script) = rest.next()
-                && depth < 3
-            {
-                for c in shell::commands(script) {
-                    out.extend(started_files(&c.words, cwd, vars, k, depth + 1));
+impl Launch<'_> {
+    /// The files one command starts by path: its program (and inits such
+    /// as `/tini`) when written with a folder, and the script an
+    /// interpreter or shell runs.
+    fn started_files(&self, words: &[String], cwd: Option<&str>, depth: usize) -> Vec<String> {
+        let rules = &self.k.commands.launch;
+        let resolve = |w: &str| -> Option<String> {
+            if w.is_empty() || w.contains('$') {
+                return None;
+            }
+            match cwd {
+                _ if w.starts_with('/') => Some(absolute("/", w)),
+                Some(c) => Some(absolute(c, w)),
+                None => None,
+            }
+        };
+        let (launchers, words) = skip_launchers(words, self.k);
+        let mut out: Vec<String> = launchers
+            .iter()
+            .filter(|w| w.contains('/'))
+            .filter_map(|w| resolve(w))
+            .collect();
+        let Some(program) = words.first() else {
+            return out;
+        };
+        if program.contains('/') {
+            out.extend(resolve(program));
+        }
+        let name = shell::normalise_program(program.rsplit('/').next().unwrap_or(program));
+        let is_shell = self.k.commands.shells.iter().any(|s| s == name);
+        let mut rest = words[1..].iter();
+        while let Some(w) = rest.next() {
+            // POSIX shells: `-c` alone or in a cluster (`-ec`, `-lc`).
+            if is_shell && w.starts_with('-') && !w.starts_with("--") && w.contains('c') {
+                if let Some(script) = rest.next()
+                    && depth < 3
+                {
+                    let inner = Launch {
+                        cwd: cwd.map(str::to_string),
+                        vars: self.vars,
+                        k: self.k,
+                    };
+                    let commands: Vec<Vec<String>> = shell::commands(script)
+                        .into_iter()
+                        .map(|c| c.words)
+                        .collect();
+                    out.extend(inner.files_at(&commands, true, depth + 1));
                 }
+                break;
+            }
+            if rules.jar_options.contains(w) && rules.jar_runners.iter().any(|j| j == name) {
+                out.extend(rest.next().and_then(|jar| resolve(jar)));
+                break;
+            }
+            if rules.code_options.contains(w) {
+                break;
+            }
+            if w.starts_with('-') {
+                continue;
+            }
+            let looks_like_file =
+                w.contains('/') || rules.script_endings.iter().any(|e| w.ends_with(e.as_str()));
+            if rules.interpreters.iter().any(|i| i == name) && looks_like_file {
+                out.extend(resolve(w));
             }
             break;
         }
-        if rules.jar_options.contains(w) && name == "java" {
-            out.extend(rest.next().and_then(|jar| resolve(jar)));
-            break;
-        }
-        if rules.code_options.contains(w) {
-            break;
-        }
-        if w.starts_with('-') {
-            continue;
-        }
-        let looks_like_file =
-            w.contains('/') || rules.script_endings.iter().any(|e| w.ends_with(e.as_str()));
-        if rules.interpreters.iter().any(|i| i == name) && looks_like_file {
-            out.extend(resolve(w));
-        }
-        break;
+        out
     }
-    out
 }
 
-/// The words after `exec`, `env NAME=value`, inits and their options.
-fn skip_launchers<'w>(words: &'w [String], k: &Knowledge) -> &'w [String] {
+/// The launchers (`exec`, `env NAME=value`, inits with their options)
+/// and the words after them.
+fn skip_launchers<'w>(words: &'w [String], k: &Knowledge) -> (&'w [String], &'w [String]) {
     let c = &k.commands;
     let mut i = 0;
     while let Some(w) = words.get(i) {
         let name = w.rsplit('/').next().unwrap_or(w);
         if c.wrappers.iter().any(|x| x == name) {
             i += 1;
-        } else if name == "env" {
+        } else if c.launch.env_programs.iter().any(|x| x == name) {
             i += 1;
             while let Some(a) = words.get(i) {
                 if c.launch.env_value_options.contains(a) {
@@ -283,7 +375,8 @@ fn skip_launchers<'w>(words: &'w [String], k: &Knowledge) -> &'w [String] {
             break;
         }
     }
-    &words[i.min(words.len())..]
+    let i = i.min(words.len());
+    (&words[..i], &words[i..])
 }
 
 #[cfg(test)]
@@ -371,6 +464,63 @@ mod tests {
         // Distroless has no shell to start.
         let d = "FROM golang:1.22 AS builder\nRUN true\n\nFROM gcr.io/distroless/static-debian12:nonroot\nCMD [\"/bin/sh\", \"-c\", \"x\"]\n";
         assert_eq!(missing(d).as_deref(), Some("/bin/sh"));
+    }
+
+    #[test]
+    fn the_shell_is_followed_as_the_container_runs_it() {
+        let base = "FROM python:3.12 AS builder\nRUN true\n\nFROM python:3.12-slim\nCOPY --from=builder /app /app\n";
+        // `cd` moves what follows; the last WORKDIR is where it starts.
+        assert_eq!(
+            missing(&format!("{base}CMD cd /app && python main.py\n")),
+            None
+        );
+        assert_eq!(
+            missing(&format!(
+                "{base}CMD [\"bash\", \"-lc\", \"cd /srv && ./start.sh\"]\n"
+            ))
+            .as_deref(),
+            Some("/srv/start.sh")
+        );
+        assert_eq!(
+            missing(&format!(
+                "{base}CMD [\"sh\", \"-ec\", \"node dist/server.js\"]\nWORKDIR /app\n"
+            )),
+            None
+        );
+        // A shell-form CMD comes to an exec-form ENTRYPOINT as `/bin/sh -c`.
+        assert_eq!(
+            missing(&format!(
+                "{base}WORKDIR /app\nENTRYPOINT [\"/usr/bin/env\"]\nCMD ./serve.sh\n"
+            )),
+            None
+        );
+        assert_eq!(
+            missing(&format!(
+                "{base}WORKDIR /opt\nENTRYPOINT [\"/usr/bin/env\"]\nCMD ./serve.sh\n"
+            ))
+            .as_deref(),
+            Some("/opt/serve.sh")
+        );
+        // An init is started by its path too.
+        assert_eq!(
+            missing(&format!("{base}WORKDIR /app\nENTRYPOINT [\"/tini\", \"--\"]\nCMD [\"python\", \"main.py\"]\n")).as_deref(),
+            Some("/tini")
+        );
+        // A heredoc COPY puts its file where its last word says.
+        assert_eq!(
+            missing(&format!(
+                "{base}COPY <<EOF /entrypoint.sh\n#!/bin/sh\nexec \"$@\"\nEOF\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+            )),
+            None
+        );
+        // The runtime user's name is no program.
+        assert_eq!(
+            missing(&format!(
+                "{base}RUN useradd app\nCMD [\"/usr/local/bin/app\"]\n"
+            ))
+            .as_deref(),
+            Some("/usr/local/bin/app")
+        );
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct ImagesPack {
     /// whose tags msb does not know.
     #[serde(default)]
     pub hub_mirrors: Vec<String>,
+    /// Programs every Debian and Alpine image has (coreutils or busybox).
+    #[serde(default)]
+    pub core_programs: Vec<String>,
     /// Files an official image ships besides the tools on its PATH
     /// (`/usr/local/bin/docker-entrypoint.sh` of node), by image name.
     #[serde(default)]
@@ -223,8 +226,12 @@ pub struct LaunchRules {
     pub script_endings: Vec<String>,
     /// Options after which the code is inline or a module, not a file.
     pub code_options: Vec<String>,
-    /// Options whose value is a file to run (`java -jar`).
+    /// Options whose value is a file to run (`java -jar`), and the
+    /// programs that take them.
     pub jar_options: Vec<String>,
+    pub jar_runners: Vec<String>,
+    /// Programs that set variables, then run the rest (`env A=1 prog`).
+    pub env_programs: Vec<String>,
     /// Options of `env` that take a value.
     pub env_value_options: Vec<String>,
 }
