@@ -258,11 +258,7 @@ fn destination(ins: &Instruction) -> Option<String> {
     ins.args
         .lines()
         .next()
-        .and_then(|line| {
-            line.split_whitespace()
-                .filter(|w| !w.starts_with("<<"))
-                .next_back()
-        })
+        .and_then(|line| line.split_whitespace().rfind(|w| !w.starts_with("<<")))
         .map(str::to_string)
 }
 
