@@ -129,6 +129,10 @@ pub struct EstimateRules {
     /// installs outside the dependency folder, in MB.
     #[serde(default)]
     pub build_tool_mb: u32,
+    /// The installed dependencies, when the final stage copies only the
+    /// build's outputs (a static site, a standalone server), in MB.
+    #[serde(default)]
+    pub dependencies_left_behind_mb: u32,
     /// What the split adds of its own (the virtualenv's pip), in MB, and what.
     #[serde(default)]
     pub overhead_mb: u32,
@@ -166,6 +170,11 @@ pub struct SavingFacts {
     /// `rm -rf /var/lib/apt/lists/*` follows it.
     #[serde(default)]
     pub apt_lists_mb: u32,
+    /// The commands that fetch the lists, and what removes them.
+    #[serde(default)]
+    pub apt_lists_made_by: Vec<String>,
+    #[serde(default)]
+    pub apt_lists_cleared_by: Vec<String>,
 }
 
 /// One distro family's packages (`packages.toml`).

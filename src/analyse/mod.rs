@@ -233,6 +233,9 @@ pub struct Analysis {
     /// How many dev dependencies the builder removes before the final stage
     /// copies the dependencies (a prune msb adds).
     pub pruned_dev_dependencies: usize,
+    /// The final stage copies only build outputs: the installed
+    /// dependencies (node_modules) stay in the builder.
+    pub dependencies_left_behind: bool,
     pub python: Option<python::PythonFacts>,
     pub go: Option<go::GoFacts>,
     pub ruby: Option<ruby::RubyFacts>,
@@ -276,6 +279,7 @@ impl Analysis {
             command_rewrites: Vec::new(),
             unsafe_alternative: None,
             pruned_dev_dependencies: 0,
+            dependencies_left_behind: false,
             python: None,
             go: None,
             ruby: None,

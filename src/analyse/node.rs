@@ -623,6 +623,7 @@ pub fn analyse(
             file, context, rules, a, &steps, manager, &manifest, &uses, &app_dir, tag.major,
         )
     } else {
+        a.dependencies_left_behind = installed;
         "not copied: the final stage takes only the files the command reads".to_string()
     };
 

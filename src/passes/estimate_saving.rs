@@ -13,6 +13,7 @@
 //! Applicability: safe (it decides nothing about the output).
 
 use crate::analyse::Analysis;
+use crate::analyse::packages::{self, PackageOp};
 use crate::knowledge::{CacheRule, Knowledge, LanguagePack};
 use crate::plan::{Estimate, EstimatePart, PassInput, Plan};
 
@@ -45,6 +46,12 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
     parts.extend(apt_lists(input, k));
     parts.extend(build_tools(a, pack));
+    if a.dependencies_left_behind && pack.estimate.dependencies_left_behind_mb > 0 {
+        parts.push(EstimatePart {
+            what: "the installed dependencies, which the final stage does not copy".to_string(),
+            mb: i64::from(pack.estimate.dependencies_left_behind_mb),
+        });
+    }
     parts.extend(kept_caches(input, pack));
     // The overhead comes with the dependency folder msb makes (a venv),
     // not with one the build already made.
@@ -62,15 +69,34 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     plan.estimate = Some(Estimate { parts });
 }
 
-/// Packages the builder installs that the final stage does not.
+/// Packages the builder's RUNs install that the final stage does not and
+/// the builder image did not already have (its tools and packages are in
+/// the base-image difference). Read from the commands themselves: the
+/// language analyses take their own build tools out of the installed list.
 fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
     let saving = &k.images.saving;
-    let dropped: Vec<&String> = a
-        .installed_packages
-        .iter()
-        .filter(|p| !a.removed_packages.contains(p))
-        .filter(|p| !a.runtime_packages.iter().any(|r| &r.name == *p))
-        .collect();
+    let builder = a.builder.as_ref();
+    let in_base = |p: &str| {
+        builder.is_some_and(|b| b.has_tool(p))
+            || builder
+                .and_then(|b| k.image_facts(&b.name, crate::knowledge::split_image(&b.resolved).1))
+                .is_some_and(|f| f.provides.iter().any(|x| x == p))
+    };
+    let mut dropped: Vec<String> = Vec::new();
+    for rc in &a.run_commands {
+        if let Some(PackageOp::Install { packages, .. }) = packages::read(&rc.command) {
+            for p in packages {
+                let kept = a.runtime_packages.iter().any(|r| r.name == p);
+                if !kept
+                    && !in_base(&p)
+                    && !a.removed_packages.contains(&p)
+                    && !dropped.contains(&p)
+                {
+                    dropped.push(p);
+                }
+            }
+        }
+    }
     if dropped.is_empty() {
         return None;
     }
@@ -84,9 +110,8 @@ fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
                 .unwrap_or(saving.package_default_mb)
         })
         .sum();
-    let names: Vec<&str> = dropped.iter().map(|p| p.as_str()).collect();
     Some(EstimatePart {
-        what: format!("build packages left in the builder: {}", names.join(", ")),
+        what: format!("build packages left in the builder: {}", dropped.join(", ")),
         mb: i64::from(mb),
     })
 }
@@ -95,12 +120,21 @@ fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
 /// removes: the final stage installs its packages and removes its lists.
 fn apt_lists(input: &PassInput, k: &Knowledge) -> Option<EstimatePart> {
     let a = input.analysis;
-    let update = a.run_commands.iter().find(|rc| {
-        rc.command.starts_with(&["apt-get", "update"]) || rc.command.starts_with(&["apt", "update"])
-    })?;
-    let removed = input.file.instructions[update.index..]
+    let updates: Vec<Vec<&str>> = k
+        .images
+        .saving
+        .apt_lists_made_by
         .iter()
-        .any(|i| i.args.contains("/var/lib/apt/lists"));
+        .map(|c| c.split_whitespace().collect())
+        .collect();
+    let update = a
+        .run_commands
+        .iter()
+        .find(|rc| updates.iter().any(|u| rc.command.starts_with(u)))?;
+    let removed = cleared_in_layer(
+        &input.file.instructions[update.index],
+        &k.images.saving.apt_lists_cleared_by,
+    );
     (!removed && k.images.saving.apt_lists_mb > 0).then(|| EstimatePart {
         what: "apt's package lists kept in the original image".to_string(),
         mb: i64::from(k.images.saving.apt_lists_mb),
@@ -153,9 +187,7 @@ fn kept_caches(input: &PassInput, pack: &LanguagePack) -> Vec<EstimatePart> {
                     let prefix: Vec<&str> = p.split_whitespace().collect();
                     rc.command.starts_with(&prefix)
                 }) && !turned_off(rule, &rc.command, a)
-                    && !file.instructions[rc.index..]
-                        .iter()
-                        .any(|i| rule.cleared_by.iter().any(|c| i.args.contains(c.as_str())))
+                    && !cleared_in_layer(&file.instructions[rc.index], &rule.cleared_by)
             })
         })
         .map(|rule| EstimatePart {
@@ -163,6 +195,20 @@ fn kept_caches(input: &PassInput, pack: &LanguagePack) -> Vec<EstimatePart> {
             mb: i64::from(rule.mb),
         })
         .collect()
+}
+
+/// Whether the RUN that filled a cache leaves none in its layer: it clears
+/// it itself (a later RUN cannot shrink an earlier layer), or the cache is
+/// a cache mount (`--mount=type=cache`, as `docker init` writes), which is
+/// never in the image.
+fn cleared_in_layer(ins: &crate::parse::Instruction, cleared_by: &[String]) -> bool {
+    let mounted = ins
+        .flags
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("mount"))
+        .filter_map(|f| f.value.as_deref())
+        .any(|v| v.split(',').any(|kv| kv == "type=cache"));
+    mounted || cleared_by.iter().any(|c| ins.args.contains(c.as_str()))
 }
 
 /// A flag of the command or a variable of the stage turns the cache off.
@@ -241,5 +287,55 @@ mod tests {
         assert_eq!(part("virtualenv"), Some(-15));
         assert_eq!(e.total_mb(), 80);
         assert_eq!(m.estimated_saving_mb(), Some(80));
+    }
+
+    #[test]
+    fn only_what_is_in_the_original_image_counts() {
+        // A cache mount keeps pip's cache out of the image; a later RUN
+        // cannot shrink the layer that fetched the apt lists; gcc of the
+        // full image is already in the base-image difference.
+        let python = "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc libpq-dev\nRUN rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY requirements.txt .\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\nCOPY . .\nCMD [\"python\", \"main.py\"]\n";
+        let m = run(
+            python,
+            &[("requirements.txt", "psycopg2\n"), ("main.py", "")],
+        );
+        let e = m.estimate.clone().unwrap();
+        let whats: Vec<&str> = e.parts.iter().map(|p| p.what.as_str()).collect();
+        assert!(
+            !whats.iter().any(|w| w.contains("pip's cache")),
+            "{whats:?}"
+        );
+        assert!(
+            whats.contains(&"apt's package lists kept in the original image"),
+            "{whats:?}"
+        );
+        assert!(
+            whats.contains(&"build packages left in the builder: libpq-dev"),
+            "{whats:?}"
+        );
+    }
+
+    #[test]
+    fn build_packages_a_language_analysis_keeps_to_itself_still_count() {
+        // node-gyp's python3, make and g++ on the same slim image: the split
+        // leaves them behind even with no dev dependencies and no cache.
+        let node = "FROM node:20-slim\nRUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --omit=dev && npm cache clean --force\nCOPY . .\nCMD [\"node\", \"index.js\"]\n";
+        let package = r#"{"name": "a", "version": "1.0.0", "dependencies": {"bcrypt": "5.1.1"}}"#;
+        let lock = r#"{"name": "a", "version": "1.0.0", "lockfileVersion": 3, "packages": {"": {"name": "a", "version": "1.0.0", "dependencies": {"bcrypt": "5.1.1"}}}}"#;
+        let m = run(
+            node,
+            &[
+                ("package.json", package),
+                ("package-lock.json", lock),
+                ("index.js", ""),
+            ],
+        );
+        assert_eq!(m.status, Status::Migrated, "{:?}", m.reason);
+        let e = m.estimate.unwrap();
+        assert!(
+            e.parts.iter().any(|p| p.what.contains("g++")),
+            "{:?}",
+            e.parts
+        );
     }
 }
