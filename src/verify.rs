@@ -1325,10 +1325,22 @@ pub fn smoke_outcome(r: &SmokeReport) -> SmokeOutcome {
             Some(t) => format!("within {t:.1} s"),
             None => format!("within {} s", r.seconds),
         };
-        if state.exit_code == 0 {
+        // A program that ran to completion compared something, unless it
+        // was meant to serve its ports (a base image's REPL exits 0 too).
+        if state.exit_code == 0 && a.ports.is_empty() {
             return SmokeOutcome::Compared(format!(
                 "both ran to completion (exit 0) {when}; nothing stayed up to probe"
             ));
+        }
+        if state.exit_code == 0 {
+            let ports: Vec<&str> = a.ports.iter().map(|p| p.port.as_str()).collect();
+            return SmokeOutcome::NothingCompared {
+                why: format!(
+                    "both containers exited 0 {when}, before anything answered on {}",
+                    ports.join(", ")
+                ),
+                hint: settings_hint(r, "the image's command may not be the server"),
+            };
         }
         return SmokeOutcome::NothingCompared {
             why: format!("both containers exited {} {when}", state.exit_code),
@@ -2042,6 +2054,14 @@ mod tests {
             SmokeOutcome::Compared(what) => assert!(what.contains("exit 0"), "{what}"),
             other => panic!("{other:?}"),
         }
+        // An image that exposes a port was meant to serve it: exiting 0
+        // before anything answered compared nothing.
+        let r = report(exited(0, &["8080/tcp"]), exited(0, &["8080/tcp"]), &[]);
+        let (why, _) = nothing_compared(smoke_outcome(&r));
+        assert!(
+            why.contains("exited 0") && why.contains("8080/tcp"),
+            "{why}"
+        );
     }
 
     #[test]
