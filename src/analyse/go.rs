@@ -947,7 +947,8 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                             &path,
                             &path,
                             format!("line {line}: {dir}/ is read at run time"),
-                            false,
+                            // The original ran the app as root: it could write there.
+                            true,
                         );
                     }
                 }

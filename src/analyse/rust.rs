@@ -1871,7 +1871,8 @@ fn runtime_files(file: &Dockerfile, context: &BuildContext, pack: &LanguagePack,
                         &path,
                         &path,
                         format!("line {line}: {name}/ is read at run time"),
-                        false,
+                        // The original ran the app as root: it could write there.
+                        true,
                     );
                 } else if context.is_file(&ctx)
                     && pack
