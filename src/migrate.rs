@@ -179,48 +179,11 @@ pub fn migrate(
             });
         }
     };
-    // A build whose last line ends in a continuation (`\` and nothing
-    // after it) would take the new final stage in as part of its command.
-    if reread.stage_starts().len() != 2 {
-        let line = file.instructions.last().map_or(1, |i| i.line);
-        return Ok(skipped(
-            Blocker {
-                line,
-                reason: "the build's last instruction ends in a line continuation with nothing after it: a stage added after it would be read as part of it".into(),
-            },
-            false,
-            file,
-            analysis,
-        ));
-    }
-    // A split that removes nothing is not a migration: it only adds layers
-    // (and a venv's own pip) to the same base.
-    if let Some(estimate) = plan.estimate.as_ref().filter(|e| e.total_mb() <= 0) {
-        let line = file.instructions[0].line;
-        let reason = no_gain_reason(&analysis, &plan, estimate);
-        let mut m = skipped(Blocker { line, reason }, false, file, analysis);
+    if let Some(reason) = refusal(&file, &analysis, &plan, &reread, k) {
+        let mut m = skipped(reason, false, file, analysis);
+        // A split that saves nothing keeps its estimate: explain shows it.
         m.estimate = plan.estimate.clone();
         return Ok(m);
-    }
-    // Every file the final stage starts must be in it; a plan that misses
-    // one is not emitted.
-    if let Some(missing) = crate::closure::check(&reread, k) {
-        let line = file
-            .instructions
-            .iter()
-            .rev()
-            .find(|i| i.keyword == missing.keyword)
-            .map_or(1, |i| i.line);
-        let image = plan.runtime_base.as_ref().map_or("", |b| b.image.as_str());
-        return Ok(skipped(
-            Blocker {
-                line,
-                reason: missing.reason(image),
-            },
-            false,
-            file,
-            analysis,
-        ));
     }
     Ok(Migration {
         status: Status::Migrated,
@@ -234,11 +197,54 @@ pub fn migrate(
     })
 }
 
+/// Why a rendered plan must not be emitted, if it must not: the checks
+/// every ecosystem's output goes through, on the text read back.
+fn refusal(
+    file: &Dockerfile,
+    analysis: &Analysis,
+    plan: &Plan,
+    reread: &Dockerfile,
+    k: &Knowledge,
+) -> Option<Blocker> {
+    // A build whose last line ends in a continuation (`\` and nothing
+    // after it) would take the new final stage in as part of its command.
+    if reread.stage_starts().len() != 2 {
+        return Some(Blocker {
+            line: file.instructions.last().map_or(1, |i| i.line),
+            reason: "the build's last instruction ends in a line continuation with nothing after it: a stage added after it would be read as part of it".into(),
+        });
+    }
+    // A split that removes nothing is not a migration: it only adds layers
+    // (and a venv's own pip) to the same base.
+    if let Some(estimate) = plan.estimate.as_ref().filter(|e| e.total_mb() <= 0) {
+        return Some(Blocker {
+            line: file.instructions[0].line,
+            reason: no_gain_reason(analysis, plan, estimate),
+        });
+    }
+    // Every file the final stage starts must be in it; a plan that misses
+    // one is not emitted.
+    let missing = crate::closure::check(reread, k)?;
+    let line = file
+        .instructions
+        .iter()
+        .rev()
+        .find(|i| i.keyword == missing.keyword)
+        .map_or(1, |i| i.line);
+    let image = plan.runtime_base.as_ref().map_or("", |b| b.image.as_str());
+    Some(Blocker {
+        line,
+        reason: missing.reason(image),
+    })
+}
+
 /// "nothing to slim: python:3.14-slim already, and the build installs no
 /// build tools", with what the split would add.
 fn no_gain_reason(a: &Analysis, plan: &Plan, estimate: &crate::plan::Estimate) -> String {
     let builder = a.builder.as_ref().map_or("", |b| b.resolved.as_str());
-    let base = plan.runtime_base.as_ref().map_or("", |b| b.image.as_str());
+    let base = plan.runtime_base.as_ref().map_or(String::new(), |b| {
+        crate::analyse::image::substitute(&b.image, &a.global_args)
+    });
     let mut why = if builder == base {
         format!("nothing to slim: {builder} already")
     } else {
@@ -263,8 +269,7 @@ fn no_gain_reason(a: &Analysis, plan: &Plan, estimate: &crate::plan::Estimate) -
     for added in estimate.parts.iter().filter(|p| p.mb < 0) {
         why.push_str(&format!(
             "; it would add {} (~{} MB)",
-            added.what.trim_start_matches("added: "),
-            -added.mb
+            added.what, -added.mb
         ));
     }
     why

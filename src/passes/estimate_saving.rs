@@ -62,7 +62,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     });
     if pack.estimate.overhead_mb > 0 && made_deps_dir {
         parts.push(EstimatePart {
-            what: format!("added: {}", pack.estimate.overhead),
+            what: pack.estimate.overhead.clone(),
             mb: -i64::from(pack.estimate.overhead_mb),
         });
     }

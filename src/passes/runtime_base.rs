@@ -61,27 +61,36 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     };
     let image = fill(template, a, k);
     let resolved = substitute(&image, &a.global_args);
-    let (name, tag) = resolved
-        .rsplit_once(':')
-        .unwrap_or((resolved.as_str(), "latest"));
-    let facts = k.image_facts(name, tag);
+    let (name, tag) = crate::knowledge::split_image(&resolved);
     // Only an image whose tags msb's knowledge lists may be named: a
     // variant of any other repository (`gcr.io/google_appengine/python`
     // + `:slim`) may not exist.
-    if facts.is_none() {
-        plan.no_base_reason = Some(format!(
-            "{} is not an image whose tags msb knows (transforms/images.toml): it cannot name a slimmer variant of it",
-            builder.repository
-        ));
+    let Some(facts) = k.image_facts(name, tag) else {
+        let builder_known = k
+            .image_facts(
+                &builder.name,
+                crate::knowledge::split_image(&builder.resolved).1,
+            )
+            .is_some();
+        plan.no_base_reason = Some(if builder_known {
+            format!(
+                "{resolved} is not a tag msb knows (transforms/images.toml lists the ones it may name)"
+            )
+        } else {
+            format!(
+                "{} is not an image whose tags msb knows (transforms/images.toml): it cannot name a slimmer variant of it",
+                builder.repository
+            )
+        });
         return;
-    }
+    };
     let base = RuntimeBase {
         image: image.clone(),
-        family: facts.map(|f| f.family).unwrap_or(builder.family),
+        family: facts.family,
         why: format!("{}{extra_why}", template.why),
-        nonroot_user: facts.and_then(|f| f.nonroot_user.clone()),
-        size_mb: facts.map(|f| f.size_mb),
-        tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+        nonroot_user: facts.nonroot_user.clone(),
+        size_mb: Some(facts.size_mb),
+        tools: facts.tools.clone(),
     };
     // The runtime must be the same platform as what was built for it.
     let from_ins = input
@@ -144,7 +153,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             ),
         );
     }
-    plan.runtime_base = Some(base);
+    let (name, tag) = crate::knowledge::split_image(image);
 }
 
 /// The packages the runtime must install that `image` does not have.
