@@ -153,12 +153,12 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             ),
         );
     }
-    let (name, tag) = crate::knowledge::split_image(image);
+    plan.runtime_base = Some(base);
 }
 
 /// The packages the runtime must install that `image` does not have.
 pub fn missing_packages<'a>(a: &'a Analysis, k: &Knowledge, image: &str) -> Vec<&'a str> {
-    let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
+    let (name, tag) = crate::knowledge::split_image(image);
     let provides = k
         .image_facts(name, tag)
         .map(|f| f.provides.clone())
