@@ -1156,7 +1156,7 @@ fn env_names(opts: &Options) -> Vec<String> {
 }
 
 /// The variable names of an env file as `docker run --env-file` reads
-/// it (`KEY=VALUE` or `KEY` lines, `#` comments, blank lines); an error
+/// it (`KEY=VALUE` lines, `#` comments, blank lines); an error
 /// for a line the engine would refuse, so that it is a usage error
 /// before any build rather than two containers that cannot start.
 pub fn env_file_names(text: &str) -> Result<Vec<String>, String> {
@@ -1166,7 +1166,16 @@ pub fn env_file_names(text: &str) -> Result<Vec<String>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let name = line.split_once('=').map_or(line, |(k, _)| k);
+        // A bare `KEY` makes the engine copy msb's own environment's
+        // value, which differs from one machine to the next: refused, as
+        // `--env KEY` is.
+        let Some((name, _)) = line.split_once('=') else {
+            return Err(format!(
+                "line {}: {} has no value (KEY=VALUE): a bare name would take msb's own environment's value",
+                n + 1,
+                line.trim_end()
+            ));
+        };
         if name.is_empty() {
             return Err(format!("line {}: no variable name before =", n + 1));
         }
@@ -1361,6 +1370,25 @@ pub fn smoke_outcome(r: &SmokeReport) -> SmokeOutcome {
         .map(|p| p.port.as_str())
         .collect();
     let health_passes = a.health.as_ref().is_some_and(|h| h.passed);
+    // The same server error from both (an app without the database or
+    // settings it needs) shows that both listen, not that either works.
+    let only_errors = !answered.is_empty()
+        && answered
+            .iter()
+            .all(|p| matches!(p.answer, Probe::Http { status } if status >= 500));
+    if only_errors && !health_passes {
+        let on: Vec<String> = answered
+            .iter()
+            .map(|p| format!("{} ({})", p.port, p.answer.describe()))
+            .collect();
+        return SmokeOutcome::NothingCompared {
+            why: format!(
+                "both containers answer only with a server error on {}",
+                on.join(", ")
+            ),
+            hint: settings_hint(r, "the app may need a database or settings"),
+        };
+    }
     if answered.is_empty() && !health_passes {
         if a.ports.is_empty() && a.health.is_none() {
             return SmokeOutcome::Compared(format!(
@@ -2065,6 +2093,18 @@ mod tests {
     }
 
     #[test]
+    fn the_same_server_error_from_both_compares_nothing() {
+        let failing = [("8080/tcp", Probe::Http { status: 500 })];
+        let r = report(running(&failing, None), running(&failing, None), &[]);
+        let (why, hint) = nothing_compared(smoke_outcome(&r));
+        assert!(why.contains("server error on 8080/tcp"), "{why}");
+        assert!(hint.contains("--env"), "{hint}");
+        let fine = [("8080/tcp", Probe::Http { status: 404 })];
+        let r = report(running(&fine, None), running(&fine, None), &[]);
+        assert!(matches!(smoke_outcome(&r), SmokeOutcome::Compared(_)));
+    }
+
+    #[test]
     fn neither_starting_compares_nothing() {
         let r = report(not_started("exec: foo: not found"), not_started("x"), &[]);
         let (why, hint) = nothing_compared(smoke_outcome(&r));
@@ -2181,9 +2221,13 @@ mod tests {
 
     #[test]
     fn env_files_are_read_as_the_engine_reads_them() {
-        let names =
-            env_file_names("# comment\n\nPORT=8080\n  GREETING=hello world\nFROM_HOST\n").unwrap();
-        assert_eq!(names, ["PORT", "GREETING", "FROM_HOST"]);
+        let names = env_file_names("# comment\n\nPORT=8080\n  GREETING=hello world\n").unwrap();
+        assert_eq!(names, ["PORT", "GREETING"]);
+        assert!(
+            env_file_names("PORT=1\nFROM_HOST\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
         assert!(env_file_names("=x\n").unwrap_err().contains("line 1"));
         assert!(
             env_file_names("A=1\nMY VAR=2\n")
