@@ -74,10 +74,7 @@ pub fn check(out: &Dockerfile, k: &Knowledge) -> Option<Missing> {
             }
             Keyword::Workdir => workdir = absolute(&workdir, &expand_known(&ins.args, &vars)),
             Keyword::Copy | Keyword::Add => {
-                if let Some(dest) = destination(ins) {
-                    fs.copied
-                        .push(absolute(&workdir, &expand_known(&dest, &vars)));
-                }
+                fs.copied.extend(destinations(ins, &workdir, &vars));
             }
             Keyword::Run => fs.runs.push(&ins.args),
             _ => {}
@@ -249,17 +246,35 @@ impl<'a> FinalStage<'a> {
     }
 }
 
-/// The destination of a COPY/ADD (its last argument).
-fn destination(ins: &Instruction) -> Option<String> {
-    if let Some(words) = &ins.exec {
-        return words.last().cloned();
+/// What a COPY/ADD puts in place: its destination (all below it is taken
+/// as there), or, for a copy into `/` itself, the sources' names there.
+fn destinations(ins: &Instruction, workdir: &str, vars: &BTreeMap<String, String>) -> Vec<String> {
+    let words: Vec<String> = match &ins.exec {
+        Some(words) => words.clone(),
+        // `COPY <<EOF /entrypoint.sh`: the destination follows the markers.
+        None => ins
+            .args
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter(|w| !w.starts_with("<<"))
+            .map(str::to_string)
+            .collect(),
+    };
+    let Some((dest, sources)) = words.split_last() else {
+        return Vec::new();
+    };
+    let dest = absolute(workdir, &expand_known(dest, vars));
+    if dest != "/" {
+        return vec![dest];
     }
-    // `COPY <<EOF /entrypoint.sh`: the destination follows the markers.
-    ins.args
-        .lines()
-        .next()
-        .and_then(|line| line.split_whitespace().rfind(|w| !w.starts_with("<<")))
-        .map(str::to_string)
+    sources
+        .iter()
+        .filter_map(|s| s.trim_end_matches('/').rsplit('/').next())
+        .filter(|name| !name.is_empty() && *name != ".")
+        .map(|name| format!("/{name}"))
+        .collect()
 }
 
 impl Launch<'_> {
@@ -516,6 +531,16 @@ mod tests {
             ))
             .as_deref(),
             Some("/usr/local/bin/app")
+        );
+    }
+
+    #[test]
+    fn a_copy_into_the_root_puts_only_its_sources_there() {
+        let base = "FROM golang:1.22 AS builder\nRUN true\n\nFROM alpine:3.20\nCOPY --from=builder /out/server /\n";
+        assert_eq!(missing(&format!("{base}ENTRYPOINT [\"/server\"]\n")), None);
+        assert_eq!(
+            missing(&format!("{base}ENTRYPOINT [\"/app/server\"]\n")).as_deref(),
+            Some("/app/server")
         );
     }
 
