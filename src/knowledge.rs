@@ -997,6 +997,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_listed_repositories_are_images_msb_may_name() {
+        let k = Knowledge::builtin().unwrap();
+        for known in [
+            "python:3.12-slim",
+            "docker.io/library/python:3.12-slim",
+            "mirror.gcr.io/library/node:20-slim",
+            "public.ecr.aws/docker/library/eclipse-temurin:17-jre",
+            "gcr.io/distroless/static-debian12:nonroot",
+            "mcr.microsoft.com/dotnet/aspnet:8.0",
+        ] {
+            assert!(k.knows_image(known), "{known}");
+        }
+        // A vendor's image of the same last name is another image.
+        for unknown in [
+            "gcr.io/google_appengine/python:slim",
+            "gcr.io/google_appengine/ruby:slim",
+            "registry.example.com/platform/python:3.12-slim",
+            "ghcr.io/acme/node:20-slim",
+        ] {
+            assert!(!k.knows_image(unknown), "{unknown}");
+        }
+        assert_eq!(
+            split_image("registry:5000/app"),
+            ("registry:5000/app", "latest")
+        );
+        assert_eq!(split_image("python:3.12@sha256:ab"), ("python", "3.12"));
+    }
+
+    #[test]
     fn builtin_packs_load() {
         let k = Knowledge::builtin().unwrap();
         assert!(k.language("python").is_some());
