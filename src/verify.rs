@@ -1000,7 +1000,7 @@ fn smoke(
     tags: [&str; 2],
     configs: [&Value; 2],
 ) -> SmokeReport {
-    let ports = tcp_ports(configs[0]);
+    let ports = smoke_ports(configs[0], &opts.env);
     let command = match &opts.smoke {
         Smoke::Arguments(a) => a.clone(),
         _ => Vec::new(),
@@ -1207,6 +1207,24 @@ fn tcp_ports(config: &Value) -> Vec<String> {
         .into_iter()
         .filter(|p| p.ends_with("/tcp"))
         .collect()
+}
+
+/// The TCP ports the smoke run probes: the exposed ones, and the one
+/// `--env PORT=N` tells the app to listen on (a Cloud Run-style app
+/// rarely says EXPOSE).
+fn smoke_ports(config: &Value, env: &[String]) -> Vec<String> {
+    let mut ports = tcp_ports(config);
+    let given = env
+        .iter()
+        .filter_map(|e| e.strip_prefix("PORT="))
+        .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        .map(|p| format!("{p}/tcp"));
+    for port in given {
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    ports
 }
 
 fn probe_ports(engine: &Engine, name: &str, ports: &[String], deadline: Instant) -> Vec<PortProbe> {
@@ -2034,6 +2052,11 @@ mod tests {
         assert!(notes[0].contains("PORT set"), "{notes:?}");
         assert!(notes[1].contains("53/udp"));
         assert_eq!(tcp_ports(&config), ["8080/tcp"]);
+        // `--env PORT=N` names a port to probe too, once.
+        let env = ["PORT=9090".to_string(), "MODE=x".to_string()];
+        assert_eq!(smoke_ports(&config, &env), ["8080/tcp", "9090/tcp"]);
+        let same = ["PORT=8080".to_string()];
+        assert_eq!(smoke_ports(&config, &same), ["8080/tcp"]);
     }
 
     #[test]
