@@ -93,6 +93,13 @@ pub fn check(out: &Dockerfile, k: &Knowledge) -> Option<Missing> {
     let entrypoint = last(Keyword::Entrypoint);
     let cmd = last(Keyword::Cmd);
     let mut started: Vec<(Keyword, String)> = Vec::new();
+    // A shell-form command is started by the image's shell.
+    let shell_form = match (entrypoint, cmd) {
+        (Some(ep), _) => ep.exec.is_none().then_some(Keyword::Entrypoint),
+        (None, Some(c)) => c.exec.is_none().then_some(Keyword::Cmd),
+        (None, None) => None,
+    };
+    started.extend(shell_form.map(|kw| (kw, "/bin/sh".to_string())));
     match (entrypoint, cmd) {
         (Some(ep), cmd) if ep.exec.is_some() => {
             // CMD is the argument list of an exec-form ENTRYPOINT; a
@@ -475,6 +482,10 @@ mod tests {
         // Distroless has no shell to start.
         let d = "FROM golang:1.22 AS builder\nRUN true\n\nFROM gcr.io/distroless/static-debian12:nonroot\nCMD [\"/bin/sh\", \"-c\", \"x\"]\n";
         assert_eq!(missing(d).as_deref(), Some("/bin/sh"));
+        let shell_form = d.replace("CMD [\"/bin/sh\", \"-c\", \"x\"]", "CMD exec x");
+        assert_eq!(missing(&shell_form).as_deref(), Some("/bin/sh"));
+        let shell_form = d.replace("CMD [\"/bin/sh\", \"-c\", \"x\"]", "CMD exec x");
+        assert_eq!(missing(&shell_form).as_deref(), Some("/bin/sh"));
     }
 
     #[test]
