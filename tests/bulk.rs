@@ -3,6 +3,10 @@
 //! report, msb.toml, re-runs, and one commit per repository on a new
 //! branch that leaves everything else as it was.
 
+mod common;
+
+use common::{copy_dir, fixture};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,25 +14,6 @@ use std::process::Command;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_msb");
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 struct Run {
     code: i32,

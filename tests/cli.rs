@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{copy_dir, fixture};
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -28,10 +30,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn fixture(rel: &str) -> PathBuf {
-    fixtures().join(rel)
-}
-
 /// The case folders of one fixture group (`skip`, `error`, ...), sorted.
 fn cases(group: &str) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(fixtures().join(group))
@@ -43,20 +41,6 @@ fn cases(group: &str) -> Vec<String> {
     names.sort();
     assert!(!names.is_empty(), "no fixtures in {group}");
     names
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        let ty = entry.file_type().unwrap();
-        if ty.is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 /// A temporary folder; `root` is canonical so it matches what msb sees as

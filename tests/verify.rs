@@ -10,7 +10,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::copy_dir;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -392,19 +394,6 @@ fn an_app_that_dies_later_is_seen_alike_in_both() {
     );
     assert_eq!(v["smoke"]["original"]["state"]["running"], true, "{v}");
     assert_eq!(v["smoke"]["migrated"]["state"]["running"], true, "{v}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Without an engine the command says so, exit 2 (podman is not on this
