@@ -10,6 +10,7 @@
 
 pub mod analyse;
 pub mod bulk;
+pub mod ci;
 pub mod cli;
 pub mod closure;
 pub mod config;
