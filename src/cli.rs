@@ -49,6 +49,24 @@ pub enum Command {
     /// Work with the reports of `--report FILE`.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print the shell completion script for SHELL on stdout.
+    Completions(CompletionsArgs),
+    /// Print msb's man page (roff) on stdout, or write every page to a folder.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: crate::generate::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write msb.1 and one page per subcommand (msb-migrate.1...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -354,7 +372,34 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(args) => run_explain(args),
         Command::Verify(args) => run_verify(args),
         Command::Report(ReportCommand::Merge(args)) => run_merge(args),
+        Command::Completions(args) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&crate::generate::completions(args.shell))?;
+            stdout.flush()?;
+            Ok(0)
+        }
+        Command::Man(args) => run_man(args),
     }
+}
+
+/// `msb man`: the top page on stdout, or every page into `--out-dir`.
+fn run_man(args: ManArgs) -> Result<i32> {
+    match &args.out_dir {
+        Some(dir) => {
+            let names = crate::generate::write_man_pages(dir)
+                .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+            eprintln!("msb: wrote {} in {}", names.join(", "), dir.display());
+        }
+        None => {
+            let pages = crate::generate::man_pages().context("rendering the man page")?;
+            let mut stdout = std::io::stdout().lock();
+            if let Some((_, roff)) = pages.first() {
+                stdout.write_all(roff)?;
+            }
+            stdout.flush()?;
+        }
+    }
+    Ok(0)
 }
 
 /// `msb report merge`: the merged report on stdout.

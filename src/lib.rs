@@ -18,6 +18,7 @@ pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod explain;
+pub mod generate;
 pub mod git;
 pub mod globs;
 pub mod knowledge;
