@@ -20,19 +20,6 @@ pub enum Shell {
 }
 
 impl Shell {
-    pub const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
-
-    /// The file name each shell looks for (bash-completion's, zsh's
-    /// `_msb` on fpath, fish's vendor folder, a PowerShell script).
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Shell::Bash => "msb.bash",
-            Shell::Zsh => "_msb",
-            Shell::Fish => "msb.fish",
-            Shell::Powershell => "_msb.ps1",
-        }
-    }
-
     fn generator(self) -> clap_complete::Shell {
         match self {
             Shell::Bash => clap_complete::Shell::Bash,
