@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bulk::{Repos, Shard, ShardKeys, Summary, run_ordered};
+use crate::ci::{self, OutputFormat};
 use crate::config::{self, Config};
 use crate::diff;
 use crate::engine::{Builder, Engine};
@@ -48,6 +49,24 @@ pub enum Command {
     /// Work with the reports of `--report FILE`.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print the shell completion script for SHELL on stdout.
+    Completions(CompletionsArgs),
+    /// Print msb's man page (roff) on stdout, or write every page to a folder.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: crate::generate::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write msb.1 and one page per subcommand (msb-migrate.1...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -221,6 +240,16 @@ pub struct MigrateArgs {
     /// Output format of stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// One document for a CI system on stdout instead of diffs: SARIF
+    /// 2.1.0 (GitHub code scanning), GitLab Code Quality, JUnit XML or
+    /// GitHub workflow annotations. Exit codes as with --check.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with_all = ["stdout", "write", "format", "diff"]
+    )]
+    pub output_format: Option<OutputFormat>,
     /// Also apply unsafe decisions.
     #[arg(long = "unsafe")]
     pub allow_unsafe: bool,
@@ -343,7 +372,34 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(args) => run_explain(args),
         Command::Verify(args) => run_verify(args),
         Command::Report(ReportCommand::Merge(args)) => run_merge(args),
+        Command::Completions(args) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&crate::generate::completions(args.shell))?;
+            stdout.flush()?;
+            Ok(0)
+        }
+        Command::Man(args) => run_man(args),
     }
+}
+
+/// `msb man`: the top page on stdout, or every page into `--out-dir`.
+fn run_man(args: ManArgs) -> Result<i32> {
+    match &args.out_dir {
+        Some(dir) => {
+            let names = crate::generate::write_man_pages(dir)
+                .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+            eprintln!("msb: wrote {} in {}", names.join(", "), dir.display());
+        }
+        None => {
+            let pages = crate::generate::man_pages().context("rendering the man page")?;
+            let mut stdout = std::io::stdout().lock();
+            if let Some((_, roff)) = pages.first() {
+                stdout.write_all(roff)?;
+            }
+            stdout.flush()?;
+        }
+    }
+    Ok(0)
 }
 
 /// `msb report merge`: the merged report on stdout.
@@ -863,6 +919,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let write_in_place = args.write && !args.git_commit;
     // `--check` alone or `--write` prints no diff: do not compute one.
     let needs_diff = args.report.is_some()
+        || args.output_format.is_some()
         || args.format == Format::Json
         || (!args.write && !args.stdout && (!args.check || args.diff));
     let work = |job: &Job| -> Outcome {
@@ -922,6 +979,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut print_error: Option<std::io::Error> = None;
     // `--verify`: every verdict, for the closing line.
     let mut verifications: Vec<Verification> = Vec::new();
+    // `--output-format`: every file, for the one document after the run.
+    let mut findings: Vec<ci::Finding> = Vec::new();
     run_ordered(&jobs_list, jobs, work, |i, outcome| {
         let job = &jobs_list[i];
         // The repository is read only when a report or a commit needs it.
@@ -969,6 +1028,9 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             record.reason.as_deref(),
             record.estimated_saving_bytes,
         );
+        if args.output_format.is_some() {
+            findings.push(finding_of(&record, &outcome));
+        }
         let printed = (|| -> std::io::Result<()> {
             match &progress {
                 Some(bar) => bar.suspend(|| lines.iter().for_each(|l| eprintln!("{l}"))),
@@ -1001,6 +1063,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                     }
                     if args.stdout {
                         stdout.write_all(&source.bytes_for(&m.output))?;
+                    } else if args.output_format.is_some() {
+                        // Written whole after the run.
                     } else if args.format == Format::Json {
                         serde_json::to_writer(&mut stdout, &record)?;
                         writeln!(stdout)?;
@@ -1030,6 +1094,12 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Some(format) = args.output_format
+        && print_error.is_none()
+        && let Err(e) = stdout.write_all(ci::render(format, &findings).as_bytes())
+    {
+        print_error = Some(e);
     }
     stdout.flush()?;
     if let Some(e) = print_error {
@@ -1104,6 +1174,46 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// What the CI formats say of one file: its record's status (a migration
+/// that did not verify is `failed` there too), the FROM line of a file to
+/// migrate, the reason's line of a skip.
+fn finding_of(record: &FileReport, outcome: &Outcome) -> ci::Finding {
+    let kind = match record.status.as_str() {
+        "migrated" => ci::Outcome::WouldMigrate,
+        "skipped" => ci::Outcome::Skipped,
+        "unchanged" => ci::Outcome::Unchanged,
+        _ => ci::Outcome::Failed,
+    };
+    let (original, migrated, from_line) = match &outcome.result {
+        Ok((source, m)) => {
+            let from = m
+                .file
+                .instructions
+                .iter()
+                .find(|i| i.keyword == crate::parse::Keyword::From)
+                .map(|i| i.line);
+            (source.text.clone(), m.output.clone(), from)
+        }
+        Err(_) => (String::new(), String::new(), None),
+    };
+    let line = match kind {
+        ci::Outcome::WouldMigrate => from_line,
+        _ => record.line.filter(|l| *l > 0),
+    };
+    ci::Finding {
+        path: record.path.clone(),
+        outcome: kind,
+        reason: record.reason.clone(),
+        line: line.unwrap_or(1),
+        runtime_base: record.runtime_base.clone(),
+        saving_bytes: record.estimated_saving_bytes,
+        unsafe_available: record.unsafe_available,
+        original,
+        migrated,
+        diff: outcome.diff.clone(),
+    }
 }
 
 /// A progress bar on stderr, only for a long run on a terminal (never in

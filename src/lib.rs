@@ -10,6 +10,7 @@
 
 pub mod analyse;
 pub mod bulk;
+pub mod ci;
 pub mod cli;
 pub mod closure;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod explain;
+pub mod generate;
 pub mod git;
 pub mod globs;
 pub mod knowledge;

@@ -137,3 +137,60 @@ fn run_oracle(options: &[&str], files: &[&Path]) -> Option<Vec<Verdict>> {
             .collect(),
     )
 }
+
+/// CI sets CI=true: there a missing tool the tests need is a failure.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Whether python3 can import `module` (a PyPI package .ci/run installs).
+/// Outside CI a missing one skips the check visibly (false); in CI it
+/// fails the test, as the oracles do.
+pub fn python_module(module: &str, what: &str) -> bool {
+    let out = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output();
+    let why = match out {
+        Ok(o) if o.status.success() => return true,
+        Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        Err(e) => format!("python3: {e}"),
+    };
+    if in_ci() {
+        panic!("{what} needs the Python module {module} in CI: {why}");
+    }
+    eprintln!("SKIPPED {what} (outside CI): no Python module {module}: {why}");
+    false
+}
+
+/// Whether `program --version` runs; the same CI convention as
+/// [`python_module`].
+pub fn program(program: &str, what: &str) -> bool {
+    match Command::new(program).arg("--version").output() {
+        Ok(o) if o.status.success() => true,
+        other => {
+            let why = match other {
+                Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+                Err(e) => e.to_string(),
+            };
+            if in_ci() {
+                panic!("{what} needs {program} in CI: {why}");
+            }
+            eprintln!("SKIPPED {what} (outside CI): {program} does not run: {why}");
+            false
+        }
+    }
+}
+
+/// Copy a folder (a fixture and its build context) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
