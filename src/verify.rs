@@ -151,6 +151,9 @@ pub struct SmokeReport {
     /// When both containers had stopped before the wait ended: how many
     /// seconds after they were started.
     pub stopped_after_seconds: Option<f64>,
+    /// Ports probed only because `--env PORT=N` named them (the image
+    /// does not expose them).
+    pub env_ports: Vec<String>,
     pub original: RunReport,
     pub migrated: RunReport,
     pub same: bool,
@@ -1105,10 +1108,21 @@ fn smoke(
             .map(|f| f.to_string_lossy().into_owned())
             .collect(),
         stopped_after_seconds: stopped_after,
+        env_ports: env_ports(configs[0], &ports),
         original,
         migrated,
         same,
     }
+}
+
+/// The probed ports the image does not expose (named by `--env PORT=N`).
+fn env_ports(config: &Value, probed: &[String]) -> Vec<String> {
+    let exposed = tcp_ports(config);
+    probed
+        .iter()
+        .filter(|p| !exposed.contains(p))
+        .cloned()
+        .collect()
 }
 
 /// Waits `seconds` unless both containers have already stopped (an app
@@ -1353,14 +1367,21 @@ pub fn smoke_outcome(r: &SmokeReport) -> SmokeOutcome {
             None => format!("within {} s", r.seconds),
         };
         // A program that ran to completion compared something, unless it
-        // was meant to serve its ports (a base image's REPL exits 0 too).
-        if state.exit_code == 0 && a.ports.is_empty() {
+        // was meant to serve the ports its image exposes (a base image's
+        // REPL exits 0 too); a port only `--env PORT` named says nothing
+        // of what the image is for.
+        let exposed: Vec<&PortProbe> = a
+            .ports
+            .iter()
+            .filter(|p| !r.env_ports.contains(&p.port))
+            .collect();
+        if state.exit_code == 0 && exposed.is_empty() {
             return SmokeOutcome::Compared(format!(
                 "both ran to completion (exit 0) {when}; nothing stayed up to probe"
             ));
         }
         if state.exit_code == 0 {
-            let ports: Vec<&str> = a.ports.iter().map(|p| p.port.as_str()).collect();
+            let ports: Vec<&str> = exposed.iter().map(|p| p.port.as_str()).collect();
             return SmokeOutcome::NothingCompared {
                 why: format!(
                     "both containers exited 0 {when}, before anything answered on {}",
@@ -2030,6 +2051,7 @@ mod tests {
             env: env.iter().map(|e| e.to_string()).collect(),
             env_files: Vec::new(),
             stopped_after_seconds: None,
+            env_ports: Vec::new(),
             original,
             migrated,
             same,
@@ -2107,6 +2129,15 @@ mod tests {
         }
         // An image that exposes a port was meant to serve it: exiting 0
         // before anything answered compared nothing.
+        // A port that only `--env PORT=8080` named: a command-line tool
+        // that ran to completion still compared something.
+        let mut r = report(
+            exited(0, &["8080/tcp"]),
+            exited(0, &["8080/tcp"]),
+            &["PORT"],
+        );
+        r.env_ports = vec!["8080/tcp".to_string()];
+        assert!(matches!(smoke_outcome(&r), SmokeOutcome::Compared(_)));
         let r = report(exited(0, &["8080/tcp"]), exited(0, &["8080/tcp"]), &[]);
         let (why, _) = nothing_compared(smoke_outcome(&r));
         assert!(
