@@ -865,6 +865,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             options: Options {
                 allow_unsafe: args.allow_unsafe || config.allow_unsafe.unwrap_or(false),
                 runtime_preference: config.runtime,
+                unprivileged_ports: config.unprivileged_ports.unwrap_or(false),
             },
             knowledge,
         });

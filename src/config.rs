@@ -5,6 +5,7 @@
 //! runtime = "distroless"   # slim | alpine | distroless: preferred final base
 //! exclude = ["legacy/**"]  # globs of Dockerfiles to leave out
 //! unsafe = false           # also apply unsafe decisions
+//! unprivileged_ports = true  # the runtime lets non-root bind ports < 1024
 //!
 //! [user]                   # the user msb creates in the final stage
 //! name = "svc"
@@ -45,6 +46,11 @@ pub struct Config {
     pub exclude: Vec<String>,
     #[serde(rename = "unsafe")]
     pub allow_unsafe: Option<bool>,
+    /// The fleet's container runtime lets a non-root user bind ports below
+    /// 1024: Docker 20.10+, containerd 2.0 and CRI-O do by default;
+    /// Kubernetes does with the `net.ipv4.ip_unprivileged_port_start=0`
+    /// sysctl. Then `EXPOSE 80` as non-root is safe for that fleet.
+    pub unprivileged_ports: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -114,7 +120,12 @@ impl Config {
 /// The `msb.toml` that governs `root`: in it, or in a folder above it up
 /// to the repository's top (the folder with `.git`).
 pub fn find_for(root: &Path) -> Option<PathBuf> {
-    let start = if root.is_dir() { root } else { root.parent()? };
+    // `Dockerfile`'s parent is the empty path: the current folder.
+    let start = match root.parent() {
+        _ if root.is_dir() => root,
+        Some(p) if p.as_os_str().is_empty() => Path::new("."),
+        p => p?,
+    };
     let start = start.canonicalize().ok()?;
     for dir in start.ancestors() {
         let candidate = dir.join(FILE_NAME);

@@ -223,6 +223,44 @@ pub struct CommandsPack {
     pub inits: InitRules,
     /// How a final command names the files it starts (the closure check).
     pub launch: LaunchRules,
+    /// What programs that are not housekeeping write (`sed -i`, `curl -o`).
+    pub effects: BTreeMap<String, Effect>,
+    /// Installer scripts fetched and run (`curl URL | sh`).
+    pub installers: Vec<Installer>,
+    /// Where package managers keep their sources and keys.
+    pub package_sources: Vec<String>,
+}
+
+/// What one program writes, read from its words (`commands.toml
+/// [effects]`, where each field is described).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Effect {
+    pub value_options: Vec<String>,
+    pub in_place: Vec<String>,
+    pub script_options: Vec<String>,
+    pub script_operand: bool,
+    pub operands: bool,
+    pub output: Vec<String>,
+    pub folder: Vec<String>,
+    pub default_cwd: bool,
+    pub remote_name: Vec<String>,
+    pub url_name: bool,
+    pub fixed: Vec<String>,
+    pub opaque_operands: Vec<String>,
+}
+
+/// An installer script known by its URL (`commands.toml [[installers]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Installer {
+    pub name: String,
+    /// A glob on the URL without its scheme.
+    pub url: String,
+    /// What it installs, in words, for reasons and evidence.
+    pub installs: String,
+    /// Whether only the build uses what it installs.
+    pub build_only: bool,
 }
 
 /// How ENTRYPOINT, CMD and HEALTHCHECK name the files they start.

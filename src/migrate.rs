@@ -17,6 +17,9 @@ pub struct Options {
     pub allow_unsafe: bool,
     /// The kind of final base the team prefers (`msb.toml`'s `runtime`).
     pub runtime_preference: Option<crate::config::RuntimePreference>,
+    /// The fleet's container runtime lets a non-root user bind ports below
+    /// 1024 (`msb.toml`'s `unprivileged_ports`).
+    pub unprivileged_ports: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -102,6 +105,15 @@ pub fn migrate(
         }
         return Ok(m);
     }
+    // Port 80 as non-root is safe where the runtime allows it, and the
+    // team said theirs does.
+    let port_allowed = match analysis.privileged_port_blocker.clone() {
+        Some(port) if opts.unprivileged_ports => {
+            analysis.unsafe_blockers.retain(|b| *b != port);
+            Some(port)
+        }
+        _ => None,
+    };
     if !opts.allow_unsafe
         && let Some(first) = analysis.unsafe_blockers.first().cloned()
     {
@@ -128,6 +140,17 @@ pub fn migrate(
         runtime_preference: opts.runtime_preference,
     };
     let mut plan = plan::build(&input);
+    if let Some(port) = port_allowed {
+        plan.decide(
+            "runtime_contract",
+            crate::plan::Applicability::Safe,
+            format!(
+                "keeps the port as the non-root user: msb.toml says the fleet's runtime allows unprivileged ports (line {}: {})",
+                port.line,
+                port.reason.split(':').next().unwrap_or_default()
+            ),
+        );
+    }
     if !opts.allow_unsafe
         && let Some(alt) = &alternative
     {

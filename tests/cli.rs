@@ -1575,3 +1575,25 @@ fn terminal_output_is_coloured_unless_no_color() {
         "colour despite NO_COLOR=1:\n{plain:?}"
     );
 }
+
+#[test]
+fn msb_toml_unprivileged_ports_makes_port_80_safe_for_that_fleet() {
+    let t = Tmp::new();
+    t.add("skip/node-express-port-80", "app");
+    // Without the setting: the port-80 skip, with its reason.
+    let run = msb_in(&t.path("app"), &["migrate", "--check", "Dockerfile"], &[]);
+    run.expect_code(0).expect_stderr_has("port 80");
+    // The fleet's runtime allows unprivileged ports: migrated, and the
+    // plan says why port 80 stays. A bare file name finds msb.toml in
+    // the current folder.
+    t.write("app/msb.toml", b"unprivileged_ports = true\n");
+    let run = msb_in(&t.path("app"), &["migrate", "--diff", "Dockerfile"], &[]);
+    run.expect_code(0)
+        .expect_stderr_has("msb.toml says the fleet's runtime allows unprivileged ports");
+    assert!(run.out().contains("+USER "), "{}", run.out());
+    // A misspelt key is an error with the file and line, not a silent no-op.
+    t.write("app/msb.toml", b"unprivileged_port = true\n");
+    let run = msb_in(&t.path("app"), &["migrate", "--diff", "Dockerfile"], &[]);
+    run.expect_code(2)
+        .expect_stderr_has("msb.toml:1: unknown field `unprivileged_port`");
+}

@@ -4,6 +4,7 @@
 //! must provide. `msb explain` prints this; the passes read it.
 
 pub mod dotnet;
+pub mod effects;
 pub mod entry;
 pub mod go;
 pub mod image;
@@ -74,6 +75,15 @@ pub struct Artefact {
     pub why: String,
     /// Owned by the runtime user (the app may write there).
     pub writable: bool,
+}
+
+/// A file that configures the package manager (`/etc/apt/sources.list.d/
+/// x.list`, a keyring), written by the RUN at `index`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageSource {
+    pub index: usize,
+    pub line: usize,
+    pub path: String,
 }
 
 /// Something that stops a safe migration, with the line it is about.
@@ -218,9 +228,14 @@ pub struct Analysis {
     pub last_build_index: usize,
     pub artefacts: Vec<Artefact>,
     pub runtime_packages: Vec<RuntimePackage>,
+    /// Package sources RUN lines add (an apt repository and its key):
+    /// the final stage needs them only to install packages from them.
+    pub package_sources: Vec<PackageSource>,
     pub runtime: RuntimeNeeds,
     /// A port below 1024 already blocks the migration (said once).
     pub privileged_port: bool,
+    /// The blocker that port gave, which `msb.toml` may lift.
+    pub privileged_port_blocker: Option<Blocker>,
     /// The runtime template the language chose (None: by distro family).
     pub runtime_choice: Option<RuntimeChoice>,
     pub builder_additions: Vec<BuilderAddition>,
@@ -270,8 +285,10 @@ impl Analysis {
             last_build_index: 0,
             artefacts: Vec::new(),
             runtime_packages: Vec::new(),
+            package_sources: Vec::new(),
             runtime: RuntimeNeeds::default(),
             privileged_port: false,
+            privileged_port_blocker: None,
             runtime_choice: None,
             builder_additions: Vec::new(),
             runtime_env: Vec::new(),
@@ -387,6 +404,18 @@ impl Analysis {
                 reason: reason.into(),
             });
         }
+    }
+
+    /// A port below 1024 that a non-root user may not bind: unsafe, unless
+    /// `msb.toml` says the fleet's runtime allows unprivileged ports.
+    pub fn block_privileged_port(&mut self, line: usize, reason: impl Into<String>) {
+        let blocker = Blocker {
+            line,
+            reason: reason.into(),
+        };
+        self.privileged_port = true;
+        self.privileged_port_blocker = Some(blocker.clone());
+        self.unsafe_blockers.push(blocker);
     }
 
     fn block_unless_unsafe(&mut self, line: usize, reason: impl Into<String>) {
@@ -681,12 +710,37 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             {
                 continue;
             }
+            if k.commands
+                .package_sources
+                .iter()
+                .any(|d| is_under(&path, d))
+            {
+                if !a.package_sources.iter().any(|s| s.path == path) {
+                    a.package_sources.push(PackageSource {
+                        index: rc.index,
+                        line,
+                        path,
+                    });
+                }
+                continue;
+            }
             let name = path.rsplit('/').next().unwrap_or(&path);
             if manifests.iter().any(|g| glob_match(g, name)) {
                 continue;
             }
             // A folder made for the app (logs, uploads) is the app's to write.
             let made_for_the_app = program == "mkdir" || makes_dirs;
+            // A folder made to receive the build context (`mkdir /go/src/app`
+            // then `ADD . /go/src/app`) holds sources: the language's
+            // analysis decides what of them the runtime gets.
+            let receives_sources = a.copies.iter().any(|c| {
+                c.from_image.is_none()
+                    && c.index > rc.index
+                    && c.roots.iter().any(|r| is_under(r, &path))
+            });
+            if made_for_the_app && receives_sources {
+                continue;
+            }
             a.add_artefact(
                 line,
                 &path,
@@ -887,10 +941,8 @@ fn walk_run(
 ) {
     let mut cwd = workdir.to_string();
     // ARG and ENV values are in the RUN's environment.
-    for command in shell::commands(&image::expand_known(
-        &shell::run_script(ins, &k.commands.shells),
-        vars,
-    )) {
+    let script = image::expand_known(&shell::run_script(ins, &k.commands.shells), vars);
+    for mut command in shell::inline_scripts(shell::commands(&script), &k.commands.shells) {
         if command.program() == "cd" {
             let target = command.args().first().map(String::as_str).unwrap_or("/");
             cwd = absolute(&cwd, target);
@@ -904,6 +956,12 @@ fn walk_run(
             Some(PackageOp::Install { packages, .. }) => a.installed_packages.extend(packages),
             Some(PackageOp::Remove { packages }) => a.removed_packages.extend(packages),
             _ => {}
+        }
+        // What `sed -i`, `curl -o`, `tar -C` write is routed like a `>`.
+        if let Some(effects::Effects::Writes(paths)) =
+            effects::of(&command, &cwd, &k.commands, |p| a.is_system_dir(p))
+        {
+            command.writes.extend(paths);
         }
         a.run_commands.push(RunCommand {
             index,
@@ -1081,14 +1139,35 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                 let mut role = StepRole::Housekeeping;
                 let mut evidence = Vec::new();
                 let mut unknown = Vec::new();
+                let mut opaque = Vec::new();
                 let mut rank = 0;
+                let plain: Vec<&Command> = cmds.iter().map(|rc| &rc.command).collect();
+                let installers = effects::installers(&plain, &k.commands);
+                let mut fetched = Vec::new();
+                for run in &installers {
+                    fetched.extend(run.commands.iter().copied());
+                    if run.installer.build_only {
+                        evidence.push(format!(
+                            "installs {} with its installer (a build tool)",
+                            run.installer.installs
+                        ));
+                    } else {
+                        opaque.push(format!(
+                            "runs {}'s installer ({}), which installs {}",
+                            run.installer.name, run.url, run.installer.installs
+                        ));
+                    }
+                }
                 let raise = |r: StepRole, n: u32, rank: &mut u32, role: &mut StepRole| {
                     if n > *rank {
                         *rank = n;
                         *role = r;
                     }
                 };
-                for rc in &cmds {
+                for (position, rc) in cmds.iter().enumerate() {
+                    if fetched.contains(&position) {
+                        continue;
+                    }
                     // `poetry run python manage.py ...` is what it runs.
                     let inner = pack.runners.iter().find_map(|r| {
                         (shell::normalise_program(rc.command.program()) == r.program)
@@ -1144,10 +1223,23 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     {
                         // Housekeeping: no evidence line of its own.
                     } else {
-                        unknown.push(program.to_string());
+                        match effects::of(c, &rc.cwd, &k.commands, |p| a.is_system_dir(p)) {
+                            Some(effects::Effects::Writes(paths)) if !paths.is_empty() => {
+                                evidence.push(format!("{program} writes {}", paths.join(", ")));
+                            }
+                            Some(effects::Effects::Writes(_)) => {}
+                            Some(effects::Effects::Opaque(why)) => opaque.push(why),
+                            None => unknown.push(program.to_string()),
+                        }
                     }
                 }
-                if !unknown.is_empty() {
+                if let Some(why) = opaque.first() {
+                    a.block_unless_unsafe(
+                        ins.line,
+                        format!("RUN {why}: cannot tell which of its files the runtime needs"),
+                    );
+                    a.set_role(index, StepRole::Unknown, why.clone());
+                } else if !unknown.is_empty() {
                     unknown.dedup();
                     let list = unknown
                         .iter()

@@ -172,8 +172,7 @@ pub fn analyse(
         .is_some_and(|i| !crate::analyse::is_root_user(&file.instructions[i].args));
     if apache && !own_user {
         // The shared check of ports has nothing to add.
-        a.privileged_port = true;
-        a.block_unless_unsafe(
+        a.block_privileged_port(
             from_line(file),
             format!(
                 "{} runs Apache on port 80 as root: as the non-root www-data it can bind port 80 only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default), and msb does not change the port",

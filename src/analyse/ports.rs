@@ -120,8 +120,7 @@ pub fn block_privileged_port(
     if port >= 1024 || port == 0 || own_user || a.privileged_port {
         return;
     }
-    a.privileged_port = true;
-    a.block_unless_unsafe(
+    a.block_privileged_port(
         line,
         format!(
             "{source}: the app listens on port {port}, which a non-root user can bind only where the container runtime allows unprivileged ports (Docker 20.10+ does, Kubernetes does not by default); msb does not change the port"

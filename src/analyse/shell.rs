@@ -152,6 +152,44 @@ pub fn commands(script: &str) -> Vec<Command> {
     out
 }
 
+/// Replace each `sh -c SCRIPT`, `bash -ec SCRIPT` and `su [USER] -c
+/// SCRIPT` by the commands of its script, so that they are read like the
+/// rest of the RUN (three levels deep at most).
+pub fn inline_scripts(commands: Vec<Command>, shells: &[String]) -> Vec<Command> {
+    inline_at_depth(commands, shells, 3)
+}
+
+fn inline_at_depth(commands: Vec<Command>, shells: &[String], depth: u32) -> Vec<Command> {
+    let mut out = Vec::new();
+    for c in commands {
+        match inline_script(&c, shells).filter(|_| depth > 0) {
+            Some(script) => out.extend(inline_at_depth(self::commands(script), shells, depth - 1)),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The script a shell or `su` runs with `-c`.
+fn inline_script<'c>(c: &'c Command, shells: &[String]) -> Option<&'c str> {
+    let program = c.program();
+    let args = c.args();
+    let at = if shells.iter().any(|s| s == program) {
+        // `-c`, or a cluster ending in it (`-ec`, `-lc`, `-xec`).
+        args.iter()
+            .take_while(|w| w.starts_with('-'))
+            .position(|w| !w.starts_with("--") && w.len() > 1 && w.ends_with('c'))?
+    } else if program == "su" {
+        if let Some(inline) = args.iter().find_map(|w| w.strip_prefix("--command=")) {
+            return Some(inline);
+        }
+        args.iter().position(|w| w == "-c" || w == "--command")?
+    } else {
+        return None;
+    };
+    args.get(at + 1).map(String::as_str)
+}
+
 fn build_command(mut words: Vec<Token>) -> Option<Command> {
     // Drop control keywords that start a command (`then apt-get ...`).
     while let Some(Token::Word(w)) = words.first() {
@@ -356,6 +394,23 @@ fn split(script: &str) -> Vec<Vec<Token>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_scripts_are_read_as_commands() {
+        let shells = vec!["sh".to_string(), "bash".to_string()];
+        let programs = |script: &str| -> Vec<String> {
+            inline_scripts(commands(script), &shells)
+                .iter()
+                .map(|c| c.program().to_string())
+                .collect()
+        };
+        assert_eq!(
+            programs("bash -ec 'cd /app && make' && su app -c \"bundle exec rake db:migrate\""),
+            vec!["cd", "make", "bundle"]
+        );
+        assert_eq!(programs("sh ./start.sh"), vec!["sh"]);
+        assert_eq!(programs("su --command='ls /' app"), vec!["ls"]);
+    }
 
     fn words(script: &str) -> Vec<Vec<String>> {
         commands(script).into_iter().map(|c| c.words).collect()

@@ -91,6 +91,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         Family::Alpine => format!("apk add --no-cache {}", names.join(" ")),
         _ => return,
     };
+    copy_package_sources(input, plan, &base, &resolved, &names);
     plan.runtime.packages.push(input.instruction("RUN", &text));
     for (name, why) in &packages {
         plan.decide(
@@ -113,6 +114,70 @@ fn runtime_runs(input: &PassInput, plan: &mut Plan) {
             NAME,
             Applicability::Safe,
             format!("runs `{}` in the final stage: {}", run.text, run.why),
+        );
+    }
+}
+
+/// A repository the original added (`echo "deb …" > /etc/apt/sources.list.d/
+/// x.list`, its key) before installing packages the final stage installs
+/// too: its files are copied from the builder ahead of that install, so
+/// the same packages come from the same place. A base without CA
+/// certificates gets them first, for an https repository.
+fn copy_package_sources(
+    input: &PassInput,
+    plan: &mut Plan,
+    base: &crate::plan::RuntimeBase,
+    image: &str,
+    names: &[&str],
+) {
+    let a = input.analysis;
+    let Some(first) = a.package_sources.iter().map(|s| s.index).min() else {
+        return;
+    };
+    let same_family = a.builder.as_ref().is_some_and(|b| b.family == base.family);
+    let after: Vec<&str> = a
+        .run_commands
+        .iter()
+        .filter(|rc| rc.index >= first)
+        .filter_map(|rc| match crate::analyse::packages::read(&rc.command) {
+            Some(crate::analyse::packages::PackageOp::Install { packages, .. }) => Some(packages),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|p| names.iter().find(|n| **n == p).copied())
+        .collect();
+    if !same_family || after.is_empty() {
+        return;
+    }
+    let (name, tag) = crate::knowledge::split_image(image);
+    let has_certificates = input
+        .knowledge
+        .image_facts(name, tag)
+        .is_some_and(|f| f.provides.iter().any(|p| p.starts_with("ca-certificates")));
+    if !has_certificates && base.family == Family::Debian {
+        let text = "apt-get update \\\n    && apt-get install -y --no-install-recommends ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*";
+        plan.runtime.packages.push(input.instruction("RUN", text));
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            "installs ca-certificates before the repository the original added (it may be https)",
+        );
+    }
+    for source in &a.package_sources {
+        let copy = format!(
+            "--from={} {} {}",
+            plan.builder_name, source.path, source.path
+        );
+        plan.runtime.packages.push(input.instruction("COPY", &copy));
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!(
+                "copies {} (line {}: a package source) before installing {}, which the original installed after it",
+                source.path,
+                source.line,
+                after.join(", ")
+            ),
         );
     }
 }
