@@ -1186,15 +1186,15 @@ fn unsafe_blocker_skips_unless_unsafe_is_given() {
     let mut bytes = t.read("app/Dockerfile");
     assert!(bytes.ends_with(b"\n"));
     let lines = bytes.iter().filter(|b| **b == b'\n').count();
-    bytes.extend_from_slice(b"RUN curl -fsSL https://example.com/x -o /usr/local/bin/x\n");
+    bytes.extend_from_slice(b"RUN vendor-setup --prefix /usr/local\n");
     t.write("app/Dockerfile", &bytes);
-    let curl_line = lines + 1;
+    let unknown_line = lines + 1;
 
     let run = t.msb(&["migrate", "app/Dockerfile"]);
     run.expect_code(0).expect_no_stdout();
-    let skip = run.stderr_lines_starting(&format!("msb: app/Dockerfile:{curl_line}: skipped: "));
+    let skip = run.stderr_lines_starting(&format!("msb: app/Dockerfile:{unknown_line}: skipped: "));
     assert_eq!(skip.len(), 1, "{}", run.stderr);
-    assert!(skip[0].contains("curl"), "{}", skip[0]);
+    assert!(skip[0].contains("vendor-setup"), "{}", skip[0]);
     assert!(
         skip[0].ends_with(" (--unsafe migrates it anyway)"),
         "{}",
@@ -1243,7 +1243,7 @@ fn unsafe_blocker_skips_unless_unsafe_is_given() {
     let after = String::from_utf8(t.read("app/Dockerfile")).unwrap();
     assert!(after.contains(" AS builder"), "{after}");
     assert!(
-        after.contains("RUN curl -fsSL https://example.com/x -o /usr/local/bin/x"),
+        after.contains("RUN vendor-setup --prefix /usr/local"),
         "{after}"
     );
 }
@@ -1596,4 +1596,21 @@ fn msb_toml_unprivileged_ports_makes_port_80_safe_for_that_fleet() {
     let run = msb_in(&t.path("app"), &["migrate", "--diff", "Dockerfile"], &[]);
     run.expect_code(2)
         .expect_stderr_has("msb.toml:1: unknown field `unprivileged_port`");
+}
+
+#[test]
+fn a_file_a_run_downloads_to_a_system_path_is_copied_to_the_final_stage() {
+    let t = Tmp::new();
+    t.add(PY_SEED, "app");
+    let mut bytes = t.read("app/Dockerfile");
+    bytes.extend_from_slice(b"RUN curl -fsSL https://example.com/x -o /usr/local/bin/x\n");
+    t.write("app/Dockerfile", &bytes);
+    let run = t.msb(&["migrate", "app/Dockerfile"]);
+    run.expect_code(0);
+    assert!(
+        run.out()
+            .contains("+COPY --from=builder /usr/local/bin/x /usr/local/bin/x"),
+        "{}",
+        run.out()
+    );
 }

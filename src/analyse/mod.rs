@@ -730,15 +730,17 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             // A folder made for the app (logs, uploads) is the app's to write.
             let made_for_the_app = program == "mkdir" || makes_dirs;
-            // A folder made to receive the build context (`mkdir /go/src/app`
-            // then `ADD . /go/src/app`) holds sources: the language's
-            // analysis decides what of them the runtime gets.
-            let receives_sources = a.copies.iter().any(|c| {
-                c.from_image.is_none()
-                    && c.index > rc.index
-                    && c.roots.iter().any(|r| is_under(r, &path))
-            });
-            if made_for_the_app && receives_sources {
+            // A folder that receives the build context holds sources
+            // (`mkdir /go/src/app` then `ADD . /go/src/app`; a `make` or
+            // `tar -x` where `COPY . .` put them): the language's analysis
+            // decides what of them the runtime gets.
+            let made_before_sources = made_for_the_app
+                && a.copies.iter().any(|c| {
+                    c.from_image.is_none()
+                        && c.index > rc.index
+                        && c.roots.iter().any(|r| is_under(r, &path))
+                });
+            if made_before_sources || holds_the_context(a, &path) {
                 continue;
             }
             a.add_artefact(
@@ -755,6 +757,17 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
 /// Whether `path` lies in one of the language's code folders (`src/`,
 /// `target/`, `internal/`) of the folder a RUN works in, the app's
 /// WORKDIR or a folder the sources were copied to.
+/// Whether a COPY of the whole build context (or of a folder of it) fills
+/// exactly this folder.
+fn holds_the_context(a: &Analysis, folder: &str) -> bool {
+    a.copies.iter().any(|c| {
+        c.from_image.is_none()
+            && c.pairs.iter().any(|(src, root)| {
+                root == folder && (src == "." || src == "./" || src.ends_with('/'))
+            })
+    })
+}
+
 fn in_code_dir(path: &str, cwd: &str, pack: &LanguagePack, a: &Analysis) -> bool {
     let bases = std::iter::once(cwd)
         .chain(a.final_workdir.as_deref())
