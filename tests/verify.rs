@@ -187,6 +187,14 @@ fn python_app_with_pypi_dependencies_verifies() {
     verify_app("python-pypi");
 }
 
+/// What RUN lines write, carried to the final stage: a file `tee` writes
+/// outside the app folder (the app serves it) and a start script `sed -i`
+/// fixes in place (CRLF, which sh would fail on).
+#[test]
+fn python_app_with_run_written_files_verifies() {
+    verify_app("python-effects");
+}
+
 /// httparse from crates.io, pinned in Cargo.lock, on the trixie Rust image.
 #[test]
 fn rust_app_with_crates_io_dependencies_verifies() {
