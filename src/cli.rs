@@ -431,10 +431,22 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
         }
     };
     let context = migrate::context_for(&args.path, args.context.as_deref());
-    let opts = Options {
-        allow_unsafe: args.allow_unsafe,
-        ..Options::default()
+    // The msb.toml that governs the file, as `migrate` reads it, so that
+    // explain shows the plan migrate would apply.
+    let config = match config::find_for(&args.path).map(|p| Config::read(&p)) {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => {
+            report_error(&e);
+            return Ok(EXIT_ERROR);
+        }
+        None => Config::default(),
     };
+    let mut k = k;
+    if let Some(user) = &config.user {
+        k.images.user.name = user.name.clone().unwrap_or(k.images.user.name);
+        k.images.user.uid = user.uid.unwrap_or(k.images.user.uid);
+    }
+    let opts = options_from(&config, args.allow_unsafe);
     let m = match migrate::migrate(&source, &context, &k, &opts) {
         Ok(m) => m,
         Err(e) => {
@@ -454,6 +466,16 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The migration options a repository's `msb.toml` gives, with the
+/// command line's `--unsafe` on top.
+fn options_from(config: &Config, unsafe_flag: bool) -> Options {
+    Options {
+        allow_unsafe: unsafe_flag || config.allow_unsafe.unwrap_or(false),
+        runtime_preference: config.runtime,
+        unprivileged_ports: config.unprivileged_ports.unwrap_or(false),
+    }
 }
 
 /// `msb verify`: one file after the other (each build already uses the
@@ -862,11 +884,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             None => 0,
         };
         settings.push(Setting {
-            options: Options {
-                allow_unsafe: args.allow_unsafe || config.allow_unsafe.unwrap_or(false),
-                runtime_preference: config.runtime,
-                unprivileged_ports: config.unprivileged_ports.unwrap_or(false),
-            },
+            options: options_from(&config, args.allow_unsafe),
             knowledge,
         });
         let search = walk::Search {

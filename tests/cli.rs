@@ -1591,6 +1591,15 @@ fn msb_toml_unprivileged_ports_makes_port_80_safe_for_that_fleet() {
     run.expect_code(0)
         .expect_stderr_has("msb.toml says the fleet's runtime allows unprivileged ports");
     assert!(run.out().contains("+USER "), "{}", run.out());
+    // explain reads the same msb.toml, so it shows the plan migrate applies.
+    let run = msb_in(&t.path("app"), &["explain", "Dockerfile"], &[]);
+    run.expect_code(0);
+    assert!(
+        run.out()
+            .contains("msb.toml says the fleet's runtime allows unprivileged ports"),
+        "{}",
+        run.out()
+    );
     // A misspelt key is an error with the file and line, not a silent no-op.
     t.write("app/msb.toml", b"unprivileged_port = true\n");
     let run = msb_in(&t.path("app"), &["migrate", "--diff", "Dockerfile"], &[]);
