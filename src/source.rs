@@ -55,7 +55,9 @@ impl SourceFile {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = fs::metadata(path).map_err(|e| io_err(describe_io(&e)))?;
+        // One open, one fstat, one read: a fleet run reads thousands.
+        let file = fs::File::open(path).map_err(|e| io_err(describe_io(&e)))?;
+        let meta = file.metadata().map_err(|e| io_err(describe_io(&e)))?;
         if meta.is_dir() {
             return Err(io_err("is a directory".into()));
         }
@@ -66,7 +68,8 @@ impl SourceFile {
                 MAX_DOCKERFILE_BYTES
             )));
         }
-        let bytes = fs::read(path).map_err(|e| io_err(describe_io(&e)))?;
+        let bytes = read_all(file, meta.len(), u64::MAX)
+            .map_err(|e| io_err(describe_io(&e)))?;
         SourceFile::from_bytes(path, bytes)
     }
 
@@ -117,6 +120,15 @@ impl SourceFile {
         out.extend_from_slice(text.as_bytes());
         out
     }
+}
+
+/// At most `limit` bytes of `file`, read into a buffer sized from the
+/// length `fstat` gave: one read call (and one at the end) for a file
+/// that did not change, where a growing buffer takes one per doubling.
+fn read_all(file: fs::File, len: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len.min(limit) as usize);
+    file.take(limit).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 pub fn describe_io(e: &std::io::Error) -> String {
@@ -182,7 +194,12 @@ impl BuildContext {
         if rel.is_empty() || rel == "." || rel.contains('/') || self.dir.as_os_str().is_empty() {
             return None;
         }
-        let top = self.top.get_or_init(|| {
+        Some(self.top().get(rel).copied())
+    }
+
+    /// The context folder's own entries, listed on first use.
+    fn top(&self) -> &std::collections::BTreeMap<String, EntryKind> {
+        self.top.get_or_init(|| {
             let mut out = std::collections::BTreeMap::new();
             let Ok(entries) = fs::read_dir(&self.dir) else {
                 return out;
@@ -205,8 +222,7 @@ impl BuildContext {
                 out.insert(name, kind);
             }
             out
-        });
-        Some(top.get(rel).copied())
+        })
     }
 
     fn resolve(&self, rel: &str) -> Option<PathBuf> {
@@ -238,13 +254,11 @@ impl BuildContext {
         }
         let path = self.resolve(rel)?;
         let file = fs::File::open(&path).ok()?;
-        if !file.metadata().ok()?.is_file() {
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() > MAX_CONTEXT_FILE_BYTES {
             return None;
         }
-        let mut buf = Vec::new();
-        file.take(MAX_CONTEXT_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
-            .ok()?;
+        let buf = read_all(file, meta.len(), MAX_CONTEXT_FILE_BYTES + 1).ok()?;
         if buf.len() as u64 > MAX_CONTEXT_FILE_BYTES {
             return None;
         }
@@ -272,6 +286,12 @@ impl BuildContext {
     }
 
     fn read_listing(&self, rel: &str) -> Vec<String> {
+        // The folder itself: the listing top_kind reads (sorted, as the
+        // map's keys are), not a second one.
+        let own = rel.trim_start_matches("./").trim_end_matches('/');
+        if own.is_empty() || own == "." {
+            return self.top().keys().cloned().collect();
+        }
         if self.top_kind(rel) == Some(None) {
             return Vec::new();
         }
