@@ -68,8 +68,7 @@ impl SourceFile {
                 MAX_DOCKERFILE_BYTES
             )));
         }
-        let bytes = read_all(file, meta.len(), u64::MAX)
-            .map_err(|e| io_err(describe_io(&e)))?;
+        let bytes = read_all(file, meta.len(), u64::MAX).map_err(|e| io_err(describe_io(&e)))?;
         SourceFile::from_bytes(path, bytes)
     }
 
@@ -156,6 +155,8 @@ pub struct BuildContext {
     listings: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Small files already read (manifests are read by several steps).
     texts: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// What paths below the top are, already looked up.
+    kinds: std::sync::Mutex<std::collections::HashMap<String, Option<EntryKind>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +180,7 @@ impl BuildContext {
             top: std::sync::OnceLock::new(),
             listings: std::sync::Mutex::new(std::collections::HashMap::new()),
             texts: std::sync::Mutex::new(std::collections::HashMap::new()),
+            kinds: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -249,7 +251,7 @@ impl BuildContext {
     }
 
     fn read_small_uncached(&self, rel: &str) -> Option<String> {
-        if self.top_kind(rel) == Some(None) {
+        if self.top_kind(rel) == Some(None) || self.missing_above(rel) {
             return None;
         }
         let path = self.resolve(rel)?;
@@ -268,14 +270,46 @@ impl BuildContext {
     pub fn is_file(&self, rel: &str) -> bool {
         match self.top_kind(rel) {
             Some(kind) => kind == Some(EntryKind::File),
-            None => self.resolve(rel).is_some_and(|p| p.is_file()),
+            None => self.nested_kind(rel) == Some(EntryKind::File),
         }
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
         match self.top_kind(rel) {
             Some(kind) => kind == Some(EntryKind::Dir),
-            None => self.resolve(rel).is_some_and(|p| p.is_dir()),
+            None => self.nested_kind(rel) == Some(EntryKind::Dir),
+        }
+    }
+
+    /// What a path below the top of the context is (None: nothing there),
+    /// from one `stat`, remembered: analysers probe the same paths
+    /// (`src/main/resources/application.yml`) many times per file.
+    fn nested_kind(&self, rel: &str) -> Option<EntryKind> {
+        if self.missing_above(rel) {
+            return None;
+        }
+        let key = rel.trim_start_matches("./").trim_start_matches('/');
+        remembered(&self.kinds, key, || {
+            let meta = fs::metadata(self.resolve(rel)?).ok()?;
+            Some(if meta.is_file() {
+                EntryKind::File
+            } else if meta.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::Other
+            })
+        })
+    }
+
+    /// Whether `rel` is below a first folder the context does not have
+    /// (`src/main/x` with no `src/`), known from the top listing alone.
+    fn missing_above(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match rel.split_once('/') {
+            Some((first, _)) if !first.is_empty() && first != "." && first != ".." => {
+                self.top_kind(first) != Some(Some(EntryKind::Dir))
+            }
+            _ => false,
         }
     }
 
@@ -292,7 +326,7 @@ impl BuildContext {
         if own.is_empty() || own == "." {
             return self.top().keys().cloned().collect();
         }
-        if self.top_kind(rel) == Some(None) {
+        if self.top_kind(rel) == Some(None) || self.missing_above(rel) {
             return Vec::new();
         }
         let Some(path) = self.resolve(rel) else {
