@@ -812,6 +812,28 @@ pub struct Knowledge {
     pub packages: PackagesPack,
     pub commands: CommandsPack,
     pub languages: Vec<LanguagePack>,
+    /// `image_facts` answers already found (`images.images` is not
+    /// changed after loading).
+    image_memo: ImageMemo,
+}
+
+/// Which `images.toml` entry (by index) each `name:tag` asked about
+/// matched: a fleet run asks about the same few images thousands of
+/// times, and each first answer tries the patterns one by one. A copy of
+/// the knowledge starts empty.
+#[derive(Default)]
+struct ImageMemo(std::sync::Mutex<std::collections::HashMap<String, Option<usize>>>);
+
+impl Clone for ImageMemo {
+    fn clone(&self) -> Self {
+        ImageMemo::default()
+    }
+}
+
+impl std::fmt::Debug for ImageMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ImageMemo")
+    }
 }
 
 fn load<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, MsbError> {
@@ -894,6 +916,7 @@ impl Knowledge {
             packages: packages.ok_or_else(|| missing("packages.toml"))?,
             commands: commands.ok_or_else(|| missing("commands.toml"))?,
             languages,
+            image_memo: ImageMemo::default(),
         })
     }
 
@@ -906,10 +929,27 @@ impl Knowledge {
     /// last name part when its full name matches nothing.
     pub fn image_facts(&self, name: &str, tag: &str) -> Option<&ImageFacts> {
         let full = format!("{}:{tag}", self.official_name(name));
-        self.images
-            .images
-            .iter()
-            .find(|f| glob_match(&f.pattern, &full))
+        let known = self
+            .image_memo
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&full).copied());
+        let index = match known {
+            Some(index) => index,
+            None => {
+                let index = self
+                    .images
+                    .images
+                    .iter()
+                    .position(|f| glob_match(&f.pattern, &full));
+                if let Ok(mut m) = self.image_memo.0.lock() {
+                    m.insert(full, index);
+                }
+                index
+            }
+        };
+        index.map(|i| &self.images.images[i])
     }
 
     /// The name of an image without a registry that serves Docker Hub's

@@ -55,7 +55,9 @@ impl SourceFile {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = fs::metadata(path).map_err(|e| io_err(describe_io(&e)))?;
+        // One open, one fstat, one read: a fleet run reads thousands.
+        let file = fs::File::open(path).map_err(|e| io_err(describe_io(&e)))?;
+        let meta = file.metadata().map_err(|e| io_err(describe_io(&e)))?;
         if meta.is_dir() {
             return Err(io_err("is a directory".into()));
         }
@@ -66,7 +68,7 @@ impl SourceFile {
                 MAX_DOCKERFILE_BYTES
             )));
         }
-        let bytes = fs::read(path).map_err(|e| io_err(describe_io(&e)))?;
+        let bytes = read_all(file, meta.len(), u64::MAX).map_err(|e| io_err(describe_io(&e)))?;
         SourceFile::from_bytes(path, bytes)
     }
 
@@ -119,6 +121,15 @@ impl SourceFile {
     }
 }
 
+/// At most `limit` bytes of `file`, read into a buffer sized from the
+/// length `fstat` gave: one read call (and one at the end) for a file
+/// that did not change, where a growing buffer takes one per doubling.
+fn read_all(file: fs::File, len: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len.min(limit) as usize);
+    file.take(limit).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 pub fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
@@ -144,6 +155,8 @@ pub struct BuildContext {
     listings: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// Small files already read (manifests are read by several steps).
     texts: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// What paths below the top are, already looked up.
+    kinds: std::sync::Mutex<std::collections::HashMap<String, Option<EntryKind>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +180,7 @@ impl BuildContext {
             top: std::sync::OnceLock::new(),
             listings: std::sync::Mutex::new(std::collections::HashMap::new()),
             texts: std::sync::Mutex::new(std::collections::HashMap::new()),
+            kinds: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -182,7 +196,12 @@ impl BuildContext {
         if rel.is_empty() || rel == "." || rel.contains('/') || self.dir.as_os_str().is_empty() {
             return None;
         }
-        let top = self.top.get_or_init(|| {
+        Some(self.top().get(rel).copied())
+    }
+
+    /// The context folder's own entries, listed on first use.
+    fn top(&self) -> &std::collections::BTreeMap<String, EntryKind> {
+        self.top.get_or_init(|| {
             let mut out = std::collections::BTreeMap::new();
             let Ok(entries) = fs::read_dir(&self.dir) else {
                 return out;
@@ -205,8 +224,7 @@ impl BuildContext {
                 out.insert(name, kind);
             }
             out
-        });
-        Some(top.get(rel).copied())
+        })
     }
 
     fn resolve(&self, rel: &str) -> Option<PathBuf> {
@@ -233,18 +251,16 @@ impl BuildContext {
     }
 
     fn read_small_uncached(&self, rel: &str) -> Option<String> {
-        if self.top_kind(rel) == Some(None) {
+        if self.top_kind(rel) == Some(None) || self.missing_above(rel) {
             return None;
         }
         let path = self.resolve(rel)?;
         let file = fs::File::open(&path).ok()?;
-        if !file.metadata().ok()?.is_file() {
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() > MAX_CONTEXT_FILE_BYTES {
             return None;
         }
-        let mut buf = Vec::new();
-        file.take(MAX_CONTEXT_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
-            .ok()?;
+        let buf = read_all(file, meta.len(), MAX_CONTEXT_FILE_BYTES + 1).ok()?;
         if buf.len() as u64 > MAX_CONTEXT_FILE_BYTES {
             return None;
         }
@@ -254,14 +270,46 @@ impl BuildContext {
     pub fn is_file(&self, rel: &str) -> bool {
         match self.top_kind(rel) {
             Some(kind) => kind == Some(EntryKind::File),
-            None => self.resolve(rel).is_some_and(|p| p.is_file()),
+            None => self.nested_kind(rel) == Some(EntryKind::File),
         }
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
         match self.top_kind(rel) {
             Some(kind) => kind == Some(EntryKind::Dir),
-            None => self.resolve(rel).is_some_and(|p| p.is_dir()),
+            None => self.nested_kind(rel) == Some(EntryKind::Dir),
+        }
+    }
+
+    /// What a path below the top of the context is (None: nothing there),
+    /// from one `stat`, remembered: analysers probe the same paths
+    /// (`src/main/resources/application.yml`) many times per file.
+    fn nested_kind(&self, rel: &str) -> Option<EntryKind> {
+        if self.missing_above(rel) {
+            return None;
+        }
+        let key = rel.trim_start_matches("./").trim_start_matches('/');
+        remembered(&self.kinds, key, || {
+            let meta = fs::metadata(self.resolve(rel)?).ok()?;
+            Some(if meta.is_file() {
+                EntryKind::File
+            } else if meta.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::Other
+            })
+        })
+    }
+
+    /// Whether `rel` is below a first folder the context does not have
+    /// (`src/main/x` with no `src/`), known from the top listing alone.
+    fn missing_above(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match rel.split_once('/') {
+            Some((first, _)) if !first.is_empty() && first != "." && first != ".." => {
+                self.top_kind(first) != Some(Some(EntryKind::Dir))
+            }
+            _ => false,
         }
     }
 
@@ -272,7 +320,13 @@ impl BuildContext {
     }
 
     fn read_listing(&self, rel: &str) -> Vec<String> {
-        if self.top_kind(rel) == Some(None) {
+        // The folder itself: the listing top_kind reads (sorted, as the
+        // map's keys are), not a second one.
+        let own = rel.trim_start_matches("./").trim_end_matches('/');
+        if own.is_empty() || own == "." {
+            return self.top().keys().cloned().collect();
+        }
+        if self.top_kind(rel) == Some(None) || self.missing_above(rel) {
             return Vec::new();
         }
         let Some(path) = self.resolve(rel) else {

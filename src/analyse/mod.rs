@@ -1117,15 +1117,25 @@ pub fn strip_runner(words: &[String], runner: &crate::knowledge::Runner) -> Opti
 }
 
 /// Give each RUN and COPY its role from the commands it runs.
-fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
-    let prefixes = |list: &[String]| -> Vec<Vec<String>> {
-        list.iter()
-            .map(|p| p.split_whitespace().map(String::from).collect())
-            .collect()
+/// `c.starts_with` the words of `pattern` (`"pip install"`), split as
+/// they are compared: a fleet run matches every command against every
+/// pattern of the pack.
+fn starts_with_words(c: &Command, pattern: &str) -> bool {
+    let mut words = pattern.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
     };
-    let dep_install = prefixes(&pack.steps.dep_install);
-    let build = prefixes(&pack.steps.build);
-    let configure = prefixes(&pack.steps.configure);
+    if shell::normalise_program(c.program()) != shell::normalise_program(first) {
+        return false;
+    }
+    let mut have = c.words.iter().skip(1);
+    words.all(|p| have.next().is_some_and(|w| w == p))
+}
+
+fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
+    let dep_install = &pack.steps.dep_install;
+    let build = &pack.steps.build;
+    let configure = &pack.steps.configure;
     // Go: code generators the build installs (`go install ...swag@latest`
     // and then `swag init`) are build steps.
     let generators = if pack.id == "go" {
@@ -1133,12 +1143,7 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     } else {
         Vec::new()
     };
-    let matches = |c: &Command, list: &[Vec<String>]| {
-        list.iter().any(|p| {
-            let p: Vec<&str> = p.iter().map(String::as_str).collect();
-            c.starts_with(&p)
-        })
-    };
+    let matches = |c: &Command, list: &[String]| list.iter().any(|p| starts_with_words(c, p));
 
     for (index, ins) in file.instructions.iter().enumerate() {
         match ins.keyword {
@@ -1216,16 +1221,16 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                             }
                             evidence.push(format!("installs {}", packages.join(", ")));
                         }
-                    } else if matches(c, &build)
+                    } else if matches(c, build)
                         || language_build(pack, c)
                         || generators.iter().any(|g| g == program)
                     {
                         raise(StepRole::Build, 6, &mut rank, &mut role);
                         evidence.push(format!("builds: {}", c.words.join(" ")));
-                    } else if matches(c, &dep_install) || language_dep(pack, c) {
+                    } else if matches(c, dep_install) || language_dep(pack, c) {
                         raise(StepRole::DepInstall, 5, &mut rank, &mut role);
                         evidence.push(format!("installs dependencies: {}", c.words.join(" ")));
-                    } else if matches(c, &configure) {
+                    } else if matches(c, configure) {
                         evidence.push(format!("configures the build: {}", c.words.join(" ")));
                     } else if k.commands.user_setup.iter().any(|p| p == program) {
                         raise(StepRole::UserSetup, 1, &mut rank, &mut role);

@@ -1567,12 +1567,9 @@ fn crate_libraries(
         Family::Alpine => Some("default".to_string()),
         _ => b.release.clone(),
     };
-    let table = k.family_packages(b.family).and_then(|t| {
-        release
-            .as_ref()
-            .and_then(|r| t.runtime_libs.get(r))
-            .cloned()
-    });
+    let table = k
+        .family_packages(b.family)
+        .and_then(|t| release.as_ref().and_then(|r| t.runtime_libs.get(r)));
     for (name, lib) in &cargo.crate_libs {
         if !crates.contains(name) || lib.built_in_with.iter().any(|c| crates.contains(c)) {
             continue;

@@ -307,7 +307,14 @@ pub fn fill(template: &BaseTemplate, a: &Analysis, k: &Knowledge) -> String {
     let apply = |s: &str| {
         let mut out = s.to_string();
         for (k, v) in &vars {
-            out = out.replace(&format!("{{{k}}}"), v);
+            // No `{` left: no later name can match (most parts are plain).
+            if !out.contains('{') {
+                break;
+            }
+            let placeholder = format!("{{{k}}}");
+            if out.contains(&placeholder) {
+                out = out.replace(&placeholder, v);
+            }
         }
         out
     };
