@@ -1014,7 +1014,13 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let mut verifications: Vec<Verification> = Vec::new();
     // `--output-format`: every file, for the one document after the run.
     let mut findings: Vec<ci::Finding> = Vec::new();
-    run_ordered(&jobs_list, jobs, work, |i, outcome| {
+    // A verification takes minutes: its verdict is shown when it is done.
+    let batch = if verify_opts.is_some() {
+        1
+    } else {
+        crate::bulk::BATCH_ITEMS
+    };
+    run_ordered(&jobs_list, jobs, batch, work, |i, outcome| {
         let job = &jobs_list[i];
         // The repository is read only when a report or a commit needs it.
         let repo = if args.report.is_some() || args.git_commit || args.format == Format::Json {

@@ -453,8 +453,7 @@ pub fn render(words: &[String], json: bool) -> String {
 pub fn context_path(a: &Analysis, path: &str, context: &BuildContext) -> Option<String> {
     for copy in a.copies.iter().rev() {
         for (src, root) in &copy.pairs {
-            let src = clean_source(src);
-            let src = src.as_str();
+            let src = clean_source_str(src);
             if src.contains("://") || src.starts_with("<<") {
                 continue;
             }
@@ -539,6 +538,11 @@ pub fn nested_script(step: &Step, a: &Analysis, context: &BuildContext) -> Optio
 
 /// A COPY source as a context path: `./Shop.Web/.` → `Shop.Web`.
 pub fn clean_source(src: &str) -> String {
+    clean_source_str(src).to_string()
+}
+
+/// [`clean_source`] without a copy.
+fn clean_source_str(src: &str) -> &str {
     let mut s = src.trim_start_matches("./");
     loop {
         let before = s;
@@ -548,11 +552,7 @@ pub fn clean_source(src: &str) -> String {
             break;
         }
     }
-    if s == "." {
-        String::new()
-    } else {
-        s.to_string()
-    }
+    if s == "." { "" } else { s }
 }
 
 #[cfg(test)]

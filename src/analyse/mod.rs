@@ -466,7 +466,10 @@ pub fn require_language_image(
 /// Whether `path` is `dir` or inside it.
 pub fn is_under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
-    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// `path` below `dir`, without the `/` between (`/app/x/y` under `/app` is
@@ -481,13 +484,11 @@ pub fn relative_to<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
 
 /// Resolve `path` against `cwd`, folding `.` and `..`.
 pub fn absolute(cwd: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("{}/{}", cwd.trim_end_matches('/'), path)
-    };
+    // `cwd` then `path` part by part, as if joined with a `/` (an
+    // absolute `path` alone), without building the joined string.
+    let base = if path.starts_with('/') { "" } else { cwd };
     let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
+    for part in base.split('/').chain(path.split('/')) {
         match part {
             "" | "." => {}
             ".." => {
@@ -496,7 +497,15 @@ pub fn absolute(cwd: &str, path: &str) -> String {
             p => parts.push(p),
         }
     }
-    format!("/{}", parts.join("/"))
+    let mut out = String::with_capacity(cwd.len() + path.len() + 1);
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 /// The folder of an absolute path (`/usr/local/bin/app` → `/usr/local/bin`,
