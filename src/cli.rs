@@ -137,7 +137,12 @@ pub struct VerifyFlags {
     pub env_files: Vec<PathBuf>,
     /// How to build: BuildKit when `docker buildx version` works (auto),
     /// else the classic builder.
-    #[arg(long = "build-with", value_enum, default_value_t = BuilderChoice::Auto)]
+    #[arg(
+        long = "build-with",
+        value_enum,
+        value_name = "BUILDER",
+        default_value_t = BuilderChoice::Auto
+    )]
     pub build_with: BuilderChoice,
     /// Build with this buildx builder instance (`docker buildx build
     /// --builder NAME --load`): a remote or Kubernetes BuildKit, say. The
