@@ -698,6 +698,9 @@ fn start_verification(
     check_context(context)?;
     check_report_folder(report)?;
     check_env_files(&flags.env_files)?;
+    if let Some(name) = &flags.buildx_builder {
+        check_builder_flags(flags.engine, flags.build_with, name)?;
+    }
     let mut engine = Engine::new(flags.engine.program());
     engine
         .check()
@@ -705,7 +708,7 @@ fn start_verification(
     let builder = choose_builder(&engine, flags.build_with)?;
     engine.set_builder(builder);
     if let Some(name) = &flags.buildx_builder {
-        check_buildx_builder(&engine, flags.build_with, name)?;
+        check_buildx_builder(&engine, name)?;
         engine.set_buildx_builder(name);
     }
     Ok((engine, opts))
@@ -743,12 +746,10 @@ fn choose_builder(engine: &Engine, choice: BuilderChoice) -> Result<Builder> {
     })
 }
 
-/// `--builder NAME` names a buildx builder instance: buildx must answer
-/// and know NAME, or every build would fail the same way, one after the
-/// other. Said once, before any build. The CLI's `DOCKER_HOST`, context
-/// and config decide where NAME is looked up, as for the builds.
-fn check_buildx_builder(engine: &Engine, choice: BuilderChoice, name: &str) -> Result<()> {
-    if engine.builder() == Builder::Podman {
+/// `--builder NAME` with flags it cannot go with: said before the engine
+/// is asked anything.
+fn check_builder_flags(engine: EngineKind, choice: BuilderChoice, name: &str) -> Result<()> {
+    if engine == EngineKind::Podman {
         bail!(
             "--builder {name}: podman builds with its own builder; --builder names a docker buildx builder"
         );
@@ -759,6 +760,14 @@ fn check_buildx_builder(engine: &Engine, choice: BuilderChoice, name: &str) -> R
     if name.is_empty() || name.starts_with('-') {
         bail!("--builder {name:?}: not a builder name (`docker buildx ls` lists them)");
     }
+    Ok(())
+}
+
+/// `--builder NAME` names a buildx builder instance: buildx must answer
+/// and know NAME, or every build would fail the same way, one after the
+/// other. Said once, before any build. The CLI's `DOCKER_HOST`, context
+/// and config decide where NAME is looked up, as for the builds.
+fn check_buildx_builder(engine: &Engine, name: &str) -> Result<()> {
     if let Err(e) = engine.buildx_version() {
         bail!("--builder {name}: the docker buildx plugin does not answer ({e})");
     }

@@ -902,3 +902,79 @@ fn verify_jobs_two_gives_what_jobs_one_gives() {
         "{stderr1}"
     );
 }
+
+/// `--builder` with flags it cannot go with, and `--jobs 0`, are usage
+/// errors before the engine is asked anything (no engine needed here).
+#[test]
+fn builder_and_jobs_flags_that_cannot_work_are_usage_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["verify", "--builder", "farm", "--build-with", "classic"],
+            "--builder farm: a buildx builder builds with BuildKit, not --build-with classic",
+        ),
+        (
+            &["verify", "--builder", "farm", "--engine", "podman"],
+            "--builder farm: podman builds with its own builder",
+        ),
+        (
+            &[
+                "migrate",
+                "--verify",
+                "--builder",
+                "farm",
+                "--engine",
+                "podman",
+            ],
+            "--builder farm: podman builds with its own builder",
+        ),
+        (
+            &["verify", "--jobs", "0"],
+            "invalid value '0' for '--jobs <N>'",
+        ),
+    ];
+    for (args, said) in cases {
+        let mut all = args.to_vec();
+        all.push("tests/apps/go/Dockerfile");
+        let out = msb(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(!stderr.contains("building"), "{args:?}: {stderr}");
+    }
+}
+
+/// `--builder` where the docker CLI has no buildx plugin: exit 2 before
+/// any build. The plugin is hidden with an empty `DOCKER_CONFIG` (where
+/// scripts/install-buildx puts it); a machine with a system-wide plugin
+/// cannot hide it and skips.
+#[test]
+fn a_builder_without_buildx_is_refused_before_any_build() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let config = tempfile::tempdir().unwrap();
+    let hidden = Command::new("docker")
+        .args(["buildx", "version"])
+        .env("DOCKER_CONFIG", config.path())
+        .output()
+        .is_ok_and(|o| !o.status.success());
+    if !hidden {
+        eprintln!(
+            "SKIPPED: the buildx plugin is installed system-wide; an empty DOCKER_CONFIG does not hide it"
+        );
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_msb"))
+        .args(["verify", "--builder", "default", "tests/apps/go/Dockerfile"])
+        .env("DOCKER_CONFIG", config.path())
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--builder default: the docker buildx plugin does not answer"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("building"), "{stderr}");
+}
