@@ -278,7 +278,7 @@ _msb() {
             return 0
             ;;
         msb__subcmd__migrate)
-            opts="-j -v -h --diff --write --check --stdout --format --output-format --unsafe --context --transforms --include --exclude --no-ignore --repos-file --jobs --shard --report --report-format --pr-body --only-failed --config --git-commit --branch --dry-run --verbose --verify --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --help"
+            opts="-j -v -h --diff --write --check --stdout --format --output-format --unsafe --context --transforms --include --exclude --no-ignore --repos-file --jobs --shard --report --report-format --pr-body --only-failed --config --git-commit --branch --dry-run --verbose --verify --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --builder --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +376,10 @@ _msb() {
                     COMPREPLY=($(compgen -W "auto buildkit classic" -- "${cur}"))
                     return 0
                     ;;
+                --builder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -458,7 +462,7 @@ _msb() {
             return 0
             ;;
         msb__subcmd__verify)
-            opts="-h --against --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --format --report --unsafe --context --transforms --help"
+            opts="-j -h --against --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --builder --format --report --unsafe --context --transforms --jobs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,6 +500,10 @@ _msb() {
                     COMPREPLY=($(compgen -W "auto buildkit classic" -- "${cur}"))
                     return 0
                     ;;
+                --builder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -509,6 +517,14 @@ _msb() {
                     return 0
                     ;;
                 --transforms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,9 +60,10 @@ complete -c msb -n "__fish_msb_using_subcommand migrate" -l smoke-seconds -d 'Ho
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l build-arg -d 'A build argument for both builds; repeatable' -r
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l env -d 'An environment variable for both containers of the smoke run (an app that needs its platform\'s settings, PORT on Cloud Run); repeatable' -r
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l env-file -d 'A file of KEY=VALUE lines for both containers of the smoke run, as `docker run --env-file` reads it; repeatable' -r -F
-complete -c msb -n "__fish_msb_using_subcommand migrate" -l build-with -d 'How to build: BuildKit when `docker buildx version` works (auto), else the classic builder. (`--builder NAME` is left for a buildx builder instance, as `docker buildx build --builder` means it.)' -r -f -a "auto\t''
+complete -c msb -n "__fish_msb_using_subcommand migrate" -l build-with -d 'How to build: BuildKit when `docker buildx version` works (auto), else the classic builder' -r -f -a "auto\t''
 buildkit\t''
 classic\t''"
+complete -c msb -n "__fish_msb_using_subcommand migrate" -l builder -d 'Build with this buildx builder instance (`docker buildx build --builder NAME --load`): a remote or Kubernetes BuildKit, say. The images are loaded into the local engine, which runs them. Checked with `docker buildx inspect NAME` before any build' -r
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l diff -d 'Print a unified diff on stdout (the default)'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l write -d 'Rewrite the files in place, atomically'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l check -d 'Exit 1 if any file would change (may be combined with --diff)'
@@ -90,14 +91,16 @@ complete -c msb -n "__fish_msb_using_subcommand verify" -l smoke-seconds -d 'How
 complete -c msb -n "__fish_msb_using_subcommand verify" -l build-arg -d 'A build argument for both builds; repeatable' -r
 complete -c msb -n "__fish_msb_using_subcommand verify" -l env -d 'An environment variable for both containers of the smoke run (an app that needs its platform\'s settings, PORT on Cloud Run); repeatable' -r
 complete -c msb -n "__fish_msb_using_subcommand verify" -l env-file -d 'A file of KEY=VALUE lines for both containers of the smoke run, as `docker run --env-file` reads it; repeatable' -r -F
-complete -c msb -n "__fish_msb_using_subcommand verify" -l build-with -d 'How to build: BuildKit when `docker buildx version` works (auto), else the classic builder. (`--builder NAME` is left for a buildx builder instance, as `docker buildx build --builder` means it.)' -r -f -a "auto\t''
+complete -c msb -n "__fish_msb_using_subcommand verify" -l build-with -d 'How to build: BuildKit when `docker buildx version` works (auto), else the classic builder' -r -f -a "auto\t''
 buildkit\t''
 classic\t''"
+complete -c msb -n "__fish_msb_using_subcommand verify" -l builder -d 'Build with this buildx builder instance (`docker buildx build --builder NAME --load`): a remote or Kubernetes BuildKit, say. The images are loaded into the local engine, which runs them. Checked with `docker buildx inspect NAME` before any build' -r
 complete -c msb -n "__fish_msb_using_subcommand verify" -l format -d 'Output format of stdout' -r -f -a "text\t''
 json\t''"
 complete -c msb -n "__fish_msb_using_subcommand verify" -l report -d 'Write a JSON report of every Dockerfile verified to FILE' -r -F
 complete -c msb -n "__fish_msb_using_subcommand verify" -l context -d 'The build context, when it is not the Dockerfile\'s folder' -r -F
 complete -c msb -n "__fish_msb_using_subcommand verify" -l transforms -r -F
+complete -c msb -n "__fish_msb_using_subcommand verify" -s j -l jobs -d 'Verify N Dockerfiles at a time. 1 (the default) suits the local engine, where each build already uses the whole machine; more is meant for a remote builder (--builder). Output and report are in path order whatever N is' -r
 complete -c msb -n "__fish_msb_using_subcommand verify" -l no-smoke -d 'No smoke run (the app needs a database or another service)'
 complete -c msb -n "__fish_msb_using_subcommand verify" -l keep-images -d 'Keep the images msb built (they are removed by default)'
 complete -c msb -n "__fish_msb_using_subcommand verify" -l unsafe -d 'Verify the migration `--unsafe` makes'

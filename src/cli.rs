@@ -136,10 +136,20 @@ pub struct VerifyFlags {
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
     /// How to build: BuildKit when `docker buildx version` works (auto),
-    /// else the classic builder. (`--builder NAME` is left for a buildx
-    /// builder instance, as `docker buildx build --builder` means it.)
-    #[arg(long = "build-with", value_enum, default_value_t = BuilderChoice::Auto)]
-    pub builder: BuilderChoice,
+    /// else the classic builder.
+    #[arg(
+        long = "build-with",
+        value_enum,
+        value_name = "BUILDER",
+        default_value_t = BuilderChoice::Auto
+    )]
+    pub build_with: BuilderChoice,
+    /// Build with this buildx builder instance (`docker buildx build
+    /// --builder NAME --load`): a remote or Kubernetes BuildKit, say. The
+    /// images are loaded into the local engine, which runs them. Checked
+    /// with `docker buildx inspect NAME` before any build.
+    #[arg(long = "builder", value_name = "NAME")]
+    pub buildx_builder: Option<String>,
 }
 
 /// `--build-with`.
@@ -206,6 +216,13 @@ pub struct VerifyArgs {
     pub context: Option<PathBuf>,
     #[arg(long, value_name = "DIR")]
     pub transforms: Option<PathBuf>,
+    /// Verify N Dockerfiles at a time. 1 (the default) suits the local
+    /// engine, where each build already uses the whole machine; more is
+    /// meant for a remote builder (--builder). Output and report are in
+    /// path order whatever N is.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -492,16 +509,14 @@ fn options_from(config: &Config, unsafe_flag: bool) -> Options {
     }
 }
 
-/// `msb verify`: one file after the other (each build already uses the
-/// whole machine), the verdicts on stdout, progress on stderr.
+/// `msb verify`: `--jobs` files at a time (one by default: each build
+/// already uses the whole local machine; more for a remote builder), the
+/// verdicts on stdout in path order whatever `--jobs` is, progress on
+/// stderr.
 fn run_verify(args: VerifyArgs) -> Result<i32> {
     let k = knowledge(args.transforms.as_deref())?;
     let (engine, vopts) =
         start_verification(&args.flags, args.context.as_deref(), args.report.as_deref())?;
-    let mopts = Options {
-        allow_unsafe: args.allow_unsafe,
-        ..Options::default()
-    };
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let mut failed = false;
     let paths = if args.paths.is_empty() {
@@ -531,86 +546,36 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
         },
         None => None,
     };
+    let setup = VerifySetup {
+        args: &args,
+        knowledge: &k,
+        engine: &engine,
+        options: &vopts,
+        against: against.as_ref(),
+        cwd: &cwd,
+    };
     let mut summary = Summary::default();
     let mut records = Vec::new();
     let mut stdout = std::io::stdout().lock();
-    for found in &files {
-        let shown = diff::display_path(&found.path, &cwd);
-        let progress = |step: &str| eprintln!("msb: {shown}: {step}...");
-        let context = migrate::context_dir(&found.path, args.context.as_deref());
-        let source = match SourceFile::read(&found.path) {
-            Ok(s) => s,
-            Err(e) => {
-                report_error(&e);
-                failed = true;
-                let record = FileReport::failed(&shown, error_line(&e), &e.reason());
-                summary.add(&record.status, record.reason.as_deref(), None);
-                records.push(record);
-                continue;
-            }
-        };
-        let (mut record, verification) = match &against {
-            Some(other) => {
-                let pair = verify::Pair {
-                    original: &source.path,
-                    original_text: &source.text,
-                    migrated: &other.path,
-                    migrated_text: &other.text,
-                    context: &context,
-                    command_rewritten: false,
-                    id: verify::unique_id(),
-                };
-                let v = verify::verify(&engine, &pair, &vopts, &progress);
-                let mut record = FileReport::failed(&shown, None, "");
-                record.status = "migrated".to_string();
-                record.reason = None;
-                record.against = Some(diff::display_path(&other.path, &cwd));
-                (record, Some(v))
-            }
-            None => {
-                let ctx = migrate::context_for(&found.path, args.context.as_deref());
-                match migrate::migrate(&source, &ctx, &k, &mopts) {
-                    Err(e) => {
-                        report_error(&e);
-                        failed = true;
-                        (
-                            FileReport::failed(&shown, error_line(&e), &e.reason()),
-                            None,
-                        )
-                    }
-                    Ok(m) if m.status != Status::Migrated => {
-                        for line in
-                            status_lines(&shown, &Ok((source.clone(), m.clone())), false, false)
-                        {
-                            eprintln!("{line}: nothing to verify");
-                        }
-                        (FileReport::from_migration(&shown, &m, ""), None)
-                    }
-                    Ok(m) => {
-                        let v = verify::verify_migration(
-                            &engine, &source, &m, &mopts, &context, &vopts, &progress,
-                        );
-                        let d = diff::unified(&source.text, &m.output, &shown);
-                        (FileReport::from_migration(&shown, &m, &d), Some(v))
-                    }
-                }
-            }
-        };
-        if let Some(v) = verification {
-            if !v.passed() {
-                failed = true;
-                record.status = "failed".to_string();
-                record.reason = Some(format!("verification {}", v.summary()));
-            }
-            if args.format == Format::Text {
-                stdout.write_all(verify::render_text(&shown, &v).as_bytes())?;
-                stdout.flush()?;
-            }
-            record.verification = Some(v);
+    let mut print_error: Option<std::io::Error> = None;
+    let work = |found: &walk::Found| verify_one(&setup, &found.path);
+    run_ordered(&files, usize::from(args.jobs), work, |_, outcome| {
+        for line in &outcome.messages {
+            eprintln!("{line}");
         }
-        if args.format == Format::Json {
-            serde_json::to_writer(&mut stdout, &record)?;
-            writeln!(stdout)?;
+        failed |= outcome.failed;
+        let record = outcome.record;
+        let printed = match (&record.verification, args.format) {
+            (Some(v), Format::Text) => stdout
+                .write_all(verify::render_text(&record.path, v).as_bytes())
+                .and_then(|()| stdout.flush()),
+            (_, Format::Json) => serde_json::to_writer(&mut stdout, &record)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(stdout)),
+            (None, Format::Text) => Ok(()),
+        };
+        if let Err(e) = printed {
+            print_error.get_or_insert(e);
         }
         summary.add(
             &record.status,
@@ -618,6 +583,9 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
             record.estimated_saving_bytes,
         );
         records.push(record);
+    });
+    if let Some(e) = print_error {
+        return Err(e.into());
     }
     summary.finish();
     let verifications: Vec<&Verification> = records
@@ -644,6 +612,115 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     Ok(if failed { EXIT_ERROR } else { 0 })
 }
 
+/// What every verification of one `msb verify` run shares.
+struct VerifySetup<'a> {
+    args: &'a VerifyArgs,
+    knowledge: &'a Knowledge,
+    engine: &'a Engine,
+    options: &'a verify::Options,
+    /// `--against FILE`, read.
+    against: Option<&'a SourceFile>,
+    cwd: &'a Path,
+}
+
+/// One Dockerfile verified: its record (with the verification, when
+/// there was one to make) and the lines for stderr, printed in path order
+/// with the record rather than as they come.
+struct VerifyOutcome {
+    record: FileReport,
+    messages: Vec<String>,
+    failed: bool,
+}
+
+/// Migrates `path` (or takes `--against`) and verifies the pair.
+fn verify_one(setup: &VerifySetup, path: &Path) -> VerifyOutcome {
+    let args = setup.args;
+    let shown = diff::display_path(path, setup.cwd);
+    let progress = |step: &str| eprintln!("msb: {shown}: {step}...");
+    let context = migrate::context_dir(path, args.context.as_deref());
+    let mut messages = Vec::new();
+    let mut failed = false;
+    let source = match SourceFile::read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return VerifyOutcome {
+                record: FileReport::failed(&shown, error_line(&e), &e.reason()),
+                messages: vec![format!("msb: {e}")],
+                failed: true,
+            };
+        }
+    };
+    let mopts = Options {
+        allow_unsafe: args.allow_unsafe,
+        ..Options::default()
+    };
+    let (mut record, verification) = match setup.against {
+        Some(other) => {
+            let pair = verify::Pair {
+                original: &source.path,
+                original_text: &source.text,
+                migrated: &other.path,
+                migrated_text: &other.text,
+                context: &context,
+                command_rewritten: false,
+                id: verify::unique_id(),
+            };
+            let v = verify::verify(setup.engine, &pair, setup.options, &progress);
+            let mut record = FileReport::failed(&shown, None, "");
+            record.status = "migrated".to_string();
+            record.reason = None;
+            record.against = Some(diff::display_path(&other.path, setup.cwd));
+            (record, Some(v))
+        }
+        None => {
+            let ctx = migrate::context_for(path, args.context.as_deref());
+            match migrate::migrate(&source, &ctx, setup.knowledge, &mopts) {
+                Err(e) => {
+                    messages.push(format!("msb: {e}"));
+                    failed = true;
+                    (
+                        FileReport::failed(&shown, error_line(&e), &e.reason()),
+                        None,
+                    )
+                }
+                Ok(m) if m.status != Status::Migrated => {
+                    for line in status_lines(&shown, &Ok((source.clone(), m.clone())), false, false)
+                    {
+                        messages.push(format!("{line}: nothing to verify"));
+                    }
+                    (FileReport::from_migration(&shown, &m, ""), None)
+                }
+                Ok(m) => {
+                    let v = verify::verify_migration(
+                        setup.engine,
+                        &source,
+                        &m,
+                        &mopts,
+                        &context,
+                        setup.options,
+                        &progress,
+                    );
+                    let d = diff::unified(&source.text, &m.output, &shown);
+                    (FileReport::from_migration(&shown, &m, &d), Some(v))
+                }
+            }
+        }
+    };
+    if let Some(v) = verification {
+        if !v.passed() {
+            failed = true;
+            record.status = "failed".to_string();
+            record.reason = Some(format!("verification {}", v.summary()));
+        }
+        record.verification = Some(v);
+    }
+    VerifyOutcome {
+        record,
+        messages,
+        failed,
+    }
+}
+
 /// The engine and options of `verify` or `migrate --verify`, once every
 /// argument that would only fail after the builds has been checked.
 fn start_verification(
@@ -657,12 +734,19 @@ fn start_verification(
     check_context(context)?;
     check_report_folder(report)?;
     check_env_files(&flags.env_files)?;
+    if let Some(name) = &flags.buildx_builder {
+        check_builder_flags(flags.engine, flags.build_with, name)?;
+    }
     let mut engine = Engine::new(flags.engine.program());
     engine
         .check()
         .context("verifying needs a running container engine")?;
-    let builder = choose_builder(&engine, flags.builder)?;
+    let builder = choose_builder(&engine, flags.build_with)?;
     engine.set_builder(builder);
+    if let Some(name) = &flags.buildx_builder {
+        check_buildx_builder(&engine, name)?;
+        engine.set_buildx_builder(name);
+    }
     Ok((engine, opts))
 }
 
@@ -696,6 +780,39 @@ fn choose_builder(engine: &Engine, choice: BuilderChoice) -> Result<Builder> {
             bail!("--build-with buildkit: the docker buildx plugin does not answer ({e})")
         }
     })
+}
+
+/// `--builder NAME` with flags it cannot go with: said before the engine
+/// is asked anything.
+fn check_builder_flags(engine: EngineKind, choice: BuilderChoice, name: &str) -> Result<()> {
+    if engine == EngineKind::Podman {
+        bail!(
+            "--builder {name}: podman builds with its own builder; --builder names a docker buildx builder"
+        );
+    }
+    if choice == BuilderChoice::Classic {
+        bail!("--builder {name}: a buildx builder builds with BuildKit, not --build-with classic");
+    }
+    if name.is_empty() || name.starts_with('-') {
+        bail!("--builder {name:?}: not a builder name (`docker buildx ls` lists them)");
+    }
+    Ok(())
+}
+
+/// `--builder NAME` names a buildx builder instance: buildx must answer
+/// and know NAME, or every build would fail the same way, one after the
+/// other. Said once, before any build. The CLI's `DOCKER_HOST`, context
+/// and config decide where NAME is looked up, as for the builds.
+fn check_buildx_builder(engine: &Engine, name: &str) -> Result<()> {
+    if let Err(e) = engine.buildx_version() {
+        bail!("--builder {name}: the docker buildx plugin does not answer ({e})");
+    }
+    if let Err(e) = engine.buildx_inspect(name) {
+        bail!(
+            "--builder {name}: no buildx builder of that name here ({e}); `docker buildx ls` lists them, `docker buildx create --name {name} ...` makes one"
+        );
+    }
+    Ok(())
 }
 
 /// A `--context` that is not a folder would make every build fail, and

@@ -27,6 +27,12 @@ pub enum EngineError {
 pub struct Engine {
     program: String,
     builder: Builder,
+    /// `--builder NAME`: the buildx builder instance that builds (a
+    /// `remote`, `kubernetes` or `docker-container` one, say), its images
+    /// loaded into this engine with `--load` to be inspected and run.
+    /// None: `docker build`, whose builder is the CLI's choice
+    /// (`docker buildx use`, `BUILDX_BUILDER`, the context's default).
+    buildx_builder: Option<String>,
 }
 
 /// Which builder `build` uses. Docker's is chosen by `DOCKER_BUILDKIT`,
@@ -112,6 +118,7 @@ impl Engine {
         Engine {
             program: program.to_string(),
             builder,
+            buildx_builder: None,
         }
     }
 
@@ -125,6 +132,25 @@ impl Engine {
 
     pub fn set_builder(&mut self, builder: Builder) {
         self.builder = builder;
+    }
+
+    /// The buildx builder instance `--builder` named, if any.
+    pub fn buildx_builder(&self) -> Option<&str> {
+        self.buildx_builder.as_deref()
+    }
+
+    /// Builds with the buildx builder instance `name` from now on
+    /// (BuildKit, through `docker buildx build --builder NAME --load`).
+    pub fn set_buildx_builder(&mut self, name: &str) {
+        self.builder = Builder::BuildKit;
+        self.buildx_builder = Some(name.to_string());
+    }
+
+    /// `docker buildx inspect NAME`: the builder instance exists (in the
+    /// CLI's current context, or as a context's name). Its text, on
+    /// success, names the driver and endpoint.
+    pub fn buildx_inspect(&self, name: &str) -> Result<String, EngineError> {
+        self.run(&["buildx", "inspect", name])
     }
 
     /// `docker buildx version`: BuildKit can build here. Docker's CLI
@@ -186,7 +212,14 @@ impl Engine {
         let iid = iid_dir.path().join("iid").to_string_lossy().into_owned();
         let file = dockerfile.to_string_lossy();
         let ctx = context.to_string_lossy();
-        let mut args = vec!["build", "-f", &file, "-t", tag, "--iidfile", &iid];
+        let mut args = match &self.buildx_builder {
+            // Another builder's image is in its own store (a remote
+            // BuildKit's, a pod's): `--load` brings it into this engine,
+            // where it is inspected and run.
+            Some(name) => vec!["buildx", "build", "--builder", name, "--load"],
+            None => vec!["build"],
+        };
+        args.extend(["-f", &file, "-t", tag, "--iidfile", &iid]);
         match self.builder {
             // One line per event, no terminal animation: a log to read.
             Builder::BuildKit => args.push("--progress=plain"),
@@ -221,6 +254,24 @@ impl Engine {
             log,
             image_id,
         })
+    }
+
+    /// Builds `FROM image` with the engine's builder and tags it `tag`:
+    /// with a `--builder` instance, its copy of `image` (pulled into its
+    /// own store) loaded into this engine, the same config and layers.
+    pub fn load_image(&self, image: &str, tag: &str) -> Result<Build, EngineError> {
+        let dir = tempfile::tempdir().map_err(|e| EngineError::NotStarted {
+            program: self.program.clone(),
+            reason: format!("making a temporary folder: {e}"),
+        })?;
+        let dockerfile = dir.path().join("Dockerfile");
+        std::fs::write(&dockerfile, format!("FROM {image}\n")).map_err(|e| {
+            EngineError::NotStarted {
+                program: self.program.clone(),
+                reason: format!("writing a temporary Dockerfile: {e}"),
+            }
+        })?;
+        self.build(&dockerfile, dir.path(), tag, &[])
     }
 
     pub fn inspect_image(&self, image: &str) -> Result<ImageFacts, EngineError> {

@@ -84,6 +84,10 @@ pub struct Verification {
     pub verdict: Verdict,
     /// The builder both images were built with.
     pub builder: Option<Builder>,
+    /// The buildx builder instance `--builder` named (its images were
+    /// loaded into the local engine with `--load`), or null for the
+    /// CLI's own choice.
+    pub buildx_builder: Option<String>,
     /// Why the smoke run compared nothing, when it did not (the verdict
     /// is then `inconclusive`, unless a check failed).
     pub inconclusive_reason: Option<String>,
@@ -228,6 +232,7 @@ impl Verification {
         Verification {
             verdict: Verdict::Verified,
             builder: None,
+            buildx_builder: None,
             inconclusive_reason: None,
             hint: None,
             failed_checks: Vec::new(),
@@ -319,6 +324,7 @@ pub fn verify(
     let migrated_tag = format!("msb-verify:{}-migrated", pair.id);
     let mut v = Verification::new();
     v.builder = Some(engine.builder());
+    v.buildx_builder = engine.buildx_builder().map(str::to_string);
     let mut built = Built::default();
     // What the engine held before: the builds' logs name the user's own
     // images too (the base, cached steps), which must stay.
@@ -339,6 +345,10 @@ pub fn verify(
         v.fail("engine", e.to_string());
     }
     v.settle();
+    // The bases loaded from a buildx builder were only read: never kept.
+    for base in &built.bases {
+        engine.remove_image(base);
+    }
     if opts.keep_images {
         v.kept_images = built.images;
     } else {
@@ -359,6 +369,8 @@ pub fn verify(
 struct Built {
     images: Vec<String>,
     logs: Vec<String>,
+    /// Base images loaded from a `--builder` instance, by msb's tag.
+    bases: Vec<String>,
 }
 
 fn run_checks(
@@ -378,22 +390,19 @@ fn run_checks(
     let migrated = engine.inspect_image(migrated_tag)?;
     let original_base = final_base(pair.original_text, &opts.build_args);
     let migrated_base = final_base(pair.migrated_text, &opts.build_args);
-    // The bases are local (both builds just used them); when one is not
-    // (a stage built from a digest the engine renamed), every variable
-    // counts as the Dockerfile's own.
-    let base_facts = |base: &Option<String>| {
-        base.as_ref()
-            .and_then(|b| engine.inspect_image(b).ok().map(|f| (b.clone(), f)))
-    };
-    let original_base_facts = base_facts(&original_base);
-    let migrated_base_facts = base_facts(&migrated_base);
+    let original_base_facts = original_base
+        .as_ref()
+        .and_then(|b| base_facts(engine, b, &format!("{}-0", pair.id), built));
+    let migrated_base_facts = migrated_base
+        .as_ref()
+        .and_then(|b| base_facts(engine, b, &format!("{}-1", pair.id), built));
 
     compare_config(
         &original.config,
         &migrated.config,
-        original_base_facts
-            .as_ref()
-            .map(|(n, f)| (n.as_str(), &f.config)),
+        original_base
+            .as_deref()
+            .zip(original_base_facts.as_ref().map(|(_, f)| &f.config)),
         migrated_base_facts.as_ref().map(|(_, f)| &f.config),
         pair.command_rewritten,
         v,
@@ -413,7 +422,15 @@ fn run_checks(
         v.smoke = Some(report);
     }
 
-    let size = measure(engine, &original, &migrated, migrated_tag, migrated_base);
+    let base_ref = migrated_base_facts.as_ref().map(|(r, _)| r.as_str());
+    let size = measure(
+        engine,
+        &original,
+        &migrated,
+        migrated_tag,
+        migrated_base.clone(),
+        base_ref,
+    );
     if size.saving_bytes <= 0 {
         v.fail(
             "size",
@@ -426,6 +443,35 @@ fn run_checks(
     }
     v.size = Some(size);
     Ok(())
+}
+
+/// The local name and facts of a final stage's base image. The docker
+/// driver built from the engine's own images, so the base is there; a
+/// `--builder` instance (remote, kubernetes) pulled it into its own
+/// store, and `FROM base` built there and loaded gives this engine the
+/// same config and layers (tagged `msb-verify:ID-base`, removed after).
+/// None when neither works (a stage built from a digest the engine
+/// renamed): every variable then counts as the Dockerfile's own.
+fn base_facts(
+    engine: &Engine,
+    base: &str,
+    id: &str,
+    built: &mut Built,
+) -> Option<(String, engine::ImageFacts)> {
+    if let Ok(facts) = engine.inspect_image(base) {
+        return Some((base.to_string(), facts));
+    }
+    if engine.buildx_builder().is_none() || base.eq_ignore_ascii_case("scratch") {
+        return None;
+    }
+    let tag = format!("msb-verify:{id}-base");
+    let build = engine.load_image(base, &tag).ok()?;
+    if !build.ok {
+        return None;
+    }
+    built.bases.push(tag.clone());
+    let facts = engine.inspect_image(&tag).ok()?;
+    Some((tag, facts))
 }
 
 /// Builds the original, then the migration; false when one of them does
@@ -518,10 +564,10 @@ fn measure(
     migrated: &engine::ImageFacts,
     migrated_tag: &str,
     migrated_base: Option<String>,
+    base_ref: Option<&str>,
 ) -> SizeReport {
     let layers = engine.history(migrated_tag).unwrap_or_default();
-    let base_layers = migrated_base
-        .as_deref()
+    let base_layers = base_ref
         .and_then(|b| engine.history(b).ok())
         .map_or(0, |h| h.len());
     let own = layers.len().saturating_sub(base_layers);
@@ -1563,8 +1609,14 @@ pub fn render_text(shown: &str, v: &Verification) -> String {
     if let Some(hint) = &v.hint {
         line(&mut out, "hint", hint.clone());
     }
-    if let Some(builder) = v.builder {
-        line(&mut out, "builder", builder.describe().to_string());
+    match (v.builder, &v.buildx_builder) {
+        (Some(_), Some(name)) => line(
+            &mut out,
+            "builder",
+            format!("BuildKit (docker buildx --builder {name}, images loaded with --load)"),
+        ),
+        (Some(builder), None) => line(&mut out, "builder", builder.describe().to_string()),
+        (None, _) => {}
     }
     for (label, build) in [
         ("original", &v.original_build),

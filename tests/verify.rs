@@ -731,3 +731,258 @@ fn the_classic_builder_names_what_it_cannot_build() {
         assert!(stdout.contains("  hint      "), "{stdout}");
     }
 }
+
+/// `--builder NAME` naming no buildx builder is a usage error said once,
+/// before anything is built, with the name in it; `migrate --verify`
+/// shares the check.
+#[test]
+fn an_unknown_builder_is_refused_before_any_build() {
+    if engine_ready().is_none() || buildx_ready().is_none() {
+        return;
+    }
+    let name = format!("msb-no-such-builder-{}", std::process::id());
+    for args in [
+        vec!["verify", "--builder", &name, "tests/apps/go/Dockerfile"],
+        vec![
+            "migrate",
+            "--verify",
+            "--check",
+            "--builder",
+            &name,
+            "tests/apps/go/Dockerfile",
+        ],
+    ] {
+        let out = msb(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("--builder {name}: no buildx builder")),
+            "{args:?}: {stderr}"
+        );
+        // Every build is announced on stderr first: none was.
+        assert!(!stderr.contains("building"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// buildx's `default` builder (the docker driver, there whenever buildx
+/// is) builds through `docker buildx build --builder default --load`,
+/// and the record names it.
+#[test]
+fn the_default_buildx_builder_builds() {
+    if engine_ready().is_none() || buildx_ready().is_none() {
+        return;
+    }
+    let (code, record, stderr) = verify_json(&[
+        "--builder",
+        "default",
+        "--smoke-seconds",
+        "2",
+        "tests/apps/go/Dockerfile",
+    ]);
+    let v = &record["verification"];
+    assert_eq!(v["verdict"], "verified", "{v}\n{stderr}");
+    assert_eq!(v["builder"], "buildkit", "{v}");
+    assert_eq!(v["buildx_builder"], "default", "{v}");
+    assert_eq!(code, 0, "{stderr}");
+    let id = v["migrated_build"]["image_id"].as_str().unwrap_or_default();
+    assert!(id.starts_with("sha256:"), "{v}");
+}
+
+/// A final stage's base that the local engine lacks (a remote builder
+/// pulled it) is loaded as `FROM base` through the builder: the loaded
+/// image has the base's config, which the comparison needs. On the
+/// docker driver the base is local, so the call is made directly here.
+#[test]
+fn a_base_loaded_through_the_builder_has_the_bases_config() {
+    if engine_ready().is_none() || buildx_ready().is_none() {
+        return;
+    }
+    let mut engine = msb::engine::Engine::new("docker");
+    engine.set_buildx_builder("default");
+    let tag = format!("msb-verify:{}-load-test-base", std::process::id());
+    let build = engine.load_image("debian:bookworm-slim", &tag).unwrap();
+    assert!(build.ok, "{}", build.log);
+    let loaded = engine.inspect_image(&tag);
+    let base = engine.inspect_image("debian:bookworm-slim").unwrap();
+    engine.remove_image(&tag);
+    assert_eq!(loaded.unwrap().config, base.config);
+    // The base itself stays.
+    assert!(engine.inspect_image("debian:bookworm-slim").is_ok());
+}
+
+/// The records of a JSON report that do not change from one run to the
+/// next (not the build times).
+fn stable_records(report: &Value) -> Vec<Value> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let v = &r["verification"];
+            serde_json::json!({
+                "path": r["path"],
+                "status": r["status"],
+                "reason": r["reason"],
+                "verdict": v["verdict"],
+                "failed_checks": v["failed_checks"],
+                "problems": v["problems"],
+                "notes": v["notes"],
+                "config": v["config"],
+            })
+        })
+        .collect()
+}
+
+/// `--jobs 2` verifies two sample apps at once, with the same verdicts,
+/// the same stdout order, the same report and the same closing line as
+/// `--jobs 1`; an already multi-stage file among them keeps its place.
+#[test]
+fn verify_jobs_two_gives_what_jobs_one_gives() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&apps().join("go"), &dir.path().join("a-go"));
+    copy_dir(&apps().join("node"), &dir.path().join("b-node"));
+    let done = dir.path().join("c-done");
+    std::fs::create_dir(&done).unwrap();
+    std::fs::write(
+        done.join("Dockerfile"),
+        "FROM debian:bookworm AS build\nRUN true\nFROM debian:bookworm-slim\nUSER 1000\n",
+    )
+    .unwrap();
+    let run = |jobs: &str| {
+        let report = dir.path().join(format!("report-{jobs}.json"));
+        let out = msb(&[
+            "verify",
+            "--jobs",
+            jobs,
+            "--smoke-seconds",
+            "2",
+            "--format",
+            "json",
+            "--report",
+            report.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap())
+            .unwrap_or_else(|e| panic!("--jobs {jobs}: no report ({e}): {stderr}"));
+        let printed: Vec<String> = stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["path"].to_string())
+            .collect();
+        // Progress lines come as the builds go; the rest is in order.
+        let messages: Vec<String> = stderr
+            .lines()
+            .filter(|l| !l.ends_with("..."))
+            .map(String::from)
+            .collect();
+        (out.status.code(), printed, messages, report, stderr)
+    };
+    let (code1, printed1, messages1, report1, stderr1) = run("1");
+    let (code2, printed2, messages2, report2, stderr2) = run("2");
+    let verdicts: Vec<Value> = stable_records(&report1)
+        .iter()
+        .map(|r| r["verdict"].clone())
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            Value::from("verified"),
+            Value::from("verified"),
+            Value::Null
+        ],
+        "{stderr1}"
+    );
+    assert_eq!(code1, Some(0), "{stderr1}");
+    assert_eq!(code2, code1, "{stderr2}");
+    assert_eq!(printed2, printed1);
+    assert_eq!(messages2, messages1, "{stderr2}");
+    assert_eq!(stable_records(&report2), stable_records(&report1));
+    assert_eq!(report2["summary"], report1["summary"]);
+    assert_eq!(report2["verification"], report1["verification"]);
+    let closing = messages1.last().cloned().unwrap_or_default();
+    assert!(
+        closing.starts_with("msb: 2 verified, 0 inconclusive, 0 failed"),
+        "{stderr1}"
+    );
+}
+
+/// `--builder` with flags it cannot go with, and `--jobs 0`, are usage
+/// errors before the engine is asked anything (no engine needed here).
+#[test]
+fn builder_and_jobs_flags_that_cannot_work_are_usage_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["verify", "--builder", "farm", "--build-with", "classic"],
+            "--builder farm: a buildx builder builds with BuildKit, not --build-with classic",
+        ),
+        (
+            &["verify", "--builder", "farm", "--engine", "podman"],
+            "--builder farm: podman builds with its own builder",
+        ),
+        (
+            &[
+                "migrate",
+                "--verify",
+                "--builder",
+                "farm",
+                "--engine",
+                "podman",
+            ],
+            "--builder farm: podman builds with its own builder",
+        ),
+        (
+            &["verify", "--jobs", "0"],
+            "invalid value '0' for '--jobs <N>'",
+        ),
+    ];
+    for (args, said) in cases {
+        let mut all = args.to_vec();
+        all.push("tests/apps/go/Dockerfile");
+        let out = msb(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(!stderr.contains("building"), "{args:?}: {stderr}");
+    }
+}
+
+/// `--builder` where the docker CLI has no buildx plugin: exit 2 before
+/// any build. The plugin is hidden with an empty `DOCKER_CONFIG` (where
+/// scripts/install-buildx puts it); a machine with a system-wide plugin
+/// cannot hide it and skips.
+#[test]
+fn a_builder_without_buildx_is_refused_before_any_build() {
+    if engine_ready().is_none() {
+        return;
+    }
+    let config = tempfile::tempdir().unwrap();
+    let hidden = Command::new("docker")
+        .args(["buildx", "version"])
+        .env("DOCKER_CONFIG", config.path())
+        .output()
+        .is_ok_and(|o| !o.status.success());
+    if !hidden {
+        eprintln!(
+            "SKIPPED: the buildx plugin is installed system-wide; an empty DOCKER_CONFIG does not hide it"
+        );
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_msb"))
+        .args(["verify", "--builder", "default", "tests/apps/go/Dockerfile"])
+        .env("DOCKER_CONFIG", config.path())
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--builder default: the docker buildx plugin does not answer"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("building"), "{stderr}");
+}
