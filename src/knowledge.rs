@@ -440,6 +440,16 @@ pub struct SameBaseRules {
     /// None for a family: the installs land among the system's own files.
     #[serde(default)]
     pub install_dirs: SystemLibs,
+    /// What the toolchain's packages recommend that the app may need at
+    /// run time (python3.11 → ca-certificates): apt installed it when the
+    /// build did not say `--no-install-recommends`; the final stage, which
+    /// does, installs it by name then.
+    #[serde(default)]
+    pub recommends: SystemLibs,
+    /// What the build tools depend on that the app may need at run time
+    /// (npm → ca-certificates): installed by name when they stay behind.
+    #[serde(default)]
+    pub build_tool_deps: SystemLibs,
 }
 
 /// Node.js specifics (`[node]` of `node.toml`).

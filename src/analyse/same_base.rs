@@ -206,8 +206,9 @@ pub fn finish(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut 
         let program = r.text.split_whitespace().next().unwrap_or("");
         rules.build_programs.iter().any(|p| p == program)
     });
+    let mut left_tool = false;
     if !tools.is_empty() && !runs_tool {
-        interpreted::leave_build_tools(
+        left_tool = interpreted::leave_build_tools(
             file,
             context,
             a,
@@ -220,6 +221,65 @@ pub fn finish(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut 
         );
     }
     ensure_runtime(pack, k, a, family, &same.toolchain);
+    if left_tool {
+        for name in rules.build_tool_deps.of(family) {
+            if !a.runtime_packages.iter().any(|p| p.name == *name) {
+                a.runtime_packages.push(RuntimePackage {
+                    name: name.clone(),
+                    why: "the build tools left in the builder depended on it, and the app may need it"
+                        .to_string(),
+                });
+            }
+        }
+    }
+    recommended(file, rules.recommends.of(family), &same.toolchain, a);
+}
+
+/// What the toolchain recommends that the app may need (CA certificates),
+/// when a RUN installed the toolchain with the packages it recommends:
+/// the final stage installs without recommends, so it names these.
+fn recommended(file: &Dockerfile, wanted: &[String], toolchain: &[String], a: &mut Analysis) {
+    if wanted.is_empty() {
+        return;
+    }
+    let with_recommends = a.run_commands.iter().find(|rc| {
+        let Some(PackageOp::Install {
+            family: Family::Debian,
+            packages,
+            ..
+        }) = packages::read(&rc.command)
+        else {
+            return false;
+        };
+        packages.iter().any(|p| toolchain.contains(p))
+            && !rc
+                .command
+                .words
+                .iter()
+                .any(|w| w == "--no-install-recommends" || w.contains("Install-Recommends="))
+    });
+    let Some(rc) = with_recommends else {
+        return;
+    };
+    let line = file.instructions[rc.index].line;
+    let what = match packages::read(&rc.command) {
+        Some(PackageOp::Install { packages, .. }) => packages
+            .into_iter()
+            .filter(|p| toolchain.contains(p))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    };
+    for name in wanted {
+        if !a.runtime_packages.iter().any(|p| p.name == *name) {
+            a.runtime_packages.push(RuntimePackage {
+                name: name.clone(),
+                why: format!(
+                    "line {line} installs {what} with the packages they recommend, {name} among them (the final stage installs without recommends)"
+                ),
+            });
+        }
+    }
 }
 
 /// The package that runs the app, when nothing the final stage installs
