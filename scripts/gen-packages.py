@@ -3,13 +3,23 @@
 
 The Debian runtime-library tables are derived from Debian's own package
 metadata (`apt-cache depends` / `apt-cache show`); the build_only lists and the
-Alpine section are curated by hand and live as data in this file.
+Alpine section are curated by hand and live as data in this file. Ubuntu
+releases (whose images msb reads as the Debian family) get the same tables
+from Ubuntu's metadata when `--ubuntu-mirror` and `--ubuntu-keyring` are given.
+
+Besides the `-dev` -> runtime-library tables, each release gets a
+`toolchain_runtime` table: a language toolchain installed with apt on a plain
+distribution image (`openjdk-17-jdk`, `python3-dev`, `ruby-dev`, `php-dev`)
+-> the packages that run what it built. msb uses it only when the final stage
+starts from the builder's own plain image (a "same-base" runtime).
 
 Usage (run by hand on a Debian machine with apt; never run by tests or CI):
 
     python3 scripts/gen-packages.py                   # writes transforms/packages.toml
     python3 scripts/gen-packages.py --output -        # print to stdout instead
     python3 scripts/gen-packages.py --releases bookworm bullseye
+    python3 scripts/gen-packages.py --ubuntu-mirror URL \
+        --ubuntu-keyring /usr/share/keyrings/ubuntu-archive-keyring.gpg
 
 Every release gets its own throw-away apt state/config directory whose
 sources are copied from THIS machine's apt configuration (/etc/apt/sources.list,
@@ -34,6 +44,17 @@ How a -dev package is resolved to runtime packages:
     one hop only, with the same rule applied to each of them;
   * header-only packages therefore map to [] ; -dev packages that do not
     exist in a release are left out of that release's table.
+
+How a toolchain package is resolved to its runtime (toolchain_runtime):
+  * a JDK (`openjdk-N-jdk`, `openjdk-N-jdk-headless`, `default-jdk`,
+    `default-jdk-headless`) -> the headless JRE of the SAME source package
+    (`openjdk-N-jre-headless`, `default-jre-headless`), which must exist and
+    be among the JDK's own dependencies (so it is the JRE the JDK ran on);
+  * any other toolchain package (`python3-dev`, `python3.11-dev`,
+    `ruby-dev`, `ruby-full`, `php-dev`) -> the same rule as a -dev package:
+    its same-source runtime dependencies (`python3-dev` -> python3,
+    `php-dev` -> php8.2-cli, php8.2-common);
+  * the versioned names are found per release with `apt-cache pkgnames`.
 """
 
 import argparse
@@ -53,6 +74,48 @@ from pathlib import Path
 # Releases to generate, newest first. Ones the mirror no longer serves are
 # reported and skipped.
 RELEASES = ["trixie", "bookworm", "bullseye", "buster"]
+
+# Ubuntu releases (only with --ubuntu-mirror and --ubuntu-keyring; else the
+# tables of the previous output are kept). Components: main and universe.
+UBUNTU_RELEASES = ["noble", "jammy", "focal"]
+UBUNTU_COMPONENTS = ["main", "universe"]
+
+# Toolchain packages of a plain distribution image, resolved per release
+# into toolchain_runtime (see the module doc). Fixed names, and patterns
+# matched against `apt-cache pkgnames` for the versioned ones.
+TOOLCHAIN_PACKAGES = [
+    "python3-dev", "ruby-dev", "ruby-full", "php-dev",
+    "default-jdk", "default-jdk-headless",
+]
+TOOLCHAIN_PATTERNS = [
+    r"^python3\.\d+-dev$", r"^libpython3\.\d+-dev$", r"^ruby\d\.\d+-dev$",
+    r"^php\d\.\d+-dev$", r"^openjdk-\d+-jdk$", r"^openjdk-\d+-jdk-headless$",
+]
+# A JDK's runtime is its headless JRE: (JDK name pattern, JRE name).
+JDK_RUNTIME = [
+    (r"^(openjdk-\d+)-jdk(-headless)?$", r"\1-jre-headless"),
+    (r"^default-jdk(-headless)?$", "default-jre-headless"),
+]
+
+# Alpine toolchains: curated by hand (the Alpine mirrors are not read), for
+# Alpine 3.18-3.20 (aports: community/openjdk{8,11,17,21} split their JREs
+# into -jre-headless; main/python3, main/ruby, main/php8x keep the
+# interpreter in the package without -dev).
+ALPINE_TOOLCHAIN_RUNTIME = {
+    "openjdk8": ["openjdk8-jre-base"],
+    "openjdk11": ["openjdk11-jre-headless"],
+    "openjdk11-jdk": ["openjdk11-jre-headless"],
+    "openjdk17": ["openjdk17-jre-headless"],
+    "openjdk17-jdk": ["openjdk17-jre-headless"],
+    "openjdk21": ["openjdk21-jre-headless"],
+    "openjdk21-jdk": ["openjdk21-jre-headless"],
+    "python3-dev": ["python3"],
+    "ruby-dev": ["ruby"],
+    "ruby-full": ["ruby"],
+    "php81-dev": ["php81"],
+    "php82-dev": ["php82"],
+    "php83-dev": ["php83"],
+}
 
 # Commonly used -dev packages (Debian names). Missing ones are skipped per release.
 DEV_PACKAGES = [
@@ -285,14 +348,15 @@ def host_trusted_parts():
 class Apt:
     """apt-get/apt-cache bound to a private state/config directory."""
 
-    def __init__(self, root, release, codename):
+    def __init__(self, root, release, codename, sources=None):
         self.root = Path(root)
         for d in ["etc/sources.list.d", "etc/apt.conf.d", "etc/preferences.d",
                   "state/lists/partial", "cache/archives/partial"]:
             (self.root / d).mkdir(parents=True, exist_ok=True)
         (self.root / "status").write_text("")
         (self.root / "etc/sources.list").write_text("")
-        (self.root / "etc/sources.list.d/release.sources").write_text(sources_for(release, codename))
+        (self.root / "etc/sources.list.d/release.sources").write_text(
+            sources if sources is not None else sources_for(release, codename))
         conf = self.root / "apt.conf"
         conf.write_text(
             f'Dir::Etc "{self.root}/etc";\n'
@@ -420,6 +484,55 @@ def resolve(apt, dev):
     return sorted(dict.fromkeys(libs))
 
 
+def ubuntu_sources(release, mirror, keyring):
+    return (f"Types: deb\nURIs: {mirror}\n"
+            f"Suites: {release} {release}-updates {release}-security\n"
+            f"Components: {' '.join(UBUNTU_COMPONENTS)}\nSigned-By: {keyring}\n")
+
+
+def pkgnames(apt):
+    return apt.run("apt-cache", "pkgnames").stdout.split()
+
+
+def jdk_runtime(apt, jdk):
+    """The headless JRE of the same source a JDK depends on, or None."""
+    for pattern, jre in JDK_RUNTIME:
+        if not re.match(pattern, jdk):
+            continue
+        name = re.sub(pattern, jre, jdk)
+        if not apt.show(name) or apt.source(name) != apt.source(jdk):
+            return None
+        # Among the JDK's dependencies, through same-source packages.
+        seen, todo = {jdk}, [jdk]
+        while todo:
+            for dep in apt.depends(todo.pop()):
+                if dep == name:
+                    return [name]
+                if dep not in seen and apt.source(dep) == apt.source(jdk):
+                    seen.add(dep)
+                    todo.append(dep)
+        return None
+    return None
+
+
+def toolchain_table(apt, release):
+    names = set(TOOLCHAIN_PACKAGES)
+    names.update(n for n in pkgnames(apt) if any(re.match(p, n) for p in TOOLCHAIN_PATTERNS))
+    table = {}
+    for name in sorted(names):
+        if not apt.real(name) or apt.real(name) != name:
+            continue
+        if any(re.match(p, name) for p, _ in JDK_RUNTIME):
+            runtime = jdk_runtime(apt, name)
+            if runtime is None:
+                log(f"   {release}: {name}: no headless JRE of its source, skipped")
+                continue
+        else:
+            runtime = resolve(apt, name)
+        table[name] = runtime
+    return table
+
+
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
@@ -432,10 +545,11 @@ def toml_table(mapping):
     return "".join(f"{json.dumps(k)} = {toml_list(v)}\n" for k, v in sorted(mapping.items()))
 
 
-def render(debian, alpine_libs):
+def render(debian, toolchains, alpine_libs):
     out = [
-        "# Generated by scripts/gen-packages.py from Debian's package metadata "
+        "# Generated by scripts/gen-packages.py from Debian's and Ubuntu's package metadata "
         "(apt-cache depends/show); Alpine part curated by hand.\n",
+        "# Ubuntu releases (focal, jammy, noble) are tables of the debian family: msb reads Ubuntu images as Debian-like.\n",
         "# Regenerate: python3 scripts/gen-packages.py   (writes this file; "
         "build_only lists and the Alpine section are data in that script)\n",
         "\n[debian]\n",
@@ -448,6 +562,9 @@ def render(debian, alpine_libs):
             out.append(f"# {release}: curated by hand in scripts/gen-packages.py (archived release, "
                        "not on the mirrors any more)\n")
         out.append(toml_table(table))
+    for release, table in toolchains.items():
+        out.append(f"\n[debian.toolchain_runtime.{release}]\n")
+        out.append(toml_table(table))
     out += [
         "\n[alpine]\n",
         "# Installed only to build: never carried to the runtime stage.\n",
@@ -456,16 +573,19 @@ def render(debian, alpine_libs):
         "fewer entries rather than guessed ones.\n",
         "[alpine.runtime_libs.default]\n",
         toml_table(alpine_libs),
+        "\n# Curated by hand (not generated): see ALPINE_TOOLCHAIN_RUNTIME in the script.\n",
+        "[alpine.toolchain_runtime.default]\n",
+        toml_table(ALPINE_TOOLCHAIN_RUNTIME),
     ]
     return "".join(out)
 
 
-def previous_tables(path):
+def previous_tables(path, kind="runtime_libs"):
     """Debian tables of an existing output file, to keep releases we cannot fetch."""
     try:
         import tomllib
         with open(path, "rb") as f:
-            return tomllib.load(f).get("debian", {}).get("runtime_libs", {})
+            return tomllib.load(f).get("debian", {}).get(kind, {})
     except (ImportError, OSError, ValueError):
         return {}
 
@@ -473,15 +593,28 @@ def previous_tables(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--releases", nargs="+", default=RELEASES)
+    parser.add_argument("--ubuntu-releases", nargs="*", default=UBUNTU_RELEASES)
+    parser.add_argument("--ubuntu-mirror", help="an Ubuntu archive URL (Ubuntu releases are kept from the previous file without it)")
+    parser.add_argument("--ubuntu-keyring", help="Ubuntu's archive keyring (ubuntu-keyring's ubuntu-archive-keyring.gpg)")
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="file to write, '-' for stdout")
     args = parser.parse_args()
 
     codename = host_codename()
     previous = previous_tables(args.output) if args.output != "-" else {}
-    debian = {}
-    for release in args.releases:
+    previous_toolchains = previous_tables(args.output, "toolchain_runtime") if args.output != "-" else {}
+    debian, toolchains = {}, {}
+    releases = [(r, None) for r in args.releases]
+    for release in args.ubuntu_releases:
+        if args.ubuntu_mirror and args.ubuntu_keyring:
+            releases.append((release, ubuntu_sources(release, args.ubuntu_mirror, args.ubuntu_keyring)))
+        elif release in previous:
+            log(f"!! {release}: no --ubuntu-mirror/--ubuntu-keyring; keeping its tables from {args.output}")
+            debian[release] = previous[release]
+            if release in previous_toolchains:
+                toolchains[release] = previous_toolchains[release]
+    for release, sources in releases:
         with tempfile.TemporaryDirectory(prefix=f"gen-packages-{release}-") as tmp:
-            apt = Apt(tmp, release, codename)
+            apt = Apt(tmp, release, codename, sources)
             log(f"== {release}: apt-get update (private state in {tmp})")
             ok, msgs = apt.update()
             for m in msgs:
@@ -495,6 +628,8 @@ def main():
                     debian[release] = previous[release]
                 else:
                     log(f"!! {release}: could not be fetched; skipped")
+                if release in previous_toolchains:
+                    toolchains[release] = previous_toolchains[release]
                 continue
             table = {}
             for dev in DEV_PACKAGES:
@@ -504,9 +639,10 @@ def main():
                 else:
                     table[dev] = libs
             debian[release] = table
-            log(f"   {release}: {len(table)} entries")
+            toolchains[release] = toolchain_table(apt, release)
+            log(f"   {release}: {len(table)} entries, {len(toolchains[release])} toolchain packages")
 
-    text = render(debian, ALPINE_RUNTIME_LIBS)
+    text = render(debian, toolchains, ALPINE_RUNTIME_LIBS)
     if args.output == "-":
         sys.stdout.write(text)
     else:

@@ -559,7 +559,8 @@ fn run_verify(args: VerifyArgs) -> Result<i32> {
     let mut stdout = std::io::stdout().lock();
     let mut print_error: Option<std::io::Error> = None;
     let work = |found: &walk::Found| verify_one(&setup, &found.path);
-    run_ordered(&files, usize::from(args.jobs), work, |_, outcome| {
+    // Verifications are slow: each result is shown when it is done.
+    run_ordered(&files, usize::from(args.jobs), 1, work, |_, outcome| {
         for line in &outcome.messages {
             eprintln!("{line}");
         }

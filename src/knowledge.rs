@@ -59,6 +59,16 @@ pub struct ImageFacts {
     /// a file's relative paths start before its own WORKDIR.
     #[serde(default)]
     pub workdir: Option<String>,
+    /// A plain distribution image (Debian, Ubuntu, Alpine, or a mirror of
+    /// one): only the distribution's own userland, so a toolchain on it comes
+    /// from its package manager and a final stage FROM the same image can
+    /// install just what runs the app.
+    #[serde(default)]
+    pub plain: bool,
+    /// The `packages.toml` tables of this image's packages when they are
+    /// not a Debian release's (`jammy` for ubuntu:22.04); else `release`.
+    #[serde(default)]
+    pub package_release: Option<String>,
 }
 
 /// How a base image's userland works: package manager, user creation.
@@ -164,6 +174,11 @@ pub struct SavingFacts {
     /// The big ones, by name.
     #[serde(default)]
     pub packages: BTreeMap<String, u32>,
+    /// What a same-base final stage installs in place of a toolchain
+    /// (`openjdk-17-jre-headless` for `openjdk-17-jdk`): subtracted from
+    /// what leaving the toolchain behind saves.
+    #[serde(default)]
+    pub runtime_packages: BTreeMap<String, u32>,
     /// One dev dependency a prune removes.
     pub dev_dependency_mb: u32,
     /// Debian's package lists an `apt-get update` leaves when no
@@ -185,6 +200,12 @@ pub struct FamilyPackages {
     pub build_only: Vec<String>,
     /// Release → (`-dev` package → runtime library packages).
     pub runtime_libs: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Release → (toolchain package → the packages that run what it built:
+    /// `openjdk-17-jdk` → `openjdk-17-jre-headless`, `python3-dev` →
+    /// `python3`). Read only for a same-base runtime (the builder's own
+    /// plain distribution image).
+    #[serde(default)]
+    pub toolchain_runtime: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -425,6 +446,48 @@ pub struct LanguagePack {
     /// What only the Node.js analysis reads (`node.toml`).
     #[serde(default)]
     pub node: Option<NodeRules>,
+    /// The toolchain as a plain distribution's packages (`[same_base]`).
+    #[serde(default)]
+    pub same_base: Option<SameBaseRules>,
+}
+
+/// A language installed with the package manager of a plain distribution
+/// image (`apt-get install ruby ruby-dev`): the final stage starts from the
+/// same image and installs only what runs the app. Lists are per family
+/// (`debian` also covers Ubuntu); names may be globs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SameBaseRules {
+    /// Packages whose install shows the toolchain came from the package
+    /// manager.
+    pub toolchain: SystemLibs,
+    /// The package that runs the app, installed in the final stage when no
+    /// package it installs matches `provides`.
+    pub runtime: ToolPackages,
+    pub provides: SystemLibs,
+    /// The language's build tools among the packages (npm, pip, Maven):
+    /// left in the builder unless a runtime command runs one of
+    /// `build_programs`.
+    #[serde(default)]
+    pub build_tools: SystemLibs,
+    #[serde(default)]
+    pub build_programs: Vec<String>,
+    /// Where the distribution's interpreter puts what the build installs as
+    /// root (pip's /usr/local/lib/python3.X/dist-packages and
+    /// /usr/local/bin): folders the plain image leaves empty, copied whole.
+    /// None for a family: the installs land among the system's own files.
+    #[serde(default)]
+    pub install_dirs: SystemLibs,
+    /// What the toolchain's packages recommend that the app may need at
+    /// run time (python3.11 → ca-certificates): apt installed it when the
+    /// build did not say `--no-install-recommends`; the final stage, which
+    /// does, installs it by name then.
+    #[serde(default)]
+    pub recommends: SystemLibs,
+    /// What the build tools depend on that the app may need at run time
+    /// (npm → ca-certificates): installed by name when they stay behind.
+    #[serde(default)]
+    pub build_tool_deps: SystemLibs,
 }
 
 /// Node.js specifics (`[node]` of `node.toml`).
@@ -582,6 +645,25 @@ pub struct SystemLibs {
     pub alpine: Vec<String>,
 }
 
+impl SystemLibs {
+    /// The list of a family (Debian's for anything but Alpine).
+    pub fn of(&self, family: Family) -> &[String] {
+        match family {
+            Family::Alpine => &self.alpine,
+            _ => &self.debian,
+        }
+    }
+}
+
+impl ToolPackages {
+    pub fn of(&self, family: Family) -> &str {
+        match family {
+            Family::Alpine => &self.alpine,
+            _ => &self.debian,
+        }
+    }
+}
+
 /// Ruby with Bundler (`[ruby]` of `ruby.toml`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -691,6 +773,9 @@ pub struct JavaRules {
     pub unsupported_jvm_words: Vec<String>,
     /// Where the JRE images keep Java (`JAVA_HOME`).
     pub jre_java_home: String,
+    /// Where a distribution's JDK and JRE packages keep Java (the same
+    /// `JAVA_HOME` for both).
+    pub distro_jvm_dir: String,
     /// Programs of a JDK that its JRE does not have (`jcmd`, `jar`).
     pub jdk_only_tools: Vec<String>,
     /// Properties that set the port the app listens on (`server.port`),

@@ -195,6 +195,22 @@ fn python_app_with_run_written_files_verifies() {
     verify_app("python-effects");
 }
 
+/// Debian's own Python on debian:bookworm (no python image): pip installs
+/// waitress and MarkupSafe from PyPI into /usr/local, and the final stage
+/// is the same image with python3 and without gcc and python3-dev.
+#[test]
+fn python_app_on_debians_python_verifies() {
+    verify_app("python-debian");
+}
+
+/// Debian's own Ruby with a Debian-packaged gem (RubyGems is not reachable
+/// here): the final stage is debian:bookworm with ruby and ruby-webrick,
+/// without build-essential, ruby-dev and bundler.
+#[test]
+fn ruby_app_on_debians_ruby_verifies() {
+    verify_app("ruby-debian");
+}
+
 /// httparse from crates.io, pinned in Cargo.lock, on the trixie Rust image.
 #[test]
 fn rust_app_with_crates_io_dependencies_verifies() {

@@ -46,6 +46,11 @@ pub struct BaseImage {
     pub env: BTreeMap<String, String>,
     /// The WORKDIR the image sets, if `images.toml` knows one.
     pub workdir: Option<String>,
+    /// A plain distribution image (`images.toml`'s `plain`).
+    pub plain: bool,
+    /// Which release's tables of `packages.toml` name its packages: the
+    /// Debian release, an Ubuntu one (`jammy`), `default` on Alpine.
+    pub package_release: Option<String>,
 }
 
 impl BaseImage {
@@ -206,6 +211,14 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
     } else {
         Some(substitute(&release_in_tag, global_args))
     };
+    let family = facts.map(|f| f.family).unwrap_or(Family::Other);
+    let package_release = match family {
+        Family::Alpine => Some("default".to_string()),
+        _ => facts
+            .and_then(|f| f.package_release.clone())
+            .filter(|_| release_in_tag.is_empty())
+            .or_else(|| release.clone()),
+    };
     BaseImage {
         written: written.to_string(),
         resolved,
@@ -218,13 +231,15 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         version,
         release_in_tag,
         alpine_in_tag,
-        family: facts.map(|f| f.family).unwrap_or(Family::Other),
+        family,
         release,
+        package_release,
         size_mb: facts.map(|f| f.size_mb),
         runtime_only: facts.is_some_and(|f| f.runtime_only),
         tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
         env: facts.map(|f| f.env.clone()).unwrap_or_default(),
         workdir: facts.and_then(|f| f.workdir.clone()),
+        plain: facts.is_some_and(|f| f.plain),
     }
 }
 
@@ -295,6 +310,28 @@ mod tests {
         );
         assert!(img("gcr.io/distroless/static-debian12").runtime_only);
         assert!(img("scratch").runtime_only);
+    }
+
+    #[test]
+    fn plain_distribution_images_and_their_package_tables() {
+        let u = img("ubuntu:22.04");
+        assert!(u.plain);
+        assert_eq!(
+            (u.release.as_deref(), u.package_release.as_deref()),
+            (None, Some("jammy"))
+        );
+        let d = img("debian:bookworm-slim");
+        assert!(d.plain);
+        assert_eq!(d.package_release.as_deref(), Some("bookworm"));
+        let m = img("marketplace.gcr.io/google/debian11");
+        assert!(m.plain);
+        assert_eq!(m.package_release.as_deref(), Some("bullseye"));
+        assert_eq!(
+            img("alpine:3.19").package_release.as_deref(),
+            Some("default")
+        );
+        assert!(!img("python:3.12").plain);
+        assert!(img("ubuntu:18.04").package_release.is_none());
     }
 
     #[test]

@@ -39,9 +39,14 @@ pub fn app_folders(
         .or_else(|| image_workdir.map(String::from))
         .unwrap_or_else(|| "/".into());
     let copies = a.copies.clone();
+    let started = started_paths(file);
     for copy in &copies {
         let ins = &file.instructions[copy.index];
-        if copy.from_image.is_some() || (skip_manifests && copy.manifest_only) {
+        if copy.from_image.is_some() {
+            carry_started_tool(file, a, copy, &started);
+            continue;
+        }
+        if skip_manifests && copy.manifest_only {
             continue;
         }
         let line = ins.line;
@@ -65,6 +70,46 @@ pub fn app_folders(
                 path,
                 format!("line {line}: copied from the build context"),
                 in_workdir,
+            );
+        }
+    }
+}
+
+/// The programs ENTRYPOINT and CMD start by absolute path.
+fn started_paths(file: &Dockerfile) -> Vec<String> {
+    let mut out = Vec::new();
+    for kw in [Keyword::Entrypoint, Keyword::Cmd] {
+        let Some(ins) = file.instructions.iter().rev().find(|i| i.keyword == kw) else {
+            continue;
+        };
+        let first = match &ins.exec {
+            Some(words) => words.first().cloned(),
+            None => ins.args.split_whitespace().next().map(String::from),
+        };
+        out.extend(first.filter(|w| w.starts_with('/')));
+    }
+    out
+}
+
+/// A COPY from another image brings a build tool, unless the container
+/// starts what it brought (`COPY --from=apache/beam_python3.11_sdk
+/// /opt/apache/beam /opt/apache/beam` with `ENTRYPOINT
+/// ["/opt/apache/beam/boot"]`): then the final stage gets it from the
+/// builder, where that COPY put it.
+fn carry_started_tool(file: &Dockerfile, a: &mut Analysis, copy: &ContextCopy, started: &[String]) {
+    let line = file.instructions[copy.index].line;
+    for root in &copy.roots {
+        if started.iter().any(|p| is_under(p, root)) && !a.is_system_dir(root) {
+            let root = root.clone();
+            a.add_artefact(
+                line,
+                &root,
+                &root,
+                format!(
+                    "line {line}: copied from {}, and the container starts what is there",
+                    copy.from_image.as_deref().unwrap_or("another image")
+                ),
+                false,
             );
         }
     }

@@ -867,16 +867,25 @@ pub fn analyse(
         );
         return;
     }
+    // A JDK from a plain distribution's packages: the final stage is the
+    // same image with its headless JRE (`same_base.rs`).
     if !pack.detect.images.contains(&builder.base_name) {
-        a.block(
-            from,
-            format!(
-                "{} is not a JDK image: msb cannot tell which Java runs the app",
-                builder.written
-            ),
-        );
-        return;
+        match crate::analyse::same_base::check(file, pack, k, a) {
+            crate::analyse::same_base::Outcome::Applies => {}
+            crate::analyse::same_base::Outcome::Blocked => return,
+            crate::analyse::same_base::Outcome::NotPlain => {
+                a.block(
+                    from,
+                    format!(
+                        "{} is not a JDK image: msb cannot tell which Java runs the app",
+                        builder.written
+                    ),
+                );
+                return;
+            }
+        }
     }
+    let same_base = a.same_base.is_some();
     // A JDK and Maven or Gradle installed by apt/apk only build.
     a.installed_packages
         .retain(|p| !rules.build_packages.contains(p));
@@ -944,8 +953,10 @@ pub fn analyse(
     entry::copy_launch_script(&launch, a);
     // ENV JAVA_HOME is carried to the final stage, where a start script
     // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
+    // (The distribution's JDK and JRE packages share their JAVA_HOME.)
     if let Some(home) = a.env.get("JAVA_HOME").cloned()
         && home.trim_end_matches('/') != rules.jre_java_home
+        && !(same_base && is_under(&home, &rules.distro_jvm_dir))
     {
         let line = entry::env_line(file, "JAVA_HOME").unwrap_or(launch.line);
         a.block(
@@ -1026,7 +1037,9 @@ pub fn analyse(
     }
     java.runtime_files(a);
     java.privileged_ports(&launch, a);
-    java.choose_runtime(&builder, a);
+    if !same_base {
+        java.choose_runtime(&builder, a);
+    }
 }
 
 impl Java<'_> {

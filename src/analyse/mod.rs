@@ -17,6 +17,7 @@ pub mod ports;
 pub mod python;
 pub mod ruby;
 pub mod rust;
+pub mod same_base;
 pub mod shell;
 pub mod track;
 
@@ -256,6 +257,9 @@ pub struct Analysis {
     pub ruby: Option<ruby::RubyFacts>,
     pub rust: Option<rust::RustFacts>,
     pub node: Option<node::NodeFacts>,
+    /// The final stage starts from the builder's own plain distribution
+    /// image, the language being its packages (`same_base.rs`).
+    pub same_base: Option<same_base::SameBase>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
 }
@@ -302,6 +306,7 @@ impl Analysis {
             ruby: None,
             rust: None,
             node: None,
+            same_base: None,
             system_dirs: Vec::new(),
         }
     }
@@ -435,14 +440,16 @@ pub fn from_line(file: &Dockerfile) -> usize {
 }
 
 /// Whether the builder is the language's own image (node.toml's,
-/// ruby.toml's, python.toml's detection images). Only such an image tells
-/// which slim image has the same interpreter; one installed by apt or nvm
-/// on another base does not, so the file is blocked and this is false.
-/// `image_kind` names the image in the reason (`Node.js`), `interpreter`
-/// what the slim image must have the same of (`Node`).
+/// ruby.toml's, python.toml's detection images), or a plain distribution
+/// image with the language from its packages (`same_base.rs`). Only such
+/// an image tells which runtime has the same interpreter; one installed
+/// by nvm or a script on another base does not, so the file is blocked and
+/// this is false. `image_kind` names the image in the reason (`Node.js`),
+/// `interpreter` what the slim image must have the same of (`Node`).
 pub fn require_language_image(
     file: &Dockerfile,
     pack: &LanguagePack,
+    k: &Knowledge,
     a: &mut Analysis,
     image_kind: &str,
     interpreter: &str,
@@ -454,6 +461,11 @@ pub fn require_language_image(
         return true;
     }
     let written = b.written.clone();
+    match same_base::check(file, pack, k, a) {
+        same_base::Outcome::Applies => return true,
+        same_base::Outcome::Blocked => return false,
+        same_base::Outcome::NotPlain => {}
+    }
     a.block(
         from_line(file),
         format!(
@@ -620,7 +632,9 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     housekeeping_paths(file, pack, k, &mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);
+    same_base::finish(file, context, k, &mut a);
     runtime_packages(k, &mut a);
+    same_base::require_gain(file, &mut a);
     a
 }
 
@@ -1087,6 +1101,11 @@ fn detect_language<'k>(
                 score += 10;
             }
         }
+        if builder.plain {
+            let (points, why) = plain_image_signals(file, pack, builder.family, a);
+            score += points;
+            evidence.extend(why);
+        }
         for f in &pack.detect.files {
             // A glob (`*.csproj`) names the first match.
             let found = if f.contains('*') {
@@ -1113,6 +1132,55 @@ fn detect_language<'k>(
         evidence,
     });
     Some(pack)
+}
+
+/// On a plain distribution image the language may only show in its
+/// packages (`apt-get install python3-grpc-tools`) and in the program the
+/// container starts (`CMD ["/usr/bin/python3", "server.py"]`): each is
+/// half a RUN's weight, so both are needed, and a build command of
+/// another language still outweighs a package it installs.
+fn plain_image_signals(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    family: Family,
+    a: &Analysis,
+) -> (u32, Vec<String>) {
+    let mut score = 0;
+    let mut evidence = Vec::new();
+    if let Some(rules) = &pack.same_base {
+        let globs = rules.toolchain.of(family);
+        let found = a.run_commands.iter().find_map(|rc| {
+            let Some(PackageOp::Install { packages, .. }) = packages::read(&rc.command) else {
+                return None;
+            };
+            let names: Vec<String> = packages
+                .into_iter()
+                .filter(|p| globs.iter().any(|g| glob_match(g, p)))
+                .collect();
+            (!names.is_empty()).then(|| (file.instructions[rc.index].line, names))
+        });
+        if let Some((line, names)) = found {
+            score += 5;
+            evidence.push(format!("line {line} installs {}", names.join(", ")));
+        }
+    }
+    let started = file
+        .instructions
+        .iter()
+        .rev()
+        .find(|i| matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd))
+        .and_then(|i| match &i.exec {
+            Some(words) => words.first().cloned(),
+            None => i.args.split_whitespace().next().map(String::from),
+        });
+    if let Some(program) = started {
+        let name = program.rsplit('/').next().unwrap_or(&program);
+        if pack.detect.commands.iter().any(|c| c == name) {
+            score += 5;
+            evidence.push(format!("the container starts {name}"));
+        }
+    }
+    (score, evidence)
 }
 
 /// The command a runner runs: the words after `program subcommand` and the
@@ -1602,7 +1670,7 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
     };
     let sorted = packages::for_runtime(
         builder.family,
-        builder.release.as_deref(),
+        builder.package_release.as_deref(),
         &a.installed_packages,
         &a.removed_packages,
         k,

@@ -402,7 +402,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !crate::analyse::require_language_image(file, pack, a, "Node.js", "Node") {
+    if !crate::analyse::require_language_image(file, pack, k, a, "Node.js", "Node") {
         return;
     }
     let Some(rules) = pack.node.as_ref() else {
@@ -420,34 +420,45 @@ pub fn analyse(
         );
         return;
     }
-    let tag = read_tag(
-        &builder.tag,
-        tag_of(&builder.resolved),
-        rules,
-        &k.images.debian_releases,
-    );
-    if let Some(part) = &tag.unknown {
-        a.block(
-            from,
-            format!(
-                "{}: msb knows no slim variant for the tag part `{part}`",
-                builder.written
-            ),
-        );
-        return;
-    }
-    let key = if builder.family == Family::Alpine {
-        "alpine"
+    // Node from a plain distribution's packages runs on the same image
+    // (`same_base.rs`): its version is the release's, not a tag's.
+    let tag = if a.same_base.is_some() {
+        NodeTag {
+            version: String::new(),
+            major: None,
+            unknown: None,
+        }
     } else {
-        "debian"
+        let tag = read_tag(
+            &builder.tag,
+            tag_of(&builder.resolved),
+            rules,
+            &k.images.debian_releases,
+        );
+        if let Some(part) = &tag.unknown {
+            a.block(
+                from,
+                format!(
+                    "{}: msb knows no slim variant for the tag part `{part}`",
+                    builder.written
+                ),
+            );
+            return;
+        }
+        let key = if builder.family == Family::Alpine {
+            "alpine"
+        } else {
+            "debian"
+        };
+        let mut vars = BTreeMap::new();
+        vars.insert("node_tag".to_string(), tag.version.clone());
+        a.runtime_choice = Some(RuntimeChoice {
+            key: key.to_string(),
+            vars,
+            why: String::new(),
+        });
+        tag
     };
-    let mut vars = BTreeMap::new();
-    vars.insert("node_tag".to_string(), tag.version.clone());
-    a.runtime_choice = Some(RuntimeChoice {
-        key: key.to_string(),
-        vars,
-        why: String::new(),
-    });
 
     let mut steps = install_steps(file, a, rules, tag.major);
     let globals = global_packages(file, a);

@@ -98,8 +98,15 @@ pub fn is_composer_setup(c: &crate::analyse::shell::Command) -> bool {
 }
 
 /// Only an official php image says which PHP build the extensions were
-/// compiled for.
-fn php_image(file: &Dockerfile, pack: &LanguagePack, pk: &PhpKnowledge, a: &mut Analysis) -> bool {
+/// compiled for, or a plain distribution image whose packages are PHP
+/// and its extensions (`same_base.rs`).
+fn php_image(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    pk: &PhpKnowledge,
+    k: &Knowledge,
+    a: &mut Analysis,
+) -> bool {
     let Some(b) = a.builder.clone() else {
         return false;
     };
@@ -115,6 +122,11 @@ fn php_image(file: &Dockerfile, pack: &LanguagePack, pk: &PhpKnowledge, a: &mut 
         return false;
     }
     if !pack.detect.images.contains(&b.base_name) {
+        match crate::analyse::same_base::check(file, pack, k, a) {
+            crate::analyse::same_base::Outcome::Applies => return true,
+            crate::analyse::same_base::Outcome::Blocked => return false,
+            crate::analyse::same_base::Outcome::NotPlain => {}
+        }
         a.block(
             line,
             format!(
@@ -131,18 +143,22 @@ pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
     pack: &LanguagePack,
-    _k: &Knowledge,
+    k: &Knowledge,
     a: &mut Analysis,
 ) {
     let Some(pk) = pack.php.as_ref() else {
         return;
     };
-    if !php_image(file, pack, pk, a) {
+    if !php_image(file, pack, pk, k, a) {
         return;
     }
     let Some(b) = a.builder.clone() else {
         return;
     };
+    if a.same_base.is_some() {
+        distro_php(file, context, pk, a);
+        return;
+    }
     interpreted::rebase_before_workdir(file, a, &pk.image_workdir);
     let commands = a.run_commands.clone();
     for rc in &commands {
@@ -220,6 +236,39 @@ pub fn analyse(
         vars,
         why: String::new(),
     });
+}
+
+/// PHP from a plain distribution's packages, on the same image: the app
+/// folder (vendor/ in it) is the app; the extensions are packages, kept.
+/// An extension `pecl` builds lands among the distribution's PHP files,
+/// which msb does not copy.
+fn distro_php(file: &Dockerfile, context: &BuildContext, pk: &PhpKnowledge, a: &mut Analysis) {
+    let commands = a.run_commands.clone();
+    for rc in &commands {
+        let program = rc.command.program();
+        if program == "pecl" || program == "phpize" {
+            a.block(
+                file.instructions[rc.index].line,
+                format!(
+                    "`{program}` builds an extension into the distribution's own PHP folders: msb cannot copy it without the rest of the system"
+                ),
+            );
+            return;
+        }
+    }
+    interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
+    interpreted::build_outputs(file, a, None);
+    composer_dev_dependencies(file, context, &commands, a);
+    if interpreted::leave_build_tools(
+        file,
+        context,
+        a,
+        &pk.build_only_packages,
+        &pk.build_only_programs,
+        "only Composer and the build use them",
+    ) {
+        interpreted::remove_node_modules(file, a, None);
+    }
 }
 
 /// `composer install` without `--no-dev` puts require-dev (phpunit...) in

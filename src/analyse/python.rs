@@ -20,6 +20,9 @@ pub enum Deps {
     NewVenv { path: String, insert_before: usize },
     /// `pip install --user`: msb points PYTHONUSERBASE at a readable path.
     UserBase { path: String, insert_before: usize },
+    /// Python from a plain distribution's packages: pip installs into the
+    /// distribution's folders for it (/usr/local), copied whole.
+    System { dirs: Vec<String> },
 }
 
 /// The tool that installs the app's dependencies.
@@ -215,7 +218,7 @@ pub fn analyse(
     k: &Knowledge,
     a: &mut Analysis,
 ) {
-    if !crate::analyse::require_language_image(file, pack, a, "Python", "Python") {
+    if !crate::analyse::require_language_image(file, pack, k, a, "Python", "Python") {
         return;
     }
     let mut deps = Deps::None;
@@ -422,6 +425,29 @@ pub fn analyse(
             // the `.venv` the file expects: none is added.
             deps = Deps::ExistingVenv { path: env.clone() };
         }
+        if matches!(deps, Deps::None) && !user_install && a.same_base.is_some() {
+            if let Some(other) = installers.iter().find(|i| **i != Installer::Pip) {
+                let line = file.instructions[install].line;
+                a.block(
+                    line,
+                    format!(
+                        "{other:?} installs with the distribution's own Python, outside a virtualenv: msb cannot tell where its packages go"
+                    ),
+                );
+                return;
+            }
+            let line = file.instructions[install].line;
+            if !crate::analyse::same_base::copy_install_dirs(a, line, "pip") {
+                return;
+            }
+            deps = Deps::System {
+                dirs: a
+                    .same_base
+                    .as_ref()
+                    .map(|s| s.install_dirs.clone())
+                    .unwrap_or_default(),
+            };
+        }
         if matches!(deps, Deps::None) {
             // Before the manifest copy that feeds the install, so the new
             // layers are cached whatever the requirements say.
@@ -524,7 +550,7 @@ pub fn analyse(
             a.runtime_env
                 .push(format!("VIRTUAL_ENV={path} PATH=\"{path}/bin:$PATH\""));
         }
-        Deps::ExistingVenv { .. } | Deps::None => {}
+        Deps::ExistingVenv { .. } | Deps::System { .. } | Deps::None => {}
     }
     for (index, tools) in &tool_installs {
         if !dep_install_runs.contains(index) {
@@ -558,7 +584,7 @@ pub fn analyse(
             let path = path.clone();
             a.add_artefact(deps_line, &path, &path, "the installed dependencies", false);
         }
-        Deps::None => {}
+        Deps::System { .. } | Deps::None => {}
     }
 
     // Python reads its sources, templates and data at run time; a

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::analyse::image::expand_known;
 use crate::analyse::packages::RuntimePackage;
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, absolute, interpreted};
+use crate::analyse::{Analysis, absolute, interpreted, same_base};
 use crate::knowledge::{Family, GemLibs, Knowledge, LanguagePack, RubyKnowledge};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -261,18 +261,24 @@ pub fn analyse(
     let Some(rk) = pack.ruby.as_ref() else {
         return;
     };
-    if !crate::analyse::require_language_image(file, pack, a, "Ruby", "Ruby") {
+    if !crate::analyse::require_language_image(file, pack, k, a, "Ruby", "Ruby") {
         return;
     }
-    let gem_home = a
-        .env
-        .get("GEM_HOME")
-        .cloned()
-        .or_else(|| pack.deps_dir.clone())
-        .unwrap_or_else(|| "/usr/local/bundle".into());
+    // A same-base runtime (Ruby from the distribution's packages) has no
+    // GEM_HOME of an image: gems go to the distribution's own folders.
+    let same_base = a.same_base.is_some();
+    let gem_home: Option<String> = a.env.get("GEM_HOME").cloned().or_else(|| {
+        (!same_base).then(|| {
+            pack.deps_dir
+                .clone()
+                .unwrap_or_else(|| "/usr/local/bundle".into())
+        })
+    });
 
     // Where gems are installed, and the settings `bundle exec` reads.
     let mut first_install: Option<usize> = None;
+    // `gem install`: into GEM_HOME, whatever bundler's path is.
+    let mut gem_installs = false;
     let mut app_root: Option<String> = None;
     // (what set it, the path as written)
     let mut gem_path: Option<(String, String)> = a
@@ -297,6 +303,7 @@ pub fn analyse(
         match (c.program(), sub) {
             ("gem", Some("install" | "update")) => {
                 first_install.get_or_insert(line);
+                gem_installs = true;
             }
             ("bundle" | "bundler", Some("install")) => {
                 first_install.get_or_insert(line);
@@ -363,13 +370,19 @@ pub fn analyse(
         .unwrap_or_else(|| "/".into());
     // `BUNDLE_PATH=$GEM_HOME`: the image's own variables.
     let mut image_env = BTreeMap::new();
-    image_env.insert("GEM_HOME".to_string(), gem_home.clone());
+    if let Some(home) = &gem_home {
+        image_env.insert("GEM_HOME".to_string(), home.clone());
+    }
     // The image sets BUNDLE_APP_CONFIG to its own GEM_HOME, whatever GEM_HOME
     // the file sets.
-    let image_gem_home = pack
-        .deps_dir
-        .clone()
-        .unwrap_or_else(|| "/usr/local/bundle".into());
+    // (Without one, bundler keeps them in the app's own `.bundle`.)
+    let image_gem_home = if same_base {
+        absolute(&root, ".bundle")
+    } else {
+        pack.deps_dir
+            .clone()
+            .unwrap_or_else(|| "/usr/local/bundle".into())
+    };
     let app_config = a
         .env
         .get("BUNDLE_APP_CONFIG")
@@ -386,24 +399,42 @@ pub fn analyse(
     let gem_source = match (&gem_path, deployment) {
         (Some((how, _)), _) => how.clone(),
         (None, true) => "bundler's deployment mode".to_string(),
+        (None, false) if gem_home.is_none() => "the distribution's gem folder".to_string(),
         (None, false) => "GEM_HOME of the image".to_string(),
     };
     if first_install.is_some() {
         a.ruby = Some(RubyFacts {
-            gems: gem_dir.clone().unwrap_or_else(|| gem_home.clone()),
+            gems: gem_dir
+                .clone()
+                .or_else(|| gem_home.clone())
+                .or_else(|| {
+                    a.same_base
+                        .as_ref()
+                        .and_then(|s| s.install_dirs.first().cloned())
+                })
+                .unwrap_or_default(),
             why: gem_source,
         });
     }
-    if let Some(line) = first_install {
+    if let (Some(line), Some(gem_home)) = (first_install, &gem_home) {
         a.add_artefact(
             line,
-            &gem_home,
-            &gem_home,
+            gem_home,
+            gem_home,
             format!(
                 "line {line}: GEM_HOME: the gems, their executables and bundler's local settings"
             ),
             false,
         );
+    }
+    // The distribution's own gem folder (/var/lib/gems) and the folder of
+    // their executables (/usr/local/bin).
+    if let Some(line) = first_install
+        && gem_home.is_none()
+        && (gem_installs || gem_dir.is_none())
+        && !same_base::copy_install_dirs(a, line, "gem")
+    {
+        return;
     }
     interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
     if let (Some(dir), Some(line)) = (&gem_dir, first_install) {
@@ -419,7 +450,7 @@ pub fn analyse(
     // from BUNDLE_APP_CONFIG when the app starts.
     if let Some(line) = first_install
         && saves_local
-        && app_config != gem_home
+        && gem_home.as_ref() != Some(&app_config)
     {
         a.add_artefact(
             line,
@@ -495,8 +526,7 @@ fn gem_libs(
         },
     };
     let release_key = match builder.family {
-        Family::Debian => builder.release.clone(),
-        Family::Alpine => Some("default".to_string()),
+        Family::Debian | Family::Alpine => builder.package_release.clone(),
         _ => return,
     };
     let table = k

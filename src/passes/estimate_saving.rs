@@ -38,6 +38,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         });
     }
     parts.extend(dropped_packages(a, k));
+    parts.extend(toolchain_runtime(a, k));
     if a.pruned_dev_dependencies > 0 {
         parts.push(EstimatePart {
             what: format!("{} dev dependencies pruned", a.pruned_dev_dependencies),
@@ -82,15 +83,23 @@ fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
                 .and_then(|b| k.image_facts(&b.name, crate::knowledge::split_image(&b.resolved).1))
                 .is_some_and(|f| f.provides.iter().any(|x| x == p))
     };
+    // What the build removes itself was not in the original image either;
+    // what msb leaves in the builder (`removed_packages` besides) was.
+    let removed_by_build: Vec<String> = a
+        .run_commands
+        .iter()
+        .filter_map(|rc| match packages::read(&rc.command) {
+            Some(PackageOp::Remove { packages }) => Some(packages),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     let mut dropped: Vec<String> = Vec::new();
     for rc in &a.run_commands {
         if let Some(PackageOp::Install { packages, .. }) = packages::read(&rc.command) {
             for p in packages {
                 let kept = a.runtime_packages.iter().any(|r| r.name == p);
-                if !kept
-                    && !in_base(&p)
-                    && !a.removed_packages.contains(&p)
-                    && !dropped.contains(&p)
+                if !kept && !in_base(&p) && !removed_by_build.contains(&p) && !dropped.contains(&p)
                 {
                     dropped.push(p);
                 }
@@ -113,6 +122,30 @@ fn dropped_packages(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
     Some(EstimatePart {
         what: format!("build packages left in the builder: {}", dropped.join(", ")),
         mb: i64::from(mb),
+    })
+}
+
+/// A same-base final stage installs the toolchain's runtime again (the
+/// JRE inside the JDK it leaves behind): that part of the toolchain is
+/// not saved.
+fn toolchain_runtime(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
+    let same = a.same_base.as_ref()?;
+    let sizes = &k.images.saving.runtime_packages;
+    let kept: Vec<(&str, u32)> = same
+        .runtime
+        .iter()
+        .filter_map(|p| sizes.get(p).map(|mb| (p.as_str(), *mb)))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = kept.iter().map(|(p, _)| *p).collect();
+    Some(EstimatePart {
+        what: format!(
+            "the toolchain's runtime, installed again in the final stage: {}",
+            names.join(", ")
+        ),
+        mb: -kept.iter().map(|(_, mb)| i64::from(*mb)).sum::<i64>(),
     })
 }
 

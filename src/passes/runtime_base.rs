@@ -27,70 +27,16 @@ pub const NAME: &str = "runtime_base";
 
 pub fn run(input: &PassInput, plan: &mut Plan) {
     let a = input.analysis;
-    let k = input.knowledge;
     let (Some(builder), Some(language)) = (&a.builder, &a.language) else {
         return;
     };
-    let Some(pack) = k.language(&language.id) else {
-        return;
+    let chosen = if a.same_base.is_some() {
+        Some(same_image(input))
+    } else {
+        from_template(input, plan)
     };
-    let (key, extra_why, applicability, alternative) =
-        match (language.id.as_str(), &a.runtime_choice) {
-            ("go", _) => go_base(a, k, input.allow_unsafe, input.runtime_preference),
-            (_, Some(choice)) => (
-                choice.key.clone(),
-                choice.why.clone(),
-                Applicability::Safe,
-                None,
-            ),
-            _ => (
-                if builder.family == Family::Alpine {
-                    "alpine"
-                } else {
-                    "debian"
-                }
-                .to_string(),
-                String::new(),
-                Applicability::Safe,
-                None,
-            ),
-        };
-    plan.unsafe_alternatives.extend(alternative);
-    let Some(template) = pack.runtime_base.get(&key) else {
+    let Some((image, base, applicability)) = chosen else {
         return;
-    };
-    let image = fill(template, a, k);
-    let resolved = substitute(&image, &a.global_args);
-    let (name, tag) = crate::knowledge::split_image(&resolved);
-    // Only an image whose tags msb's knowledge lists may be named: a
-    // variant of any other repository (`gcr.io/google_appengine/python`
-    // + `:slim`) may not exist.
-    let Some(facts) = k.image_facts(name, tag) else {
-        let builder_known = k
-            .image_facts(
-                &builder.name,
-                crate::knowledge::split_image(&builder.resolved).1,
-            )
-            .is_some();
-        plan.no_base_reason = Some(if builder_known {
-            format!(
-                "{resolved} is not a tag msb knows (transforms/images.toml lists the ones it may name)"
-            )
-        } else {
-            format!(
-                "{} is not an image whose tags msb knows (transforms/images.toml): it cannot name a slimmer variant of it",
-                builder.repository
-            )
-        });
-        return;
-    };
-    let base = RuntimeBase {
-        image: image.clone(),
-        family: facts.family,
-        why: format!("{}{extra_why}", template.why),
-        nonroot_user: facts.nonroot_user.clone(),
-        size_mb: Some(facts.size_mb),
-        tools: facts.tools.clone(),
     };
     // The runtime must be the same platform as what was built for it.
     let from_ins = input
@@ -154,6 +100,108 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         );
     }
     plan.runtime_base = Some(base);
+}
+
+/// The runtime base of the language's template (`transforms/<language>.toml`).
+fn from_template(
+    input: &PassInput,
+    plan: &mut Plan,
+) -> Option<(String, RuntimeBase, Applicability)> {
+    let a = input.analysis;
+    let k = input.knowledge;
+    let (Some(builder), Some(language)) = (&a.builder, &a.language) else {
+        return None;
+    };
+    let pack = k.language(&language.id)?;
+    let (key, extra_why, applicability, alternative) =
+        match (language.id.as_str(), &a.runtime_choice) {
+            ("go", _) => go_base(a, k, input.allow_unsafe, input.runtime_preference),
+            (_, Some(choice)) => (
+                choice.key.clone(),
+                choice.why.clone(),
+                Applicability::Safe,
+                None,
+            ),
+            _ => (
+                if builder.family == Family::Alpine {
+                    "alpine"
+                } else {
+                    "debian"
+                }
+                .to_string(),
+                String::new(),
+                Applicability::Safe,
+                None,
+            ),
+        };
+    plan.unsafe_alternatives.extend(alternative);
+    let template = pack.runtime_base.get(&key)?;
+    let image = fill(template, a, k);
+    let resolved = substitute(&image, &a.global_args);
+    let (name, tag) = crate::knowledge::split_image(&resolved);
+    // Only an image whose tags msb's knowledge lists may be named: a
+    // variant of any other repository (`gcr.io/google_appengine/python`
+    // + `:slim`) may not exist.
+    let Some(facts) = k.image_facts(name, tag) else {
+        let builder_known = k
+            .image_facts(
+                &builder.name,
+                crate::knowledge::split_image(&builder.resolved).1,
+            )
+            .is_some();
+        plan.no_base_reason = Some(if builder_known {
+            format!(
+                "{resolved} is not a tag msb knows (transforms/images.toml lists the ones it may name)"
+            )
+        } else {
+            format!(
+                "{} is not an image whose tags msb knows (transforms/images.toml): it cannot name a slimmer variant of it",
+                builder.repository
+            )
+        });
+        return None;
+    };
+    let base = RuntimeBase {
+        image: image.clone(),
+        family: facts.family,
+        why: format!("{}{extra_why}", template.why),
+        nonroot_user: facts.nonroot_user.clone(),
+        size_mb: Some(facts.size_mb),
+        tools: facts.tools.clone(),
+    };
+    Some((image, base, applicability))
+}
+
+/// The builder's own plain distribution image, tag and all: the language
+/// is its packages, so the final stage installs only those that run the
+/// app (`same_base.rs`).
+fn same_image(input: &PassInput) -> (String, RuntimeBase, Applicability) {
+    let a = input.analysis;
+    let b = a.builder.as_ref().expect("analysed builder");
+    let image = b
+        .written
+        .split('@')
+        .next()
+        .unwrap_or(&b.written)
+        .to_string();
+    let facts = input
+        .knowledge
+        .image_facts(&b.name, crate::knowledge::split_image(&b.resolved).1);
+    let language = a
+        .language
+        .as_ref()
+        .map_or("the language", |l| l.name.as_str());
+    let base = RuntimeBase {
+        image: image.clone(),
+        family: b.family,
+        why: format!(
+            "the builder's own image: {language} comes from its packages, so the final stage installs only those that run the app, without the compilers, headers and build tools"
+        ),
+        nonroot_user: facts.and_then(|f| f.nonroot_user.clone()),
+        size_mb: b.size_mb,
+        tools: b.tools.clone(),
+    };
+    (image, base, Applicability::Safe)
 }
 
 /// The packages the runtime must install that `image` does not have.

@@ -83,9 +83,16 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     }
     let names: Vec<&str> = packages.iter().map(|(p, _)| p.as_str()).collect();
+    // On the builder's own plain image (Ubuntu's tzdata asks its question
+    // unless told not to) apt installs without questions.
+    let frontend = if a.same_base.is_some() {
+        "DEBIAN_FRONTEND=noninteractive "
+    } else {
+        ""
+    };
     let text = match base.family {
         Family::Debian => format!(
-            "apt-get update \\\n    && apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
+            "apt-get update \\\n    && {frontend}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
             names.join(" ")
         ),
         Family::Alpine => format!("apk add --no-cache {}", names.join(" ")),
