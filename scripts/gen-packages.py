@@ -123,7 +123,7 @@ DEV_PACKAGES = [
     "libboost-dev", "libbrotli-dev", "libbz2-dev", "libcairo2-dev",
     "libcap-dev", "libcups2-dev", "libcurl4-gnutls-dev", "libcurl4-openssl-dev",
     "libdbus-1-dev", "libevent-dev", "libexpat1-dev", "libffi-dev",
-    "libfreetype-dev", "libfreetype6-dev", "libfribidi-dev", "libgdal-dev",
+    "freetds-dev", "libfreetype-dev", "libfreetype6-dev", "libfribidi-dev", "libgdal-dev",
     "libgdbm-dev", "libgeos-dev", "libgif-dev", "libgirepository1.0-dev", "libglib2.0-dev",
     "libgmp-dev", "libgnutls28-dev", "libharfbuzz-dev", "libhdf5-dev",
     "libheif-dev", "libicu-dev", "libjpeg-dev", "libjpeg62-turbo-dev",
@@ -175,6 +175,7 @@ ALPINE_RUNTIME_LIBS = {
     "curl-dev": ["libcurl"],
     "cyrus-sasl-dev": ["libsasl"],
     "file-dev": ["libmagic"],
+    "freetds-dev": ["freetds"],
     "freetype-dev": ["freetype"],
     "fribidi-dev": ["fribidi"],
     "gdal-dev": ["gdal"],
@@ -235,6 +236,7 @@ ALPINE_RUNTIME_LIBS = {
 CURATED_RELEASES = {
     "buster": {
         "default-libmysqlclient-dev": ["libmariadb3"],
+        "freetds-dev": ["libct4", "libsybdb5"],
         "libbz2-dev": ["libbz2-1.0"],
         "libcurl4-gnutls-dev": ["libcurl3-gnutls"],
         "libcurl4-openssl-dev": ["libcurl4"],
