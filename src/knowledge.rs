@@ -816,8 +816,16 @@ pub struct JavaRules {
 pub struct DotnetRules {
     /// SDK images (full names), whose tag the runtime images share.
     pub sdk_images: Vec<String>,
-    /// Retired images (.NET Core 1-3.x on Docker Hub and mcr `core/`).
+    /// Retired images msb does not migrate (their runtime is another
+    /// repository: `microsoft/aspnetcore-build` → `microsoft/aspnetcore`).
     pub retired_images: Vec<String>,
+    /// Retired SDK repositories whose retired runtime images msb names,
+    /// by image name (`mcr.microsoft.com/dotnet/core/sdk`).
+    #[serde(default)]
+    pub retired: BTreeMap<String, RetiredSdk>,
+    /// The first .NET version whose SDK images leave Kestrel's address
+    /// unset (localhost:5000); msb does not know older ones' address.
+    pub sdk_address_known_since: String,
     /// Project SDKs of ASP.NET Core apps.
     pub web_sdks: Vec<String>,
     /// Package name prefixes that bring the ASP.NET Core shared framework.
@@ -835,6 +843,29 @@ pub struct DotnetRules {
     /// Packages the Alpine SDK image has and its runtime images lack
     /// (ICU, time zones), with what the app uses them for.
     pub alpine_sdk_packages: BTreeMap<String, String>,
+}
+
+/// A retired .NET SDK repository and where the runtime images of its
+/// .NET line are (`dotnet.toml`'s `[dotnet.retired."IMAGE"]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetiredSdk {
+    /// The `runtime_base` key of each kind of runtime the analysis picks
+    /// (`aspnet`, `runtime`, `runtime_deps`).
+    pub bases: BTreeMap<String, String>,
+    /// The word of the SDK's tag that names the SDK (`2.1-sdk-alpine`),
+    /// when the repository holds the runtimes too.
+    #[serde(default)]
+    pub sdk_word: Option<String>,
+    /// The OS variants of the SDK's tags (globs) and the runtime images'
+    /// name for the same OS (`{variant}`: as written).
+    #[serde(default)]
+    pub variants: BTreeMap<String, String>,
+    /// The first .NET version (major.minor) whose runtime images msb
+    /// names.
+    pub min_version: String,
+    /// What the user is told: when and why support ended.
+    pub support: String,
 }
 
 /// What msb knows about cargo builds (`rust.toml`, `[cargo]`).
@@ -1087,6 +1118,22 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
         "rust" if pack.cargo.is_none() => Some("[cargo]"),
         _ => None,
     };
+    if let Some(rules) = &pack.dotnet {
+        for (image, retired) in &rules.retired {
+            if let Some(key) = retired
+                .bases
+                .values()
+                .find(|k| !pack.runtime_base.contains_key(*k))
+            {
+                return Err(MsbError::Pack {
+                    pack: name.to_string(),
+                    reason: format!(
+                        "[dotnet.retired.\"{image}\"] names runtime_base.{key}, which is missing"
+                    ),
+                });
+            }
+        }
+    }
     if let Some(table) = missing_table {
         return Err(MsbError::Pack {
             pack: name.to_string(),

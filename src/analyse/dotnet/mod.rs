@@ -12,6 +12,7 @@
 
 mod project;
 mod publish;
+mod retired;
 mod runtime;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,13 @@ use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 use project::{PROJECT_EXTENSIONS, Project, needs_aspnet, read_project, solution_projects};
 use publish::{Publish, major_version, read_publish, runtime_tag};
+use retired::{RetiredTag, retired_tag};
+
+/// The major.minor of an SDK tag (`2.1.500-sdk` → `2.1`).
+fn resolved_version(tag: &str) -> String {
+    let version = tag.split('-').next().unwrap_or(tag);
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
+}
 
 struct Dotnet<'a> {
     file: &'a Dockerfile,
@@ -56,14 +64,16 @@ pub fn analyse(
         a.block(
             from,
             format!(
-                "{} is a retired .NET Core image (out of support): msb does not choose a runtime for it",
+                "{} is a retired .NET Core image (out of support) whose runtime is another repository: msb does not choose a runtime for it",
                 builder.written
             ),
         );
         return;
     }
+    let retired = rules.retired.get(&builder.name);
     // A mirror keeps the `dotnet/sdk` path.
-    let sdk_image = rules.sdk_images.contains(&builder.name)
+    let sdk_image = retired.is_some()
+        || rules.sdk_images.contains(&builder.name)
         || builder.base_name == "sdk" && builder.repository.ends_with("dotnet/sdk");
     if !sdk_image {
         a.block(
@@ -88,12 +98,33 @@ pub fn analyse(
         );
     }
     let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
-    let Some(tag) = runtime_tag(&builder.tag, &resolved) else {
-        a.block(
-            from,
-            format!("{}: the SDK version comes from a build argument whose default is an SDK release, not a runtime tag", builder.written),
-        );
-        return;
+    let tags = match retired {
+        Some(r) => match retired_tag(&builder.tag, &resolved, r) {
+            Ok(t) => t,
+            Err(why) => {
+                a.block(
+                    from,
+                    format!(
+                        "{} is a retired .NET Core image (out of support): {why}",
+                        builder.written
+                    ),
+                );
+                return;
+            }
+        },
+        None => match runtime_tag(&builder.tag, &resolved) {
+            Some(tag) => RetiredTag {
+                version: tag,
+                variant: String::new(),
+            },
+            None => {
+                a.block(
+                    from,
+                    format!("{}: the SDK version comes from a build argument whose default is an SDK release, not a runtime tag", builder.written),
+                );
+                return;
+            }
+        },
     };
     let mut dotnet = Dotnet {
         file,
@@ -181,11 +212,33 @@ pub fn analyse(
         .strip_suffix("/sdk")
         .unwrap_or(&builder.repository)
         .to_string();
+    if let Some(r) = retired {
+        let old_sdk = retired::older(&resolved_version(&resolved), &rules.sdk_address_known_since);
+        if key != "runtime" && old_sdk && !dotnet.sets_own_address(&launch, a) {
+            a.block(
+                from,
+                format!(
+                    "{} is a retired .NET Core image, and msb does not know which address Kestrel listens on in its SDK images before {}: the file sets none (ASPNETCORE_URLS or --urls)",
+                    builder.written, rules.sdk_address_known_since
+                ),
+            );
+            return;
+        }
+        a.warnings.push(format!(
+            "{} is a retired image: {}. The final stage keeps the same .NET Core line on its retired runtime image; moving to a supported .NET is a change of the app",
+            builder.written, r.support
+        ));
+    }
     let mut vars = BTreeMap::new();
     vars.insert("dotnet_repo".to_string(), repo);
-    vars.insert("dotnet_tag".to_string(), tag);
+    vars.insert("dotnet_tag".to_string(), tags.tag());
+    vars.insert("dotnet_version".to_string(), tags.version.clone());
+    vars.insert("dotnet_variant".to_string(), tags.variant.clone());
+    let base_key = retired
+        .and_then(|r| r.bases.get(key))
+        .map_or(key, String::as_str);
     a.runtime_choice = Some(RuntimeChoice {
-        key: key.to_string(),
+        key: base_key.to_string(),
         vars,
         why: format!(" ({why})"),
     });

@@ -5,6 +5,14 @@
 use crate::analyse::Analysis;
 use crate::analyse::entry::{self, Launch};
 
+/// The variables that set the addresses Kestrel listens on.
+const ADDRESS_VARIABLES: &[&str] = &[
+    "ASPNETCORE_URLS",
+    "ASPNETCORE_HTTP_PORTS",
+    "ASPNETCORE_HTTPS_PORTS",
+    "DOTNET_URLS",
+];
+
 impl super::Dotnet<'_> {
     /// The Alpine SDK image turns globalization invariant mode off and has
     /// ICU and tzdata; the Alpine runtime images have neither and run
@@ -91,20 +99,26 @@ impl super::Dotnet<'_> {
         }
     }
 
+    /// The file says where Kestrel listens: an address variable, or
+    /// `--urls` (`--server.urls` before ASP.NET Core 2.0) on the command.
+    pub(super) fn sets_own_address(&self, launch: &Launch, a: &Analysis) -> bool {
+        let by_env = ADDRESS_VARIABLES.iter().any(|n| a.env.contains_key(*n));
+        let by_flag = launch.steps.iter().any(|step| {
+            step.command
+                .words
+                .iter()
+                .any(|w| w.starts_with("--urls") || w.starts_with("--server.urls"))
+        });
+        by_env || by_flag
+    }
+
     /// SDK images before .NET 8 unset ASPNETCORE_URLS (Kestrel then
     /// listens on localhost:5000), while their aspnet and runtime-deps
     /// images set it to `http://+:80`: keep it unset unless the file sets
     /// the address itself.
     pub(super) fn keep_listening_address(&self, a: &mut Analysis) {
         let old = self.major.is_some_and(|m| m < self.rules.app_user_since);
-        let set_by_file = [
-            "ASPNETCORE_URLS",
-            "ASPNETCORE_HTTP_PORTS",
-            "ASPNETCORE_HTTPS_PORTS",
-            "DOTNET_URLS",
-        ]
-        .iter()
-        .any(|n| a.env.contains_key(*n));
+        let set_by_file = ADDRESS_VARIABLES.iter().any(|n| a.env.contains_key(*n));
         if old && !set_by_file {
             a.runtime_env.push("ASPNETCORE_URLS=".into());
             a.warnings.push(format!(
