@@ -232,11 +232,17 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
         || g.packages.iter().any(|p| p.contains("..."))
     {
         // Several packages: go discards the binaries, unless -o names a
-        // folder, which gets one per main package.
+        // folder, which gets one per main package. `-o FILE` with one
+        // pattern (`./...`) builds only when the pattern matches one
+        // package, whose binary is FILE.
         return match (sub, &g.output) {
             ("build", Some(out)) if out.ends_with('/') => {
                 Some(Built::Folder(absolute(&g.dir, out)))
             }
+            ("build", Some(out)) if g.packages.len() == 1 => Some(Built::Binary(
+                absolute(&g.dir, out),
+                package_key(&g),
+            )),
             _ => None,
         };
     }
@@ -1027,6 +1033,15 @@ mod tests {
             binary_of(c, "/src", "/go/bin", &ctx),
             Some(Built::Folder("/src/bin".into()))
         );
+        // One pattern and `-o FILE`: go builds only if it matches one
+        // package, and FILE is its binary.
+        let c = &shell::commands("go build -v -o /usr/local/bin/app ./...")[0];
+        assert!(matches!(
+            binary_of(c, "/src", "/go/bin", &ctx),
+            Some(Built::Binary(path, _)) if path == "/usr/local/bin/app"
+        ));
+        let c = &shell::commands("go build -o app ./cmd/a ./cmd/b")[0];
+        assert_eq!(binary_of(c, "/src", "/go/bin", &ctx), None);
         let c = &shell::commands("go install golang.org/x/tools/cmd/stringer@latest")[0];
         assert_eq!(
             binary_of(c, "/src", "/go/bin", &ctx),
