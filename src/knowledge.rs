@@ -112,8 +112,33 @@ pub struct ImagesPack {
     /// Sizes of what a split removes besides the base image.
     #[serde(default)]
     pub saving: SavingFacts,
+    /// Images that are an official language image with a tool added
+    /// (uv's `ghcr.io/astral-sh/uv:python3.12-bookworm-slim`).
+    #[serde(default, rename = "derived")]
+    pub derived: Vec<DerivedImage>,
     #[serde(rename = "image")]
     pub images: Vec<ImageFacts>,
+}
+
+/// An image built FROM an official image whose tag its own tag names
+/// (`[[derived]]` of images.toml): msb reads it as that image.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedImage {
+    /// Its name (`ghcr.io/astral-sh/uv`).
+    pub image: String,
+    /// The word before the official image's tag in its tags (`python` of
+    /// `python3.12-alpine`); parts before it that start with a digit are
+    /// the tool's own version (`0.8.0-python3.12-alpine`).
+    pub tag_prefix: String,
+    /// The official image (`python`).
+    pub base: String,
+    /// Programs it has on PATH besides the official image's (`uv`).
+    #[serde(default)]
+    pub tools: Vec<String>,
+    /// What it adds to the official image's size, in MB.
+    #[serde(default)]
+    pub adds_mb: u32,
 }
 
 /// The runtime user msb creates when the original ran as root. Commands

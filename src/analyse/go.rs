@@ -239,10 +239,9 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
             ("build", Some(out)) if out.ends_with('/') => {
                 Some(Built::Folder(absolute(&g.dir, out)))
             }
-            ("build", Some(out)) if g.packages.len() == 1 => Some(Built::Binary(
-                absolute(&g.dir, out),
-                package_key(&g),
-            )),
+            ("build", Some(out)) if g.packages.len() == 1 => {
+                Some(Built::Binary(absolute(&g.dir, out), package_key(&g)))
+            }
             _ => None,
         };
     }

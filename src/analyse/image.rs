@@ -147,6 +147,38 @@ pub fn tag_parts(tag: &str) -> Vec<&str> {
     parts
 }
 
+/// The official image a derived image is (`[[derived]]` of images.toml),
+/// with its tag as written and resolved (`uv:0.8-python3.12-alpine` →
+/// `python`, `3.12-alpine`); None for any other image or tag (`uv:alpine`
+/// has no Python of the official image).
+fn derived_base<'k>(
+    name: &str,
+    tag_written: &str,
+    tag_resolved: &str,
+    k: &'k Knowledge,
+) -> Option<(&'k crate::knowledge::DerivedImage, String, String)> {
+    let d = k.images.derived.iter().find(|d| d.image == name)?;
+    let base_tag = |tag: &str| -> Option<String> {
+        let parts = tag_parts(tag);
+        let at = parts.iter().position(|p| {
+            p.strip_prefix(d.tag_prefix.as_str())
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit() || c == '$'))
+        })?;
+        if !parts[..at]
+            .iter()
+            .all(|p| p.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            return None;
+        }
+        let mut rest: Vec<&str> = parts[at..].to_vec();
+        rest[0] = &rest[0][d.tag_prefix.len()..];
+        Some(rest.join("-"))
+    };
+    let resolved = base_tag(tag_resolved)?;
+    let written = base_tag(tag_written).unwrap_or_else(|| resolved.clone());
+    Some((d, written, resolved))
+}
+
 fn short_name(image: &ImageRef) -> String {
     let name = image.image.strip_prefix("library/").unwrap_or(&image.image);
     match image.registry.as_deref() {
@@ -179,9 +211,24 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         Some(r) => format!("{r}/{}", raw_ref.image),
         None => raw_ref.image.clone(),
     };
-    let name = short_name(&res_ref);
-    let tag_written = raw_ref.tag.clone().unwrap_or_else(|| "latest".into());
-    let tag_resolved = res_ref.tag.clone().unwrap_or_else(|| "latest".into());
+    let mut name = short_name(&res_ref);
+    let mut repository = repository;
+    let mut tag_written = raw_ref.tag.clone().unwrap_or_else(|| "latest".into());
+    let mut tag_resolved = res_ref.tag.clone().unwrap_or_else(|| "latest".into());
+    let mut resolved = resolved;
+    let mut derived_tools: Vec<String> = Vec::new();
+    let mut derived_mb = 0;
+    if let Some((d, base_written, base_resolved)) =
+        derived_base(&name, &tag_written, &tag_resolved, k)
+    {
+        name = d.base.clone();
+        repository = d.base.clone();
+        resolved = format!("{}:{base_resolved}", d.base);
+        tag_written = base_written;
+        tag_resolved = base_resolved;
+        derived_tools = d.tools.clone();
+        derived_mb = d.adds_mb;
+    }
 
     let releases = &k.images.debian_releases;
     let mut version = String::new();
@@ -234,9 +281,14 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         family,
         release,
         package_release,
-        size_mb: facts.map(|f| f.size_mb),
+        size_mb: facts.map(|f| f.size_mb + derived_mb),
         runtime_only: facts.is_some_and(|f| f.runtime_only),
-        tools: facts.map(|f| f.tools.clone()).unwrap_or_default(),
+        tools: facts
+            .map(|f| f.tools.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .chain(derived_tools)
+            .collect(),
         env: facts.map(|f| f.env.clone()).unwrap_or_default(),
         workdir: facts.and_then(|f| f.workdir.clone()),
         plain: facts.is_some_and(|f| f.plain),
@@ -251,6 +303,30 @@ mod tests {
         let mut args = BTreeMap::new();
         args.insert("PY".to_string(), "3.11".to_string());
         read(s, &args, &Knowledge::builtin().unwrap())
+    }
+
+    #[test]
+    fn reads_uv_images_as_the_python_image_they_are() {
+        let b = img("ghcr.io/astral-sh/uv:0.8.4-python3.12-bookworm-slim");
+        assert_eq!((b.name.as_str(), b.version.as_str()), ("python", "3.12"));
+        assert_eq!(b.release_in_tag, "bookworm");
+        assert_eq!(b.repository, "python");
+        assert!(b.has_tool("uv"));
+        assert_eq!(
+            b.written,
+            "ghcr.io/astral-sh/uv:0.8.4-python3.12-bookworm-slim"
+        );
+        let b = img("ghcr.io/astral-sh/uv:python${PY}-alpine");
+        assert_eq!(
+            (b.version.as_str(), b.alpine_in_tag.as_str()),
+            ("${PY}", "alpine")
+        );
+        assert_eq!(b.family, Family::Alpine);
+        // No Python of the official image: left as it is.
+        let b = img("ghcr.io/astral-sh/uv:bookworm-slim");
+        assert_eq!(b.name, "ghcr.io/astral-sh/uv");
+        let b = img("ghcr.io/astral-sh/uv:debian-python3.12");
+        assert_eq!(b.name, "ghcr.io/astral-sh/uv");
     }
 
     #[test]
