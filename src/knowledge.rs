@@ -930,6 +930,10 @@ pub struct GoKnowledge {
     /// toolchain.
     #[serde(default)]
     pub dev_runners: Vec<String>,
+    /// The last Go 1.x minor whose `go get PKG` also builds and installs
+    /// PKG's binary (1.18 made it only edit go.mod).
+    #[serde(default)]
+    pub get_installs_until: Option<u32>,
 }
 
 /// A crate that links a system library: the `-dev` package per family

@@ -251,7 +251,7 @@ fn binary_of(c: &Command, cwd: &str, gobin: &str, context: &BuildContext) -> Opt
         ("build", Some(out)) if out.ends_with('/') => absolute(&absolute(dir, out), &name),
         ("build", Some(out)) => absolute(dir, out),
         ("build", None) => absolute(dir, &name),
-        ("install", _) => format!("{}/{}", gobin.trim_end_matches('/'), name),
+        ("install" | "get", _) => format!("{}/{}", gobin.trim_end_matches('/'), name),
         _ => return None,
     };
     Some(Built::Binary(path, package_key(&g)))
@@ -271,6 +271,14 @@ pub fn analyse(
         .or_else(|| a.env.get("GOPATH").map(|p| format!("{p}/bin")))
         .unwrap_or_else(|| "/go/bin".to_string());
     let mut binaries: Vec<GoBinary> = Vec::new();
+    // Old Go's `go get PKG` installs PKG's binary too.
+    let get_installs = match (
+        a.builder.as_ref().and_then(|b| go_minor(&b.version)),
+        pack.go.as_ref().and_then(|g| g.get_installs_until),
+    ) {
+        (Some(minor), Some(until)) => minor <= until,
+        _ => false,
+    };
     // `go build -o DIR/` of several packages, with the line and cgo.
     let mut folders: Vec<(String, usize, Option<String>)> = Vec::new();
     // `go install ./...`: whether each turns cgo off.
@@ -309,10 +317,10 @@ pub fn analyse(
             seen.extend(moved.into_iter().map(|(_, p)| p));
             continue;
         }
-        if !matches!(
-            c.args().first().map(String::as_str),
-            Some("build" | "install")
-        ) {
+        let sub = c.args().first().map(String::as_str);
+        let installing_get =
+            sub == Some("get") && get_installs && !c.args().iter().any(|w| w == "-d");
+        if !matches!(sub, Some("build" | "install")) && !installing_get {
             continue;
         }
         let cgo_off =
@@ -338,7 +346,7 @@ pub fn analyse(
                 });
             }
             Some(Built::Folder(dir)) => folders.push((dir, line, cgo_off)),
-            None if c.args()[0] == "install" => {
+            None if c.args()[0] != "build" => {
                 install_patterns = true;
                 pattern_cgo.push(cgo_off);
             }
