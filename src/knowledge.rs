@@ -275,6 +275,21 @@ pub struct CommandsPack {
     pub installers: Vec<Installer>,
     /// Where package managers keep their sources and keys.
     pub package_sources: Vec<String>,
+    /// `make` in a RUN, whose Makefile msb reads (`[make]`).
+    #[serde(default)]
+    pub make: MakeRules,
+}
+
+/// How msb reads a `make` command (`commands.toml [make]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MakeRules {
+    /// The programs that are make.
+    pub programs: Vec<String>,
+    /// Options that take a value.
+    pub value_options: Vec<String>,
+    /// Options without a value that change nothing msb reads.
+    pub flags: Vec<String>,
 }
 
 /// What one program writes, read from its words (`commands.toml

@@ -10,6 +10,7 @@ pub mod go;
 pub mod image;
 pub mod interpreted;
 pub mod java;
+pub mod make;
 pub mod node;
 pub mod packages;
 pub mod php;
@@ -939,7 +940,7 @@ fn walk_stage(
                 ),
             ),
             Keyword::Run => {
-                walk_run(ins, index, &workdir, &stage_vars, k, a);
+                walk_run(ins, index, &workdir, &stage_vars, k, context, a);
                 (StepRole::Unknown, String::new())
             }
             Keyword::Copy | Keyword::Add => {
@@ -973,16 +974,96 @@ fn walk_run(
     workdir: &str,
     vars: &BTreeMap<String, String>,
     k: &Knowledge,
+    context: &BuildContext,
     a: &mut Analysis,
 ) {
     let mut cwd = workdir.to_string();
     // ARG and ENV values are in the RUN's environment.
     let script = image::expand_known(&shell::run_script(ins, &k.commands.shells), vars);
-    for mut command in shell::inline_scripts(shell::commands(&script), &k.commands.shells) {
-        if command.program() == "cd" {
-            let target = command.args().first().map(String::as_str).unwrap_or("/");
-            cwd = absolute(&cwd, target);
+    let commands = shell::inline_scripts(shell::commands(&script), &k.commands.shells);
+    let run = RunWalk {
+        index,
+        vars,
+        k,
+        context,
+    };
+    run.commands(commands, &mut cwd, a, 0);
+}
+
+/// One RUN's commands, as `walk_run` reads them.
+struct RunWalk<'r> {
+    index: usize,
+    vars: &'r BTreeMap<String, String>,
+    k: &'r Knowledge,
+    context: &'r BuildContext,
+}
+
+impl RunWalk<'_> {
+    /// Record each command; `make` is replaced by the commands of the
+    /// recipes it runs, when msb can read its Makefile.
+    fn commands(&self, commands: Vec<Command>, cwd: &mut String, a: &mut Analysis, depth: usize) {
+        for command in commands {
+            if command.program() == "cd" {
+                let target = command.args().first().map(String::as_str).unwrap_or("/");
+                *cwd = absolute(cwd, target);
+            }
+            if depth < 4
+                && let Some(recipes) = self.make_recipes(&command, cwd, a)
+            {
+                for (dir, line) in recipes {
+                    let text = image::expand_known(&line, self.vars);
+                    let shells = &self.k.commands.shells;
+                    let inner = shell::inline_scripts(shell::commands(&text), shells)
+                        .into_iter()
+                        .map(|mut c| {
+                            // make's environment reaches its recipes.
+                            let mut env = command.env.clone();
+                            env.append(&mut c.env);
+                            c.env = env;
+                            c
+                        })
+                        .collect();
+                    // Each recipe line is a shell of its own, in make's folder.
+                    let mut line_cwd = dir;
+                    self.commands(inner, &mut line_cwd, a, depth + 1);
+                }
+                continue;
+            }
+            self.record(command, cwd, a);
         }
+    }
+
+    /// The recipe lines (with make's folder) of a `make` whose Makefile
+    /// the build context holds and msb can read.
+    fn make_recipes(
+        &self,
+        command: &Command,
+        cwd: &str,
+        a: &Analysis,
+    ) -> Option<Vec<(String, String)>> {
+        let rules = &self.k.commands.make;
+        if !rules.programs.iter().any(|p| p == command.program()) {
+            return None;
+        }
+        let inv = make::invocation(command.args(), &rules.value_options, &rules.flags)?;
+        let dir = absolute(cwd, inv.dir.as_deref().unwrap_or("."));
+        let names: Vec<String> = match &inv.file {
+            Some(f) => vec![f.clone()],
+            None => make::DEFAULT_NAMES.iter().map(|n| n.to_string()).collect(),
+        };
+        let text = names.iter().find_map(|name| {
+            let path = entry::context_path(a, &absolute(&dir, name), self.context)?;
+            self.context.read_small(&path)
+        })?;
+        let mut env = self.vars.clone();
+        env.extend(command.env.iter().cloned());
+        let makefile = make::parse(&text, &env)?;
+        let lines = makefile.recipe_lines(&inv.targets, &inv.overrides)?;
+        Some(lines.into_iter().map(|l| (dir.clone(), l)).collect())
+    }
+
+    fn record(&self, mut command: Command, cwd: &str, a: &mut Analysis) {
+        let (index, k) = (self.index, self.k);
         if k.commands.user_setup.iter().any(|p| p == command.program())
             && !a.user_setup.contains(&index)
         {
@@ -995,13 +1076,13 @@ fn walk_run(
         }
         // What `sed -i`, `curl -o`, `tar -C` write is routed like a `>`.
         if let Some(effects::Effects::Writes(paths)) =
-            effects::of(&command, &cwd, &k.commands, |p| a.is_system_dir(p))
+            effects::of(&command, cwd, &k.commands, |p| a.is_system_dir(p))
         {
             command.writes.extend(paths);
         }
         a.run_commands.push(RunCommand {
             index,
-            cwd: cwd.clone(),
+            cwd: cwd.to_string(),
             command,
         });
     }
