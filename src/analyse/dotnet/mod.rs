@@ -18,13 +18,14 @@ mod runtime;
 use std::collections::BTreeMap;
 
 use crate::analyse::entry::{self, Launch, Step};
+use crate::analyse::image::BaseImage;
 use crate::analyse::{Analysis, BuilderAddition, RuntimeChoice, absolute, is_under};
-use crate::knowledge::{DotnetRules, Knowledge, LanguagePack, glob_match};
+use crate::knowledge::{DotnetRules, Knowledge, LanguagePack, RetiredSdk, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 use project::{PROJECT_EXTENSIONS, Project, needs_aspnet, read_project, solution_projects};
 use publish::{Publish, major_version, read_publish, runtime_tag};
-use retired::{RetiredTag, retired_tag};
+use retired::{RuntimeTag, retired_tag};
 
 /// The major.minor of an SDK tag (`2.1.500-sdk` → `2.1`).
 fn resolved_version(tag: &str) -> String {
@@ -59,72 +60,8 @@ pub fn analyse(
     let Some(builder) = a.builder.clone() else {
         return;
     };
-    let from = crate::analyse::from_line(file);
-    if rules.retired_images.contains(&builder.name) {
-        a.block(
-            from,
-            format!(
-                "{} is a retired .NET Core image (out of support) whose runtime is another repository: msb does not choose a runtime for it",
-                builder.written
-            ),
-        );
+    let Some(sdk) = sdk_image(file, &builder, rules, a) else {
         return;
-    }
-    let retired = rules.retired.get(&builder.name);
-    // A mirror keeps the `dotnet/sdk` path.
-    let sdk_image = retired.is_some()
-        || rules.sdk_images.contains(&builder.name)
-        || builder.base_name == "sdk" && builder.repository.ends_with("dotnet/sdk");
-    if !sdk_image {
-        a.block(
-            from,
-            format!(
-                "{} is not a .NET SDK image: msb cannot tell which runtime image matches it",
-                builder.written
-            ),
-        );
-        return;
-    }
-    // Azure Linux and CBL-Mariner variants install with tdnf: the final
-    // stage could get neither the packages (curl for a HEALTHCHECK) nor
-    // the folders the non-root user writes to.
-    if builder.family == crate::knowledge::Family::Other {
-        a.block_unless_unsafe(
-            from,
-            format!(
-                "{} installs packages with tdnf (Azure Linux, CBL-Mariner): msb cannot add to its runtime image the packages or the writable folders the app may need",
-                builder.written
-            ),
-        );
-    }
-    let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
-    let tags = match retired {
-        Some(r) => match retired_tag(&builder.tag, &resolved, r) {
-            Ok(t) => t,
-            Err(why) => {
-                a.block(
-                    from,
-                    format!(
-                        "{} is a retired .NET Core image (out of support): {why}",
-                        builder.written
-                    ),
-                );
-                return;
-            }
-        },
-        None => match runtime_tag(&builder.tag, &resolved) {
-            Some(tag) => RetiredTag {
-                version: tag,
-                variant: String::new(),
-            },
-            None => {
-                a.block(
-                    from,
-                    format!("{}: the SDK version comes from a build argument whose default is an SDK release, not a runtime tag", builder.written),
-                );
-                return;
-            }
-        },
     };
     let mut dotnet = Dotnet {
         file,
@@ -132,7 +69,7 @@ pub fn analyse(
         pack,
         rules,
         publishes: Vec::new(),
-        major: major_version(&resolved),
+        major: major_version(&sdk.resolved),
         invariant_globalization: std::cell::Cell::new(false),
     };
     for rc in &a.run_commands {
@@ -148,100 +85,12 @@ pub fn analyse(
         return;
     };
     entry::copy_launch_script(&launch, a);
-    let mut kind: Option<(&str, String)> = None;
-    for step in &launch.steps {
-        let program = step.command.program().to_string();
-        let words = &step.command.words;
-        let found = if program == "dotnet" {
-            match words.get(1).map(String::as_str) {
-                Some("run") => dotnet.rewrite_run(&launch, step, a),
-                Some(dll) if dll.ends_with(".dll") => {
-                    dotnet.place_app(&launch, step, dll, false, a)
-                }
-                _ => {
-                    a.block(
-                        launch.line,
-                        format!(
-                            "{} runs `{}`: the .NET SDK is not in the final stage",
-                            launch.keyword,
-                            words.join(" ")
-                        ),
-                    );
-                    return;
-                }
-            }
-        } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(launch.line, entry::nested_script_reason(&launch, &script));
-            return;
-        } else if words[0].contains('/')
-            && launch
-                .script
-                .as_ref()
-                .is_none_or(|(_, p)| *p != absolute(&step.cwd, &words[0]))
-        {
-            dotnet.place_app(&launch, step, &words[0].clone(), true, a)
-        } else if entry::is_harmless(&program, k) {
-            continue;
-        } else {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs `{program}`, which is not an app the build publishes: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
-            return;
-        };
-        match found {
-            Some(f) => kind = Some(f),
-            None => return,
-        }
-    }
-    let Some((key, why)) = kind else {
-        a.block(
-            launch.line,
-            format!(
-                "{} runs no .NET app: cannot tell what the runtime needs",
-                launch.keyword
-            ),
-        );
+    let Some((key, why)) = dotnet.app_kind(&launch, k, a) else {
         return;
     };
-    let repo = builder
-        .repository
-        .strip_suffix("/sdk")
-        .unwrap_or(&builder.repository)
-        .to_string();
-    if let Some(r) = retired {
-        let old_sdk = retired::older(&resolved_version(&resolved), &rules.sdk_address_known_since);
-        if key != "runtime" && old_sdk && !dotnet.sets_own_address(&launch, a) {
-            a.block(
-                from,
-                format!(
-                    "{} is a retired .NET Core image, and msb does not know which address Kestrel listens on in its SDK images before {}: the file sets none (ASPNETCORE_URLS or --urls)",
-                    builder.written, rules.sdk_address_known_since
-                ),
-            );
-            return;
-        }
-        a.warnings.push(format!(
-            "{} is a retired image: {}. The final stage keeps the same .NET Core line on its retired runtime image; moving to a supported .NET is a change of the app",
-            builder.written, r.support
-        ));
+    if !dotnet.choose_runtime(&builder, &sdk, &launch, key, why, a) {
+        return;
     }
-    let mut vars = BTreeMap::new();
-    vars.insert("dotnet_repo".to_string(), repo);
-    vars.insert("dotnet_tag".to_string(), tags.tag());
-    vars.insert("dotnet_version".to_string(), tags.version.clone());
-    vars.insert("dotnet_variant".to_string(), tags.variant.clone());
-    let base_key = retired
-        .and_then(|r| r.bases.get(key))
-        .map_or(key, String::as_str);
-    a.runtime_choice = Some(RuntimeChoice {
-        key: base_key.to_string(),
-        vars,
-        why: format!(" ({why})"),
-    });
     dotnet.runtime_files(a);
     if key != "runtime" {
         dotnet.keep_listening_address(a);
@@ -249,6 +98,211 @@ pub fn analyse(
     dotnet.privileged_ports(&launch, a);
     if builder.family == crate::knowledge::Family::Alpine {
         dotnet.keep_alpine_globalization(&builder.written, a);
+    }
+}
+
+/// The SDK image the build is on: its runtime images' tag, and the
+/// retired repository it is in, if it is.
+struct SdkImage<'r> {
+    retired: Option<&'r RetiredSdk>,
+    tags: RuntimeTag,
+    /// The SDK's tag with build arguments resolved.
+    resolved: String,
+}
+
+/// Check that the builder is a .NET SDK image msb knows the runtime images
+/// of, and read their tag; None (the file blocked) when it is not.
+fn sdk_image<'r>(
+    file: &Dockerfile,
+    builder: &BaseImage,
+    rules: &'r DotnetRules,
+    a: &mut Analysis,
+) -> Option<SdkImage<'r>> {
+    let from = crate::analyse::from_line(file);
+    if rules.retired_images.contains(&builder.name) {
+        a.block(
+            from,
+            format!(
+                "{} is a retired .NET Core image (out of support) whose runtime is another repository: msb does not choose a runtime for it",
+                builder.written
+            ),
+        );
+        return None;
+    }
+    let retired = rules.retired.get(&builder.name);
+    // A mirror keeps the `dotnet/sdk` path.
+    let sdk_image = retired.is_some()
+        || rules.sdk_images.contains(&builder.name)
+        || builder.base_name == "sdk" && builder.repository.ends_with("dotnet/sdk");
+    if !sdk_image {
+        a.block(
+            from,
+            format!(
+                "{} is not a .NET SDK image: msb cannot tell which runtime image matches it",
+                builder.written
+            ),
+        );
+        return None;
+    }
+    // Azure Linux and CBL-Mariner variants install with tdnf: the final
+    // stage could get neither the packages (curl for a HEALTHCHECK) nor
+    // the folders the non-root user writes to.
+    if builder.family == crate::knowledge::Family::Other {
+        a.block_unless_unsafe(
+            from,
+            format!(
+                "{} installs packages with tdnf (Azure Linux, CBL-Mariner): msb cannot add to its runtime image the packages or the writable folders the app may need",
+                builder.written
+            ),
+        );
+    }
+    let resolved = crate::analyse::java::resolved_tag(&builder.resolved);
+    let tags = match retired {
+        Some(r) => retired_tag(&builder.tag, &resolved, r).map_err(|why| {
+            format!(
+                "{} is a retired .NET Core image (out of support): {why}",
+                builder.written
+            )
+        }),
+        None => runtime_tag(&builder.tag, &resolved)
+            .map(|tag| RuntimeTag {
+                version: tag,
+                variant: String::new(),
+            })
+            .ok_or_else(|| format!("{}: the SDK version comes from a build argument whose default is an SDK release, not a runtime tag", builder.written)),
+    };
+    match tags {
+        Ok(tags) => Some(SdkImage {
+            retired,
+            tags,
+            resolved,
+        }),
+        Err(why) => {
+            a.block(from, why);
+            None
+        }
+    }
+}
+
+impl Dotnet<'_> {
+    /// Which kind of runtime the app the command starts needs (`aspnet`,
+    /// `runtime`, `runtime_deps`), with why; None (the file blocked) when
+    /// it starts something else.
+    fn app_kind(
+        &self,
+        launch: &Launch,
+        k: &Knowledge,
+        a: &mut Analysis,
+    ) -> Option<(&'static str, String)> {
+        let mut kind: Option<(&str, String)> = None;
+        for step in &launch.steps {
+            let program = step.command.program().to_string();
+            let words = &step.command.words;
+            let found = if program == "dotnet" {
+                match words.get(1).map(String::as_str) {
+                    Some("run") => self.rewrite_run(launch, step, a),
+                    Some(dll) if dll.ends_with(".dll") => {
+                        self.place_app(launch, step, dll, false, a)
+                    }
+                    _ => {
+                        a.block(
+                            launch.line,
+                            format!(
+                                "{} runs `{}`: the .NET SDK is not in the final stage",
+                                launch.keyword,
+                                words.join(" ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            } else if let Some(script) = entry::nested_script(step, a, self.context) {
+                a.block(launch.line, entry::nested_script_reason(launch, &script));
+                return None;
+            } else if words[0].contains('/')
+                && launch
+                    .script
+                    .as_ref()
+                    .is_none_or(|(_, p)| *p != absolute(&step.cwd, &words[0]))
+            {
+                self.place_app(launch, step, &words[0].clone(), true, a)
+            } else if entry::is_harmless(&program, k) {
+                continue;
+            } else {
+                a.block(
+                    launch.line,
+                    format!(
+                        "{} runs `{program}`, which is not an app the build publishes: cannot tell what the runtime needs",
+                        launch.keyword
+                    ),
+                );
+                return None;
+            };
+            kind = Some(found?);
+        }
+        if kind.is_none() {
+            a.block(
+                launch.line,
+                format!(
+                    "{} runs no .NET app: cannot tell what the runtime needs",
+                    launch.keyword
+                ),
+            );
+        }
+        kind
+    }
+
+    /// Name the runtime image of the app's kind; for a retired SDK, warn
+    /// that it is out of support. False (the file blocked) when msb cannot
+    /// tell where a retired SDK's app listened.
+    fn choose_runtime(
+        &self,
+        builder: &BaseImage,
+        sdk: &SdkImage,
+        launch: &Launch,
+        key: &str,
+        why: String,
+        a: &mut Analysis,
+    ) -> bool {
+        let rules = self.rules;
+        if let Some(r) = sdk.retired {
+            let known_since = &rules.sdk_address_known_since;
+            let old_sdk = retired::older(&resolved_version(&sdk.resolved), known_since);
+            if key != "runtime" && old_sdk && !self.sets_own_address(launch, a) {
+                a.block(
+                    crate::analyse::from_line(self.file),
+                    format!(
+                        "{} is a retired .NET Core image, and msb does not know which address Kestrel listens on in its SDK images before {known_since}: the file sets none (ASPNETCORE_URLS or --urls)",
+                        builder.written
+                    ),
+                );
+                return false;
+            }
+            a.warnings.push(format!(
+                "{} is a retired image: {}. The final stage keeps the same .NET Core line on its retired runtime image; moving to a supported .NET is a change of the app",
+                builder.written, r.support
+            ));
+        }
+        let repo = builder
+            .repository
+            .strip_suffix("/sdk")
+            .unwrap_or(&builder.repository)
+            .to_string();
+        let mut vars = BTreeMap::new();
+        vars.insert("dotnet_repo".to_string(), repo);
+        vars.insert("dotnet_tag".to_string(), sdk.tags.tag());
+        vars.insert("dotnet_version".to_string(), sdk.tags.version.clone());
+        vars.insert("dotnet_variant".to_string(), sdk.tags.variant.clone());
+        let base_key = sdk
+            .retired
+            .and_then(|r| r.bases.get(key))
+            .map_or(key, String::as_str);
+        a.runtime_choice = Some(RuntimeChoice {
+            key: base_key.to_string(),
+            vars,
+            why: format!(" ({why})"),
+        });
+        true
     }
 }
 

@@ -6,9 +6,9 @@
 
 use crate::knowledge::{RetiredSdk, glob_match};
 
-/// The runtime images' version and OS variant for a retired SDK's tag.
+/// The runtime images' version and OS variant, read from the SDK's tag.
 #[derive(Debug, PartialEq)]
-pub(super) struct RetiredTag {
+pub(super) struct RuntimeTag {
     /// major.minor as written (`2.1`, or `${DOTNET_VERSION}` when its
     /// default is major.minor).
     pub version: String,
@@ -17,7 +17,7 @@ pub(super) struct RetiredTag {
     pub variant: String,
 }
 
-impl RetiredTag {
+impl RuntimeTag {
     /// The runtime images' tag in the layout of today's images
     /// (`3.1-buster-slim`).
     pub(super) fn tag(&self) -> String {
@@ -36,7 +36,7 @@ pub(super) fn retired_tag(
     written: &str,
     resolved: &str,
     retired: &RetiredSdk,
-) -> Result<RetiredTag, String> {
+) -> Result<RuntimeTag, String> {
     let words = |tag: &str| -> Result<Vec<String>, String> {
         let mut parts: Vec<String> = tag.split('-').map(String::from).collect();
         if let Some(word) = &retired.sdk_word {
@@ -97,7 +97,7 @@ pub(super) fn retired_tag(
         };
         name.replace("{variant}", &written_variant)
     };
-    Ok(RetiredTag { version, variant })
+    Ok(RuntimeTag { version, variant })
 }
 
 /// `2.1.500` → `2.1`; None for a word that is not a version (`latest`).
@@ -136,8 +136,8 @@ mod tests {
         }
     }
 
-    fn tag(version: &str, variant: &str) -> Result<RetiredTag, String> {
-        Ok(RetiredTag {
+    fn tag(version: &str, variant: &str) -> Result<RuntimeTag, String> {
+        Ok(RuntimeTag {
             version: version.into(),
             variant: variant.into(),
         })
