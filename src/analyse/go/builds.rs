@@ -27,6 +27,8 @@ pub(super) struct Builds {
     pub env_cgo_off: Option<String>,
     /// Paths a binary was at and is no more (removed, or in a cache mount).
     pub lost: Vec<String>,
+    /// The line of a `go get PKG` on a Go that no longer installs it.
+    pub get_without_install: Option<usize>,
 }
 
 /// Read the binaries every RUN makes, and follow them as later RUN lines
@@ -62,6 +64,7 @@ pub(super) fn collect(
         pattern_cgo: Vec::new(),
         env_cgo_off,
         lost: Vec::new(),
+        get_without_install: None,
     };
     // Every path a binary was at, to name what got lost.
     let mut seen: Vec<String> = Vec::new();
@@ -97,6 +100,9 @@ pub(super) fn collect(
         let sub = c.args().first().map(String::as_str);
         let installing_get =
             sub == Some("get") && get_installs && !c.args().iter().any(|w| w == "-d");
+        if sub == Some("get") && !get_installs && !c.args().iter().any(|w| w == "-d") {
+            b.get_without_install.get_or_insert(line);
+        }
         if !matches!(sub, Some("build" | "install")) && !installing_get {
             continue;
         }

@@ -95,6 +95,10 @@ impl Started<'_> {
                     format!(
                         "{keyword} runs `{program}`, but the build does not leave it in the builder's files (built in a cache mount, or removed)"
                     )
+                } else if let Some(get) = builds.get_without_install {
+                    format!(
+                        "{keyword} runs `{program}`, which is not a binary the build makes: line {get}'s `go get` installs nothing on this Go (since 1.18 it only edits go.mod; `go install PKG@VERSION` installs)"
+                    )
                 } else {
                     format!(
                         "{keyword} runs `{program}`, which is not a binary the build makes: cannot tell what the runtime needs"
