@@ -19,7 +19,7 @@ impl Command {
     pub fn program(&self) -> &str {
         self.words
             .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .map(|w| crate::analyse::basename(w))
             .unwrap_or("")
     }
 
@@ -83,7 +83,7 @@ pub fn run_script(ins: &crate::parse::Instruction, shells: &[String]) -> String 
     let shell_reads_body = match command.first() {
         None => true,
         Some(program) => {
-            let name = program.rsplit('/').next().unwrap_or(program);
+            let name = crate::analyse::basename(program);
             shells.iter().any(|s| s == name) && command.len() <= 2
         }
     };
@@ -130,8 +130,9 @@ pub fn after_options(words: &[String], start: usize, takes_value: impl Fn(&str) 
 
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
 pub fn normalise_program(p: &str) -> &str {
-    match p.find('.') {
-        Some(i) if p[i + 1..].chars().all(|c| c.is_ascii_digit()) && i > 0 => &p[..i],
+    // A byte scan: a searcher per call cost more than the names are long.
+    match p.bytes().position(|b| b == b'.') {
+        Some(i) if p[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i > 0 => &p[..i],
         _ => p,
     }
 }
