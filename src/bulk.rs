@@ -20,6 +20,10 @@ use serde::Serialize;
 /// `batch` results or its first item started [`BATCH_WAIT`] ago; work
 /// whose items are slow (verifications) passes 1, so that each result is
 /// shown when it is done, not after the next item.
+///
+/// Results travel boxed: a migration's result is kilobytes, and the
+/// waiting map shifts its entries on every removal, so unboxed results
+/// were copied several times each on the way to the printer.
 pub fn run_ordered<T, R>(
     items: &[T],
     jobs: usize,
@@ -33,7 +37,7 @@ pub fn run_ordered<T, R>(
     let jobs = jobs.clamp(1, items.len().max(1));
     let batch_items = batch.max(1);
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<Vec<(usize, R)>>();
+    let (tx, rx) = mpsc::channel::<Vec<(usize, Box<R>)>>();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -47,7 +51,7 @@ pub fn run_ordered<T, R>(
                     if batch.is_empty() {
                         started = Instant::now();
                     }
-                    batch.push((i, work(item)));
+                    batch.push((i, Box::new(work(item))));
                     if (batch.len() >= batch_items || started.elapsed() >= BATCH_WAIT)
                         && tx.send(std::mem::take(&mut batch)).is_err()
                     {
@@ -60,12 +64,12 @@ pub fn run_ordered<T, R>(
             });
         }
         drop(tx);
-        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Box<R>> = BTreeMap::new();
         let mut printed = 0;
         for batch in rx {
             waiting.extend(batch);
             while let Some(r) = waiting.remove(&printed) {
-                each(printed, r);
+                each(printed, *r);
                 printed += 1;
             }
         }

@@ -312,7 +312,7 @@ impl Launch<'_> {
         if program.contains('/') {
             out.extend(resolve(program));
         }
-        let name = shell::normalise_program(program.rsplit('/').next().unwrap_or(program));
+        let name = shell::normalise_program(crate::analyse::basename(program));
         let is_shell = self.k.commands.shells.iter().any(|s| s == name);
         let mut rest = words[1..].iter();
         while let Some(w) = rest.next() {
@@ -361,7 +361,7 @@ fn skip_launchers<'w>(words: &'w [String], k: &Knowledge) -> (&'w [String], &'w 
     let c = &k.commands;
     let mut i = 0;
     while let Some(w) = words.get(i) {
-        let name = w.rsplit('/').next().unwrap_or(w);
+        let name = crate::analyse::basename(w);
         if c.wrappers.iter().any(|x| x == name) {
             i += 1;
         } else if c.launch.env_programs.iter().any(|x| x == name) {

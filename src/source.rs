@@ -192,7 +192,7 @@ impl BuildContext {
     /// What a name at the top of the context is, from one listing; None
     /// for a path inside a folder, which is looked up on disk.
     fn top_kind(&self, rel: &str) -> Option<Option<EntryKind>> {
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        let rel = without_dot_slash(rel).trim_start_matches('/');
         if rel.is_empty() || rel == "." || rel.contains('/') || self.dir.as_os_str().is_empty() {
             return None;
         }
@@ -231,7 +231,7 @@ impl BuildContext {
         if self.dir.as_os_str().is_empty() {
             return None;
         }
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        let rel = without_dot_slash(rel).trim_start_matches('/');
         // Never look outside the context, whatever a Dockerfile says.
         if rel.split('/').any(|c| c == "..") {
             return None;
@@ -246,7 +246,7 @@ impl BuildContext {
     /// The text of a small file in the context, or None if it is missing,
     /// too large, or not UTF-8.
     pub fn read_small(&self, rel: &str) -> Option<String> {
-        let key = rel.trim_start_matches("./");
+        let key = without_dot_slash(rel);
         remembered(&self.texts, key, || self.read_small_uncached(rel))
     }
 
@@ -288,7 +288,7 @@ impl BuildContext {
         if self.missing_above(rel) {
             return None;
         }
-        let key = rel.trim_start_matches("./").trim_start_matches('/');
+        let key = without_dot_slash(rel).trim_start_matches('/');
         remembered(&self.kinds, key, || {
             let meta = fs::metadata(self.resolve(rel)?).ok()?;
             Some(if meta.is_file() {
@@ -304,7 +304,7 @@ impl BuildContext {
     /// Whether `rel` is below a first folder the context does not have
     /// (`src/main/x` with no `src/`), known from the top listing alone.
     fn missing_above(&self, rel: &str) -> bool {
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        let rel = without_dot_slash(rel).trim_start_matches('/');
         match rel.split_once('/') {
             Some((first, _)) if !first.is_empty() && first != "." && first != ".." => {
                 self.top_kind(first) != Some(Some(EntryKind::Dir))
@@ -315,14 +315,14 @@ impl BuildContext {
 
     /// Names of the entries of a folder in the context, sorted.
     pub fn list(&self, rel: &str) -> Vec<String> {
-        let key = rel.trim_start_matches("./").trim_end_matches('/');
+        let key = without_dot_slash(rel).trim_end_matches('/');
         remembered(&self.listings, key, || self.read_listing(rel))
     }
 
     fn read_listing(&self, rel: &str) -> Vec<String> {
         // The folder itself: the listing top_kind reads (sorted, as the
         // map's keys are), not a second one.
-        let own = rel.trim_start_matches("./").trim_end_matches('/');
+        let own = without_dot_slash(rel).trim_end_matches('/');
         if own.is_empty() || own == "." {
             return self.top().keys().cloned().collect();
         }
@@ -358,6 +358,16 @@ fn remembered<T: Clone>(
         m.insert(key.to_string(), value.clone());
     }
     value
+}
+
+/// `rel` without its leading `./` (any number of them), as
+/// `trim_start_matches("./")` gives, without a string searcher: the
+/// context is asked about names hundreds of times per Dockerfile.
+pub fn without_dot_slash(mut rel: &str) -> &str {
+    while let Some(rest) = rel.strip_prefix("./") {
+        rel = rest;
+    }
+    rel
 }
 
 #[cfg(test)]

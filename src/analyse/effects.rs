@@ -252,7 +252,7 @@ fn runs_fetched_script(c: &Command, fetched_name: &str, k: &CommandsPack) -> boo
     }
     match c.args().iter().find(|w| !w.starts_with('-')) {
         None => true,
-        Some(file) => !fetched_name.is_empty() && file.rsplit('/').next() == Some(fetched_name),
+        Some(file) => !fetched_name.is_empty() && crate::analyse::basename(file) == fetched_name,
     }
 }
 

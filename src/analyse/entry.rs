@@ -94,7 +94,7 @@ pub fn read(
         launch.sole = false;
     }
     let program = words.first().cloned().unwrap_or_default();
-    let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+    let name = crate::analyse::basename(&program).to_string();
     if k.commands.shells.contains(&name) {
         let Some(pos) = words.iter().position(|w| w == "-c") else {
             return Some(launch);
@@ -180,7 +180,7 @@ pub fn commands_run(
         && k.commands
             .shells
             .iter()
-            .any(|sh| Some(sh.as_str()) == program.rsplit('/').next())
+            .any(|sh| sh.as_str() == crate::analyse::basename(&program))
         && let Some(script) = words[1..].iter().find(|w| !w.starts_with('-'))
     {
         // The shell reads the script from the working folder.
@@ -243,7 +243,7 @@ fn script_in_image(a: &Analysis, program: &str, cwd: &str) -> String {
     a.copies
         .iter()
         .flat_map(|c| c.roots.iter())
-        .find(|r| r.rsplit('/').next() == Some(program))
+        .find(|r| crate::analyse::basename(r) == program)
         .cloned()
         .unwrap_or_else(|| absolute(cwd, program))
 }
@@ -278,7 +278,7 @@ pub fn nested_script_reason(launch: &Launch, script: &str) -> String {
 /// word is no such init.
 fn after_init(words: &[String], k: &Knowledge, a: &Analysis) -> Option<Vec<String>> {
     let program = words.first()?;
-    let name = program.rsplit('/').next().unwrap_or(program);
+    let name = crate::analyse::basename(program);
     let inits = &k.commands.inits;
     if !inits.names.iter().any(|i| i == name) || !a.installed_packages.iter().any(|p| p == name) {
         return None;
@@ -543,7 +543,7 @@ pub fn clean_source(src: &str) -> String {
 
 /// [`clean_source`] without a copy.
 fn clean_source_str(src: &str) -> &str {
-    let mut s = src.trim_start_matches("./");
+    let mut s = crate::source::without_dot_slash(src);
     loop {
         let before = s;
         s = s.trim_end_matches('/');

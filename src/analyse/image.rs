@@ -269,7 +269,7 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
     BaseImage {
         written: written.to_string(),
         resolved,
-        base_name: name.rsplit('/').next().unwrap_or(&name).to_string(),
+        base_name: crate::analyse::basename(&name).to_string(),
         name,
         repository,
         pinned,

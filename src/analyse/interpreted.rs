@@ -147,7 +147,7 @@ fn roots(
         .sources
         .iter()
         .map(|src| {
-            let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            let base = crate::analyse::basename(src.trim_end_matches('/'));
             if into_folder && !src.ends_with('/') && src != "." && !src.contains('*') {
                 absolute(&dest, base)
             } else {
@@ -280,7 +280,7 @@ fn runtime_words(file: &Dockerfile, context: &BuildContext, a: &Analysis) -> Vec
                 words.extend(
                     c.words
                         .iter()
-                        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string()),
+                        .map(|w| crate::analyse::basename(w).to_string()),
                 );
             }
         }

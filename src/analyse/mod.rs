@@ -521,6 +521,16 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     out
 }
 
+/// The last part of a path (`/usr/bin/python3` → `python3`, `app` →
+/// `app`): what `rsplit('/').next()` gives, by a byte scan instead of a
+/// string searcher (called for every word of every command).
+pub fn basename(path: &str) -> &str {
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
+}
+
 /// The folder of an absolute path (`/usr/local/bin/app` → `/usr/local/bin`,
 /// `/app` → `/`); empty for a bare name.
 pub fn parent(path: &str) -> String {
@@ -685,11 +695,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
                     || k.images.runtime_path.contains(&dest_abs);
                 if into_folder {
                     for source in sources {
-                        let name = source
-                            .trim_end_matches('/')
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or("");
+                        let name = basename(source.trim_end_matches('/'));
                         paths.push(absolute(&dest_abs, name));
                     }
                 } else {
@@ -748,7 +754,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
                 }
                 continue;
             }
-            let name = path.rsplit('/').next().unwrap_or(&path);
+            let name = basename(&path);
             if manifests.iter().any(|g| glob_match(g, name)) {
                 continue;
             }
@@ -1127,7 +1133,7 @@ fn walk_copy(
         if whole || !dest_is_dir {
             pairs.push((src.clone(), dest.clone()));
         } else {
-            let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            let base = basename(src.trim_end_matches('/'));
             pairs.push((src.clone(), absolute(&dest, base)));
         }
     }
@@ -1255,7 +1261,7 @@ fn plain_image_signals(
             None => i.args.split_whitespace().next().map(String::from),
         });
     if let Some(program) = started {
-        let name = program.rsplit('/').next().unwrap_or(&program);
+        let name = basename(&program);
         if pack.detect.commands.iter().any(|c| c == name) {
             score += 5;
             evidence.push(format!("the container starts {name}"));
@@ -1532,7 +1538,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
                 let Some(program) = words.first() else {
                     continue;
                 };
-                let name = program.rsplit('/').next().unwrap_or(program);
+                let name = basename(program);
                 if k.commands.shells.iter().any(|sh| sh == name) {
                     needs.shell.push(format!("{what} runs {name}"));
                     if name == "bash" {
@@ -1594,7 +1600,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
             .as_ref()
             .and_then(|w| w.first())
     {
-        let name = program.rsplit('/').next().unwrap_or(program).to_string();
+        let name = basename(program).to_string();
         if k.commands.runtime_tools.contains_key(&name)
             && !needs.tools.iter().any(|(t, _)| *t == name)
         {
@@ -1611,7 +1617,7 @@ fn runtime_needs(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &m
             let program = c
                 .words
                 .iter()
-                .map(|w| w.rsplit('/').next().unwrap_or(w))
+                .map(|w| basename(w))
                 .find(|w| !k.commands.wrappers.iter().any(|x| x == w))
                 .unwrap_or("")
                 .to_string();
@@ -1702,17 +1708,17 @@ pub(crate) fn script_in_context(
             .copies
             .iter()
             .flat_map(|c| c.roots.iter())
-            .find(|r| r.rsplit('/').next() == Some(program))?;
+            .find(|r| basename(r) == program)?;
         found.clone()
     };
     for copy in &a.copies {
         for root in &copy.roots {
             if *root == path {
-                let base = path.rsplit('/').next().unwrap_or("");
+                let base = basename(&path);
                 let source = copy
                     .sources
                     .iter()
-                    .find(|s| s.trim_end_matches('/').rsplit('/').next() == Some(base))
+                    .find(|s| basename(s.trim_end_matches('/')) == base)
                     .or(copy.sources.first())?;
                 if context.is_file(source) {
                     return Some(source.clone());

@@ -135,7 +135,7 @@ pub fn read_tag(
 /// The tag part of an image reference (`registry:5000/node:20` → `20`).
 fn tag_of(image: &str) -> &str {
     let without_digest = image.split('@').next().unwrap_or(image);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let last = crate::analyse::basename(without_digest);
     last.split_once(':').map_or("latest", |(_, t)| t)
 }
 
@@ -1213,7 +1213,7 @@ fn home_downloads(
             let (program, sub) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             let Some(pos) = words
                 .iter()
-                .position(|w| w.rsplit('/').next() == Some(program))
+                .position(|w| crate::analyse::basename(w) == program)
             else {
                 continue;
             };
@@ -1579,7 +1579,7 @@ impl<'x> RuntimeWalk<'x> {
         let Some(first) = words.first() else {
             return true;
         };
-        let name = first.rsplit('/').next().unwrap_or(first);
+        let name = crate::analyse::basename(first);
         let shell = self.k.commands.shells.iter().any(|s| s == name);
         // `ENTRYPOINT ["/bin/sh", "-c"]`: CMD is the script it runs.
         if shell && words.last().is_some_and(|w| w == "-c") {
@@ -1624,7 +1624,7 @@ impl<'x> RuntimeWalk<'x> {
             let Some(first) = words.first() else {
                 return;
             };
-            let name = first.rsplit('/').next().unwrap_or(first).to_string();
+            let name = crate::analyse::basename(first).to_string();
             if wrappers.contains(&name) {
                 words.remove(0);
             } else if self.rules.commands.wrappers.contains(&name) {
@@ -1646,7 +1646,7 @@ impl<'x> RuntimeWalk<'x> {
         if first.starts_with('$') || first.starts_with('"') {
             return; // `exec "$@"`: the CMD, followed on its own.
         }
-        let program = first.rsplit('/').next().unwrap_or(&first).to_string();
+        let program = crate::analyse::basename(&first).to_string();
         let args: Vec<String> = words[1..].to_vec();
         self.uses.programs.push(program.clone());
         let shells = &self.k.commands.shells;
@@ -2028,7 +2028,7 @@ impl<'x> RuntimeWalk<'x> {
                     .get("name")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                vec![name.rsplit('/').next().unwrap_or(name).to_string()]
+                vec![crate::analyse::basename(name).to_string()]
             }
             Some(Value::Object(o)) => o.keys().cloned().collect(),
             _ => Vec::new(),
@@ -2063,7 +2063,7 @@ impl<'x> RuntimeWalk<'x> {
         let Some(first) = c.words.first() else {
             return;
         };
-        let program = first.rsplit('/').next().unwrap_or(first).to_string();
+        let program = crate::analyse::basename(first).to_string();
         let known = ["node", "nodejs", "npm", "yarn", "yarnpkg", "pnpm", "npx"];
         if first.contains('/')
             || known.contains(&program.as_str())
@@ -2135,7 +2135,7 @@ impl<'x> RuntimeWalk<'x> {
             || rest.iter().any(|w| w.starts_with("--interpreter="));
         // pm2 reads `ecosystem.config.js`, `process.yml`, `*.json` as a
         // config of apps; another .js file is a script it runs.
-        let name = target.rsplit('/').next().unwrap_or(target);
+        let name = crate::analyse::basename(target);
         let config = name.contains("ecosystem")
             || name.contains(".config.")
             || name.starts_with("process.")
@@ -2188,7 +2188,7 @@ impl<'x> RuntimeWalk<'x> {
             self.uses.app_files.push(format!("{what} runs {path}"));
         }
         let Some(source) = script_in_context(self.a, path, self.index, self.context) else {
-            let name = abs.rsplit('/').next().unwrap_or(&abs);
+            let name = crate::analyse::basename(&abs);
             if self.top
                 && !is_under(&abs, &self.app_root)
                 && !self.a.is_copied(&abs)

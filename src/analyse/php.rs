@@ -297,7 +297,7 @@ fn composer_dev_dependencies(
         .copies
         .iter()
         .flat_map(|c| c.sources.iter())
-        .find(|s| s.trim_start_matches("./").rsplit('/').next() == Some("composer.json"))
+        .find(|s| crate::analyse::basename(s.trim_start_matches("./")) == "composer.json")
         .map(|s| s.trim_start_matches("./").to_string())
         .unwrap_or_else(|| "composer.json".into());
     let dev: Vec<String> = context

@@ -49,7 +49,7 @@ fn evidence(file: &Dockerfile, rules: &PortRules) -> Option<(usize, u16, String)
             rules
                 .servers
                 .iter()
-                .any(|s| s == w.rsplit('/').next().unwrap_or(w))
+                .any(|s| s == crate::analyse::basename(w))
         });
         let is_option = |w: &str| {
             rules.options.iter().any(|o| o == w)

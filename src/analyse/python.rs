@@ -644,11 +644,11 @@ fn context_path_of(file: &Dockerfile, a: &Analysis, before: usize, path: &str) -
     for copy in a.copies.iter().filter(|c| c.index < before).rev() {
         for root in &copy.roots {
             if root == path {
-                let base = path.rsplit('/').next().unwrap_or(path);
+                let base = crate::analyse::basename(path);
                 if let Some(src) = copy
                     .sources
                     .iter()
-                    .find(|s| s.rsplit('/').next() == Some(base))
+                    .find(|s| crate::analyse::basename(s) == base)
                     .or(copy.sources.first())
                 {
                     return src.trim_start_matches("./").to_string();
@@ -948,7 +948,7 @@ fn is_local_project(operand: &str) -> bool {
 /// pyproject.toml, the `[[package]]` entries of poetry.lock and uv.lock,
 /// `[packages]` of a Pipfile, `default` of Pipfile.lock.
 fn project_dependencies(path: &str, text: &str) -> Vec<String> {
-    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = crate::analyse::basename(path);
     let mut out = Vec::new();
     if name == "Pipfile.lock" {
         if let Ok(json) = serde_json::from_str::<serde_json::Value>(text)

@@ -246,7 +246,7 @@ fn context_file(a: &Analysis, name: &str) -> String {
     a.copies
         .iter()
         .flat_map(|c| c.sources.iter())
-        .find(|s| s.trim_start_matches("./").rsplit('/').next() == Some(name))
+        .find(|s| crate::analyse::basename(s.trim_start_matches("./")) == name)
         .map(|s| s.trim_start_matches("./").to_string())
         .unwrap_or_else(|| name.to_string())
 }

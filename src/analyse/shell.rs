@@ -19,7 +19,7 @@ impl Command {
     pub fn program(&self) -> &str {
         self.words
             .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .map(|w| crate::analyse::basename(w))
             .unwrap_or("")
     }
 
@@ -83,7 +83,7 @@ pub fn run_script(ins: &crate::parse::Instruction, shells: &[String]) -> String 
     let shell_reads_body = match command.first() {
         None => true,
         Some(program) => {
-            let name = program.rsplit('/').next().unwrap_or(program);
+            let name = crate::analyse::basename(program);
             shells.iter().any(|s| s == name) && command.len() <= 2
         }
     };
@@ -130,8 +130,9 @@ pub fn after_options(words: &[String], start: usize, takes_value: impl Fn(&str) 
 
 /// `python3.12` → `python3`, `pip3.11` → `pip3`: the same tool.
 pub fn normalise_program(p: &str) -> &str {
-    match p.find('.') {
-        Some(i) if p[i + 1..].chars().all(|c| c.is_ascii_digit()) && i > 0 => &p[..i],
+    // A byte scan: a searcher per call cost more than the names are long.
+    match p.bytes().position(|b| b == b'.') {
+        Some(i) if p[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i > 0 => &p[..i],
         _ => p,
     }
 }
@@ -254,7 +255,9 @@ enum Token {
 /// Split into commands of tokens. Quotes group, `\` escapes, `$(...)` and
 /// backticks stay inside their word.
 fn split(script: &str) -> Vec<Vec<Token>> {
-    let chars: Vec<char> = script.chars().collect();
+    // Sized once: a script has at most as many characters as bytes.
+    let mut chars: Vec<char> = Vec::with_capacity(script.len());
+    chars.extend(script.chars());
     let mut commands = Vec::new();
     let mut current: Vec<Token> = Vec::new();
     let mut word = String::new();
@@ -263,7 +266,11 @@ fn split(script: &str) -> Vec<Vec<Token>> {
 
     fn end_word(word: &mut String, in_word: &mut bool, current: &mut Vec<Token>) {
         if *in_word {
-            current.push(Token::Word(std::mem::take(word)));
+            // A copy of exactly the word's size; the buffer, grown once,
+            // serves the next word (growing each word from nothing was a
+            // third of the tokenizer).
+            current.push(Token::Word(word.clone()));
+            word.clear();
             *in_word = false;
         }
     }

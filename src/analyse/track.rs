@@ -104,7 +104,7 @@ pub fn follow<'l>(
                     if !l.contains(&src) {
                         continue;
                     }
-                    let base = src.rsplit('/').next().unwrap_or(&src);
+                    let base = crate::analyse::basename(&src);
                     let new = if into_folder {
                         absolute(&dest_abs, base)
                     } else {
