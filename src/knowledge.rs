@@ -250,6 +250,10 @@ pub struct CommandsPack {
     pub installers: Vec<Installer>,
     /// Where package managers keep their sources and keys.
     pub package_sources: Vec<String>,
+    /// What `--observe` leaves out of a RUN's layer: caches, logs,
+    /// temporary files, the package manager's own state.
+    #[serde(default)]
+    pub observed_noise: Vec<String>,
 }
 
 /// What one program writes, read from its words (`commands.toml
