@@ -787,13 +787,12 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             if made_before_sources || holds_the_context(a, &path) {
                 continue;
             }
-            a.add_artefact(
-                line,
-                &path,
-                &path,
-                format!("line {line}: {program} makes or changes it"),
-                made_for_the_app,
-            );
+            let why = if a.observed.wrote(rc.index, &path) {
+                format!("line {line}: the engine saw the RUN write it (--observe)")
+            } else {
+                format!("line {line}: {program} makes or changes it")
+            };
+            a.add_artefact(line, &path, &path, why, made_for_the_app);
         }
     }
 }

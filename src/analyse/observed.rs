@@ -51,6 +51,11 @@ impl Observed {
         self.runs.is_empty() && self.failure.is_none()
     }
 
+    /// Whether the RUN of instruction `index` was seen writing `path`.
+    pub fn wrote(&self, index: usize, path: &str) -> bool {
+        matches!(self.runs.get(&index), Some(Observation::Wrote(paths)) if paths.iter().any(|p| p.path == path))
+    }
+
     /// What is said after a skip the observation did not lift, for the
     /// RUN at `line` (instruction `index`); None without `--observe`.
     pub fn why_not(&self, index: usize, line: usize) -> Option<String> {
