@@ -101,3 +101,115 @@ pub fn describe(line: usize, paths: &[ObservedPath]) -> String {
         names.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::{StepRole, analyse, analyse_observed};
+    use crate::knowledge::Knowledge;
+    use crate::source::BuildContext;
+
+    const FILE: &str = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN sh ./vendor/install.sh\nCMD [\"python\", \"app.py\"]\n";
+
+    fn path(path: &str, kind: PathKind, changed: bool) -> ObservedPath {
+        ObservedPath {
+            path: path.to_string(),
+            kind,
+            changed,
+        }
+    }
+
+    fn observed(index: usize, paths: Vec<ObservedPath>) -> Observed {
+        Observed {
+            runs: BTreeMap::from([(index, Observation::Wrote(paths))]),
+            failure: None,
+        }
+    }
+
+    fn analysed(text: &str, o: &Observed) -> (crate::analyse::Analysis, Vec<String>) {
+        let file = crate::parse::parse(text).unwrap();
+        let k = Knowledge::builtin().unwrap();
+        let a = analyse_observed(&file, &BuildContext::empty(), &k, o);
+        let reasons = a
+            .unsafe_blockers
+            .iter()
+            .chain(&a.skip)
+            .map(|b| format!("{}: {}", b.line, b.reason))
+            .collect();
+        (a, reasons)
+    }
+
+    #[test]
+    fn observed_writes_lift_the_skip_and_are_copied_or_covered() {
+        let o = observed(
+            3,
+            vec![
+                path("/app/settings", PathKind::Dir, false),
+                path("/usr/local/bin/tool", PathKind::File, false),
+            ],
+        );
+        let (a, reasons) = analysed(FILE, &o);
+        assert_eq!(reasons, Vec::<String>::new());
+        let copied: Vec<&str> = a.artefacts.iter().map(|x| x.from.as_str()).collect();
+        assert_eq!(copied, ["/app", "/usr/local/bin/tool"]);
+        let step = a.step(3).unwrap();
+        assert_eq!(step.role, StepRole::Housekeeping);
+        assert_eq!(
+            step.evidence,
+            "observed on the engine: RUN at line 4 wrote /app/settings/, /usr/local/bin/tool"
+        );
+    }
+
+    #[test]
+    fn what_msb_cannot_carry_keeps_the_skip_with_the_path() {
+        let o = observed(
+            3,
+            vec![path("/etc/ssl/openssl.cnf", PathKind::File, true)],
+        );
+        let (_, reasons) = analysed(FILE, &o);
+        assert_eq!(
+            reasons,
+            ["4: observed on the engine: RUN at line 4 changes /etc/ssl/openssl.cnf, which an earlier layer made, outside what the runtime stage gets"]
+        );
+        // A link inside a copied folder comes along with it.
+        let o = observed(3, vec![path("/app/current", PathKind::Link, false)]);
+        assert_eq!(analysed(FILE, &o).1, Vec::<String>::new());
+        // Packages installed beside the script: their files are in the layer too.
+        let text = FILE.replace(
+            "RUN sh",
+            "RUN apt-get update && apt-get install -y libxml2 && sh",
+        );
+        let o = observed(3, vec![path("/usr/lib/libxml2.so.2", PathKind::File, false)]);
+        let (_, reasons) = analysed(&text, &o);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("4: RUN installs libxml2 beside what msb cannot read: observed on the engine: RUN at line 4 wrote /usr/lib/libxml2.so.2"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn without_an_observation_the_skip_says_why() {
+        let plain = "4: RUN runs `sh`: cannot tell whether the runtime needs what it makes";
+        let file = crate::parse::parse(FILE).unwrap();
+        let k = Knowledge::builtin().unwrap();
+        let a = analyse(&file, &BuildContext::empty(), &k);
+        assert_eq!(a.unsafe_blockers[0].reason, plain[3..]);
+        let o = Observed {
+            runs: BTreeMap::from([(3, Observation::Unmapped("no entry".to_string()))]),
+            failure: None,
+        };
+        assert_eq!(
+            analysed(FILE, &o).1,
+            [format!("{plain}; observed on the engine: cannot map a layer to the RUN at line 4 (no entry)")]
+        );
+        let o = Observed {
+            runs: BTreeMap::new(),
+            failure: Some("the original does not build".to_string()),
+        };
+        assert_eq!(
+            analysed(FILE, &o).1,
+            [format!("{plain}; observed on the engine: the original does not build")]
+        );
+    }
+}
