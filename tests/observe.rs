@@ -101,7 +101,9 @@ fn build_and_run(dockerfile: &Path, context: &Path, tag: &str) -> String {
         .args(["run", "--rm", tag])
         .output()
         .unwrap();
-    let _ = Command::new("docker").args(["image", "rm", "-f", tag]).output();
+    let _ = Command::new("docker")
+        .args(["image", "rm", "-f", tag])
+        .output();
     assert!(run.status.success(), "running it: {}", text(&run.stderr));
     text(&run.stdout)
 }
@@ -118,7 +120,9 @@ fn an_observed_install_script_migrates_with_the_tool_it_installed() {
     let out = msb(dir.path(), &["migrate", "--stdout", "app/Dockerfile"]);
     assert_eq!(text(&out.stdout), original);
     assert!(
-        text(&out.stderr).contains("skipped: RUN runs `sh`: cannot tell whether the runtime needs what it makes"),
+        text(&out.stderr).contains(
+            "skipped: RUN runs `sh`: cannot tell whether the runtime needs what it makes"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -163,7 +167,12 @@ fn an_observed_install_script_migrates_with_the_tool_it_installed() {
         "{explained}\n{}",
         text(&out.stderr)
     );
-    assert!(explained.contains("/usr/local/bin/report-tool  (line 6: the engine saw the RUN write it (--observe))"), "{explained}");
+    assert!(
+        explained.contains(
+            "/usr/local/bin/report-tool  (line 6: the engine saw the RUN write it (--observe))"
+        ),
+        "{explained}"
+    );
 
     // The migrated image has what the app needs: it runs.
     let tag = format!("msb-observe-test-{}", std::process::id());

@@ -1361,8 +1361,18 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                     Some(why) => format!("{reason}; {why}"),
                     None => reason,
                 };
+                // Packages, dependencies or a build in the same RUN write
+                // into the same layer, where msb may change them (a venv).
+                let beside = matches!(
+                    role,
+                    StepRole::BuildDeps
+                        | StepRole::RuntimeDeps
+                        | StepRole::DepInstall
+                        | StepRole::Build
+                )
+                .then(|| evidence.join("; "));
                 if let Some(paths) = observation {
-                    apply_observation(index, ins.line, &paths, &unknown, a);
+                    apply_observation(index, ins.line, &paths, &unknown, beside, a);
                 } else if let Some(why) = opaque.first() {
                     a.block_unless_unsafe(
                         ins.line,
@@ -1445,13 +1455,15 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
 /// A RUN msb cannot read, observed on the engine: the paths its layer
 /// holds become the writes of the command msb did not know (the
 /// housekeeping rules then copy or cover each), links and changed files
-/// wait for `check_observed`. A RUN that also installs packages keeps its
-/// skip: the packages' files cannot be told from what the rest made.
+/// wait for `check_observed`. A RUN that also installs packages or
+/// dependencies, or builds, keeps its skip: their files cannot be told
+/// from what the rest made, and msb may move them (a virtualenv).
 fn apply_observation(
     index: usize,
     line: usize,
     paths: &[observed::ObservedPath],
     unknown: &[String],
+    beside: Option<String>,
     a: &mut Analysis,
 ) {
     let first = a.run_commands.partition_point(|r| r.index < index);
@@ -1463,20 +1475,11 @@ fn apply_observation(
     if count == 0 {
         return;
     }
-    let installs: Vec<String> = a.run_commands[first..first + count]
-        .iter()
-        .filter_map(|rc| match packages::read(&rc.command) {
-            Some(PackageOp::Install { packages, .. }) => Some(packages),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    if !installs.is_empty() {
+    if let Some(what) = beside {
         a.block_unless_unsafe(
             line,
             format!(
-                "RUN installs {} beside what msb cannot read: {evidence}, and the packages' files cannot be told from the rest",
-                installs.join(", ")
+                "RUN {what} beside what msb cannot read: {evidence}, and the files of each cannot be told apart"
             ),
         );
         a.set_role(index, StepRole::Unknown, evidence);

@@ -162,14 +162,13 @@ mod tests {
 
     #[test]
     fn what_msb_cannot_carry_keeps_the_skip_with_the_path() {
-        let o = observed(
-            3,
-            vec![path("/etc/ssl/openssl.cnf", PathKind::File, true)],
-        );
+        let o = observed(3, vec![path("/etc/ssl/openssl.cnf", PathKind::File, true)]);
         let (_, reasons) = analysed(FILE, &o);
         assert_eq!(
             reasons,
-            ["4: observed on the engine: RUN at line 4 changes /etc/ssl/openssl.cnf, which an earlier layer made, outside what the runtime stage gets"]
+            [
+                "4: observed on the engine: RUN at line 4 changes /etc/ssl/openssl.cnf, which an earlier layer made, outside what the runtime stage gets"
+            ]
         );
         // A link inside a copied folder comes along with it.
         let o = observed(3, vec![path("/app/current", PathKind::Link, false)]);
@@ -179,11 +178,32 @@ mod tests {
             "RUN sh",
             "RUN apt-get update && apt-get install -y libxml2 && sh",
         );
-        let o = observed(3, vec![path("/usr/lib/libxml2.so.2", PathKind::File, false)]);
+        let o = observed(
+            3,
+            vec![path("/usr/lib/libxml2.so.2", PathKind::File, false)],
+        );
         let (_, reasons) = analysed(&text, &o);
         assert_eq!(reasons.len(), 1, "{reasons:?}");
+        // So are a dependency install's, which msb moves into a virtualenv.
+        let pip = FILE.replace("RUN sh", "RUN pip install flask && sh");
+        let o = observed(
+            3,
+            vec![path(
+                "/usr/local/lib/python3.11/site-packages/flask",
+                PathKind::Dir,
+                false,
+            )],
+        );
+        let (_, pip_reasons) = analysed(&pip, &o);
         assert!(
-            reasons[0].starts_with("4: RUN installs libxml2 beside what msb cannot read: observed on the engine: RUN at line 4 wrote /usr/lib/libxml2.so.2"),
+            pip_reasons[0].starts_with(
+                "4: RUN installs dependencies: pip install flask beside what msb cannot read"
+            ),
+            "{pip_reasons:?}"
+        );
+        assert!(
+            reasons[0]
+                == "4: RUN installs libxml2 beside what msb cannot read: observed on the engine: RUN at line 4 wrote /usr/lib/libxml2.so.2, and the files of each cannot be told apart",
             "{reasons:?}"
         );
     }
@@ -201,7 +221,9 @@ mod tests {
         };
         assert_eq!(
             analysed(FILE, &o).1,
-            [format!("{plain}; observed on the engine: cannot map a layer to the RUN at line 4 (no entry)")]
+            [format!(
+                "{plain}; observed on the engine: cannot map a layer to the RUN at line 4 (no entry)"
+            )]
         );
         let o = Observed {
             runs: BTreeMap::new(),
@@ -209,7 +231,9 @@ mod tests {
         };
         assert_eq!(
             analysed(FILE, &o).1,
-            [format!("{plain}; observed on the engine: the original does not build")]
+            [format!(
+                "{plain}; observed on the engine: the original does not build"
+            )]
         );
     }
 }
