@@ -198,6 +198,8 @@ pub fn read_saved(r: impl Read) -> io::Result<SavedImage> {
     const JSON_LIMIT: u64 = 64 << 20;
     let mut json: HashMap<String, Vec<u8>> = HashMap::new();
     let mut listings: HashMap<String, Vec<TarEntry>> = HashMap::new();
+    // gzip layers (the containerd image store's): not read.
+    let mut compressed: HashSet<String> = HashSet::new();
     read_tar(r, |entry, data| {
         if entry.kind != EntryKind::File || entry.size == 0 {
             return Ok(());
@@ -210,6 +212,10 @@ pub fn read_saved(r: impl Read) -> io::Result<SavedImage> {
                 data.read_to_end(&mut all)?;
                 json.insert(entry.path.clone(), all);
             }
+            return Ok(());
+        }
+        if first.starts_with(&[0x1f, 0x8b]) {
+            compressed.insert(entry.path.clone());
             return Ok(());
         }
         if first.len() == BLOCK && (is_tar_header(&first) || first.iter().all(|&b| b == 0)) {
@@ -240,9 +246,13 @@ pub fn read_saved(r: impl Read) -> io::Result<SavedImage> {
     let mut saved = SavedImage::default();
     for layer in image["Layers"].as_array().into_iter().flatten() {
         let name = layer.as_str().unwrap_or_default();
-        let entries = listings
-            .remove(name)
-            .ok_or_else(|| invalid(format!("layer {name} is not an uncompressed tar")))?;
+        let entries = listings.remove(name).ok_or_else(|| {
+            invalid(if compressed.contains(name) {
+                format!("layer {name} is gzip-compressed: msb reads uncompressed layers only")
+            } else {
+                format!("layer {name} is not a tar archive")
+            })
+        })?;
         saved.layers.push(entries);
     }
     for h in config["history"].as_array().into_iter().flatten() {
