@@ -70,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'msb' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print every decision of each migrated file, whatever the number of files')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print every decision of each migrated file, whatever the number of files')
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Build and compare each migration with the local engine (see `msb verify`); with --write, only verified files are written')
+            [CompletionResult]::new('--observe', '--observe', [CompletionResultType]::ParameterName, 'For a file msb would skip for a RUN it cannot read (a vendor script, `curl | sh`): build the original with the local Docker engine''s classic builder and take the paths each RUN''s layer holds as what it makes. Uses --build-arg; pulls what the build pulls')
             [CompletionResult]::new('--no-smoke', '--no-smoke', [CompletionResultType]::ParameterName, 'No smoke run (the app needs a database or another service)')
             [CompletionResult]::new('--keep-images', '--keep-images', [CompletionResultType]::ParameterName, 'Keep the images msb built (they are removed by default)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -80,7 +81,9 @@ Register-ArgumentCompleter -Native -CommandName 'msb' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'context')
             [CompletionResult]::new('--transforms', '--transforms', [CompletionResultType]::ParameterName, 'transforms')
+            [CompletionResult]::new('--build-arg', '--build-arg', [CompletionResultType]::ParameterName, 'A build argument for the --observe build; repeatable')
             [CompletionResult]::new('--unsafe', '--unsafe', [CompletionResultType]::ParameterName, 'unsafe')
+            [CompletionResult]::new('--observe', '--observe', [CompletionResultType]::ParameterName, 'Build the original with the local Docker engine''s classic builder when a RUN is one msb cannot read, and take what its layer holds as what it makes (see `msb migrate --observe`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

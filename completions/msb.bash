@@ -108,7 +108,7 @@ _msb() {
             return 0
             ;;
         msb__subcmd__explain)
-            opts="-h --format --context --transforms --unsafe --help"
+            opts="-h --format --context --transforms --unsafe --observe --build-arg --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,6 +123,10 @@ _msb() {
                     return 0
                     ;;
                 --transforms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --build-arg)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -278,7 +282,7 @@ _msb() {
             return 0
             ;;
         msb__subcmd__migrate)
-            opts="-j -v -h --diff --write --check --stdout --format --output-format --unsafe --context --transforms --include --exclude --no-ignore --repos-file --jobs --shard --report --report-format --pr-body --only-failed --config --git-commit --branch --dry-run --verbose --verify --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --builder --help"
+            opts="-j -v -h --diff --write --check --stdout --format --output-format --unsafe --context --transforms --include --exclude --no-ignore --repos-file --jobs --shard --report --report-format --pr-body --only-failed --config --git-commit --branch --dry-run --verbose --verify --observe --engine --smoke --no-smoke --smoke-seconds --keep-images --build-arg --env --env-file --build-with --builder --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -74,6 +74,7 @@ complete -c msb -n "__fish_msb_using_subcommand migrate" -l git-commit -d 'With 
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l dry-run -d 'With --git-commit: show what would be committed, commit nothing'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -s v -l verbose -d 'Print every decision of each migrated file, whatever the number of files'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l verify -d 'Build and compare each migration with the local engine (see `msb verify`); with --write, only verified files are written'
+complete -c msb -n "__fish_msb_using_subcommand migrate" -l observe -d 'For a file msb would skip for a RUN it cannot read (a vendor script, `curl | sh`): build the original with the local Docker engine\'s classic builder and take the paths each RUN\'s layer holds as what it makes. Uses --build-arg; pulls what the build pulls'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l no-smoke -d 'No smoke run (the app needs a database or another service)'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -l keep-images -d 'Keep the images msb built (they are removed by default)'
 complete -c msb -n "__fish_msb_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -81,7 +82,9 @@ complete -c msb -n "__fish_msb_using_subcommand explain" -l format -r -f -a "tex
 json\t''"
 complete -c msb -n "__fish_msb_using_subcommand explain" -l context -r -F
 complete -c msb -n "__fish_msb_using_subcommand explain" -l transforms -r -F
+complete -c msb -n "__fish_msb_using_subcommand explain" -l build-arg -d 'A build argument for the --observe build; repeatable' -r
 complete -c msb -n "__fish_msb_using_subcommand explain" -l unsafe
+complete -c msb -n "__fish_msb_using_subcommand explain" -l observe -d 'Build the original with the local Docker engine\'s classic builder when a RUN is one msb cannot read, and take what its layer holds as what it makes (see `msb migrate --observe`)'
 complete -c msb -n "__fish_msb_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c msb -n "__fish_msb_using_subcommand verify" -l against -d 'Compare the original (one PATH) with this Dockerfile instead of msb\'s migration: a hand-written one, an earlier msb output' -r -F
 complete -c msb -n "__fish_msb_using_subcommand verify" -l engine -d 'The container engine\'s CLI (podman where its CLI is docker\'s)' -r -f -a "docker\t''

@@ -337,6 +337,12 @@ pub struct MigrateArgs {
     /// `msb verify`); with --write, only verified files are written.
     #[arg(long)]
     pub verify: bool,
+    /// For a file msb would skip for a RUN it cannot read (a vendor
+    /// script, `curl | sh`): build the original with the local Docker
+    /// engine's classic builder and take the paths each RUN's layer holds
+    /// as what it makes. Uses --build-arg; pulls what the build pulls.
+    #[arg(long)]
+    pub observe: bool,
     #[command(flatten)]
     pub verify_flags: VerifyFlags,
 }
@@ -353,6 +359,14 @@ pub struct ExplainArgs {
     pub transforms: Option<PathBuf>,
     #[arg(long = "unsafe")]
     pub allow_unsafe: bool,
+    /// Build the original with the local Docker engine's classic builder
+    /// when a RUN is one msb cannot read, and take what its layer holds as
+    /// what it makes (see `msb migrate --observe`).
+    #[arg(long)]
+    pub observe: bool,
+    /// A build argument for the --observe build; repeatable.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", requires = "observe")]
+    pub build_args: Vec<String>,
 }
 
 /// Exit codes: 0 fine, 1 `--check` found changes, 2 any error.
@@ -478,7 +492,18 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
         k.images.user.uid = user.uid.unwrap_or(k.images.user.uid);
     }
     let opts = options_from(&config, args.allow_unsafe);
-    let m = match migrate::migrate(&source, &context, &k, &opts) {
+    let observer = if args.observe {
+        Some(observe_engine(EngineKind::Docker)?)
+    } else {
+        None
+    };
+    let observing = observer.as_ref().map(|engine| Observing {
+        engine,
+        dockerfile: &args.path,
+        context: migrate::context_dir(&args.path, args.context.as_deref()),
+        build_args: &args.build_args,
+    });
+    let m = match migrate_observing(&source, &context, &k, &opts, observing.as_ref()) {
         Ok(m) => m,
         Err(e) => {
             report_error(&e);
@@ -499,6 +524,63 @@ fn run_explain(args: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `--observe`: the engine that builds the originals, and how.
+struct Observing<'a> {
+    engine: &'a Engine,
+    dockerfile: &'a Path,
+    context: PathBuf,
+    build_args: &'a [String],
+}
+
+/// The Docker engine `--observe` builds with: its classic builder makes
+/// one layer per instruction, which podman's does not promise.
+fn observe_engine(kind: EngineKind) -> Result<Engine> {
+    if kind == EngineKind::Podman {
+        bail!("--observe reads the layers of Docker's classic builder: it needs --engine docker");
+    }
+    let mut engine = Engine::new(kind.program());
+    engine
+        .check()
+        .context("--observe needs a running Docker engine")?;
+    engine.set_builder(Builder::Classic);
+    Ok(engine)
+}
+
+/// `migrate::migrate`, then, with `--observe` and a RUN msb cannot read,
+/// again with what the engine saw each RUN write.
+fn migrate_observing(
+    source: &SourceFile,
+    context: &crate::source::BuildContext,
+    k: &Knowledge,
+    opts: &Options,
+    observing: Option<&Observing>,
+) -> Result<Migration, MsbError> {
+    let m = migrate::migrate(source, context, k, opts)?;
+    let Some(o) = observing else {
+        return Ok(m);
+    };
+    if !crate::observe::wanted(&m) {
+        return Ok(m);
+    }
+    eprintln!(
+        "msb: {}: observing its RUNs on the engine (a classic build of the original)...",
+        o.dockerfile.display()
+    );
+    let observed = crate::observe::observe(
+        o.engine,
+        &m.file,
+        o.dockerfile,
+        &o.context,
+        o.build_args,
+        &k.commands.observed_noise,
+    );
+    let opts = Options {
+        observed,
+        ..opts.clone()
+    };
+    migrate::migrate(source, context, k, &opts)
+}
+
 /// The migration options a repository's `msb.toml` gives, with the
 /// command line's `--unsafe` on top.
 fn options_from(config: &Config, unsafe_flag: bool) -> Options {
@@ -506,6 +588,7 @@ fn options_from(config: &Config, unsafe_flag: bool) -> Options {
         allow_unsafe: unsafe_flag || config.allow_unsafe.unwrap_or(false),
         runtime_preference: config.runtime,
         unprivileged_ports: config.unprivileged_ports.unwrap_or(false),
+        observed: Default::default(),
     }
 }
 
@@ -956,7 +1039,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     // Each verification's builds already use the whole machine: one file
     // at a time unless asked otherwise.
     let jobs = args.jobs.filter(|j| *j > 0).unwrap_or_else(|| {
-        if args.verify {
+        if args.verify || args.observe {
             1
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -968,6 +1051,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             args.context.as_deref(),
             args.report.as_deref(),
         )?)
+    } else {
+        None
+    };
+    let observer = if args.observe {
+        Some(observe_engine(args.verify_flags.engine)?)
     } else {
         None
     };
@@ -1078,7 +1166,14 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         let k = &knowledges[setting.knowledge];
         let result = SourceFile::read(&job.path).and_then(|source| {
             let context = migrate::context_for(&job.path, args.context.as_deref());
-            migrate::migrate(&source, &context, k, &setting.options).map(|m| (source, m))
+            let observing = observer.as_ref().map(|engine| Observing {
+                engine,
+                dockerfile: &job.path,
+                context: migrate::context_dir(&job.path, args.context.as_deref()),
+                build_args: &args.verify_flags.build_args,
+            });
+            migrate_observing(&source, &context, k, &setting.options, observing.as_ref())
+                .map(|m| (source, m))
         });
         let mut diff = String::new();
         let mut verification = None;

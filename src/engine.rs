@@ -321,6 +321,53 @@ impl Engine {
             .collect())
     }
 
+    /// `docker save IMAGE`, read as it streams (`observe::read_saved`):
+    /// each layer's entries in order and the config's history, without
+    /// writing the archive anywhere.
+    pub fn save(&self, image: &str) -> Result<crate::observe::SavedImage, EngineError> {
+        let command = format!("{} save {image}", self.program);
+        let mut child = self
+            .command(&["save", image])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| EngineError::NotStarted {
+                program: self.program.clone(),
+                reason: e.to_string(),
+            })?;
+        let read = match child.stdout.take() {
+            Some(stdout) => {
+                let mut stdout = std::io::BufReader::new(stdout);
+                let read = crate::observe::read_saved(&mut stdout);
+                // Whatever follows the archive's end, so the engine exits.
+                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+                read
+            }
+            None => Err(std::io::Error::other("no stdout")),
+        };
+        // What is left unread (the end of a malformed archive) would keep
+        // the engine waiting on a full pipe.
+        if read.is_err() {
+            let _ = child.kill();
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| EngineError::NotStarted {
+                program: self.program.clone(),
+                reason: e.to_string(),
+            })?;
+        if !out.status.success() && read.is_ok() {
+            return Err(EngineError::Failed {
+                command,
+                stderr: one_line(&String::from_utf8_lossy(&out.stderr)),
+            });
+        }
+        read.map_err(|e| EngineError::Unreadable {
+            command,
+            reason: e.to_string(),
+        })
+    }
+
     /// Starts a container in the background, each port published on a
     /// free port of 127.0.0.1, with `env` (`KEY=VALUE`) and the variables
     /// of `env_files` set; `command` replaces the image's CMD when not

@@ -275,6 +275,10 @@ pub struct CommandsPack {
     pub installers: Vec<Installer>,
     /// Where package managers keep their sources and keys.
     pub package_sources: Vec<String>,
+    /// What `--observe` leaves out of a RUN's layer: caches, logs,
+    /// temporary files, the package manager's own state.
+    #[serde(default)]
+    pub observed_noise: Vec<String>,
     /// `make` in a RUN, whose Makefile msb reads (`[make]`).
     #[serde(default)]
     pub make: MakeRules,

@@ -23,6 +23,7 @@ pub mod git;
 pub mod globs;
 pub mod knowledge;
 pub mod migrate;
+pub mod observe;
 pub mod parse;
 pub mod passes;
 pub mod plan;

@@ -20,6 +20,9 @@ pub struct Options {
     /// The fleet's container runtime lets a non-root user bind ports below
     /// 1024 (`msb.toml`'s `unprivileged_ports`).
     pub unprivileged_ports: bool,
+    /// What the engine saw each RUN of this file write (`--observe`):
+    /// evidence for the RUNs msb cannot read. Empty: none.
+    pub observed: crate::analyse::observed::Observed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -85,7 +88,7 @@ pub fn migrate(
     opts: &Options,
 ) -> Result<Migration, MsbError> {
     let file = parse_source(source)?;
-    let mut analysis = analyse::analyse(&file, context, k);
+    let mut analysis = analyse::analyse_observed(&file, context, k, &opts.observed);
     let skipped =
         |reason: Blocker, unsafe_available: bool, file: Dockerfile, analysis: Analysis| Migration {
             status: Status::Skipped,

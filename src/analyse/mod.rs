@@ -12,6 +12,7 @@ pub mod interpreted;
 pub mod java;
 pub mod make;
 pub mod node;
+pub mod observed;
 pub mod packages;
 pub mod php;
 pub mod ports;
@@ -263,6 +264,11 @@ pub struct Analysis {
     pub same_base: Option<same_base::SameBase>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
+    /// What the engine saw each RUN write (`--observe`; empty without).
+    observed: observed::Observed,
+    /// Links and changed files of observed RUNs, `(line, path)`: fine
+    /// only inside what the final stage copies, checked once it is known.
+    observed_checks: Vec<(usize, observed::ObservedPath)>,
 }
 
 impl Analysis {
@@ -309,6 +315,8 @@ impl Analysis {
             node: None,
             same_base: None,
             system_dirs: Vec::new(),
+            observed: observed::Observed::default(),
+            observed_checks: Vec::new(),
         }
     }
 
@@ -543,7 +551,19 @@ pub fn parent(path: &str) -> String {
 
 /// Analyse a parsed Dockerfile with its build context.
 pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Analysis {
+    analyse_observed(file, context, k, &observed::Observed::default())
+}
+
+/// `analyse`, with what the engine saw each RUN write (`--observe`) as
+/// evidence for the RUNs msb cannot read.
+pub fn analyse_observed(
+    file: &Dockerfile,
+    context: &BuildContext,
+    k: &Knowledge,
+    observed: &observed::Observed,
+) -> Analysis {
     let mut a = Analysis::blank();
+    a.observed = observed.clone();
     a.system_dirs = k.commands.system_dirs.clone();
     let starts = file.stage_starts();
     a.stage_count = starts.len();
@@ -641,6 +661,7 @@ pub fn analyse(file: &Dockerfile, context: &BuildContext, k: &Knowledge) -> Anal
     }
     ports::check(file, &k.commands.ports, &mut a);
     housekeeping_paths(file, pack, k, &mut a);
+    check_observed(&mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);
     same_base::finish(file, context, k, &mut a);
@@ -773,13 +794,12 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             if made_before_sources || holds_the_context(a, &path) {
                 continue;
             }
-            a.add_artefact(
-                line,
-                &path,
-                &path,
-                format!("line {line}: {program} makes or changes it"),
-                made_for_the_app,
-            );
+            let why = if a.observed.wrote(rc.index, &path) {
+                format!("line {line}: the engine saw the RUN write it (--observe)")
+            } else {
+                format!("line {line}: {program} makes or changes it")
+            };
+            a.add_artefact(line, &path, &path, why, made_for_the_app);
         }
     }
 }
@@ -1415,10 +1435,37 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                         }
                     }
                 }
-                if let Some(why) = opaque.first() {
+                let observation = match a.observed.runs.get(&index) {
+                    Some(observed::Observation::Wrote(paths))
+                        if !opaque.is_empty() || !unknown.is_empty() =>
+                    {
+                        Some(paths.clone())
+                    }
+                    _ => None,
+                };
+                let not_observed = a.observed.why_not(index, ins.line);
+                let unless_observed = |reason: String| match &not_observed {
+                    Some(why) => format!("{reason}; {why}"),
+                    None => reason,
+                };
+                // Packages, dependencies or a build in the same RUN write
+                // into the same layer, where msb may change them (a venv).
+                let beside = matches!(
+                    role,
+                    StepRole::BuildDeps
+                        | StepRole::RuntimeDeps
+                        | StepRole::DepInstall
+                        | StepRole::Build
+                )
+                .then(|| evidence.join("; "));
+                if let Some(paths) = observation {
+                    apply_observation(index, ins.line, &paths, &unknown, beside, a);
+                } else if let Some(why) = opaque.first() {
                     a.block_unless_unsafe(
                         ins.line,
-                        format!("RUN {why}: cannot tell which of its files the runtime needs"),
+                        unless_observed(format!(
+                            "RUN {why}: cannot tell which of its files the runtime needs"
+                        )),
                     );
                     a.set_role(index, StepRole::Unknown, why.clone());
                 } else if !unknown.is_empty() {
@@ -1430,9 +1477,9 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
                         .join(", ");
                     a.block_unless_unsafe(
                         ins.line,
-                        format!(
+                        unless_observed(format!(
                             "RUN runs {list}: cannot tell whether the runtime needs what it makes"
-                        ),
+                        )),
                     );
                     a.set_role(
                         index,
@@ -1489,6 +1536,77 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
             }
             _ => {}
         }
+    }
+}
+
+/// A RUN msb cannot read, observed on the engine: the paths its layer
+/// holds become the writes of the command msb did not know (the
+/// housekeeping rules then copy or cover each), links and changed files
+/// wait for `check_observed`. A RUN that also installs packages or
+/// dependencies, or builds, keeps its skip: their files cannot be told
+/// from what the rest made, and msb may move them (a virtualenv).
+fn apply_observation(
+    index: usize,
+    line: usize,
+    paths: &[observed::ObservedPath],
+    unknown: &[String],
+    beside: Option<String>,
+    a: &mut Analysis,
+) {
+    let first = a.run_commands.partition_point(|r| r.index < index);
+    let count = a.run_commands[first..]
+        .iter()
+        .take_while(|r| r.index == index)
+        .count();
+    let evidence = observed::describe(line, paths);
+    if count == 0 {
+        return;
+    }
+    if let Some(what) = beside {
+        a.block_unless_unsafe(
+            line,
+            format!(
+                "RUN {what} beside what msb cannot read: {evidence}, and the files of each cannot be told apart"
+            ),
+        );
+        a.set_role(index, StepRole::Unknown, evidence);
+        return;
+    }
+    let target = first
+        + a.run_commands[first..first + count]
+            .iter()
+            .position(|rc| unknown.iter().any(|u| u == rc.command.program()))
+            .unwrap_or(count - 1);
+    for p in paths {
+        if p.kind == observed::PathKind::Link || p.changed {
+            a.observed_checks.push((line, p.clone()));
+        } else {
+            a.run_commands[target].command.writes.push(p.path.clone());
+        }
+    }
+    a.set_role(index, StepRole::Housekeeping, evidence);
+}
+
+/// The links and changed files observed RUNs made: inside what the final
+/// stage copies they come along; elsewhere msb cannot carry them (a link
+/// is not copied as a link, a changed file of the base would replace the
+/// final base's own), so the skip names the path.
+fn check_observed(a: &mut Analysis) {
+    for (line, p) in std::mem::take(&mut a.observed_checks) {
+        if a.is_copied(&p.path) {
+            continue;
+        }
+        let what = if p.kind == observed::PathKind::Link {
+            format!("makes a link at {}", p.path)
+        } else {
+            format!("changes {}, which an earlier layer made", p.path)
+        };
+        a.block_unless_unsafe(
+            line,
+            format!(
+                "observed on the engine: RUN at line {line} {what}, outside what the runtime stage gets"
+            ),
+        );
     }
 }
 
