@@ -992,40 +992,16 @@ fn obey_fleet_dry_run(mut args: MigrateArgs) -> MigrateArgs {
 
 fn run_migrate(args: MigrateArgs) -> Result<i32> {
     let args = obey_fleet_dry_run(args);
-    let searched_by_default =
-        args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
     let base = knowledge(args.transforms.as_deref())?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let mut failed = false;
 
     // A bad glob is a usage error, said before any folder is walked.
     let include = Globs::new(&args.include).map_err(|e| anyhow::anyhow!("--include {e}"))?;
     let exclude = Globs::new(&args.exclude).map_err(|e| anyhow::anyhow!("--exclude {e}"))?;
-
-    let mut roots: Vec<PathBuf> = args.paths.clone();
-    if let Some(file) = &args.repos_file {
-        match walk::read_repos_file(file) {
-            Ok(repos) => roots.extend(repos),
-            Err(e) => {
-                report_error(&e);
-                return Ok(EXIT_ERROR);
-            }
-        }
-    }
-    if let Some(report) = &args.only_failed {
-        let text = std::fs::read_to_string(report)
-            .with_context(|| format!("reading {}", report.display()))?;
-        let paths = crate::report::failed_paths(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", report.display()))?;
-        if paths.is_empty() {
-            eprintln!("msb: {}: no file failed; nothing to run", report.display());
-            return Ok(0);
-        }
-        roots.extend(paths.into_iter().map(PathBuf::from));
-    }
-    if roots.is_empty() {
-        roots.push(PathBuf::from("."));
-    }
+    let roots = match migrate_roots(&args)? {
+        Ok(roots) => roots,
+        Err(code) => return Ok(code),
+    };
     let explicit_config = match &args.config {
         Some(path) => match Config::read(path) {
             Ok(c) => Some(c),
@@ -1060,88 +1036,27 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         None
     };
 
-    // Each root with its settings, then its Dockerfiles.
-    let mut knowledges = vec![base];
-    let mut settings: Vec<Setting> = Vec::new();
-    let mut jobs_list: Vec<Job> = Vec::new();
+    let mut found = FoundJobs {
+        knowledges: vec![base],
+        settings: Vec::new(),
+        jobs: Vec::new(),
+        failed: false,
+    };
+    let filters = JobFilters {
+        include: &include,
+        exclude: &exclude,
+        explicit_config: explicit_config.as_ref(),
+        jobs,
+    };
     for root in &roots {
-        // The folder an msb.toml's excludes are written from: its own.
-        let (config, config_dir) = match &explicit_config {
-            Some(c) => (c.clone(), None),
-            None => match config::find_for(root).map(|p| (Config::read(&p), p)) {
-                Some((Ok(c), p)) => (c, p.parent().map(Path::to_path_buf)),
-                Some((Err(e), _)) => {
-                    report_error(&e);
-                    failed = true;
-                    continue;
-                }
-                None => (Config::default(), None),
-            },
-        };
-        // Config::read checked the globs; --config's too.
-        let config_exclude = config.exclude_globs().unwrap_or_default();
-        // One copy of the knowledge per distinct user, however many
-        // repositories ask for it.
-        let knowledge = match &config.user {
-            Some(user) => {
-                let base_user = &knowledges[0].images.user;
-                let name = user.name.clone().unwrap_or_else(|| base_user.name.clone());
-                let uid = user.uid.unwrap_or(base_user.uid);
-                match knowledges
-                    .iter()
-                    .position(|k| k.images.user.name == name && k.images.user.uid == uid)
-                {
-                    Some(known) => known,
-                    None => {
-                        let mut k = knowledges[0].clone();
-                        k.images.user.name = name;
-                        k.images.user.uid = uid;
-                        knowledges.push(k);
-                        knowledges.len() - 1
-                    }
-                }
-            }
-            None => 0,
-        };
-        settings.push(Setting {
-            options: options_from(&config, args.allow_unsafe),
-            knowledge,
-        });
-        let search = walk::Search {
-            roots: vec![root.clone()],
-            include: include.clone(),
-            exclude: vec![
-                walk::Excludes {
-                    globs: exclude.clone(),
-                    base: None,
-                },
-                walk::Excludes {
-                    globs: config_exclude,
-                    base: config_dir,
-                },
-            ],
-            no_ignore: args.no_ignore,
-            jobs,
-        };
-        let (files, errors) = walk::find(&search);
-        for e in &errors {
-            if searched_by_default && nothing_to_do(e) {
-                eprintln!("msb: {e}: nothing to do");
-                continue;
-            }
-            report_error(e);
-            failed = true;
-        }
-        let keys = args.shard.map(|_| ShardKeys::new(root));
-        for f in files {
-            jobs_list.push(Job {
-                shown: diff::display_path(&f.path, &cwd),
-                shard_key: keys.as_ref().map(|k| k.key(&f.path)).unwrap_or_default(),
-                path: f.path,
-                setting: settings.len() - 1,
-            });
-        }
+        found.add_root(&args, root, &filters, &cwd);
     }
+    let FoundJobs {
+        knowledges,
+        settings,
+        jobs: mut jobs_list,
+        failed,
+    } = found;
     jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
     jobs_list.dedup_by(|a, b| a.path == b.path);
     // After the dedup: a file under two roots is in one shard only.
@@ -1211,22 +1126,24 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         }
     };
 
-    let colour = colour_stdout() && args.format == Format::Text;
-    let verbose = args.verbose || jobs_list.len() == 1;
     let progress = progress_bar(jobs_list.len(), args.format);
-    let mut stdout = std::io::stdout().lock();
-    let mut changed = 0usize;
-    let mut summary = Summary::default();
-    let mut records: Vec<FileReport> = Vec::new();
-    let mut repos = Repos::default();
-    let mut to_commit: BTreeMap<PathBuf, Vec<git::FileChange>> = BTreeMap::new();
-    // --git-commit writes to a branch only: a file outside git stays as it is.
-    let mut outside_git: Vec<String> = Vec::new();
-    let mut print_error: Option<std::io::Error> = None;
-    // `--verify`: every verdict, for the closing line.
-    let mut verifications: Vec<Verification> = Vec::new();
-    // `--output-format`: every file, for the one document after the run.
-    let mut findings: Vec<ci::Finding> = Vec::new();
+    let mut tally = Tally {
+        args: &args,
+        cwd: &cwd,
+        colour: colour_stdout() && args.format == Format::Text,
+        verbose: args.verbose || jobs_list.len() == 1,
+        stdout: std::io::stdout().lock(),
+        failed,
+        changed: 0,
+        summary: Summary::default(),
+        records: Vec::new(),
+        repos: Repos::default(),
+        to_commit: BTreeMap::new(),
+        outside_git: Vec::new(),
+        print_error: None,
+        verifications: Vec::new(),
+        findings: Vec::new(),
+    };
     // A verification takes minutes: its verdict is shown when it is done.
     let batch = if verify_opts.is_some() {
         1
@@ -1234,10 +1151,179 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         crate::bulk::BATCH_ITEMS
     };
     run_ordered(&jobs_list, jobs, batch, work, |i, outcome| {
-        let job = &jobs_list[i];
+        tally.take(&jobs_list[i], &outcome, progress.as_ref());
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    tally.finish(jobs_list.len())
+}
+
+/// The folders and files `msb migrate` works on: its paths, a
+/// `--repos-file`'s repositories, a report's failed files
+/// (`--only-failed`), else the current folder. `Err(code)` ends the run
+/// with that exit code.
+fn migrate_roots(args: &MigrateArgs) -> Result<std::result::Result<Vec<PathBuf>, i32>> {
+    let mut roots: Vec<PathBuf> = args.paths.clone();
+    if let Some(file) = &args.repos_file {
+        match walk::read_repos_file(file) {
+            Ok(repos) => roots.extend(repos),
+            Err(e) => {
+                report_error(&e);
+                return Ok(Err(EXIT_ERROR));
+            }
+        }
+    }
+    if let Some(report) = &args.only_failed {
+        let text = std::fs::read_to_string(report)
+            .with_context(|| format!("reading {}", report.display()))?;
+        let paths = crate::report::failed_paths(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", report.display()))?;
+        if paths.is_empty() {
+            eprintln!("msb: {}: no file failed; nothing to run", report.display());
+            return Ok(Err(0));
+        }
+        roots.extend(paths.into_iter().map(PathBuf::from));
+    }
+    if roots.is_empty() {
+        roots.push(PathBuf::from("."));
+    }
+    Ok(Ok(roots))
+}
+
+/// What picks the Dockerfiles under a root.
+struct JobFilters<'f> {
+    include: &'f Globs,
+    exclude: &'f Globs,
+    /// `--config`: the same settings for every root.
+    explicit_config: Option<&'f Config>,
+    jobs: usize,
+}
+
+/// The Dockerfiles found, each with the settings of its root's msb.toml.
+struct FoundJobs {
+    /// One copy of the knowledge per distinct runtime user.
+    knowledges: Vec<Knowledge>,
+    settings: Vec<Setting>,
+    jobs: Vec<Job>,
+    failed: bool,
+}
+
+impl FoundJobs {
+    /// Read a root's msb.toml and find its Dockerfiles.
+    fn add_root(&mut self, args: &MigrateArgs, root: &Path, filters: &JobFilters, cwd: &Path) {
+        let searched_by_default =
+            args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
+        // The folder an msb.toml's excludes are written from: its own.
+        let (config, config_dir) = match filters.explicit_config {
+            Some(c) => (c.clone(), None),
+            None => match config::find_for(root).map(|p| (Config::read(&p), p)) {
+                Some((Ok(c), p)) => (c, p.parent().map(Path::to_path_buf)),
+                Some((Err(e), _)) => {
+                    report_error(&e);
+                    self.failed = true;
+                    return;
+                }
+                None => (Config::default(), None),
+            },
+        };
+        // Config::read checked the globs; --config's too.
+        let config_exclude = config.exclude_globs().unwrap_or_default();
+        let knowledge = self.knowledge_for(&config);
+        self.settings.push(Setting {
+            options: options_from(&config, args.allow_unsafe),
+            knowledge,
+        });
+        let search = walk::Search {
+            roots: vec![root.to_path_buf()],
+            include: filters.include.clone(),
+            exclude: vec![
+                walk::Excludes {
+                    globs: filters.exclude.clone(),
+                    base: None,
+                },
+                walk::Excludes {
+                    globs: config_exclude,
+                    base: config_dir,
+                },
+            ],
+            no_ignore: args.no_ignore,
+            jobs: filters.jobs,
+        };
+        let (files, errors) = walk::find(&search);
+        for e in &errors {
+            if searched_by_default && nothing_to_do(e) {
+                eprintln!("msb: {e}: nothing to do");
+                continue;
+            }
+            report_error(e);
+            self.failed = true;
+        }
+        let keys = args.shard.map(|_| ShardKeys::new(root));
+        for f in files {
+            self.jobs.push(Job {
+                shown: diff::display_path(&f.path, cwd),
+                shard_key: keys.as_ref().map(|k| k.key(&f.path)).unwrap_or_default(),
+                path: f.path,
+                setting: self.settings.len() - 1,
+            });
+        }
+    }
+
+    /// The knowledge with the runtime user an msb.toml names (one copy
+    /// per distinct user, however many repositories ask for it).
+    fn knowledge_for(&mut self, config: &Config) -> usize {
+        let Some(user) = &config.user else {
+            return 0;
+        };
+        let base_user = &self.knowledges[0].images.user;
+        let name = user.name.clone().unwrap_or_else(|| base_user.name.clone());
+        let uid = user.uid.unwrap_or(base_user.uid);
+        if let Some(known) = self
+            .knowledges
+            .iter()
+            .position(|k| k.images.user.name == name && k.images.user.uid == uid)
+        {
+            return known;
+        }
+        let mut k = self.knowledges[0].clone();
+        k.images.user.name = name;
+        k.images.user.uid = uid;
+        self.knowledges.push(k);
+        self.knowledges.len() - 1
+    }
+}
+
+/// What the run printed, counted and kept, file by file in the order
+/// found, for the closing lines, the reports and the commits.
+struct Tally<'t> {
+    args: &'t MigrateArgs,
+    cwd: &'t Path,
+    colour: bool,
+    verbose: bool,
+    stdout: std::io::StdoutLock<'static>,
+    failed: bool,
+    changed: usize,
+    summary: Summary,
+    records: Vec<FileReport>,
+    repos: Repos,
+    to_commit: BTreeMap<PathBuf, Vec<git::FileChange>>,
+    /// --git-commit writes to a branch only: a file outside git stays as it is.
+    outside_git: Vec<String>,
+    print_error: Option<std::io::Error>,
+    /// `--verify`: every verdict, for the closing line.
+    verifications: Vec<Verification>,
+    /// `--output-format`: every file, for the one document after the run.
+    findings: Vec<ci::Finding>,
+}
+
+impl Tally<'_> {
+    /// One file's outcome: its record, its lines on stderr, its output.
+    fn take(&mut self, job: &Job, outcome: &Outcome, progress: Option<&indicatif::ProgressBar>) {
+        let args = self.args;
         // The repository is read only when a report or a commit needs it.
         let repo = if args.report.is_some() || args.git_commit || args.format == Format::Json {
-            repos.of(&job.path)
+            self.repos.of(&job.path)
         } else {
             None
         };
@@ -1245,157 +1331,209 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
             Ok((_, m)) => FileReport::from_migration(&job.shown, m, &outcome.diff),
             Err(e) => FileReport::failed(&job.shown, error_line(e), &e.reason()),
         };
-        record.repo = repo.as_ref().map(|r| diff::display_path(r, &cwd));
+        record.repo = repo.as_ref().map(|r| diff::display_path(r, self.cwd));
         let verified = outcome
             .verification
             .as_ref()
             .is_none_or(Verification::passed);
         // A migration that did not verify was not written: its line says
         // `would migrate`, then why it was not written.
-        let mut lines = status_lines(&job.shown, &outcome.result, args.write && verified, verbose);
+        let mut lines = status_lines(
+            &job.shown,
+            &outcome.result,
+            args.write && verified,
+            self.verbose,
+        );
         if let Some(v) = &outcome.verification {
-            if !v.passed() {
-                record.status = "failed".to_string();
-                record.reason = Some(format!("verification {}", v.summary()));
-                failed = true;
-                if args.write {
-                    let why = if v.verdict == verify::Verdict::Inconclusive {
-                        "the verification was inconclusive (the smoke run compared nothing)"
-                    } else {
-                        "the migration did not verify"
-                    };
-                    lines.push(format!("msb: {}: not written: {why}", job.shown));
-                }
-            }
-            lines.extend(
-                verify::render_text(&job.shown, v)
-                    .lines()
-                    .map(|l| format!("msb: {l}")),
-            );
-            record.verification = Some(v.clone());
-            verifications.push(v.clone());
+            self.verdict(job, v, &mut record, &mut lines);
         }
-        summary.add(
+        self.summary.add(
             &record.status,
             record.reason.as_deref(),
             record.estimated_saving_bytes,
         );
         if args.output_format.is_some() {
-            findings.push(finding_of(&record, &outcome));
+            self.findings.push(finding_of(&record, outcome));
         }
-        let printed = (|| -> std::io::Result<()> {
-            match &progress {
-                Some(bar) => bar.suspend(|| eprint_lines(&lines)),
-                None => eprint_lines(&lines),
-            }
-            match &outcome.result {
-                Err(_) => {
-                    failed = true;
-                    if args.format == Format::Json {
-                        serde_json::to_writer(&mut stdout, &record)?;
-                        writeln!(stdout)?;
-                    }
-                }
-                Ok((source, m)) => {
-                    if m.status == Status::Migrated && verified {
-                        changed += 1;
-                        if args.git_commit {
-                            match &repo {
-                                Some(repo) => to_commit.entry(repo.clone()).or_default().push(
-                                    git::FileChange {
-                                        shown: job.shown.clone(),
-                                        path: job.path.clone(),
-                                        new_bytes: source.bytes_for(&m.output),
-                                        summary: commit_line(m),
-                                    },
-                                ),
-                                None => outside_git.push(job.shown.clone()),
-                            }
-                        }
-                    }
-                    if args.stdout {
-                        stdout.write_all(&source.bytes_for(&m.output))?;
-                    } else if args.output_format.is_some() {
-                        // Written whole after the run.
-                    } else if args.format == Format::Json {
-                        serde_json::to_writer(&mut stdout, &record)?;
-                        writeln!(stdout)?;
-                    } else if !args.write && (!args.check || args.diff) {
-                        let d = if colour {
-                            diff::colourise(&outcome.diff)
-                        } else {
-                            outcome.diff.clone()
-                        };
-                        stdout.write_all(d.as_bytes())?;
-                    }
-                }
-            }
-            Ok(())
-        })();
+        match progress {
+            Some(bar) => bar.suspend(|| eprint_lines(&lines)),
+            None => eprint_lines(&lines),
+        }
+        let printed = self.print(job, outcome, &record, repo.as_ref(), verified);
         if let Err(e) = printed
-            && print_error.is_none()
+            && self.print_error.is_none()
         {
-            print_error = Some(e);
+            self.print_error = Some(e);
         }
-        if let Some(bar) = &progress {
+        if let Some(bar) = progress {
             bar.inc(1);
         }
         if args.report.is_some() || args.pr_body.is_some() {
-            records.push(record);
-        }
-    });
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    if let Some(format) = args.output_format
-        && print_error.is_none()
-        && let Err(e) = stdout.write_all(ci::render(format, &findings).as_bytes())
-    {
-        print_error = Some(e);
-    }
-    stdout.flush()?;
-    if let Some(e) = print_error {
-        return Err(e).context("writing to stdout");
-    }
-    summary.finish();
-    if jobs_list.len() > 1 {
-        for line in summary.lines() {
-            eprintln!("msb: {line}");
-        }
-        if args.verify {
-            let all: Vec<&Verification> = verifications.iter().collect();
-            eprintln!("msb: {}", verify::summary_line(&all));
+            self.records.push(record);
         }
     }
-    if let Some(path) = &args.pr_body {
-        write::write_new(path, crate::report::pr_body(&records, &summary).as_bytes())
+
+    /// `--verify`'s verdict on one file: a migration that did not verify
+    /// is failed, and not written.
+    fn verdict(
+        &mut self,
+        job: &Job,
+        v: &Verification,
+        record: &mut FileReport,
+        lines: &mut Vec<String>,
+    ) {
+        if !v.passed() {
+            record.status = "failed".to_string();
+            record.reason = Some(format!("verification {}", v.summary()));
+            self.failed = true;
+            if self.args.write {
+                let why = if v.verdict == verify::Verdict::Inconclusive {
+                    "the verification was inconclusive (the smoke run compared nothing)"
+                } else {
+                    "the migration did not verify"
+                };
+                lines.push(format!("msb: {}: not written: {why}", job.shown));
+            }
+        }
+        lines.extend(
+            verify::render_text(&job.shown, v)
+                .lines()
+                .map(|l| format!("msb: {l}")),
+        );
+        record.verification = Some(v.clone());
+        self.verifications.push(v.clone());
+    }
+
+    /// What stdout gets of one file (its diff, output or JSON record),
+    /// and the commit it joins.
+    fn print(
+        &mut self,
+        job: &Job,
+        outcome: &Outcome,
+        record: &FileReport,
+        repo: Option<&PathBuf>,
+        verified: bool,
+    ) -> std::io::Result<()> {
+        let args = self.args;
+        let (source, m) = match &outcome.result {
+            Err(_) => {
+                self.failed = true;
+                if args.format == Format::Json {
+                    serde_json::to_writer(&mut self.stdout, record)?;
+                    writeln!(self.stdout)?;
+                }
+                return Ok(());
+            }
+            Ok(done) => done,
+        };
+        if m.status == Status::Migrated && verified {
+            self.changed += 1;
+            if args.git_commit {
+                match repo {
+                    Some(repo) => {
+                        self.to_commit
+                            .entry(repo.clone())
+                            .or_default()
+                            .push(git::FileChange {
+                                shown: job.shown.clone(),
+                                path: job.path.clone(),
+                                new_bytes: source.bytes_for(&m.output),
+                                summary: commit_line(m),
+                            })
+                    }
+                    None => self.outside_git.push(job.shown.clone()),
+                }
+            }
+        }
+        if args.stdout {
+            self.stdout.write_all(&source.bytes_for(&m.output))?;
+        } else if args.output_format.is_some() {
+            // Written whole after the run.
+        } else if args.format == Format::Json {
+            serde_json::to_writer(&mut self.stdout, record)?;
+            writeln!(self.stdout)?;
+        } else if !args.write && (!args.check || args.diff) {
+            let d = if self.colour {
+                diff::colourise(&outcome.diff)
+            } else {
+                outcome.diff.clone()
+            };
+            self.stdout.write_all(d.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// After the last file: the CI document, the closing lines, the
+    /// pull-request body, the report, the commits; the exit code.
+    fn finish(mut self, files: usize) -> Result<i32> {
+        let args = self.args;
+        if let Some(format) = args.output_format
+            && self.print_error.is_none()
+            && let Err(e) = self
+                .stdout
+                .write_all(ci::render(format, &self.findings).as_bytes())
+        {
+            self.print_error = Some(e);
+        }
+        self.stdout.flush()?;
+        if let Some(e) = self.print_error.take() {
+            return Err(e).context("writing to stdout");
+        }
+        self.summary.finish();
+        let all: Vec<&Verification> = self.verifications.iter().collect();
+        if files > 1 {
+            for line in self.summary.lines() {
+                eprintln!("msb: {line}");
+            }
+            if args.verify {
+                eprintln!("msb: {}", verify::summary_line(&all));
+            }
+        }
+        if let Some(path) = &args.pr_body {
+            write::write_new(
+                path,
+                crate::report::pr_body(&self.records, &self.summary).as_bytes(),
+            )
             .with_context(|| format!("writing the pull-request body {}", path.display()))?;
+        }
+        if let Some(path) = &args.report {
+            let report = BulkReport {
+                files: std::mem::take(&mut self.records),
+                summary: self.summary.clone(),
+                verification: args.verify.then(|| verify::VerdictCounts::of(&all)),
+            };
+            let text = match args.report_format {
+                ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                ReportFormat::Markdown => report.markdown(),
+            };
+            write::write_new(path, text.as_bytes())
+                .with_context(|| format!("writing the report {}", path.display()))?;
+        }
+        if args.git_commit {
+            self.commit_all();
+        }
+        Ok(if self.failed {
+            EXIT_ERROR
+        } else if args.check && self.changed > 0 {
+            EXIT_CHANGES
+        } else {
+            0
+        })
     }
-    if let Some(path) = &args.report {
-        let all: Vec<&Verification> = verifications.iter().collect();
-        let report = BulkReport {
-            files: records,
-            summary: summary.clone(),
-            verification: args.verify.then(|| verify::VerdictCounts::of(&all)),
-        };
-        let text = match args.report_format {
-            ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-            ReportFormat::Markdown => report.markdown(),
-        };
-        write::write_new(path, text.as_bytes())
-            .with_context(|| format!("writing the report {}", path.display()))?;
-    }
-    if args.git_commit {
-        if !args.dry_run && failed {
+
+    /// `--git-commit`: each repository's migrated files on its branch.
+    fn commit_all(&mut self) {
+        let args = self.args;
+        if !args.dry_run && self.failed {
             eprintln!("msb: some files failed; committing what did migrate");
         }
-        for shown in &outside_git {
+        for shown in &self.outside_git {
             eprintln!(
                 "msb: {shown}: not committed: not inside a git repository; the file is left as it was"
             );
         }
-        for (repo, files) in &to_commit {
-            let shown = diff::display_path(repo, &cwd);
+        for (repo, files) in &self.to_commit {
+            let shown = diff::display_path(repo, self.cwd);
             match git::commit(repo, &args.branch, files, args.dry_run) {
                 git::RepoOutcome::Committed { branch, commit } => eprintln!(
                     "msb: {shown}: committed {} Dockerfile{} on branch {branch} ({})",
@@ -1414,18 +1552,11 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
                 }
                 git::RepoOutcome::Failed(reason) => {
                     eprintln!("msb: {shown}: commit failed: {reason}");
-                    failed = true;
+                    self.failed = true;
                 }
             }
         }
     }
-    Ok(if failed {
-        EXIT_ERROR
-    } else if args.check && changed > 0 {
-        EXIT_CHANGES
-    } else {
-        0
-    })
 }
 
 /// What the CI formats say of one file: its record's status (a migration
