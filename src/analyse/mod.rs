@@ -1317,9 +1317,6 @@ fn starts_with_words(c: &Command, pattern: &str) -> bool {
 }
 
 fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Analysis) {
-    let dep_install = &pack.steps.dep_install;
-    let build = &pack.steps.build;
-    let configure = &pack.steps.configure;
     // Go: code generators the build installs (`go install ...swag@latest`
     // and then `swag init`) are build steps.
     let generators = if pack.id == "go" {
@@ -1327,215 +1324,278 @@ fn classify_steps(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut
     } else {
         Vec::new()
     };
-    let matches = |c: &Command, list: &[String]| list.iter().any(|p| starts_with_words(c, p));
-
+    let rules = StepRules {
+        pack,
+        k,
+        generators: &generators,
+    };
     for (index, ins) in file.instructions.iter().enumerate() {
         match ins.keyword {
             Keyword::Run => {
                 // run_commands are in instruction order: this RUN's are one run.
                 let first = a.run_commands.partition_point(|r| r.index < index);
-                let cmds: Vec<&RunCommand> = a.run_commands[first..]
+                let count = a.run_commands[first..]
                     .iter()
                     .take_while(|r| r.index == index)
-                    .collect();
-                let mut role = StepRole::Housekeeping;
-                let mut evidence = Vec::new();
-                let mut unknown = Vec::new();
-                let mut opaque = Vec::new();
-                let mut rank = 0;
-                let plain: Vec<&Command> = cmds.iter().map(|rc| &rc.command).collect();
-                let installers = effects::installers(&plain, &k.commands);
-                let mut fetched = Vec::new();
-                for run in &installers {
-                    fetched.extend(run.commands.iter().copied());
-                    if run.installer.build_only {
-                        evidence.push(format!(
-                            "installs {} with its installer (a build tool)",
-                            run.installer.installs
-                        ));
-                    } else {
-                        opaque.push(format!(
-                            "runs {}'s installer ({}), which installs {}",
-                            run.installer.name, run.url, run.installer.installs
-                        ));
-                    }
-                }
-                let raise = |r: StepRole, n: u32, rank: &mut u32, role: &mut StepRole| {
-                    if n > *rank {
-                        *rank = n;
-                        *role = r;
-                    }
-                };
-                for (position, rc) in cmds.iter().enumerate() {
-                    if fetched.contains(&position) {
-                        continue;
-                    }
-                    // `poetry run python manage.py ...` is what it runs.
-                    let inner = pack.runners.iter().find_map(|r| {
-                        (shell::normalise_program(rc.command.program()) == r.program)
-                            .then(|| strip_runner(&rc.command.words, r))
-                            .flatten()
-                            .filter(|w| !w.is_empty())
-                            .map(|words| Command {
-                                words,
-                                ..rc.command.clone()
-                            })
-                    });
-                    let c = inner.as_ref().unwrap_or(&rc.command);
-                    let program = c.program();
-                    if let Some(op) = packages::read(c) {
-                        if let PackageOp::Install { packages, .. } = op {
-                            let build_only = k
-                                .family_packages(
-                                    a.builder
-                                        .as_ref()
-                                        .map(|b| b.family)
-                                        .unwrap_or(Family::Other),
-                                )
-                                .map(|t| {
-                                    packages
-                                        .iter()
-                                        .any(|p| t.build_only.contains(p) || p.ends_with("-dev"))
-                                })
-                                .unwrap_or(false);
-                            if build_only {
-                                raise(StepRole::BuildDeps, 3, &mut rank, &mut role);
-                            } else {
-                                raise(StepRole::RuntimeDeps, 2, &mut rank, &mut role);
-                            }
-                            evidence.push(format!("installs {}", packages.join(", ")));
-                        }
-                    } else if matches(c, build)
-                        || language_build(pack, c)
-                        || generators.iter().any(|g| g == program)
-                    {
-                        raise(StepRole::Build, 6, &mut rank, &mut role);
-                        evidence.push(format!("builds: {}", c.words.join(" ")));
-                    } else if matches(c, dep_install) || language_dep(pack, c) {
-                        raise(StepRole::DepInstall, 5, &mut rank, &mut role);
-                        evidence.push(format!("installs dependencies: {}", c.words.join(" ")));
-                    } else if matches(c, configure) {
-                        evidence.push(format!("configures the build: {}", c.words.join(" ")));
-                    } else if k.commands.user_setup.iter().any(|p| p == program) {
-                        raise(StepRole::UserSetup, 1, &mut rank, &mut role);
-                        evidence.push(format!("creates a user or group ({program})"));
-                    } else if k.commands.housekeeping.iter().any(|p| p == program)
-                        || k.commands.wrappers.iter().any(|p| p == program)
-                        || program.is_empty()
-                    {
-                        // Housekeeping: no evidence line of its own.
-                    } else {
-                        match effects::of(c, &rc.cwd, &k.commands, |p| a.is_system_dir(p)) {
-                            Some(effects::Effects::Writes(paths)) if !paths.is_empty() => {
-                                evidence.push(format!("{program} writes {}", paths.join(", ")));
-                            }
-                            Some(effects::Effects::Writes(_)) => {}
-                            Some(effects::Effects::Opaque(why)) => opaque.push(why),
-                            None => unknown.push(program.to_string()),
-                        }
-                    }
-                }
-                let observation = match a.observed.runs.get(&index) {
-                    Some(observed::Observation::Wrote(paths))
-                        if !opaque.is_empty() || !unknown.is_empty() =>
-                    {
-                        Some(paths.clone())
-                    }
-                    _ => None,
-                };
-                let not_observed = a.observed.why_not(index, ins.line);
-                let unless_observed = |reason: String| match &not_observed {
-                    Some(why) => format!("{reason}; {why}"),
-                    None => reason,
-                };
-                // Packages, dependencies or a build in the same RUN write
-                // into the same layer, where msb may change them (a venv).
-                let beside = matches!(
-                    role,
-                    StepRole::BuildDeps
-                        | StepRole::RuntimeDeps
-                        | StepRole::DepInstall
-                        | StepRole::Build
-                )
-                .then(|| evidence.join("; "));
-                if let Some(paths) = observation {
-                    apply_observation(index, ins.line, &paths, &unknown, beside, a);
-                } else if let Some(why) = opaque.first() {
-                    a.block_unless_unsafe(
-                        ins.line,
-                        unless_observed(format!(
-                            "RUN {why}: cannot tell which of its files the runtime needs"
-                        )),
-                    );
-                    a.set_role(index, StepRole::Unknown, why.clone());
-                } else if !unknown.is_empty() {
-                    unknown.dedup();
-                    let list = unknown
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    a.block_unless_unsafe(
-                        ins.line,
-                        unless_observed(format!(
-                            "RUN runs {list}: cannot tell whether the runtime needs what it makes"
-                        )),
-                    );
-                    a.set_role(
-                        index,
-                        StepRole::Unknown,
-                        format!("runs {list}, which msb does not know"),
-                    );
-                } else {
-                    if evidence.is_empty() {
-                        evidence.push("arranges files".to_string());
-                    }
-                    a.set_role(index, role, evidence.join("; "));
-                }
+                    .count();
+                let reading = rules.read_run(&a.run_commands[first..first + count], a);
+                settle_run(index, ins, reading, a);
             }
-            Keyword::Copy | Keyword::Add => {
-                let Some(copy_pos) = a.copies.iter().position(|c| c.index == index) else {
-                    continue;
-                };
-                let copy = &a.copies[copy_pos];
-                let manifest = !copy.sources.is_empty()
-                    && copy.sources.iter().all(|s| {
-                        let name = s.trim_start_matches("./");
-                        pack.steps.dep_manifests.iter().any(|g| glob_match(g, name))
-                    });
-                let from_flag = ins.flag("from").and_then(|f| f.value.clone());
-                let evidence = match (&from_flag, manifest) {
-                    (Some(image), _) => {
-                        format!("copies {} from image {image}", copy.sources.join(" "))
-                    }
-                    (None, true) => {
-                        format!("copies the dependency manifest {}", copy.sources.join(" "))
-                    }
-                    (None, false) => format!(
-                        "copies {} to {}",
-                        copy.sources.join(" "),
-                        copy.roots.join(" ")
-                    ),
-                };
-                let role = if manifest {
-                    StepRole::DepManifest
-                } else {
-                    StepRole::SourceCopy
-                };
-                a.copies[copy_pos].manifest_only = manifest;
-                a.set_role(index, role, evidence);
-                if ins.keyword == Keyword::Add
-                    && a.copies[copy_pos].sources.iter().any(|s| s.contains("://"))
-                {
-                    a.set_role(
-                        index,
-                        StepRole::SourceCopy,
-                        format!("downloads {}", a.copies[copy_pos].sources.join(" ")),
-                    );
-                }
-            }
+            Keyword::Copy | Keyword::Add => classify_copy(index, ins, pack, a),
             _ => {}
         }
+    }
+}
+
+/// What tells a RUN's commands apart: the language's steps, the code
+/// generators the build installed, the commands msb knows.
+struct StepRules<'r> {
+    pack: &'r LanguagePack,
+    k: &'r Knowledge,
+    generators: &'r [String],
+}
+
+/// What a RUN's commands show: the strongest role, its evidence, and what
+/// msb cannot read in it.
+struct RunReading {
+    role: StepRole,
+    /// How strong `role` is: the highest role of any command wins.
+    rank: u32,
+    evidence: Vec<String>,
+    /// Programs msb does not know.
+    unknown: Vec<String>,
+    /// Why what a known program writes cannot be known (`make install`,
+    /// an installer script).
+    opaque: Vec<String>,
+}
+
+impl RunReading {
+    fn raise(&mut self, role: StepRole, rank: u32) {
+        if rank > self.rank {
+            self.rank = rank;
+            self.role = role;
+        }
+    }
+}
+
+impl StepRules<'_> {
+    /// Read one RUN's commands: installer scripts first, then each command.
+    fn read_run(&self, cmds: &[RunCommand], a: &Analysis) -> RunReading {
+        let mut reading = RunReading {
+            role: StepRole::Housekeeping,
+            rank: 0,
+            evidence: Vec::new(),
+            unknown: Vec::new(),
+            opaque: Vec::new(),
+        };
+        let plain: Vec<&Command> = cmds.iter().map(|rc| &rc.command).collect();
+        let installers = effects::installers(&plain, &self.k.commands);
+        let mut fetched = Vec::new();
+        for run in &installers {
+            fetched.extend(run.commands.iter().copied());
+            if run.installer.build_only {
+                reading.evidence.push(format!(
+                    "installs {} with its installer (a build tool)",
+                    run.installer.installs
+                ));
+            } else {
+                reading.opaque.push(format!(
+                    "runs {}'s installer ({}), which installs {}",
+                    run.installer.name, run.url, run.installer.installs
+                ));
+            }
+        }
+        for (position, rc) in cmds.iter().enumerate() {
+            if !fetched.contains(&position) {
+                self.read_command(rc, a, &mut reading);
+            }
+        }
+        reading
+    }
+
+    /// One command's role and evidence (what a runner such as `poetry run`
+    /// runs is read as the command).
+    fn read_command(&self, rc: &RunCommand, a: &Analysis, reading: &mut RunReading) {
+        let (pack, k) = (self.pack, self.k);
+        let matches = |c: &Command, list: &[String]| list.iter().any(|p| starts_with_words(c, p));
+        // `poetry run python manage.py ...` is what it runs.
+        let inner = pack.runners.iter().find_map(|r| {
+            (shell::normalise_program(rc.command.program()) == r.program)
+                .then(|| strip_runner(&rc.command.words, r))
+                .flatten()
+                .filter(|w| !w.is_empty())
+                .map(|words| Command {
+                    words,
+                    ..rc.command.clone()
+                })
+        });
+        let c = inner.as_ref().unwrap_or(&rc.command);
+        let program = c.program();
+        if let Some(op) = packages::read(c) {
+            if let PackageOp::Install { packages, .. } = op {
+                let family = a
+                    .builder
+                    .as_ref()
+                    .map(|b| b.family)
+                    .unwrap_or(Family::Other);
+                let build_only = k.family_packages(family).is_some_and(|t| {
+                    packages
+                        .iter()
+                        .any(|p| t.build_only.contains(p) || p.ends_with("-dev"))
+                });
+                if build_only {
+                    reading.raise(StepRole::BuildDeps, 3);
+                } else {
+                    reading.raise(StepRole::RuntimeDeps, 2);
+                }
+                reading
+                    .evidence
+                    .push(format!("installs {}", packages.join(", ")));
+            }
+        } else if matches(c, &pack.steps.build)
+            || language_build(pack, c)
+            || self.generators.iter().any(|g| g == program)
+        {
+            reading.raise(StepRole::Build, 6);
+            reading
+                .evidence
+                .push(format!("builds: {}", c.words.join(" ")));
+        } else if matches(c, &pack.steps.dep_install) || language_dep(pack, c) {
+            reading.raise(StepRole::DepInstall, 5);
+            reading
+                .evidence
+                .push(format!("installs dependencies: {}", c.words.join(" ")));
+        } else if matches(c, &pack.steps.configure) {
+            reading
+                .evidence
+                .push(format!("configures the build: {}", c.words.join(" ")));
+        } else if k.commands.user_setup.iter().any(|p| p == program) {
+            reading.raise(StepRole::UserSetup, 1);
+            reading
+                .evidence
+                .push(format!("creates a user or group ({program})"));
+        } else if k.commands.housekeeping.iter().any(|p| p == program)
+            || k.commands.wrappers.iter().any(|p| p == program)
+            || program.is_empty()
+        {
+            // Housekeeping: no evidence line of its own.
+        } else {
+            match effects::of(c, &rc.cwd, &k.commands, |p| a.is_system_dir(p)) {
+                Some(effects::Effects::Writes(paths)) if !paths.is_empty() => {
+                    reading
+                        .evidence
+                        .push(format!("{program} writes {}", paths.join(", ")));
+                }
+                Some(effects::Effects::Writes(_)) => {}
+                Some(effects::Effects::Opaque(why)) => reading.opaque.push(why),
+                None => reading.unknown.push(program.to_string()),
+            }
+        }
+    }
+}
+
+/// A RUN's role, or its skip: what msb cannot read blocks the file (only
+/// `--unsafe` goes on), unless `--observe` saw what it wrote.
+fn settle_run(index: usize, ins: &Instruction, reading: RunReading, a: &mut Analysis) {
+    let RunReading {
+        role,
+        mut evidence,
+        mut unknown,
+        opaque,
+        ..
+    } = reading;
+    let observation = match a.observed.runs.get(&index) {
+        Some(observed::Observation::Wrote(paths)) if !opaque.is_empty() || !unknown.is_empty() => {
+            Some(paths.clone())
+        }
+        _ => None,
+    };
+    let not_observed = a.observed.why_not(index, ins.line);
+    let unless_observed = |reason: String| match &not_observed {
+        Some(why) => format!("{reason}; {why}"),
+        None => reason,
+    };
+    // Packages, dependencies or a build in the same RUN write
+    // into the same layer, where msb may change them (a venv).
+    let beside = matches!(
+        role,
+        StepRole::BuildDeps | StepRole::RuntimeDeps | StepRole::DepInstall | StepRole::Build
+    )
+    .then(|| evidence.join("; "));
+    if let Some(paths) = observation {
+        apply_observation(index, ins.line, &paths, &unknown, beside, a);
+    } else if let Some(why) = opaque.first() {
+        a.block_unless_unsafe(
+            ins.line,
+            unless_observed(format!(
+                "RUN {why}: cannot tell which of its files the runtime needs"
+            )),
+        );
+        a.set_role(index, StepRole::Unknown, why.clone());
+    } else if !unknown.is_empty() {
+        unknown.dedup();
+        let list = unknown
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        a.block_unless_unsafe(
+            ins.line,
+            unless_observed(format!(
+                "RUN runs {list}: cannot tell whether the runtime needs what it makes"
+            )),
+        );
+        a.set_role(
+            index,
+            StepRole::Unknown,
+            format!("runs {list}, which msb does not know"),
+        );
+    } else {
+        if evidence.is_empty() {
+            evidence.push("arranges files".to_string());
+        }
+        a.set_role(index, role, evidence.join("; "));
+    }
+}
+
+/// A COPY or ADD: a dependency manifest on its own, sources, or a download.
+fn classify_copy(index: usize, ins: &Instruction, pack: &LanguagePack, a: &mut Analysis) {
+    let Some(copy_pos) = a.copies.iter().position(|c| c.index == index) else {
+        return;
+    };
+    let copy = &a.copies[copy_pos];
+    let manifest = !copy.sources.is_empty()
+        && copy.sources.iter().all(|s| {
+            let name = s.trim_start_matches("./");
+            pack.steps.dep_manifests.iter().any(|g| glob_match(g, name))
+        });
+    let from_flag = ins.flag("from").and_then(|f| f.value.clone());
+    let evidence = match (&from_flag, manifest) {
+        (Some(image), _) => {
+            format!("copies {} from image {image}", copy.sources.join(" "))
+        }
+        (None, true) => {
+            format!("copies the dependency manifest {}", copy.sources.join(" "))
+        }
+        (None, false) => format!(
+            "copies {} to {}",
+            copy.sources.join(" "),
+            copy.roots.join(" ")
+        ),
+    };
+    let role = if manifest {
+        StepRole::DepManifest
+    } else {
+        StepRole::SourceCopy
+    };
+    a.copies[copy_pos].manifest_only = manifest;
+    a.set_role(index, role, evidence);
+    if ins.keyword == Keyword::Add && a.copies[copy_pos].sources.iter().any(|s| s.contains("://")) {
+        a.set_role(
+            index,
+            StepRole::SourceCopy,
+            format!("downloads {}", a.copies[copy_pos].sources.join(" ")),
+        );
     }
 }
 
