@@ -173,7 +173,8 @@ fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
                 if !is_dockerfile_name(&name) {
                     return WalkState::Continue;
                 }
-                if !search.include.is_empty() && !search.include.matches_here_or_above(rel(), false) {
+                if !search.include.is_empty() && !search.include.matches_here_or_above(rel(), false)
+                {
                     return WalkState::Continue;
                 }
                 let inside = if file_type.is_symlink() {

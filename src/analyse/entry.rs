@@ -180,7 +180,7 @@ pub fn commands_run(
         && k.commands
             .shells
             .iter()
-            .any(|sh| sh.as_str() == crate::analyse::basename(&program))
+            .any(|sh| sh.as_str() == crate::analyse::basename(program))
         && let Some(script) = words[1..].iter().find(|w| !w.starts_with('-'))
     {
         // The shell reads the script from the working folder.
