@@ -264,180 +264,255 @@ pub fn analyse(
     if !crate::analyse::require_language_image(file, pack, k, a, "Ruby", "Ruby") {
         return;
     }
-    // A same-base runtime (Ruby from the distribution's packages) has no
-    // GEM_HOME of an image: gems go to the distribution's own folders.
-    let same_base = a.same_base.is_some();
-    let gem_home: Option<String> = a.env.get("GEM_HOME").cloned().or_else(|| {
-        (!same_base).then(|| {
-            pack.deps_dir
-                .clone()
-                .unwrap_or_else(|| "/usr/local/bundle".into())
-        })
-    });
-
-    // Where gems are installed, and the settings `bundle exec` reads.
-    let mut first_install: Option<usize> = None;
-    // `gem install`: into GEM_HOME, whatever bundler's path is.
-    let mut gem_installs = false;
-    let mut app_root: Option<String> = None;
-    // (what set it, the path as written)
-    let mut gem_path: Option<(String, String)> = a
-        .env
-        .get("BUNDLE_PATH")
-        .map(|p| ("ENV BUNDLE_PATH".to_string(), p.clone()));
-    let mut deployment = a
-        .env
-        .get("BUNDLE_DEPLOYMENT")
-        .is_some_and(|v| v == "1" || v == "true");
-    let mut settings: Vec<(usize, Setting)> = Vec::new();
-    // Whether bundler saved settings in BUNDLE_APP_CONFIG (`--local`, or
-    // the flags `bundle install` remembers).
-    let mut saves_local = false;
-    // Folders `bundle binstubs --path` and `bundle install --binstubs=`
-    // write the executables to, with their line.
-    let mut binstubs: Vec<(usize, String)> = Vec::new();
-    for rc in &a.run_commands {
-        let c = &rc.command;
-        let line = file.instructions[rc.index].line;
-        let sub = c.args().first().map(String::as_str);
-        match (c.program(), sub) {
-            ("gem", Some("install" | "update")) => {
-                first_install.get_or_insert(line);
-                gem_installs = true;
-            }
-            ("bundle" | "bundler", Some("install")) => {
-                first_install.get_or_insert(line);
-                app_root.get_or_insert(rc.cwd.clone());
-                let mut args = c.args()[1..].iter();
-                while let Some(arg) = args.next() {
-                    if arg == "--path" {
-                        if let Some(p) = args.next() {
-                            gem_path =
-                                Some((format!("line {line}: bundle install --path"), p.clone()));
-                        }
-                    } else if let Some(p) = arg.strip_prefix("--path=") {
-                        gem_path =
-                            Some((format!("line {line}: bundle install --path"), p.to_string()));
-                    } else if arg == "--deployment" {
-                        deployment = true;
-                    }
-                    if let Some(dir) = arg.strip_prefix("--binstubs=") {
-                        binstubs.push((line, absolute(&rc.cwd, dir)));
-                    }
-                    let flag = arg.trim_start_matches("--");
-                    let flag = flag.split('=').next().unwrap_or(flag);
-                    saves_local |=
-                        arg.starts_with("--") && REMEMBERED_INSTALL_FLAGS.contains(&flag);
-                }
-            }
-            ("bundle" | "bundler", Some("binstubs")) => {
-                let mut args = c.args()[1..].iter();
-                while let Some(arg) = args.next() {
-                    let dir = if arg == "--path" {
-                        args.next().cloned()
-                    } else {
-                        arg.strip_prefix("--path=").map(String::from)
-                    };
-                    if let Some(dir) = dir {
-                        binstubs.push((line, absolute(&rc.cwd, &dir)));
-                    }
-                }
-            }
-            ("bundle" | "bundler", Some("config")) => {
-                let Some(setting) = read_config(&c.args()[1..]) else {
-                    continue;
-                };
-                match setting.name.as_str() {
-                    "path" => {
-                        gem_path = Some((
-                            format!("line {line}: bundle config path"),
-                            setting.value.clone(),
-                        ))
-                    }
-                    "deployment" => deployment = matches!(setting.value.as_str(), "true" | "1"),
-                    _ => {}
-                }
-                saves_local |= setting.local;
-                if !setting.local && rk.runtime_settings.contains(&setting.name) {
-                    settings.push((line, setting));
-                }
-            }
-            _ => {}
-        }
-    }
-    let root = app_root
-        .or_else(|| a.final_workdir.clone())
-        .unwrap_or_else(|| "/".into());
-    // `BUNDLE_PATH=$GEM_HOME`: the image's own variables.
-    let mut image_env = BTreeMap::new();
-    if let Some(home) = &gem_home {
-        image_env.insert("GEM_HOME".to_string(), home.clone());
-    }
-    // The image sets BUNDLE_APP_CONFIG to its own GEM_HOME, whatever GEM_HOME
-    // the file sets.
-    // (Without one, bundler keeps them in the app's own `.bundle`.)
-    let image_gem_home = if same_base {
-        absolute(&root, ".bundle")
-    } else {
-        pack.deps_dir
-            .clone()
-            .unwrap_or_else(|| "/usr/local/bundle".into())
-    };
-    let app_config = a
-        .env
-        .get("BUNDLE_APP_CONFIG")
-        .map(|p| absolute(&root, &expand_known(p, &image_env)))
-        .unwrap_or_else(|| image_gem_home.clone());
-    image_env.insert("BUNDLE_APP_CONFIG".to_string(), app_config.clone());
-    let gem_dir = match (&gem_path, deployment) {
-        // Relative paths are relative to the app's root (the Gemfile's folder).
-        (Some((_, p)), _) => Some(absolute(&root, &expand_known(p, &image_env))),
-        (None, true) => Some(absolute(&root, "vendor/bundle")),
-        (None, false) => None,
-    };
-
-    let gem_source = match (&gem_path, deployment) {
-        (Some((how, _)), _) => how.clone(),
-        (None, true) => "bundler's deployment mode".to_string(),
-        (None, false) if gem_home.is_none() => "the distribution's gem folder".to_string(),
-        (None, false) => "GEM_HOME of the image".to_string(),
-    };
-    if first_install.is_some() {
+    let bundle = Bundle::read(file, rk, a);
+    let gems = GemFolders::of(&bundle, pack, a);
+    if let Some(line) = bundle.first_install {
         a.ruby = Some(RubyFacts {
-            gems: gem_dir
+            gems: gems
+                .gem_dir
                 .clone()
-                .or_else(|| gem_home.clone())
+                .or_else(|| gems.gem_home.clone())
                 .or_else(|| {
                     a.same_base
                         .as_ref()
                         .and_then(|s| s.install_dirs.first().cloned())
                 })
                 .unwrap_or_default(),
-            why: gem_source,
+            why: gems.source.clone(),
         });
-    }
-    if let (Some(line), Some(gem_home)) = (first_install, &gem_home) {
-        a.add_artefact(
-            line,
-            gem_home,
-            gem_home,
-            format!(
-                "line {line}: GEM_HOME: the gems, their executables and bundler's local settings"
-            ),
-            false,
-        );
-    }
-    // The distribution's own gem folder (/var/lib/gems) and the folder of
-    // their executables (/usr/local/bin).
-    if let Some(line) = first_install
-        && gem_home.is_none()
-        && (gem_installs || gem_dir.is_none())
-        && !same_base::copy_install_dirs(a, line, "gem")
-    {
-        return;
+        if let Some(gem_home) = &gems.gem_home {
+            a.add_artefact(
+                line,
+                gem_home,
+                gem_home,
+                format!(
+                    "line {line}: GEM_HOME: the gems, their executables and bundler's local settings"
+                ),
+                false,
+            );
+        }
+        // The distribution's own gem folder (/var/lib/gems) and the folder
+        // of their executables (/usr/local/bin).
+        if gems.gem_home.is_none()
+            && (bundle.gem_installs || gems.gem_dir.is_none())
+            && !same_base::copy_install_dirs(a, line, "gem")
+        {
+            return;
+        }
     }
     interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
-    if let (Some(dir), Some(line)) = (&gem_dir, first_install) {
+    add_bundler_folders(&bundle, &gems, a);
+    interpreted::build_outputs(file, a, None);
+    keep_settings(&bundle.settings, a);
+    let install_line = bundle
+        .first_install
+        .unwrap_or_else(|| crate::analyse::from_line(file));
+    gem_libs(context, rk, k, a, install_line);
+    if interpreted::leave_build_tools(
+        file,
+        context,
+        a,
+        &rk.build_only_packages,
+        &rk.build_only_programs,
+        "Node only builds the assets",
+    ) {
+        interpreted::remove_node_modules(file, a, None);
+    }
+}
+
+/// Where the RUN lines install gems, and the settings `bundle exec` reads.
+struct Bundle {
+    /// The line of the first `gem install` or `bundle install`.
+    first_install: Option<usize>,
+    /// `gem install`: into GEM_HOME, whatever bundler's path is.
+    gem_installs: bool,
+    /// The folder `bundle install` runs in (the Gemfile's).
+    app_root: Option<String>,
+    /// What set bundler's path, and the path as written.
+    gem_path: Option<(String, String)>,
+    deployment: bool,
+    /// `bundle config` settings the app reads when it starts.
+    settings: Vec<(usize, Setting)>,
+    /// Bundler saved settings in BUNDLE_APP_CONFIG (`--local`, or the
+    /// flags `bundle install` remembers).
+    saves_local: bool,
+    /// Folders `bundle binstubs --path` and `bundle install --binstubs=`
+    /// write the executables to, with their line.
+    binstubs: Vec<(usize, String)>,
+}
+
+impl Bundle {
+    fn read(file: &Dockerfile, rk: &RubyKnowledge, a: &Analysis) -> Bundle {
+        let mut b = Bundle {
+            first_install: None,
+            gem_installs: false,
+            app_root: None,
+            gem_path: a
+                .env
+                .get("BUNDLE_PATH")
+                .map(|p| ("ENV BUNDLE_PATH".to_string(), p.clone())),
+            deployment: a
+                .env
+                .get("BUNDLE_DEPLOYMENT")
+                .is_some_and(|v| v == "1" || v == "true"),
+            settings: Vec::new(),
+            saves_local: false,
+            binstubs: Vec::new(),
+        };
+        for rc in &a.run_commands {
+            let c = &rc.command;
+            let line = file.instructions[rc.index].line;
+            let sub = c.args().first().map(String::as_str);
+            match (c.program(), sub) {
+                ("gem", Some("install" | "update")) => {
+                    b.first_install.get_or_insert(line);
+                    b.gem_installs = true;
+                }
+                ("bundle" | "bundler", Some("install")) => b.install(c, line, &rc.cwd),
+                ("bundle" | "bundler", Some("binstubs")) => {
+                    let mut args = c.args()[1..].iter();
+                    while let Some(arg) = args.next() {
+                        let dir = if arg == "--path" {
+                            args.next().cloned()
+                        } else {
+                            arg.strip_prefix("--path=").map(String::from)
+                        };
+                        if let Some(dir) = dir {
+                            b.binstubs.push((line, absolute(&rc.cwd, &dir)));
+                        }
+                    }
+                }
+                ("bundle" | "bundler", Some("config")) => b.config(c, line, rk),
+                _ => {}
+            }
+        }
+        b
+    }
+
+    /// `bundle install [--path P] [--deployment] [--binstubs=D]`.
+    fn install(&mut self, c: &Command, line: usize, cwd: &str) {
+        self.first_install.get_or_insert(line);
+        self.app_root.get_or_insert(cwd.to_string());
+        let mut args = c.args()[1..].iter();
+        while let Some(arg) = args.next() {
+            if arg == "--path" {
+                if let Some(p) = args.next() {
+                    self.gem_path =
+                        Some((format!("line {line}: bundle install --path"), p.clone()));
+                }
+            } else if let Some(p) = arg.strip_prefix("--path=") {
+                self.gem_path =
+                    Some((format!("line {line}: bundle install --path"), p.to_string()));
+            } else if arg == "--deployment" {
+                self.deployment = true;
+            }
+            if let Some(dir) = arg.strip_prefix("--binstubs=") {
+                self.binstubs.push((line, absolute(cwd, dir)));
+            }
+            let flag = arg.trim_start_matches("--");
+            let flag = flag.split('=').next().unwrap_or(flag);
+            self.saves_local |= arg.starts_with("--") && REMEMBERED_INSTALL_FLAGS.contains(&flag);
+        }
+    }
+
+    /// `bundle config [set] [--local] NAME VALUE`.
+    fn config(&mut self, c: &Command, line: usize, rk: &RubyKnowledge) {
+        let Some(setting) = read_config(&c.args()[1..]) else {
+            return;
+        };
+        match setting.name.as_str() {
+            "path" => {
+                self.gem_path = Some((
+                    format!("line {line}: bundle config path"),
+                    setting.value.clone(),
+                ))
+            }
+            "deployment" => self.deployment = matches!(setting.value.as_str(), "true" | "1"),
+            _ => {}
+        }
+        self.saves_local |= setting.local;
+        if !setting.local && rk.runtime_settings.contains(&setting.name) {
+            self.settings.push((line, setting));
+        }
+    }
+}
+
+/// The folders the gems and bundler's settings end up in.
+struct GemFolders {
+    /// The image's GEM_HOME (or the file's); None on a same-base runtime,
+    /// whose gems go to the distribution's own folders.
+    gem_home: Option<String>,
+    /// Bundler's own path (`BUNDLE_PATH`, `--path`, deployment mode).
+    gem_dir: Option<String>,
+    /// Where bundler keeps its local settings.
+    app_config: String,
+    /// What decided where the gems go, for the explanation.
+    source: String,
+}
+
+impl GemFolders {
+    fn of(bundle: &Bundle, pack: &LanguagePack, a: &Analysis) -> GemFolders {
+        let same_base = a.same_base.is_some();
+        let image_home = || {
+            pack.deps_dir
+                .clone()
+                .unwrap_or_else(|| "/usr/local/bundle".into())
+        };
+        let gem_home: Option<String> = a
+            .env
+            .get("GEM_HOME")
+            .cloned()
+            .or_else(|| (!same_base).then(image_home));
+        let root = bundle
+            .app_root
+            .clone()
+            .or_else(|| a.final_workdir.clone())
+            .unwrap_or_else(|| "/".into());
+        // `BUNDLE_PATH=$GEM_HOME`: the image's own variables.
+        let mut image_env = BTreeMap::new();
+        if let Some(home) = &gem_home {
+            image_env.insert("GEM_HOME".to_string(), home.clone());
+        }
+        // The image sets BUNDLE_APP_CONFIG to its own GEM_HOME, whatever
+        // GEM_HOME the file sets. (Without one, bundler keeps them in the
+        // app's own `.bundle`.)
+        let image_gem_home = if same_base {
+            absolute(&root, ".bundle")
+        } else {
+            image_home()
+        };
+        let app_config = a
+            .env
+            .get("BUNDLE_APP_CONFIG")
+            .map(|p| absolute(&root, &expand_known(p, &image_env)))
+            .unwrap_or_else(|| image_gem_home.clone());
+        image_env.insert("BUNDLE_APP_CONFIG".to_string(), app_config.clone());
+        let gem_dir = match (&bundle.gem_path, bundle.deployment) {
+            // Relative paths are relative to the app's root (the Gemfile's folder).
+            (Some((_, p)), _) => Some(absolute(&root, &expand_known(p, &image_env))),
+            (None, true) => Some(absolute(&root, "vendor/bundle")),
+            (None, false) => None,
+        };
+        let source = match (&bundle.gem_path, bundle.deployment) {
+            (Some((how, _)), _) => how.clone(),
+            (None, true) => "bundler's deployment mode".to_string(),
+            (None, false) if gem_home.is_none() => "the distribution's gem folder".to_string(),
+            (None, false) => "GEM_HOME of the image".to_string(),
+        };
+        GemFolders {
+            gem_home,
+            gem_dir,
+            app_config,
+            source,
+        }
+    }
+}
+
+/// Bundler's own folders: its path, its local settings (read from
+/// BUNDLE_APP_CONFIG when the app starts), the binstubs it writes
+/// outside the copied folders.
+fn add_bundler_folders(bundle: &Bundle, gems: &GemFolders, a: &mut Analysis) {
+    if let (Some(dir), Some(line)) = (&gems.gem_dir, bundle.first_install) {
         a.add_artefact(
             line,
             dir,
@@ -446,33 +521,32 @@ pub fn analyse(
             false,
         );
     }
-    // Bundler's local settings (`without`, `path`, `deployment`) are read
-    // from BUNDLE_APP_CONFIG when the app starts.
-    if let Some(line) = first_install
-        && saves_local
-        && gem_home.as_ref() != Some(&app_config)
+    if let Some(line) = bundle.first_install
+        && bundle.saves_local
+        && gems.gem_home.as_ref() != Some(&gems.app_config)
     {
         a.add_artefact(
             line,
-            &app_config,
-            &app_config,
+            &gems.app_config,
+            &gems.app_config,
             format!("line {line}: BUNDLE_APP_CONFIG: bundler's local settings"),
             false,
         );
     }
-    // Executables written outside the copied folders.
-    for (line, dir) in binstubs {
+    for (line, dir) in &bundle.binstubs {
         a.add_artefact(
-            line,
-            &dir,
-            &dir,
+            *line,
+            dir,
+            dir,
             format!("line {line}: bundler writes the binstubs here"),
             false,
         );
     }
-    interpreted::build_outputs(file, a, None);
+}
 
-    // Settings a plain `bundle config` may have saved in root's home.
+/// Settings a plain `bundle config` may have saved in root's home, which
+/// the runtime user does not read: set as variables in the final stage.
+fn keep_settings(settings: &[(usize, Setting)], a: &mut Analysis) {
     for (line, s) in settings {
         let name = setting_env_name(&s.name);
         if a.env.contains_key(&name)
@@ -488,19 +562,6 @@ pub fn analyse(
             "line {line}: `bundle config {}` may be saved in root's ~/.bundle/config, which the runtime user does not read: the final stage sets {name}=\"{value}\"",
             s.name
         ));
-    }
-
-    let install_line = first_install.unwrap_or_else(|| crate::analyse::from_line(file));
-    gem_libs(context, rk, k, a, install_line);
-    if interpreted::leave_build_tools(
-        file,
-        context,
-        a,
-        &rk.build_only_packages,
-        &rk.build_only_programs,
-        "Node only builds the assets",
-    ) {
-        interpreted::remove_node_modules(file, a, None);
     }
 }
 
