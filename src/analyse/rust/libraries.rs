@@ -5,6 +5,7 @@
 
 use super::ctx_join;
 use super::project::{Project, context_file_of};
+use crate::analyse::image::BaseImage;
 use crate::analyse::packages::RuntimePackage;
 use crate::analyse::{Analysis, absolute};
 use crate::knowledge::{CargoKnowledge, Family, Knowledge};
@@ -23,6 +24,25 @@ pub(super) fn crate_libraries(
     line: usize,
 ) {
     let b = a.builder.clone().expect("analysed builder");
+    let (crates, without_lock) = locked_crates(file, a, context, projects);
+    if let Some(manifest) = without_lock.first() {
+        a.block_unless_unsafe(
+            line,
+            format!("{manifest} has dependencies but the build context has no Cargo.lock: msb cannot tell which system libraries they link"),
+        );
+    }
+    library_packages(a, k, cargo, &b, &crates, line);
+    ca_certificates(a, cargo, &b, &crates, !without_lock.is_empty());
+}
+
+/// The crates in the Cargo.lock of each project, and the manifests with
+/// dependencies but no Cargo.lock in the build context.
+fn locked_crates(
+    file: &Dockerfile,
+    a: &Analysis,
+    context: &BuildContext,
+    projects: &[Project],
+) -> (Vec<String>, Vec<String>) {
     let mut crates: Vec<String> = Vec::new();
     let mut without_lock = Vec::new();
     for p in projects {
@@ -41,12 +61,19 @@ pub(super) fn crate_libraries(
             None => {}
         }
     }
-    if let Some(manifest) = without_lock.first() {
-        a.block_unless_unsafe(
-            line,
-            format!("{manifest} has dependencies but the build context has no Cargo.lock: msb cannot tell which system libraries they link"),
-        );
-    }
+    (crates, without_lock)
+}
+
+/// The runtime packages of the system libraries the crates link
+/// (`crate_libs` of rust.toml, by the builder's family and release).
+fn library_packages(
+    a: &mut Analysis,
+    k: &Knowledge,
+    cargo: &CargoKnowledge,
+    b: &BaseImage,
+    crates: &[String],
+    line: usize,
+) {
     let release = match b.family {
         Family::Alpine => Some("default".to_string()),
         _ => b.release.clone(),
@@ -85,14 +112,25 @@ pub(super) fn crate_libraries(
             ),
         }
     }
+}
+
+/// CA certificates on a Debian runtime, when a crate reads the system's
+/// roots or, without Cargo.lock, msb cannot tell.
+fn ca_certificates(
+    a: &mut Analysis,
+    cargo: &CargoKnowledge,
+    b: &BaseImage,
+    crates: &[String],
+    lock_missing: bool,
+) {
     let reads_roots = cargo.tls_root_crates.iter().find(|c| crates.contains(c));
     if b.family != Family::Alpine && a.runtime_choice.as_ref().is_some_and(|c| c.key != "alpine") {
-        let why = match (reads_roots, without_lock.is_empty()) {
+        let why = match (reads_roots, lock_missing) {
             (Some(c), _) => Some(format!(
                 "Cargo.lock has {c}, which reads the system's CA certificates"
             )),
-            (None, false) => Some("without Cargo.lock msb cannot tell whether the app makes TLS calls; the builder image had them".to_string()),
-            (None, true) => None,
+            (None, true) => Some("without Cargo.lock msb cannot tell whether the app makes TLS calls; the builder image had them".to_string()),
+            (None, false) => None,
         };
         if let Some(why) = why
             && !a
