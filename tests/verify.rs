@@ -32,46 +32,8 @@ const STANDINS: [&str; 11] = [
     "debian:bookworm",
 ];
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
-/// None (and a visible message) when this machine cannot run the tests
-/// outside CI; a panic in CI.
 fn engine_ready() -> Option<()> {
-    let why = match Command::new("docker").args(["version"]).output() {
-        Err(e) => Some(format!("docker: {e}")),
-        Ok(out) if !out.status.success() => Some(format!(
-            "docker engine not running: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Ok(_) => {
-            let missing: Vec<&str> = STANDINS
-                .iter()
-                .copied()
-                .filter(|tag| {
-                    !Command::new("docker")
-                        .args(["image", "inspect", "--format", "{{.Id}}", tag])
-                        .output()
-                        .is_ok_and(|o| o.status.success())
-                })
-                .collect();
-            (!missing.is_empty()).then(|| {
-                format!(
-                    "stand-in base images missing ({}): run scripts/standin-images",
-                    missing.join(", ")
-                )
-            })
-        }
-    };
-    match why {
-        None => Some(()),
-        Some(why) if in_ci() => panic!("the end-to-end verify tests must run in CI: {why}"),
-        Some(why) => {
-            eprintln!("SKIPPED msb verify end-to-end tests (outside CI): {why}");
-            None
-        }
-    }
+    common::engine_ready(&STANDINS, "msb verify end-to-end tests")
 }
 
 fn apps() -> PathBuf {
@@ -669,7 +631,7 @@ fn buildx_ready() -> Option<()> {
             .to_string(),
         Err(e) => e.to_string(),
     };
-    if in_ci() {
+    if common::in_ci() {
         panic!("CI installs the docker buildx plugin, but `docker buildx version` fails: {why}");
     }
     eprintln!("SKIPPED BuildKit test (outside CI): `docker buildx version` fails: {why}");

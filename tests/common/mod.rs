@@ -164,6 +164,45 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
 }
 
+/// Whether the engine runs and has the stand-in base images `standins`:
+/// None (and a visible message naming `what`) outside CI when it cannot;
+/// a panic in CI, where the end-to-end tests must run.
+pub fn engine_ready(standins: &[&str], what: &str) -> Option<()> {
+    let why = match Command::new("docker").args(["version"]).output() {
+        Err(e) => Some(format!("docker: {e}")),
+        Ok(out) if !out.status.success() => Some(format!(
+            "docker engine not running: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Ok(_) => {
+            let missing: Vec<&str> = standins
+                .iter()
+                .copied()
+                .filter(|tag| {
+                    !Command::new("docker")
+                        .args(["image", "inspect", "--format", "{{.Id}}", tag])
+                        .output()
+                        .is_ok_and(|o| o.status.success())
+                })
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "stand-in base images missing ({}): run scripts/standin-images",
+                    missing.join(", ")
+                )
+            })
+        }
+    };
+    match why {
+        None => Some(()),
+        Some(why) if in_ci() => panic!("the {what} must run in CI: {why}"),
+        Some(why) => {
+            eprintln!("SKIPPED {what} (outside CI): {why}");
+            None
+        }
+    }
+}
+
 /// Whether python3 can import `module` (a PyPI package .ci/run installs).
 /// Outside CI a missing one skips the check visibly (false); in CI it
 /// fails the test, as the oracles do.
