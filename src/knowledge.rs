@@ -532,6 +532,24 @@ pub struct SameBaseRules {
     /// (npm → ca-certificates): installed by name when they stay behind.
     #[serde(default)]
     pub build_tool_deps: SystemLibs,
+    /// Toolchain packages whose recommends only build (python3-pip →
+    /// build-essential, python3-dev): an install without
+    /// `--no-install-recommends` had them; the final stage leaves them.
+    #[serde(default)]
+    pub build_recommends: Vec<BuildRecommends>,
+}
+
+/// What one toolchain package recommends that only builds
+/// (`[[same_base.build_recommends]]`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildRecommends {
+    pub family: Family,
+    pub package: String,
+    /// Its recommends, for the explanation.
+    pub recommends: Vec<String>,
+    /// Their installed size with what they pull in, roughly, in MB.
+    pub mb: u32,
 }
 
 /// Node.js specifics (`[node]` of `node.toml`).

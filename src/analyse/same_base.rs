@@ -43,6 +43,10 @@ pub struct SameBase {
     /// Where the distribution's interpreter puts what the build installs
     /// as root (empty: among the system's own files).
     pub install_dirs: Vec<String>,
+    /// Build-only packages a toolchain package brought as recommends
+    /// (the build installed it without `--no-install-recommends`; the
+    /// final stage installs without them): what the split leaves.
+    pub dropped_recommends: Vec<crate::knowledge::BuildRecommends>,
 }
 
 /// What a language's image check should do next.
@@ -176,6 +180,7 @@ pub fn check(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: &mut Anal
         line: first_line,
         runtime,
         install_dirs: rules.install_dirs.of(family).to_vec(),
+        dropped_recommends: Vec::new(),
     });
     Outcome::Applies
 }
@@ -233,6 +238,37 @@ pub fn finish(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut 
         }
     }
     recommended(file, rules.recommends.of(family), &same.toolchain, a);
+    let dropped: Vec<_> = rules
+        .build_recommends
+        .iter()
+        .filter(|r| r.family == family && installed_with_recommends(a, &r.package))
+        .cloned()
+        .collect();
+    if let Some(same) = a.same_base.as_mut() {
+        same.dropped_recommends = dropped;
+    }
+}
+
+/// Whether a RUN installs `package` with apt and the packages it
+/// recommends (no `--no-install-recommends`).
+fn installed_with_recommends(a: &Analysis, package: &str) -> bool {
+    a.run_commands.iter().any(|rc| {
+        let Some(PackageOp::Install {
+            family: Family::Debian,
+            packages,
+            ..
+        }) = packages::read(&rc.command)
+        else {
+            return false;
+        };
+        packages.iter().any(|p| p == package) && !skips_recommends(&rc.command)
+    })
+}
+
+fn skips_recommends(c: &crate::analyse::shell::Command) -> bool {
+    c.words
+        .iter()
+        .any(|w| w == "--no-install-recommends" || w.contains("Install-Recommends="))
 }
 
 /// What the toolchain recommends that the app may need (CA certificates),
@@ -251,12 +287,7 @@ fn recommended(file: &Dockerfile, wanted: &[String], toolchain: &[String], a: &m
         else {
             return false;
         };
-        packages.iter().any(|p| toolchain.contains(p))
-            && !rc
-                .command
-                .words
-                .iter()
-                .any(|w| w == "--no-install-recommends" || w.contains("Install-Recommends="))
+        packages.iter().any(|p| toolchain.contains(p)) && !skips_recommends(&rc.command)
     });
     let Some(rc) = with_recommends else {
         return;
@@ -360,9 +391,14 @@ pub fn require_gain(file: &Dockerfile, a: &mut Analysis) {
         return;
     }
     let all = installs(file, a);
-    let left = all.iter().any(|(p, _)| {
-        a.removed_packages.contains(p) || !a.runtime_packages.iter().any(|r| r.name == *p)
-    });
+    let dropped_recommends = a
+        .same_base
+        .as_ref()
+        .is_some_and(|s| !s.dropped_recommends.is_empty());
+    let left = dropped_recommends
+        || all.iter().any(|(p, _)| {
+            a.removed_packages.contains(p) || !a.runtime_packages.iter().any(|r| r.name == *p)
+        });
     if left {
         return;
     }
@@ -392,6 +428,23 @@ mod tests {
 
     fn runtime(a: &Analysis) -> Vec<&str> {
         a.runtime_packages.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    #[test]
+    fn pips_build_recommends_are_what_the_split_leaves() {
+        let file = |install: &str| {
+            format!(
+                "FROM debian:bookworm\nRUN apt-get update && apt-get install -y {install}python3 python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install --break-system-packages flask\nCMD [\"python3\", \"app.py\"]\n"
+            )
+        };
+        let a = analysed(&file(""));
+        assert!(a.skip.is_none(), "{:?}", a.skip);
+        let dropped = &a.same_base.as_ref().unwrap().dropped_recommends;
+        assert_eq!(dropped[0].package, "python3-pip");
+        // With --no-install-recommends the original had none of them.
+        let a = analysed(&file("--no-install-recommends "));
+        let why = a.skip.map(|s| s.reason).unwrap_or_default();
+        assert!(why.starts_with("nothing to slim"), "{why}");
     }
 
     #[test]

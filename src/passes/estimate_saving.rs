@@ -39,6 +39,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     }
     parts.extend(dropped_packages(a, k));
     parts.extend(toolchain_runtime(a, k));
+    parts.extend(dropped_recommends(a));
     if a.pruned_dev_dependencies > 0 {
         parts.push(EstimatePart {
             what: format!("{} dev dependencies pruned", a.pruned_dev_dependencies),
@@ -146,6 +147,32 @@ fn toolchain_runtime(a: &Analysis, k: &Knowledge) -> Option<EstimatePart> {
             names.join(", ")
         ),
         mb: -kept.iter().map(|(_, mb)| i64::from(*mb)).sum::<i64>(),
+    })
+}
+
+/// The build-only packages a same-base toolchain brought as recommends
+/// (python3-pip's build-essential and python3-dev): the final stage
+/// installs without recommends.
+fn dropped_recommends(a: &Analysis) -> Option<EstimatePart> {
+    let same = a.same_base.as_ref()?;
+    if same.dropped_recommends.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = same
+        .dropped_recommends
+        .iter()
+        .map(|r| format!("{} of {}", r.recommends.join(", "), r.package))
+        .collect();
+    Some(EstimatePart {
+        what: format!(
+            "what the toolchain recommends, left in the builder: {}",
+            what.join("; ")
+        ),
+        mb: same
+            .dropped_recommends
+            .iter()
+            .map(|r| i64::from(r.mb))
+            .sum(),
     })
 }
 
