@@ -21,21 +21,9 @@ fn programs(file: &Dockerfile, k: &Knowledge, rewritten: &[usize]) -> Vec<(usize
     for kw in [Keyword::Entrypoint, Keyword::Cmd] {
         if let Some(index) = file.instructions.iter().rposition(|i| i.keyword == kw)
             && !rewritten.contains(&index)
+            && let Some(p) = first_program(&file.instructions[index], k)
         {
-            let ins = &file.instructions[index];
-            let first = match &ins.exec {
-                Some(w) => w.first().cloned(),
-                // `exec ./server`: the program after the wrappers.
-                None => shell::commands(&ins.args).first().and_then(|c| {
-                    c.words
-                        .iter()
-                        .find(|w| !k.commands.wrappers.contains(w))
-                        .cloned()
-                }),
-            };
-            if let Some(p) = first {
-                programs.push((index, p, Some(index) == entry));
-            }
+            programs.push((index, p, Some(index) == entry));
         }
     }
     programs
@@ -216,6 +204,20 @@ impl Started<'_> {
     }
 }
 
+/// The program an ENTRYPOINT or CMD starts: the first word of the exec
+/// form, or of the shell form after the wrappers (`exec ./server`).
+fn first_program(ins: &crate::parse::Instruction, k: &Knowledge) -> Option<String> {
+    match &ins.exec {
+        Some(w) => w.first().cloned(),
+        None => shell::commands(&ins.args).first().and_then(|c| {
+            c.words
+                .iter()
+                .find(|w| !k.commands.wrappers.contains(w))
+                .cloned()
+        }),
+    }
+}
+
 /// The absolute paths ENTRYPOINT and CMD run a program from.
 pub(super) fn launch_paths(file: &Dockerfile, workdir: &str, k: &Knowledge) -> Vec<String> {
     let mut out = Vec::new();
@@ -224,16 +226,7 @@ pub(super) fn launch_paths(file: &Dockerfile, workdir: &str, k: &Knowledge) -> V
         .iter()
         .filter(|i| matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd))
     {
-        let first = match &ins.exec {
-            Some(w) => w.first().cloned(),
-            None => shell::commands(&ins.args).first().and_then(|c| {
-                c.words
-                    .iter()
-                    .find(|w| !k.commands.wrappers.contains(w))
-                    .cloned()
-            }),
-        };
-        if let Some(p) = first.filter(|p| p.contains('/')) {
+        if let Some(p) = first_program(ins, k).filter(|p| p.contains('/')) {
             out.push(absolute(workdir, &p));
         }
     }
