@@ -45,6 +45,21 @@ pub struct Invocation {
 /// The names make looks for without `-f`, in its order.
 pub const DEFAULT_NAMES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
 
+/// The variables GNU make defines itself that recipes use: the folder it
+/// runs in, and the default programs (`$(RM) -r dist`).
+pub fn builtin_variables(dir: &str) -> BTreeMap<String, String> {
+    [
+        ("CURDIR", dir),
+        ("RM", "rm -f"),
+        ("CC", "cc"),
+        ("CXX", "g++"),
+        ("SHELL", "/bin/sh"),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect()
+}
+
 /// Read `make`'s arguments; None for an option msb does not know.
 pub fn invocation(
     args: &[String],
@@ -425,6 +440,19 @@ mod tests {
         assert_eq!(
             mf.recipe_lines(&[], &overrides).unwrap(),
             vec!["GOOS=linux go build -o dist/x"]
+        );
+    }
+
+    #[test]
+    fn knows_the_variables_make_defines() {
+        let mf = parse(
+            "all:\n\t$(RM) -r dist\n\tgo build -o $(CURDIR)/bin/api .\n",
+            &builtin_variables("/src"),
+        )
+        .unwrap();
+        assert_eq!(
+            mf.recipe_lines(&[], &[]).unwrap(),
+            vec!["rm -f -r dist", "go build -o /src/bin/api ."]
         );
     }
 

@@ -1081,7 +1081,8 @@ impl RunWalk<'_> {
             let path = entry::context_path(a, &absolute(&dir, name), self.context)?;
             self.context.read_small(&path)
         })?;
-        let mut env = self.vars.clone();
+        let mut env = make::builtin_variables(&dir);
+        env.extend(self.vars.iter().map(|(n, v)| (n.clone(), v.clone())));
         env.extend(command.env.iter().cloned());
         let makefile = make::parse(&text, &env)?;
         let lines = makefile.recipe_lines(&inv.targets, &inv.overrides)?;
