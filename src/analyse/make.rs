@@ -336,32 +336,42 @@ impl Makefile {
         } else {
             targets.to_vec()
         };
-        let mut out = Vec::new();
-        let mut done = Vec::new();
-        for goal in &goals {
-            self.make(goal, overrides, &mut done, &mut out, 0, true)?;
+        // The rules of each target: a Makefile of many rules is read in
+        // one pass, not once per prerequisite.
+        let mut by_target: BTreeMap<&str, Vec<&Rule>> = BTreeMap::new();
+        for rule in &self.rules {
+            for t in &rule.targets {
+                by_target.entry(t.as_str()).or_default().push(rule);
+            }
         }
-        Some(out)
+        let mut run = Run {
+            by_target,
+            overrides,
+            done: std::collections::BTreeSet::new(),
+            out: Vec::new(),
+        };
+        for goal in &goals {
+            self.make(goal, &mut run, 0, true)?;
+        }
+        Some(run.out)
     }
 
-    fn make(
-        &self,
-        target: &str,
-        overrides: &[(String, String)],
-        done: &mut Vec<String>,
-        out: &mut Vec<String>,
+    fn make<'m>(
+        &'m self,
+        target: &'m str,
+        run: &mut Run<'m, '_>,
         depth: usize,
         goal: bool,
     ) -> Option<()> {
-        if done.iter().any(|d| d == target) || depth > 32 {
+        // A chain deeper than this is not read at all: a recipe left out
+        // could write what the final stage needs.
+        if depth > 64 {
+            return None;
+        }
+        if !run.done.insert(target) {
             return Some(());
         }
-        done.push(target.to_string());
-        let rules: Vec<&Rule> = self
-            .rules
-            .iter()
-            .filter(|r| r.targets.iter().any(|t| t == target))
-            .collect();
+        let rules: Vec<&Rule> = run.by_target.get(target).cloned().unwrap_or_default();
         if rules.is_empty() {
             // A file of the sources, or something a pattern rule makes.
             return (!goal && !self.has_patterns).then_some(());
@@ -374,19 +384,27 @@ impl Makefile {
             .flat_map(|r| r.prereqs.iter().map(String::as_str))
             .collect();
         for p in &prereqs {
-            self.make(p, overrides, done, out, depth + 1, false)?;
+            self.make(p, run, depth + 1, false)?;
         }
         let mut auto = vec![target];
         auto.extend(prereqs.iter().copied());
         for line in rules.iter().flat_map(|r| r.recipe.iter()) {
-            let expanded = self.expand_with(line, &auto, overrides, 0)?;
+            let expanded = self.expand_with(line, &auto, run.overrides, 0)?;
             let command = expanded.trim_start_matches(['@', '-', '+', ' ', '\t']);
             if !command.trim().is_empty() {
-                out.push(command.to_string());
+                run.out.push(command.to_string());
             }
         }
         Some(())
     }
+}
+
+/// One `make` run: the rules by target, what is made, the recipe lines.
+struct Run<'m, 'o> {
+    by_target: BTreeMap<&'m str, Vec<&'m Rule>>,
+    overrides: &'o [(String, String)],
+    done: std::collections::BTreeSet<&'m str>,
+    out: Vec<String>,
 }
 
 #[cfg(test)]
