@@ -1,0 +1,179 @@
+//! The builder's dependency installs and prunes (`npm ci`, `yarn
+//! --production`, `pnpm install --prod`, `yarn workspaces focus`), each
+//! with the folder, the manager, whether it installs production
+//! dependencies only, and the environment it runs with. The app folder,
+//! the manager and the prune all come from them.
+
+use std::collections::BTreeMap;
+
+use super::Manager;
+use super::env::env_before;
+use super::words::{
+    NPM_VALUE_OPTIONS, PNPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, has_flag, is_global, option_value,
+    subcommand,
+};
+use crate::analyse::{Analysis, absolute};
+use crate::knowledge::NodeRules;
+use crate::parse::Dockerfile;
+
+/// A dependency install, global tool install or prune the builder runs.
+#[derive(Debug, Clone)]
+pub(super) struct InstallStep {
+    pub index: usize,
+    pub line: usize,
+    pub cwd: String,
+    pub manager: Manager,
+    /// Installs production dependencies only (flags or NODE_ENV).
+    pub production: bool,
+    /// Removes dev dependencies from an existing install (a prune).
+    pub prune: bool,
+    pub text: String,
+    /// The environment the command runs with (ENV, ARG, export, prefix).
+    pub env: BTreeMap<String, String>,
+    /// Where Yarn 1 puts node_modules (`--modules-folder`), if elsewhere.
+    pub modules_dir: Option<String>,
+}
+
+/// The builder's dependency installs and prunes, in order.
+pub(super) fn install_steps(
+    file: &Dockerfile,
+    a: &Analysis,
+    rules: &NodeRules,
+    node_major: Option<u32>,
+) -> Vec<InstallStep> {
+    let omit_dev_known = node_major.is_none_or(|m| m >= rules.npm_omit_dev_min_node);
+    let mut out = Vec::new();
+    let mut exported: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_index = usize::MAX;
+    for rc in &a.run_commands {
+        if rc.index != last_index {
+            exported.clear();
+            last_index = rc.index;
+        }
+        let c = &rc.command;
+        if c.program() == "export" {
+            for arg in c.args() {
+                if let Some((n, v)) = arg.split_once('=') {
+                    exported.insert(n.to_string(), v.trim_matches('"').to_string());
+                }
+            }
+            continue;
+        }
+        let mut env = env_before(file, a, rc.index);
+        env.extend(exported.clone());
+        env.extend(c.env.iter().cloned());
+        let node_env_production = env.get("NODE_ENV").is_some_and(|v| v == "production");
+        let npm_config_production = env
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_production") && v == "true")
+            || env
+                .iter()
+                .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_omit") && v == "dev");
+        let args = c.args();
+        let line = file.instructions[rc.index].line;
+        let text = c.words.join(" ");
+        let step = |manager, production, prune, cwd: String| InstallStep {
+            index: rc.index,
+            line,
+            cwd,
+            manager,
+            production,
+            prune,
+            text: text.clone(),
+            env: env.clone(),
+            modules_dir: None,
+        };
+        match c.program() {
+            "npm" => {
+                if is_global(args) {
+                    continue;
+                }
+                let cwd = option_value(args, &["--prefix"])
+                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
+                let Some((_, sub)) = subcommand(args, NPM_VALUE_OPTIONS) else {
+                    continue;
+                };
+                let includes_dev = has_flag(args, &["--include=dev", "--production=false"])
+                    || option_value(args, &["--include"]).as_deref() == Some("dev");
+                let legacy_production = has_flag(
+                    args,
+                    &[
+                        "--production",
+                        "--production=true",
+                        "--only=prod",
+                        "--only=production",
+                    ],
+                ) || option_value(args, &["--only"])
+                    .is_some_and(|v| v.starts_with("prod"));
+                let omit_dev = has_flag(args, &["--omit=dev"])
+                    || option_value(args, &["--omit"]).as_deref() == Some("dev");
+                let production = !includes_dev
+                    && (legacy_production
+                        || (omit_dev && omit_dev_known)
+                        || node_env_production
+                        || npm_config_production);
+                match sub {
+                    "install" | "i" | "ci" | "add" | "isntall" | "in" => {
+                        out.push(step(Manager::Npm, production, false, cwd))
+                    }
+                    "prune" if production => out.push(step(Manager::Npm, true, true, cwd)),
+                    _ => {}
+                }
+            }
+            "yarn" | "yarnpkg" => {
+                let cwd = option_value(args, &["--cwd"])
+                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
+                let modules_dir =
+                    option_value(args, &["--modules-folder"]).map(|p| absolute(&cwd, &p));
+                let step = |manager, production, prune, cwd: String| InstallStep {
+                    modules_dir: modules_dir.clone(),
+                    ..step(manager, production, prune, cwd)
+                };
+                let production_flag = has_flag(args, &["--production", "--prod"])
+                    || has_flag(args, &["--production=true"]);
+                let production = !has_flag(args, &["--production=false"])
+                    && (production_flag || node_env_production);
+                match subcommand(args, YARN_VALUE_OPTIONS) {
+                    None => out.push(step(Manager::YarnClassic, production, false, cwd)),
+                    Some((_, "install")) => {
+                        out.push(step(Manager::YarnClassic, production, false, cwd))
+                    }
+                    // Yarn 2+'s `workspaces focus --production` prunes; which
+                    // Yarn it is is decided later, for all yarn steps at once.
+                    Some((i, "workspaces"))
+                        if args.get(i + 1).map(String::as_str) == Some("focus") =>
+                    {
+                        out.push(step(
+                            Manager::YarnClassic,
+                            production_flag,
+                            production_flag,
+                            cwd,
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+            "pnpm" => {
+                if is_global(args) {
+                    continue;
+                }
+                let cwd = option_value(args, &["-C", "--dir"])
+                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
+                let production_flag = has_flag(args, &["--prod", "-P", "--production"]);
+                let production = !has_flag(args, &["--production=false", "--dev", "-D"])
+                    && (production_flag || node_env_production);
+                match subcommand(args, PNPM_VALUE_OPTIONS) {
+                    Some((_, "install" | "i" | "add")) => {
+                        out.push(step(Manager::Pnpm, production, false, cwd))
+                    }
+                    Some((_, "prune")) if production_flag => {
+                        out.push(step(Manager::Pnpm, true, true, cwd))
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
