@@ -5,7 +5,7 @@
 use super::install::InstallStep;
 use super::layout::dockerignore;
 use super::manifest::context_file_for;
-use super::{Layout, Manager};
+use super::{Blocked, Layout, Manager, app_root_of};
 use crate::analyse::{Analysis, absolute, is_under};
 use crate::knowledge::NodeRules;
 use crate::parse::Dockerfile;
@@ -172,7 +172,7 @@ pub(super) fn build_line(file: &Dockerfile, a: &Analysis, app_dir: &str) -> usiz
 
 /// Where Yarn 1 put node_modules: `--modules-folder` on the last install,
 /// or the same setting in the app's `.yarnrc`.
-pub(super) fn modules_dir(
+fn modules_dir(
     a: &Analysis,
     steps: &[InstallStep],
     app_dir: &str,
@@ -194,4 +194,41 @@ pub(super) fn modules_dir(
         let value = words.next()?.trim_matches(['"', '\'']);
         Some(absolute(&install.cwd, value))
     })
+}
+
+/// Yarn 1's `--modules-folder` outside the app's folder: the final stage
+/// copies the dependencies from there instead (not from a folder of the
+/// system).
+pub(super) fn modules_folder(
+    context: &BuildContext,
+    a: &mut Analysis,
+    steps: &[InstallStep],
+    app_dir: &str,
+    from: usize,
+) -> Result<(), Blocked> {
+    let Some(dir) = modules_dir(a, steps, app_dir, context) else {
+        return Ok(());
+    };
+    if is_under(&dir, &app_root_of(a, app_dir)) {
+        return Ok(());
+    }
+    let line = steps.iter().rfind(|s| !s.prune).map_or(from, |s| s.line);
+    if a.is_system_dir(&dir) {
+        return Err((
+            line,
+            format!(
+                "Yarn puts node_modules in {dir} (--modules-folder): msb cannot copy it without the rest of the system"
+            ),
+        ));
+    }
+    let inside = format!("{app_dir}/node_modules");
+    a.artefacts.retain(|x| x.from != inside);
+    a.add_artefact(
+        line,
+        &dir,
+        &dir,
+        format!("line {line}: the dependencies, which Yarn puts in {dir} (--modules-folder)"),
+        false,
+    );
+    Ok(())
 }

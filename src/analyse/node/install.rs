@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use super::Manager;
 use super::env::env_before;
 use super::words::{
     NPM_VALUE_OPTIONS, PNPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, has_flag, is_global, option_value,
     subcommand,
 };
+use super::{Blocked, Manager};
 use crate::analyse::{Analysis, absolute};
 use crate::knowledge::NodeRules;
 use crate::parse::Dockerfile;
@@ -176,4 +176,76 @@ pub(super) fn install_steps(
         }
     }
     out
+}
+
+/// The one manager the installs use (npm and Yarn both leave msb unable
+/// to tell which tree the app uses).
+pub(super) fn one_manager(steps: &[InstallStep], from: usize) -> Result<Option<Manager>, Blocked> {
+    let mut managers: Vec<Manager> = steps.iter().map(|s| s.manager).collect();
+    managers.sort_by_key(|m| m.name());
+    managers.dedup();
+    if managers.len() > 1 {
+        let line = steps.last().map_or(from, |s| s.line);
+        return Err((
+            line,
+            format!(
+                "dependencies are installed with {}: msb cannot tell which tree the app uses",
+                managers
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        ));
+    }
+    Ok(managers.first().copied())
+}
+
+/// The app folder: the one the dependencies are installed in, else the
+/// final WORKDIR, else `/`; not a folder of the system.
+pub(super) fn app_dir_of(
+    file: &Dockerfile,
+    a: &Analysis,
+    steps: &[InstallStep],
+    from: usize,
+) -> Result<String, Blocked> {
+    let mut folders: Vec<&str> = steps
+        .iter()
+        .filter(|s| !s.prune)
+        .map(|s| s.cwd.as_str())
+        .collect();
+    folders.dedup();
+    if folders.len() > 1 {
+        let line = steps.last().map_or(from, |s| s.line);
+        return Err((
+            line,
+            format!(
+                "dependencies are installed in {}: msb migrates one Node app folder",
+                folders.join(" and ")
+            ),
+        ));
+    }
+    let workdir = a.final_workdir.clone();
+    let app_dir = folders
+        .first()
+        .map(|s| s.to_string())
+        .or_else(|| workdir.clone())
+        .unwrap_or_else(|| "/".to_string());
+    if a.is_system_dir(&app_dir) {
+        let line = steps
+            .first()
+            .map(|s| s.line)
+            .or_else(|| {
+                a.copies
+                    .iter()
+                    .find(|c| !c.manifest_only)
+                    .map(|c| file.instructions[c.index].line)
+            })
+            .unwrap_or(from);
+        return Err((
+            line,
+            format!("the app is in {app_dir}: msb cannot copy it without the rest of the system"),
+        ));
+    }
+    Ok(app_dir)
 }

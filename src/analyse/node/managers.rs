@@ -4,21 +4,64 @@
 //! yarn or pnpm at run time, which corepack gave the builder and the
 //! final stage installs again at the same version.
 
-use super::Manager;
+use super::install::InstallStep;
 use super::manifest::{Manifest, context_file_for};
 use super::walk::RuntimeUses;
+use super::{Blocked, Manager};
 use crate::analyse::{Analysis, RuntimeRun};
 use crate::knowledge::NodeRules;
 use crate::source::BuildContext;
 
+/// The manager the app really uses: Yarn 1's commands in a Yarn 2+
+/// project run Yarn 2+, which installs dev dependencies whatever NODE_ENV
+/// says. Yarn Plug'n'Play with the global cache and pnpm's
+/// `node-linker=pnp` keep the packages outside the app folder.
+pub(super) fn settle_manager(
+    a: &Analysis,
+    context: &BuildContext,
+    steps: &mut [InstallStep],
+    installed_with: Option<Manager>,
+    manifest: &Manifest,
+    app_dir: &str,
+    from: usize,
+) -> Result<Option<Manager>, Blocked> {
+    let focus = steps.iter().any(|s| s.text.contains("workspaces focus"));
+    let manager = match installed_with {
+        Some(Manager::YarnClassic) if focus || is_berry(a, app_dir, manifest, context) => {
+            // Yarn 2+ installs dev dependencies whatever NODE_ENV says.
+            for s in steps.iter_mut().filter(|s| !s.prune) {
+                s.manager = Manager::YarnBerry;
+                s.production = false;
+            }
+            Some(Manager::YarnBerry)
+        }
+        m => m,
+    };
+    if manager == Some(Manager::YarnBerry)
+        && let Some(why) = berry_plug_n_play(a, app_dir, manifest, context)
+    {
+        let line = steps.first().map_or(from, |s| s.line);
+        return Err((line, why));
+    }
+    if manager == Some(Manager::Pnpm)
+        && let Some(npmrc) = context_file_for(a, &format!("{app_dir}/.npmrc"), context)
+        && context
+            .read_small(&npmrc)
+            .is_some_and(|t| t.lines().any(|l| l.replace(' ', "") == "node-linker=pnp"))
+    {
+        let line = steps.first().map_or(from, |s| s.line);
+        return Err((
+            line,
+            ".npmrc sets node-linker=pnp: packages live in pnpm's store, outside the app folder"
+                .to_string(),
+        ));
+    }
+    Ok(manager)
+}
+
 /// Yarn 2+ (berry): a `.yarnrc.yml`, a `packageManager` of yarn@2 or
 /// later, or a berry lockfile.
-pub(super) fn is_berry(
-    a: &Analysis,
-    app_dir: &str,
-    manifest: &Manifest,
-    context: &BuildContext,
-) -> bool {
+fn is_berry(a: &Analysis, app_dir: &str, manifest: &Manifest, context: &BuildContext) -> bool {
     if let Some((name, version)) = manifest.package_manager()
         && name == "yarn"
     {
@@ -54,7 +97,7 @@ pub(super) fn yarnrc_text(a: &Analysis, app_dir: &str, context: &BuildContext) -
 
 /// Yarn Plug'n'Play keeps packages in Yarn's cache, which is global (under
 /// root's home) by default from Yarn 4: the app folder alone does not run.
-pub(super) fn berry_plug_n_play(
+fn berry_plug_n_play(
     a: &Analysis,
     app_dir: &str,
     manifest: &Manifest,
@@ -85,7 +128,7 @@ pub(super) fn berry_plug_n_play(
 
 /// The version of `program` (yarn, pnpm) that corepack gives the builder:
 /// package.json's `packageManager`, or a `corepack prepare|use|install`.
-pub(super) fn corepack_version(a: &Analysis, manifest: &Manifest, program: &str) -> Option<String> {
+fn corepack_version(a: &Analysis, manifest: &Manifest, program: &str) -> Option<String> {
     if let Some((name, version)) = manifest.package_manager()
         && name == program
     {
@@ -120,16 +163,15 @@ pub(super) fn runtime_managers(
     manager: Option<Manager>,
     manifest: &Manifest,
     node_major: Option<u32>,
-) -> bool {
+) -> Result<(), Blocked> {
     for (program, line, what) in &uses.managers {
         if program == "yarn" && manager == Some(Manager::YarnBerry) {
-            a.block(
+            return Err((
                 *line,
                 format!(
                     "{what} runs yarn: Yarn 2+ comes from corepack or a release file in the builder, and msb cannot tell that the final stage's yarn would run it without downloading"
                 ),
-            );
-            return false;
+            ));
         }
         // The node image's own Yarn 1: by the tag's major, or because the
         // builder ran it (no corepack, no global install gave another), so
@@ -153,17 +195,16 @@ pub(super) fn runtime_managers(
                 ),
             }),
             None => {
-                a.block(
+                return Err((
                     *line,
                     format!(
                         "{what} runs {program}, and msb cannot tell which version the builder had (no packageManager in package.json)"
                     ),
-                );
-                return false;
+                ));
             }
         }
     }
-    true
+    Ok(())
 }
 
 #[cfg(test)]

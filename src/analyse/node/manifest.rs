@@ -6,8 +6,10 @@
 
 use serde_json::Value;
 
+use super::Blocked;
 use crate::analyse::{Analysis, absolute, is_under, shell};
 use crate::knowledge::{Family, LanguagePack, glob_match};
+use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
 /// Everything the Node analysis reads from the build context.
@@ -17,6 +19,20 @@ pub(super) struct Manifest {
     pub json: Value,
 }
 impl Manifest {
+    /// The package.json a COPY put in the app folder; Null when there is
+    /// none or it is not JSON.
+    pub(super) fn read(a: &Analysis, app_dir: &str, context: &BuildContext) -> Manifest {
+        let path = context_file_for(a, &format!("{app_dir}/package.json"), context);
+        Manifest {
+            json: path
+                .as_deref()
+                .and_then(|p| context.read_small(p))
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(Value::Null),
+            path,
+        }
+    }
+
     pub(super) fn deps(&self, field: &str) -> Vec<String> {
         self.json
             .get(field)
@@ -94,14 +110,51 @@ pub(super) fn context_file_for(
     None
 }
 
-/// Install-time scripts run in the app folder; one that writes somewhere
-/// else (`cp x /etc/app/`) makes files the final stage would not get.
-pub(super) fn lifecycle_scripts_stay_inside(
+/// The line of the COPY that brought package.json, for reasons about it.
+pub(super) fn manifest_line(file: &Dockerfile, a: &Analysis, app_dir: &str, from: usize) -> usize {
+    a.copies
+        .iter()
+        .find(|c| {
+            c.pairs.iter().any(|(s, r)| {
+                let s = s.trim_start_matches("./").trim_end_matches('/');
+                (s.contains("package") || s == "." || s.is_empty())
+                    && is_under(&format!("{app_dir}/package.json"), r)
+            })
+        })
+        .map_or(from, |c| file.instructions[c.index].line)
+}
+
+/// One app: not a monorepo (workspaces, pnpm-workspace.yaml), and no
+/// install script that writes outside the app folder.
+pub(super) fn one_app(
+    a: &Analysis,
+    context: &BuildContext,
     manifest: &Manifest,
     app_dir: &str,
     line: usize,
-    a: &mut Analysis,
-) -> bool {
+) -> Result<(), Blocked> {
+    if manifest.json.get("workspaces").is_some() {
+        return Err((
+            line,
+            "package.json declares workspaces: msb cannot tell which packages of the monorepo the runtime needs".to_string(),
+        ));
+    }
+    if context_file_for(a, &format!("{app_dir}/pnpm-workspace.yaml"), context).is_some() {
+        return Err((
+            line,
+            "pnpm-workspace.yaml makes a monorepo: msb cannot tell which packages the runtime needs".to_string(),
+        ));
+    }
+    lifecycle_scripts_stay_inside(manifest, app_dir, line)
+}
+
+/// Install-time scripts run in the app folder; one that writes somewhere
+/// else (`cp x /etc/app/`) makes files the final stage would not get.
+fn lifecycle_scripts_stay_inside(
+    manifest: &Manifest,
+    app_dir: &str,
+    line: usize,
+) -> Result<(), Blocked> {
     for name in ["preinstall", "install", "postinstall", "prepare"] {
         let Some(script) = manifest.script(name) else {
             continue;
@@ -129,19 +182,18 @@ pub(super) fn lifecycle_scripts_stay_inside(
                     continue;
                 }
                 if !is_under(&path, app_dir) {
-                    a.block(
+                    return Err((
                         line,
                         format!(
                             "package.json's {name} script (`{}`) writes {path}, outside the app folder {app_dir} the final stage gets",
                             c.words.join(" ")
                         ),
-                    );
-                    return false;
+                    ));
                 }
             }
         }
     }
-    true
+    Ok(())
 }
 
 /// npm packages that load a system library at run time.

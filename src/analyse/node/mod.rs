@@ -40,24 +40,24 @@ mod words;
 
 pub use tag::{NodeTag, read_tag};
 
-use serde_json::Value;
-use std::collections::BTreeMap;
-
-use crate::analyse::{Analysis, RuntimeChoice, RuntimeRun, is_under};
-use crate::knowledge::{Family, Knowledge, LanguagePack};
+use crate::analyse::{Analysis, RuntimeRun, is_under};
+use crate::knowledge::{Knowledge, LanguagePack, NodeRules};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
-use artefacts::{add_artefacts, modules_dir};
+use artefacts::{add_artefacts, modules_folder};
 use globals::{global_packages, known_build_tools};
 use home::home_downloads;
-use install::install_steps;
+use install::{app_dir_of, install_steps, one_manager};
 use layout::choose_layout;
-use managers::{berry_plug_n_play, is_berry, runtime_managers};
-use manifest::{Manifest, context_file_for, dependency_libs, lifecycle_scripts_stay_inside};
+use managers::{runtime_managers, settle_manager};
+use manifest::{Manifest, dependency_libs, manifest_line, one_app};
 use next::standalone_alternative;
 use prune::prune;
-use tag::tag_of;
-use walk::RuntimeWalk;
+use tag::runtime_tag;
+use walk::{RuntimeUses, runtime_uses};
+
+/// Why the file is skipped: the line to blame and the reason.
+type Blocked = (usize, String);
 
 /// The package manager that installed the app's dependencies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -67,6 +67,7 @@ pub enum Manager {
     YarnBerry,
     Pnpm,
 }
+
 impl Manager {
     pub fn name(self) -> &'static str {
         match self {
@@ -118,221 +119,59 @@ pub fn analyse(
     let Some(rules) = pack.node.as_ref() else {
         return;
     };
-    let builder = a.builder.clone().expect("analysed builder");
-    let from = crate::analyse::from_line(file);
-    if !matches!(builder.family, Family::Debian | Family::Alpine) {
-        a.block(
-            from,
-            format!(
-                "{} is not a Debian or Alpine node image msb knows",
-                builder.written
-            ),
-        );
-        return;
+    if let Err((line, why)) = migrate(file, context, pack, k, rules, a) {
+        a.block(line, why);
     }
-    // Node from a plain distribution's packages runs on the same image
-    // (`same_base.rs`): its version is the release's, not a tag's.
-    let tag = if a.same_base.is_some() {
-        NodeTag {
-            version: String::new(),
-            major: None,
-            unknown: None,
-        }
-    } else {
-        let tag = read_tag(
-            &builder.tag,
-            tag_of(&builder.resolved),
-            rules,
-            &k.images.debian_releases,
-        );
-        if let Some(part) = &tag.unknown {
-            a.block(
-                from,
-                format!(
-                    "{}: msb knows no slim variant for the tag part `{part}`",
-                    builder.written
-                ),
-            );
-            return;
-        }
-        let key = if builder.family == Family::Alpine {
-            "alpine"
-        } else {
-            "debian"
-        };
-        let mut vars = BTreeMap::new();
-        vars.insert("node_tag".to_string(), tag.version.clone());
-        a.runtime_choice = Some(RuntimeChoice {
-            key: key.to_string(),
-            vars,
-            why: String::new(),
-        });
-        tag
-    };
+}
 
+/// The steps of the analysis, in order: the node tag, the installs and
+/// the app folder they make, package.json and the manager, downloads
+/// outside the app, what the container runs, then the layout, the prune
+/// and the artefacts of the final stage.
+fn migrate(
+    file: &Dockerfile,
+    context: &BuildContext,
+    pack: &LanguagePack,
+    k: &Knowledge,
+    rules: &NodeRules,
+    a: &mut Analysis,
+) -> Result<(), Blocked> {
+    let from = crate::analyse::from_line(file);
+    let tag = runtime_tag(file, rules, k, a)?;
     let mut steps = install_steps(file, a, rules, tag.major);
     let globals = global_packages(file, a);
     known_build_tools(file, pack, k, rules, a, &globals);
-    let mut managers: Vec<Manager> = steps.iter().map(|s| s.manager).collect();
-    managers.sort_by_key(|m| m.name());
-    managers.dedup();
-    if managers.len() > 1 {
-        let line = steps.last().map_or(from, |s| s.line);
-        a.block(
-            line,
-            format!(
-                "dependencies are installed with {}: msb cannot tell which tree the app uses",
-                managers
-                    .iter()
-                    .map(|m| m.name())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-        );
-        return;
-    }
-    let mut folders: Vec<&str> = steps
-        .iter()
-        .filter(|s| !s.prune)
-        .map(|s| s.cwd.as_str())
-        .collect();
-    folders.dedup();
-    if folders.len() > 1 {
-        let line = steps.last().map_or(from, |s| s.line);
-        a.block(
-            line,
-            format!(
-                "dependencies are installed in {}: msb migrates one Node app folder",
-                folders.join(" and ")
-            ),
-        );
-        return;
-    }
-    let workdir = a.final_workdir.clone();
-    let app_dir = folders
-        .first()
-        .map(|s| s.to_string())
-        .or_else(|| workdir.clone())
-        .unwrap_or_else(|| "/".to_string());
-    if a.is_system_dir(&app_dir) {
-        let line = steps
-            .first()
-            .map(|s| s.line)
-            .or_else(|| {
-                a.copies
-                    .iter()
-                    .find(|c| !c.manifest_only)
-                    .map(|c| file.instructions[c.index].line)
-            })
-            .unwrap_or(from);
-        a.block(
-            line,
-            format!("the app is in {app_dir}: msb cannot copy it without the rest of the system"),
-        );
-        return;
-    }
+    let installed_with = one_manager(&steps, from)?;
+    let app_dir = app_dir_of(file, a, &steps, from)?;
 
-    let manifest_path = context_file_for(a, &format!("{app_dir}/package.json"), context);
-    let manifest = Manifest {
-        json: manifest_path
-            .as_deref()
-            .and_then(|p| context.read_small(p))
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(Value::Null),
-        path: manifest_path,
-    };
-    // The COPY that brought package.json, for reasons about it.
-    let manifest_line = a
-        .copies
-        .iter()
-        .find(|c| {
-            c.pairs.iter().any(|(s, r)| {
-                let s = s.trim_start_matches("./").trim_end_matches('/');
-                (s.contains("package") || s == "." || s.is_empty())
-                    && is_under(&format!("{app_dir}/package.json"), r)
-            })
-        })
-        .map_or(from, |c| file.instructions[c.index].line);
-    if manifest.json.get("workspaces").is_some() {
-        a.block(
-            manifest_line,
-            "package.json declares workspaces: msb cannot tell which packages of the monorepo the runtime needs",
-        );
-        return;
-    }
-    if context_file_for(a, &format!("{app_dir}/pnpm-workspace.yaml"), context).is_some() {
-        a.block(
-            manifest_line,
-            "pnpm-workspace.yaml makes a monorepo: msb cannot tell which packages the runtime needs",
-        );
-        return;
-    }
-    if !lifecycle_scripts_stay_inside(&manifest, &app_dir, manifest_line, a) {
-        return;
-    }
-
-    let focus = steps.iter().any(|s| s.text.contains("workspaces focus"));
-    let manager = match managers.first() {
-        Some(Manager::YarnClassic) if focus || is_berry(a, &app_dir, &manifest, context) => {
-            // Yarn 2+ installs dev dependencies whatever NODE_ENV says.
-            for s in steps.iter_mut().filter(|s| !s.prune) {
-                s.manager = Manager::YarnBerry;
-                s.production = false;
-            }
-            Some(Manager::YarnBerry)
-        }
-        m => m.copied(),
-    };
-    if manager == Some(Manager::YarnBerry)
-        && let Some(why) = berry_plug_n_play(a, &app_dir, &manifest, context)
-    {
-        let line = steps.first().map_or(from, |s| s.line);
-        a.block(line, why);
-        return;
-    }
-    if manager == Some(Manager::Pnpm)
-        && let Some(npmrc) = context_file_for(a, &format!("{app_dir}/.npmrc"), context)
-        && context
-            .read_small(&npmrc)
-            .is_some_and(|t| t.lines().any(|l| l.replace(' ', "") == "node-linker=pnp"))
-    {
-        let line = steps.first().map_or(from, |s| s.line);
-        a.block(
-            line,
-            ".npmrc sets node-linker=pnp: packages live in pnpm's store, outside the app folder",
-        );
-        return;
-    }
+    let manifest = Manifest::read(a, &app_dir, context);
+    one_app(
+        a,
+        context,
+        &manifest,
+        &app_dir,
+        manifest_line(file, a, &app_dir, from),
+    )?;
+    let manager = settle_manager(
+        a,
+        context,
+        &mut steps,
+        installed_with,
+        &manifest,
+        &app_dir,
+        from,
+    )?;
 
     // The folder the final stage copies whole: the WORKDIR the app is in.
     let app_root = app_root_of(a, &app_dir);
-    if let Some((line, why)) = home_downloads(
+    home_downloads(
         file, context, rules, a, &manifest, &steps, &app_dir, &app_root,
-    ) {
-        a.block(line, why);
-        return;
-    }
-    let mut walk = RuntimeWalk::new(file, context, rules, k, a, &manifest, &globals, &app_dir);
-    walk.app_root = app_root;
+    )?;
     // What the container runs.
-    walk.run();
-    let uses = walk.uses;
-    if let Some((line, why)) = &uses.dev_server {
-        a.block(*line, why.clone());
-        return;
-    }
-    if let Some((line, why)) = &uses.unknown {
-        a.block(*line, why.clone());
-        return;
-    }
-
-    // Build tools only node-gyp used stay in the builder.
-    let calls_python = uses.programs.iter().any(|p| p.starts_with("python"));
-    if !calls_python {
-        a.installed_packages
-            .retain(|p| !rules.install.build_tools.contains(p));
-    }
-    dependency_libs(&manifest, pack, a);
+    let uses = runtime_uses(
+        file, context, rules, k, a, &manifest, &globals, &app_dir, app_root,
+    )?;
+    runtime_packages(&manifest, pack, rules, &uses, a);
 
     let installed = steps.iter().any(|s| !s.prune);
     let (layout, layout_why) = choose_layout(
@@ -348,38 +187,11 @@ pub fn analyse(
         "not copied: the final stage takes only the files the command reads".to_string()
     };
 
-    if !runtime_managers(a, rules, &uses, manager, &manifest, tag.major) {
-        return;
-    }
-    a.warnings.extend(uses.notes.iter().cloned());
-    for (spec, why) in &uses.globals {
-        a.runtime_runs.push(RuntimeRun {
-            text: format!("npm install -g {spec}"),
-            why: why.clone(),
-        });
-    }
+    runtime_managers(a, rules, &uses, manager, &manifest, tag.major)?;
+    carry_runtime_uses(&uses, a);
     add_artefacts(file, context, rules, a, &layout, &app_dir);
-    if copies_node_modules
-        && let Some(dir) = modules_dir(a, &steps, &app_dir, context)
-        && !is_under(&dir, &app_root_of(a, &app_dir))
-    {
-        let line = steps.iter().rfind(|s| !s.prune).map_or(from, |s| s.line);
-        if a.is_system_dir(&dir) {
-            a.block(
-                line,
-                format!("Yarn puts node_modules in {dir} (--modules-folder): msb cannot copy it without the rest of the system"),
-            );
-            return;
-        }
-        let inside = format!("{app_dir}/node_modules");
-        a.artefacts.retain(|x| x.from != inside);
-        a.add_artefact(
-            line,
-            &dir,
-            &dir,
-            format!("line {line}: the dependencies, which Yarn puts in {dir} (--modules-folder)"),
-            false,
-        );
+    if copies_node_modules {
+        modules_folder(context, a, &steps, &app_dir, from)?;
     }
     a.unsafe_alternative =
         standalone_alternative(file, context, rules, a, &uses, &app_dir, &layout);
@@ -398,6 +210,37 @@ pub fn analyse(
         layout,
         layout_why,
     });
+    Ok(())
+}
+
+/// The system packages of the final stage: build tools only node-gyp used
+/// stay in the builder (unless the container calls python), and the
+/// libraries the dependencies load at run time are added.
+fn runtime_packages(
+    manifest: &Manifest,
+    pack: &LanguagePack,
+    rules: &NodeRules,
+    uses: &RuntimeUses,
+    a: &mut Analysis,
+) {
+    let calls_python = uses.programs.iter().any(|p| p.starts_with("python"));
+    if !calls_python {
+        a.installed_packages
+            .retain(|p| !rules.install.build_tools.contains(p));
+    }
+    dependency_libs(manifest, pack, a);
+}
+
+/// What the container's command needs beyond the app: the walk's
+/// warnings, and the global packages the final stage installs again.
+fn carry_runtime_uses(uses: &RuntimeUses, a: &mut Analysis) {
+    a.warnings.extend(uses.notes.iter().cloned());
+    for (spec, why) in &uses.globals {
+        a.runtime_runs.push(RuntimeRun {
+            text: format!("npm install -g {spec}"),
+            why: why.clone(),
+        });
+    }
 }
 
 /// The folder the final stage copies whole: the WORKDIR the app is in.

@@ -5,8 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use super::Blocked;
 use crate::analyse::image;
-use crate::knowledge::NodeRules;
+use crate::analyse::{Analysis, RuntimeChoice};
+use crate::knowledge::{Family, Knowledge, NodeRules};
+use crate::parse::Dockerfile;
 
 /// The version or alias part of a node tag, and whether msb knows the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +70,67 @@ pub fn read_tag(
     tag
 }
 
+/// The builder's node tag, and the runtime image it picks: the slim
+/// variant of the same tag. A builder that is not a Debian or Alpine node
+/// image, or a tag part msb has no slim variant for, blocks the file.
+pub(super) fn runtime_tag(
+    file: &Dockerfile,
+    rules: &NodeRules,
+    k: &Knowledge,
+    a: &mut Analysis,
+) -> Result<NodeTag, Blocked> {
+    let builder = a.builder.clone().expect("analysed builder");
+    let from = crate::analyse::from_line(file);
+    if !matches!(builder.family, Family::Debian | Family::Alpine) {
+        return Err((
+            from,
+            format!(
+                "{} is not a Debian or Alpine node image msb knows",
+                builder.written
+            ),
+        ));
+    }
+    // Node from a plain distribution's packages runs on the same image
+    // (`same_base.rs`): its version is the release's, not a tag's.
+    if a.same_base.is_some() {
+        return Ok(NodeTag {
+            version: String::new(),
+            major: None,
+            unknown: None,
+        });
+    }
+    let tag = read_tag(
+        &builder.tag,
+        tag_of(&builder.resolved),
+        rules,
+        &k.images.debian_releases,
+    );
+    if let Some(part) = &tag.unknown {
+        return Err((
+            from,
+            format!(
+                "{}: msb knows no slim variant for the tag part `{part}`",
+                builder.written
+            ),
+        ));
+    }
+    let key = if builder.family == Family::Alpine {
+        "alpine"
+    } else {
+        "debian"
+    };
+    let mut vars = BTreeMap::new();
+    vars.insert("node_tag".to_string(), tag.version.clone());
+    a.runtime_choice = Some(RuntimeChoice {
+        key: key.to_string(),
+        vars,
+        why: String::new(),
+    });
+    Ok(tag)
+}
+
 /// The tag part of an image reference (`registry:5000/node:20` → `20`).
-pub(super) fn tag_of(image: &str) -> &str {
+fn tag_of(image: &str) -> &str {
     let without_digest = image.split('@').next().unwrap_or(image);
     let last = crate::analyse::basename(without_digest);
     last.split_once(':').map_or("latest", |(_, t)| t)
@@ -77,7 +139,6 @@ pub(super) fn tag_of(image: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::Knowledge;
 
     fn rules() -> (NodeRules, BTreeMap<String, u32>) {
         let k = Knowledge::builtin().unwrap();

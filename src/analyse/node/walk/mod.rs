@@ -15,6 +15,7 @@ mod managers;
 mod node;
 mod scripts;
 
+use crate::analyse::node::Blocked;
 use crate::analyse::node::globals::GlobalPackage;
 use crate::analyse::node::manifest::Manifest;
 use crate::analyse::node::words::{package_of_bin, subcommand};
@@ -23,6 +24,33 @@ use crate::analyse::{Analysis, script_in_context};
 use crate::knowledge::{Knowledge, NodeRules};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
+
+/// What the container runs, found by the walk; a development server or a
+/// command msb cannot place blocks the file.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn runtime_uses(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    k: &Knowledge,
+    a: &Analysis,
+    manifest: &Manifest,
+    globals: &[GlobalPackage],
+    app_dir: &str,
+    app_root: String,
+) -> Result<RuntimeUses, Blocked> {
+    let mut walk = RuntimeWalk::new(file, context, rules, k, a, manifest, globals, app_dir);
+    walk.app_root = app_root;
+    walk.run();
+    let uses = walk.uses;
+    if let Some((line, why)) = &uses.dev_server {
+        return Err((*line, why.clone()));
+    }
+    if let Some((line, why)) = &uses.unknown {
+        return Err((*line, why.clone()));
+    }
+    Ok(uses)
+}
 
 /// What the container's commands need, found by following ENTRYPOINT,
 /// CMD, HEALTHCHECK, entrypoint scripts and package scripts.
@@ -67,7 +95,7 @@ pub(super) struct RuntimeWalk<'x> {
     globals: &'x [GlobalPackage],
     app_dir: &'x str,
     /// The folder the final stage copies whole (the app's WORKDIR).
-    pub(super) app_root: String,
+    app_root: String,
     /// The line of the instruction being followed.
     line: usize,
     /// ENTRYPOINT/CMD: an unknown program there is an error.
@@ -75,12 +103,12 @@ pub(super) struct RuntimeWalk<'x> {
     /// The instruction index being followed (for script lookup).
     index: usize,
     visited_scripts: Vec<String>,
-    pub(super) uses: RuntimeUses,
+    uses: RuntimeUses,
 }
 
 impl<'x> RuntimeWalk<'x> {
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn new(
+    fn new(
         file: &'x Dockerfile,
         context: &'x BuildContext,
         rules: &'x NodeRules,
@@ -108,7 +136,7 @@ impl<'x> RuntimeWalk<'x> {
         }
     }
 
-    pub(super) fn run(&mut self) {
+    fn run(&mut self) {
         let last = |kw: Keyword| self.file.instructions.iter().rposition(|i| i.keyword == kw);
         let entrypoint = last(Keyword::Entrypoint);
         let mut cmd = last(Keyword::Cmd);
