@@ -52,40 +52,61 @@ pub(super) fn prune(
             install.line, install.text
         );
     }
-    if let Some(why) = &uses.dev_deps {
-        a.warnings.push(format!(
-            "dev dependencies are kept in the final stage: {why}"
-        ));
-        return format!("kept: {why}");
-    }
-    let keep = |a: &mut Analysis, why: String| {
-        a.warnings.push(format!(
-            "dev dependencies are kept in the final stage: {why}"
-        ));
-        format!("kept: {why}")
+    let command = match &uses.dev_deps {
+        Some(why) => Err(why.clone()),
+        None => same_place(file, a, install).and_then(|()| {
+            prune_command(
+                context, rules, a, manager, manifest, install, app_dir, node_major,
+            )
+        }),
     };
+    match command {
+        Ok(command) => add_prune(file, a, install, manager, command, &dev),
+        Err(why) => {
+            a.warnings.push(format!(
+                "dev dependencies are kept in the final stage: {why}"
+            ));
+            format!("kept: {why}")
+        }
+    }
+}
+
+/// The build ends where the install ran and as the user who ran it, so
+/// a prune after the last build step finds and may remove the tree; else
+/// why not.
+fn same_place(file: &Dockerfile, a: &Analysis, install: &InstallStep) -> Result<(), String> {
     let last_build = a.last_build_index;
     let cwd_at_end = a.workdir_at(last_build).to_string();
     if install.cwd != cwd_at_end {
-        return keep(
-            a,
-            format!(
-                "they were installed in {} but the build ends in {cwd_at_end}",
-                install.cwd
-            ),
-        );
+        return Err(format!(
+            "they were installed in {} but the build ends in {cwd_at_end}",
+            install.cwd
+        ));
     }
     let user_install = user_at(file, install.index);
     let user_end = user_at(file, last_build + 1);
     if user_install != user_end {
-        return keep(
-            a,
-            format!(
-                "line {} installs them as {user_install}, but the build ends as {user_end}, who may not remove them",
-                install.line
-            ),
-        );
+        return Err(format!(
+            "line {} installs them as {user_install}, but the build ends as {user_end}, who may not remove them",
+            install.line
+        ));
     }
+    Ok(())
+}
+
+/// The manager's prune command (node.toml's), or why it cannot prune
+/// safely.
+#[allow(clippy::too_many_arguments)]
+fn prune_command(
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    manager: Manager,
+    manifest: &Manifest,
+    install: &InstallStep,
+    app_dir: &str,
+    node_major: Option<u32>,
+) -> Result<String, String> {
     let command = match manager {
         Manager::Npm => {
             if node_major.is_some_and(|m| m >= rules.npm_omit_dev_min_node) {
@@ -97,8 +118,7 @@ pub(super) fn prune(
         Manager::Pnpm => rules.prune.pnpm.clone(),
         Manager::YarnClassic => {
             if context_file_for(a, &format!("{app_dir}/yarn.lock"), context).is_none() {
-                return keep(
-                    a,
+                return Err(
                     "Yarn 1 cannot prune, and without a yarn.lock a production reinstall could resolve other versions".to_string(),
                 );
             }
@@ -108,12 +128,9 @@ pub(super) fn prune(
                 .iter()
                 .find(|d| manifest.has_dep(d) || manifest.has_dev_dep(d))
             {
-                return keep(
-                    a,
-                    format!(
-                        "Yarn 1 prunes by reinstalling, which may drop what {dep}'s install scripts generated in node_modules"
-                    ),
-                );
+                return Err(format!(
+                    "Yarn 1 prunes by reinstalling, which may drop what {dep}'s install scripts generated in node_modules"
+                ));
             }
             let mut command = rules.prune.yarn_classic.clone();
             if let Some(dir) = &install.modules_dir {
@@ -126,14 +143,26 @@ pub(super) fn prune(
             let major = berry_major(manifest, &yarnrc);
             let builtin = major.is_some_and(|m| m >= rules.prune.yarn_berry_builtin_from);
             if !builtin && !yarnrc.contains("plugin-workspace-tools") {
-                return keep(
-                    a,
+                return Err(
                     "`yarn workspaces focus --production` needs Yarn 4 or the workspace-tools plugin, which .yarnrc.yml does not list".to_string(),
                 );
             }
             rules.prune.yarn_berry.clone()
         }
     };
+    Ok(command)
+}
+
+/// The RUN msb adds after the last build step: the prune, with the
+/// install's cache and secret mounts and npm's peer dependency leniency.
+fn add_prune(
+    file: &Dockerfile,
+    a: &mut Analysis,
+    install: &InstallStep,
+    manager: Manager,
+    command: String,
+    dev: &[String],
+) -> String {
     // The install's cache and secret mounts (a package store, an .npmrc
     // with a registry token) serve the prune too.
     let mounts: Vec<String> = file.instructions[install.index]
@@ -161,7 +190,7 @@ pub(super) fn prune(
     let run = format!("{}{command}", mounts.concat());
     let why = format!(
         "dev dependencies ({}) are removed after the last build step, so the node_modules the final stage copies holds production dependencies only (line {} installs them all: {})",
-        summary(&dev),
+        summary(dev),
         install.line,
         install.text
     );
@@ -175,7 +204,7 @@ pub(super) fn prune(
 }
 
 /// `a, b, c and 4 more`.
-pub(super) fn summary(names: &[String]) -> String {
+fn summary(names: &[String]) -> String {
     if names.len() <= 4 {
         names.join(", ")
     } else {
