@@ -62,120 +62,141 @@ pub(super) fn install_steps(
         let mut env = env_before(file, a, rc.index);
         env.extend(exported.clone());
         env.extend(c.env.iter().cloned());
-        let node_env_production = env.get("NODE_ENV").is_some_and(|v| v == "production");
-        let npm_config_production = env
-            .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_production") && v == "true")
-            || env
-                .iter()
-                .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_omit") && v == "dev");
-        let args = c.args();
-        let line = file.instructions[rc.index].line;
-        let text = c.words.join(" ");
-        let step = |manager, production, prune, cwd: String| InstallStep {
+        // What every step of this command shares; each manager's reading
+        // sets the rest.
+        let command = InstallStep {
             index: rc.index,
-            line,
-            cwd,
-            manager,
-            production,
-            prune,
-            text: text.clone(),
-            env: env.clone(),
+            line: file.instructions[rc.index].line,
+            cwd: rc.cwd.clone(),
+            manager: Manager::Npm,
+            production: false,
+            prune: false,
+            text: c.words.join(" "),
+            env,
             modules_dir: None,
         };
-        match c.program() {
-            "npm" => {
-                if is_global(args) {
-                    continue;
-                }
-                let cwd = option_value(args, &["--prefix"])
-                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
-                let Some((_, sub)) = subcommand(args, NPM_VALUE_OPTIONS) else {
-                    continue;
-                };
-                let includes_dev = has_flag(args, &["--include=dev", "--production=false"])
-                    || option_value(args, &["--include"]).as_deref() == Some("dev");
-                let legacy_production = has_flag(
-                    args,
-                    &[
-                        "--production",
-                        "--production=true",
-                        "--only=prod",
-                        "--only=production",
-                    ],
-                ) || option_value(args, &["--only"])
-                    .is_some_and(|v| v.starts_with("prod"));
-                let omit_dev = has_flag(args, &["--omit=dev"])
-                    || option_value(args, &["--omit"]).as_deref() == Some("dev");
-                let production = !includes_dev
-                    && (legacy_production
-                        || (omit_dev && omit_dev_known)
-                        || node_env_production
-                        || npm_config_production);
-                match sub {
-                    "install" | "i" | "ci" | "add" | "isntall" | "in" => {
-                        out.push(step(Manager::Npm, production, false, cwd))
-                    }
-                    "prune" if production => out.push(step(Manager::Npm, true, true, cwd)),
-                    _ => {}
-                }
-            }
-            "yarn" | "yarnpkg" => {
-                let cwd = option_value(args, &["--cwd"])
-                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
-                let modules_dir =
-                    option_value(args, &["--modules-folder"]).map(|p| absolute(&cwd, &p));
-                let step = |manager, production, prune, cwd: String| InstallStep {
-                    modules_dir: modules_dir.clone(),
-                    ..step(manager, production, prune, cwd)
-                };
-                let production_flag = has_flag(args, &["--production", "--prod"])
-                    || has_flag(args, &["--production=true"]);
-                let production = !has_flag(args, &["--production=false"])
-                    && (production_flag || node_env_production);
-                match subcommand(args, YARN_VALUE_OPTIONS) {
-                    None => out.push(step(Manager::YarnClassic, production, false, cwd)),
-                    Some((_, "install")) => {
-                        out.push(step(Manager::YarnClassic, production, false, cwd))
-                    }
-                    // Yarn 2+'s `workspaces focus --production` prunes; which
-                    // Yarn it is is decided later, for all yarn steps at once.
-                    Some((i, "workspaces"))
-                        if args.get(i + 1).map(String::as_str) == Some("focus") =>
-                    {
-                        out.push(step(
-                            Manager::YarnClassic,
-                            production_flag,
-                            production_flag,
-                            cwd,
-                        ))
-                    }
-                    _ => {}
-                }
-            }
-            "pnpm" => {
-                if is_global(args) {
-                    continue;
-                }
-                let cwd = option_value(args, &["-C", "--dir"])
-                    .map_or(rc.cwd.clone(), |p| absolute(&rc.cwd, &p));
-                let production_flag = has_flag(args, &["--prod", "-P", "--production"]);
-                let production = !has_flag(args, &["--production=false", "--dev", "-D"])
-                    && (production_flag || node_env_production);
-                match subcommand(args, PNPM_VALUE_OPTIONS) {
-                    Some((_, "install" | "i" | "add")) => {
-                        out.push(step(Manager::Pnpm, production, false, cwd))
-                    }
-                    Some((_, "prune")) if production_flag => {
-                        out.push(step(Manager::Pnpm, true, true, cwd))
-                    }
-                    _ => {}
-                }
-            }
-            _ => {}
-        }
+        let step = match c.program() {
+            "npm" => npm_step(c.args(), command, omit_dev_known),
+            "yarn" | "yarnpkg" => yarn_step(c.args(), command),
+            "pnpm" => pnpm_step(c.args(), command),
+            _ => None,
+        };
+        out.extend(step);
     }
     out
+}
+
+/// `NODE_ENV=production`: npm, Yarn 1 and pnpm install production
+/// dependencies only.
+fn node_env_production(env: &BTreeMap<String, String>) -> bool {
+    env.get("NODE_ENV").is_some_and(|v| v == "production")
+}
+
+/// An npm install (`npm ci`, `npm install --omit=dev`) or production
+/// prune; production by its flags, NODE_ENV or npm_config_*.
+fn npm_step(args: &[String], command: InstallStep, omit_dev_known: bool) -> Option<InstallStep> {
+    if is_global(args) {
+        return None;
+    }
+    let cwd = option_value(args, &["--prefix"])
+        .map_or(command.cwd.clone(), |p| absolute(&command.cwd, &p));
+    let (_, sub) = subcommand(args, NPM_VALUE_OPTIONS)?;
+    let env = &command.env;
+    let npm_config_production = env
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_production") && v == "true")
+        || env
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("npm_config_omit") && v == "dev");
+    let includes_dev = has_flag(args, &["--include=dev", "--production=false"])
+        || option_value(args, &["--include"]).as_deref() == Some("dev");
+    let legacy_production = has_flag(
+        args,
+        &[
+            "--production",
+            "--production=true",
+            "--only=prod",
+            "--only=production",
+        ],
+    ) || option_value(args, &["--only"])
+        .is_some_and(|v| v.starts_with("prod"));
+    let omit_dev = has_flag(args, &["--omit=dev"])
+        || option_value(args, &["--omit"]).as_deref() == Some("dev");
+    let production = !includes_dev
+        && (legacy_production
+            || (omit_dev && omit_dev_known)
+            || node_env_production(env)
+            || npm_config_production);
+    match sub {
+        "install" | "i" | "ci" | "add" | "isntall" | "in" => Some(InstallStep {
+            cwd,
+            manager: Manager::Npm,
+            production,
+            prune: false,
+            ..command
+        }),
+        "prune" if production => Some(InstallStep {
+            cwd,
+            manager: Manager::Npm,
+            production: true,
+            prune: true,
+            ..command
+        }),
+        _ => None,
+    }
+}
+
+/// A Yarn install (`yarn`, `yarn install --production`) or Yarn 2+'s
+/// `workspaces focus`, with `--modules-folder` if set.
+fn yarn_step(args: &[String], command: InstallStep) -> Option<InstallStep> {
+    let cwd =
+        option_value(args, &["--cwd"]).map_or(command.cwd.clone(), |p| absolute(&command.cwd, &p));
+    let modules_dir = option_value(args, &["--modules-folder"]).map(|p| absolute(&cwd, &p));
+    let production_flag =
+        has_flag(args, &["--production", "--prod"]) || has_flag(args, &["--production=true"]);
+    let production = !has_flag(args, &["--production=false"])
+        && (production_flag || node_env_production(&command.env));
+    let (production, prune) = match subcommand(args, YARN_VALUE_OPTIONS) {
+        None | Some((_, "install")) => (production, false),
+        // Yarn 2+'s `workspaces focus --production` prunes; which
+        // Yarn it is is decided later, for all yarn steps at once.
+        Some((i, "workspaces")) if args.get(i + 1).map(String::as_str) == Some("focus") => {
+            (production_flag, production_flag)
+        }
+        _ => return None,
+    };
+    Some(InstallStep {
+        cwd,
+        manager: Manager::YarnClassic,
+        production,
+        prune,
+        modules_dir,
+        ..command
+    })
+}
+
+/// A pnpm install (`pnpm install --prod`) or production prune.
+fn pnpm_step(args: &[String], command: InstallStep) -> Option<InstallStep> {
+    if is_global(args) {
+        return None;
+    }
+    let cwd = option_value(args, &["-C", "--dir"])
+        .map_or(command.cwd.clone(), |p| absolute(&command.cwd, &p));
+    let production_flag = has_flag(args, &["--prod", "-P", "--production"]);
+    let production = !has_flag(args, &["--production=false", "--dev", "-D"])
+        && (production_flag || node_env_production(&command.env));
+    let (production, prune) = match subcommand(args, PNPM_VALUE_OPTIONS) {
+        Some((_, "install" | "i" | "add")) => (production, false),
+        Some((_, "prune")) if production_flag => (true, true),
+        _ => return None,
+    };
+    Some(InstallStep {
+        cwd,
+        manager: Manager::Pnpm,
+        production,
+        prune,
+        ..command
+    })
 }
 
 /// The one manager the installs use (npm and Yarn both leave msb unable
