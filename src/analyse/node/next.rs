@@ -8,7 +8,7 @@ use super::artefacts::{build_line, outside_copies};
 use super::layout::{dockerignore, whole_context_copy};
 use super::manifest::context_file_for;
 use super::walk::RuntimeUses;
-use crate::analyse::{Analysis, CommandRewrite, UnsafeAlternative};
+use crate::analyse::{Analysis, Artefact, CommandRewrite, UnsafeAlternative};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -115,6 +115,59 @@ pub(super) fn standalone_alternative(
     app_dir: &str,
     layout: &Layout,
 ) -> Option<UnsafeAlternative> {
+    let config = standalone_config(context, rules, a, uses, app_dir, layout)?;
+    if file
+        .instructions
+        .iter()
+        .any(|i| i.keyword == Keyword::Entrypoint)
+    {
+        return None;
+    }
+    let cmd = file
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == Keyword::Cmd)?;
+    let env = server_env(a, uses)?;
+    let ins = &file.instructions[cmd];
+    let command = if ins.exec.is_some() {
+        "[\"node\", \"server.js\"]".to_string()
+    } else {
+        "node server.js".to_string()
+    };
+    let artefacts = standalone_artefacts(file, context, a, app_dir, &config)?;
+    Some(UnsafeAlternative {
+        artefacts,
+        builder_additions: Vec::new(),
+        runtime_env: if env.is_empty() {
+            Vec::new()
+        } else {
+            vec![env.join(" ")]
+        },
+        command_rewrites: vec![CommandRewrite {
+            index: cmd,
+            args: command,
+            why: format!(
+                "`next start`; {config} sets output: 'standalone', so next build made .next/standalone/server.js"
+            ),
+            needs_unsafe: true,
+        }],
+        why: format!(
+            "{config} sets output: 'standalone', so the final stage runs Next's standalone server (`node server.js` from .next/standalone, with .next/static and public; no full node_modules) instead of `next start`: unsafe, since the image never ran that server, and the files Next traced for it may miss what the app loads at run time"
+        ),
+    })
+}
+
+/// The Next config that sets `output: 'standalone'`, when the command is
+/// `next start` in the app's WORKDIR and reads no other app file, and
+/// next build writes to `.next`.
+fn standalone_config(
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &Analysis,
+    uses: &RuntimeUses,
+    app_dir: &str,
+    layout: &Layout,
+) -> Option<String> {
     if !matches!(layout, Layout::NextApp | Layout::AppFolder)
         || !uses.next_start
         || !uses.app_files.is_empty()
@@ -130,19 +183,13 @@ pub(super) fn standalone_alternative(
     if next_dist_dir(context, rules, a, app_dir).is_some() {
         return None;
     }
-    if file
-        .instructions
-        .iter()
-        .any(|i| i.keyword == Keyword::Entrypoint)
-    {
-        return None;
-    }
-    let cmd = file
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Cmd)?;
-    // `next start -p 8080 -H 0.0.0.0`: the standalone server reads PORT
-    // and HOSTNAME instead; any other option has no equivalent.
+    Some(config)
+}
+
+/// The environment the standalone server gets for `next start`'s
+/// options: `-p 8080 -H 0.0.0.0` become PORT and HOSTNAME, which it reads
+/// instead; any other option has no equivalent (None).
+fn server_env(a: &Analysis, uses: &RuntimeUses) -> Option<Vec<String>> {
     let mut env: Vec<String> = Vec::new();
     let mut hostname = "0.0.0.0".to_string();
     let args = uses.next_start_args.clone().unwrap_or_default();
@@ -165,12 +212,20 @@ pub(super) fn standalone_alternative(
     if !a.env.contains_key("HOSTNAME") {
         env.insert(0, format!("HOSTNAME=\"{hostname}\""));
     }
-    let ins = &file.instructions[cmd];
-    let command = if ins.exec.is_some() {
-        "[\"node\", \"server.js\"]".to_string()
-    } else {
-        "node server.js".to_string()
-    };
+    Some(env)
+}
+
+/// What the standalone final stage copies: the server, `.next/static`,
+/// `public` and `.env` files beside it, and what COPY put outside the app
+/// folder. None when `.dockerignore` has `!` exceptions, since what
+/// reaches the builder is then unknown.
+fn standalone_artefacts(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &Analysis,
+    app_dir: &str,
+    config: &str,
+) -> Option<Vec<Artefact>> {
     let mut alt = a.clone();
     alt.artefacts.clear();
     let line = build_line(file, a, app_dir);
@@ -227,26 +282,7 @@ pub(super) fn standalone_alternative(
         }
     }
     outside_copies(file, &mut alt, app_dir, app_dir);
-    Some(UnsafeAlternative {
-        artefacts: alt.artefacts,
-        builder_additions: Vec::new(),
-        runtime_env: if env.is_empty() {
-            Vec::new()
-        } else {
-            vec![env.join(" ")]
-        },
-        command_rewrites: vec![CommandRewrite {
-            index: cmd,
-            args: command,
-            why: format!(
-                "`next start`; {config} sets output: 'standalone', so next build made .next/standalone/server.js"
-            ),
-            needs_unsafe: true,
-        }],
-        why: format!(
-            "{config} sets output: 'standalone', so the final stage runs Next's standalone server (`node server.js` from .next/standalone, with .next/static and public; no full node_modules) instead of `next start`: unsafe, since the image never ran that server, and the files Next traced for it may miss what the app loads at run time"
-        ),
-    })
+    Some(alt.artefacts)
 }
 
 /// The modules a JavaScript file imports: `require('x')`, `import('x')`,
