@@ -136,85 +136,98 @@ impl<'x> RuntimeWalk<'x> {
         }
     }
 
+    /// Follow what the container runs: ENTRYPOINT and CMD, the modules
+    /// NODE_OPTIONS preloads, and HEALTHCHECK's command.
     fn run(&mut self) {
-        let last = |kw: Keyword| self.file.instructions.iter().rposition(|i| i.keyword == kw);
-        let entrypoint = last(Keyword::Entrypoint);
-        let mut cmd = last(Keyword::Cmd);
-        // With an ENTRYPOINT, CMD is its arguments. A program
-        // (`ENTRYPOINT ["node"]` + `CMD ["server.js"]`, `["strapi"]` +
-        // `["start"]`) is followed with them; a shell script or an init
-        // (tini) hands over to CMD, which is followed on its own; a
-        // shell-form ENTRYPOINT ignores CMD.
-        let mut combined = false;
-        if let Some(e) = entrypoint {
-            let ins = &self.file.instructions[e];
-            match &ins.exec {
-                None => cmd = None,
-                Some(words) => {
-                    if !self.hands_over(words, e) {
-                        let mut all = words.clone();
-                        if let Some(c) = cmd
-                            && let Some(args) = &self.file.instructions[c].exec
-                        {
-                            all.extend(args.iter().cloned());
-                        }
-                        self.line = ins.line;
-                        self.index = e;
-                        self.top = true;
-                        let what = format!("line {}: ENTRYPOINT", ins.line);
-                        let c = Command {
-                            words: all,
-                            ..Command::default()
-                        };
-                        self.command(&c, &what, 0);
-                        cmd = None;
-                        combined = true;
-                    }
-                }
-            }
+        let entrypoint = self.last(Keyword::Entrypoint);
+        let cmd = self.last(Keyword::Cmd);
+        for index in self.started(entrypoint, cmd) {
+            self.instruction(index, entrypoint.is_none());
         }
-        let mut targets = Vec::new();
-        if let Some(e) = entrypoint
-            && !combined
+        self.node_options();
+        if let Some(index) = self.last(Keyword::Healthcheck) {
+            self.healthcheck(index);
+        }
+    }
+
+    /// The index of the last instruction with that keyword.
+    fn last(&self, keyword: Keyword) -> Option<usize> {
+        self.file
+            .instructions
+            .iter()
+            .rposition(|i| i.keyword == keyword)
+    }
+
+    /// ENTRYPOINT and CMD to follow each on its own. With an ENTRYPOINT,
+    /// CMD is its arguments. A program (`ENTRYPOINT ["node"]` +
+    /// `CMD ["server.js"]`, `["strapi"]` + `["start"]`) is followed with
+    /// them here; a shell script or an init (tini) hands over to CMD,
+    /// which is followed on its own; a shell-form ENTRYPOINT ignores CMD.
+    fn started(&mut self, entrypoint: Option<usize>, cmd: Option<usize>) -> Vec<usize> {
+        let Some(e) = entrypoint else {
+            return cmd.into_iter().collect();
+        };
+        let file = self.file;
+        let ins = &file.instructions[e];
+        let Some(words) = &ins.exec else {
+            return vec![e];
+        };
+        if self.hands_over(words, e) {
+            return [Some(e), cmd].into_iter().flatten().collect();
+        }
+        let mut all = words.clone();
+        if let Some(c) = cmd
+            && let Some(args) = &file.instructions[c].exec
         {
-            targets.push(e);
+            all.extend(args.iter().cloned());
         }
-        if let Some(c) = cmd {
-            targets.push(c);
-        }
-        for index in targets {
-            let ins = &self.file.instructions[index];
-            self.line = ins.line;
-            self.index = index;
-            self.top = true;
-            let what = format!("line {}: {}", ins.line, ins.keyword.as_str());
-            match &ins.exec {
-                Some(words) => {
-                    let mut words = words.clone();
-                    // The node image's docker-entrypoint.sh runs
-                    // `CMD ["server.js"]` (or `["--inspect", ...]`) with node.
-                    if entrypoint.is_none()
-                        && words.first().is_some_and(|w| {
-                            w.starts_with('-')
-                                || [".js", ".mjs", ".cjs"].iter().any(|e| w.ends_with(e))
-                        })
-                    {
-                        words.insert(0, "node".to_string());
-                    }
-                    let c = Command {
-                        words,
-                        ..Command::default()
-                    };
+        self.line = ins.line;
+        self.index = e;
+        self.top = true;
+        let what = format!("line {}: ENTRYPOINT", ins.line);
+        let c = Command {
+            words: all,
+            ..Command::default()
+        };
+        self.command(&c, &what, 0);
+        Vec::new()
+    }
+
+    /// ENTRYPOINT or CMD at `index`. Without an ENTRYPOINT, the node
+    /// image's docker-entrypoint.sh runs `CMD ["server.js"]` (or
+    /// `["--inspect", ...]`) with node.
+    fn instruction(&mut self, index: usize, image_entrypoint: bool) {
+        let ins = &self.file.instructions[index];
+        self.line = ins.line;
+        self.index = index;
+        self.top = true;
+        let what = format!("line {}: {}", ins.line, ins.keyword.as_str());
+        match &ins.exec {
+            Some(words) => {
+                let mut words = words.clone();
+                if image_entrypoint
+                    && words.first().is_some_and(|w| {
+                        w.starts_with('-') || [".js", ".mjs", ".cjs"].iter().any(|e| w.ends_with(e))
+                    })
+                {
+                    words.insert(0, "node".to_string());
+                }
+                let c = Command {
+                    words,
+                    ..Command::default()
+                };
+                self.command(&c, &what, 0);
+            }
+            None => {
+                for c in shell::commands(&ins.args) {
                     self.command(&c, &what, 0);
                 }
-                None => {
-                    for c in shell::commands(&ins.args) {
-                        self.command(&c, &what, 0);
-                    }
-                }
             }
         }
-        // `ENV NODE_OPTIONS="-r dotenv/config"`: every node preloads it.
+    }
+
+    /// `ENV NODE_OPTIONS="-r dotenv/config"`: every node preloads it.
+    fn node_options(&mut self) {
         let node_options = self.file.instructions.iter().rev().find_map(|ins| {
             (ins.keyword == Keyword::Env)
                 .then(|| crate::analyse::env_pairs(&ins.args))?
@@ -231,28 +244,31 @@ impl<'x> RuntimeWalk<'x> {
             let what = format!("line {line}: ENV NODE_OPTIONS");
             self.preloads(&words, &what);
         }
-        if let Some(index) = last(Keyword::Healthcheck) {
-            let ins = &self.file.instructions[index];
-            let args = ins.args.trim();
-            if let Some(body) = args
-                .get(..3)
-                .filter(|w| w.eq_ignore_ascii_case("CMD"))
-                .map(|_| args[3..].trim())
-            {
-                self.line = ins.line;
-                self.index = index;
-                self.top = false;
-                let what = format!("line {}: HEALTHCHECK", ins.line);
-                let commands = match crate::parse::parse_exec(body) {
-                    Some(words) => vec![Command {
-                        words,
-                        ..Command::default()
-                    }],
-                    None => shell::commands(body),
-                };
-                for c in commands {
-                    self.command(&c, &what, 0);
-                }
+    }
+
+    /// HEALTHCHECK CMD's command, which runs in the final stage too (an
+    /// unknown program there is not an error).
+    fn healthcheck(&mut self, index: usize) {
+        let ins = &self.file.instructions[index];
+        let args = ins.args.trim();
+        if let Some(body) = args
+            .get(..3)
+            .filter(|w| w.eq_ignore_ascii_case("CMD"))
+            .map(|_| args[3..].trim())
+        {
+            self.line = ins.line;
+            self.index = index;
+            self.top = false;
+            let what = format!("line {}: HEALTHCHECK", ins.line);
+            let commands = match crate::parse::parse_exec(body) {
+                Some(words) => vec![Command {
+                    words,
+                    ..Command::default()
+                }],
+                None => shell::commands(body),
+            };
+            for c in commands {
+                self.command(&c, &what, 0);
             }
         }
     }
