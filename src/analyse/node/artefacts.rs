@@ -63,68 +63,78 @@ pub(super) fn add_artefacts(
                 true,
             );
         }
-        Layout::NextApp => {
-            let build_line = build_line(file, a, app_dir);
-            a.add_artefact(
-                build_line,
-                &format!("{app_dir}/.next"),
-                &format!("{app_dir}/.next"),
-                format!(
-                    "line {build_line}: next build's output; next start writes its cache there"
-                ),
-                true,
-            );
-            a.add_artefact(
-                line,
-                &format!("{app_dir}/node_modules"),
-                &format!("{app_dir}/node_modules"),
-                "the dependencies".to_string(),
-                false,
-            );
-            a.add_artefact(
-                line,
-                &format!("{app_dir}/package.json"),
-                &format!("{app_dir}/package.json"),
-                "next start and npm read it".to_string(),
-                false,
-            );
-            let mut names: Vec<String> = rules.next.configs.clone();
-            names.push("public".to_string());
-            // next start compiles next.config.ts with the project's
-            // TypeScript settings.
-            if rules
-                .next
-                .config_needs
-                .keys()
-                .any(|c| context.is_file(c) && !dockerignore(context)(c))
-            {
-                names.push("tsconfig.json".to_string());
-            }
-            let ignored = dockerignore(context);
-            for name in context.list(".") {
-                if name.starts_with(".env") && context.is_file(&name) {
-                    names.push(name);
-                }
-            }
-            for name in names {
-                if !(context.is_file(&name) || context.is_dir(&name)) || ignored(&name) {
-                    continue;
-                }
-                let path = format!("{app_dir}/{name}");
-                let why = if name == "public" {
-                    "next start serves it".to_string()
-                } else if name == "tsconfig.json" {
-                    "next start compiles the TypeScript config with it".to_string()
-                } else if name.starts_with(".env") {
-                    "next start loads it".to_string()
-                } else {
-                    "next start reads the config".to_string()
-                };
-                a.add_artefact(line, &path, &path, why, false);
-            }
-        }
+        Layout::NextApp => next_app_artefacts(file, context, rules, a, app_dir, line),
     }
     outside_copies(file, a, app_dir, &writable_root);
+}
+
+/// What `next start` reads: `.next`, node_modules, package.json, the
+/// Next config, public, `.env` files, and tsconfig.json when the config
+/// is TypeScript. `line` is the COPY that brought the app.
+fn next_app_artefacts(
+    file: &Dockerfile,
+    context: &BuildContext,
+    rules: &NodeRules,
+    a: &mut Analysis,
+    app_dir: &str,
+    line: usize,
+) {
+    let build_line = build_line(file, a, app_dir);
+    a.add_artefact(
+        build_line,
+        &format!("{app_dir}/.next"),
+        &format!("{app_dir}/.next"),
+        format!("line {build_line}: next build's output; next start writes its cache there"),
+        true,
+    );
+    a.add_artefact(
+        line,
+        &format!("{app_dir}/node_modules"),
+        &format!("{app_dir}/node_modules"),
+        "the dependencies".to_string(),
+        false,
+    );
+    a.add_artefact(
+        line,
+        &format!("{app_dir}/package.json"),
+        &format!("{app_dir}/package.json"),
+        "next start and npm read it".to_string(),
+        false,
+    );
+    let mut names: Vec<String> = rules.next.configs.clone();
+    names.push("public".to_string());
+    // next start compiles next.config.ts with the project's
+    // TypeScript settings.
+    if rules
+        .next
+        .config_needs
+        .keys()
+        .any(|c| context.is_file(c) && !dockerignore(context)(c))
+    {
+        names.push("tsconfig.json".to_string());
+    }
+    let ignored = dockerignore(context);
+    for name in context.list(".") {
+        if name.starts_with(".env") && context.is_file(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        if !(context.is_file(&name) || context.is_dir(&name)) || ignored(&name) {
+            continue;
+        }
+        let path = format!("{app_dir}/{name}");
+        let why = if name == "public" {
+            "next start serves it".to_string()
+        } else if name == "tsconfig.json" {
+            "next start compiles the TypeScript config with it".to_string()
+        } else if name.starts_with(".env") {
+            "next start loads it".to_string()
+        } else {
+            "next start reads the config".to_string()
+        };
+        a.add_artefact(line, &path, &path, why, false);
+    }
 }
 
 /// What COPY put outside the app folder (an entrypoint script, config).
