@@ -21,6 +21,7 @@ pub(super) struct GlobalPackage {
     /// relative to it).
     pub cwd: String,
 }
+
 impl GlobalPackage {
     /// A package from the registry by name (`serve`, `@nestjs/cli@10`,
     /// `pm2@latest`), which the final stage can install again; not a

@@ -18,6 +18,7 @@ pub(super) struct Manifest {
     pub path: Option<String>,
     pub json: Value,
 }
+
 impl Manifest {
     /// The package.json a COPY put in the app folder; Null when there is
     /// none or it is not JSON.
