@@ -102,7 +102,7 @@ pub(super) fn dockerignore(context: &BuildContext) -> impl Fn(&str) -> bool {
 /// the command that writes it: a known build tool (`react-scripts build` →
 /// build), run directly or through a package script, with its output not
 /// moved by a config file msb cannot read.
-pub(super) fn static_output(
+fn static_output(
     file: &Dockerfile,
     context: &BuildContext,
     rules: &NodeRules,

@@ -70,7 +70,7 @@ pub(super) fn next_app_unknowns(
 
 /// The Next config that sets `distDir` (next build then writes its
 /// output, standalone server included, elsewhere than `.next`).
-pub(super) fn next_dist_dir(
+fn next_dist_dir(
     context: &BuildContext,
     rules: &NodeRules,
     a: &Analysis,
@@ -90,7 +90,7 @@ pub(super) fn next_dist_dir(
 
 /// Whether a Next config sets `output: 'standalone'` (on a line that is
 /// not a comment).
-pub(super) fn sets_standalone(text: &str) -> bool {
+fn sets_standalone(text: &str) -> bool {
     text.lines().any(|l| {
         let l = l.trim();
         !l.starts_with("//")

@@ -53,7 +53,7 @@ impl<'x> RuntimeWalk<'x> {
 
     /// `next start` loads the Next config, and what it imports
     /// (`@next/bundle-analyzer`, often a dev dependency).
-    pub(super) fn next_config_modules(&mut self, what: &str) {
+    fn next_config_modules(&mut self, what: &str) {
         for name in &self.rules.next.configs {
             let path = format!("{}/{name}", self.app_dir);
             let Some(source) = context_file_for(self.a, &path, self.context) else {
@@ -84,7 +84,7 @@ impl<'x> RuntimeWalk<'x> {
 
     /// A file watcher (nodemon): kept as it is, since `node` would exit
     /// where it waits for a change, but worth a word.
-    pub(super) fn watcher(&mut self, bin: &str, what: &str) {
+    fn watcher(&mut self, bin: &str, what: &str) {
         let note = format!(
             "{what} runs {bin}, a development file watcher: nothing changes in an image, so `node` would do, except that {bin} waits instead of exiting when the app crashes; msb keeps {bin}"
         );

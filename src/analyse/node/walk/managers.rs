@@ -28,7 +28,7 @@ impl<'x> RuntimeWalk<'x> {
 
     /// yarn or pnpm at run time: a global install of the builder, or the
     /// one the node image bundles, or corepack's (sorted out later).
-    pub(super) fn manager_program(&mut self, program: &str, what: &str) {
+    fn manager_program(&mut self, program: &str, what: &str) {
         if !self.global(program, what) && !self.uses.managers.iter().any(|(p, _, _)| p == program) {
             self.uses
                 .managers
@@ -103,7 +103,7 @@ impl<'x> RuntimeWalk<'x> {
         }
     }
 
-    pub(super) fn package_script(&mut self, name: &str, what: &str, depth: usize) {
+    fn package_script(&mut self, name: &str, what: &str, depth: usize) {
         if self.visited_scripts.iter().any(|s| s == name) {
             return;
         }
@@ -127,7 +127,7 @@ impl<'x> RuntimeWalk<'x> {
     }
 
     /// A command of a package script: node_modules/.bin is on its PATH.
-    pub(super) fn package_command(&mut self, c: &Command, what: &str, depth: usize) {
+    fn package_command(&mut self, c: &Command, what: &str, depth: usize) {
         let Some(first) = c.words.first() else {
             return;
         };

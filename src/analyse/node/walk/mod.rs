@@ -276,7 +276,7 @@ impl<'x> RuntimeWalk<'x> {
     /// Whether an exec-form ENTRYPOINT runs CMD as a command of its own
     /// (an init such as tini, a shell, a shell script that ends in
     /// `exec "$@"`), rather than taking CMD as its arguments.
-    pub(super) fn hands_over(&self, words: &[String], index: usize) -> bool {
+    fn hands_over(&self, words: &[String], index: usize) -> bool {
         let Some(first) = words.first() else {
             return true;
         };

@@ -11,10 +11,7 @@ use crate::knowledge::glob_match;
 /// `--import=tsx`), taking the next argument when the option stands alone;
 /// None for any other argument. NODE_OPTIONS and node's own arguments
 /// take the same options.
-pub(super) fn preloaded_module<'w>(
-    arg: &'w str,
-    rest: &mut std::slice::Iter<'w, String>,
-) -> Option<&'w str> {
+fn preloaded_module<'w>(arg: &'w str, rest: &mut std::slice::Iter<'w, String>) -> Option<&'w str> {
     const PRELOAD_OPTIONS: &[&str] =
         &["--require", "--loader", "--import", "--experimental-loader"];
     if arg == "-r" || PRELOAD_OPTIONS.contains(&arg) {
@@ -72,7 +69,7 @@ impl<'x> RuntimeWalk<'x> {
     }
 
     /// A module node preloads (`-r ts-node/register`).
-    pub(super) fn module(&mut self, module: &str, what: &str) {
+    fn module(&mut self, module: &str, what: &str) {
         if module.starts_with('.') || module.starts_with('/') {
             self.uses
                 .app_files
