@@ -116,8 +116,36 @@ pub struct ImagesPack {
     /// (uv's `ghcr.io/astral-sh/uv:python3.12-bookworm-slim`).
     #[serde(default, rename = "derived")]
     pub derived: Vec<DerivedImage>,
+    /// The Debian release of a pinned patch (`python:3.9.12`), by line.
+    #[serde(default, rename = "patch_releases")]
+    pub patch_releases: Vec<PatchReleases>,
     #[serde(rename = "image")]
     pub images: Vec<ImageFacts>,
+}
+
+/// The Debian releases of one line's patches (`[[patch_releases]]` of
+/// images.toml): `releases[i]` is the default from patch `starts[i]` on;
+/// an empty one is a patch whose images exist on two releases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchReleases {
+    pub image: String,
+    /// major.minor (`3.9`).
+    pub line: String,
+    pub starts: Vec<u32>,
+    pub releases: Vec<String>,
+}
+
+impl PatchReleases {
+    /// The release of patch `patch`: None before the first start, or on
+    /// an ambiguous patch.
+    pub fn of(&self, patch: u32) -> Option<&str> {
+        let at = self.starts.iter().rposition(|s| *s <= patch)?;
+        self.releases
+            .get(at)
+            .map(String::as_str)
+            .filter(|r| !r.is_empty())
+    }
 }
 
 /// An image built FROM an official image whose tag its own tag names

@@ -179,6 +179,28 @@ fn derived_base<'k>(
     Some((d, written, resolved))
 }
 
+/// The release of a pinned patch (`python:3.9.12` → bullseye) from
+/// `[[patch_releases]]`: `Some(None)` for a patch built on two releases,
+/// None when the table has nothing to say (no entry, or no patch).
+fn patch_release(name: &str, version: &str, tag: &str, k: &Knowledge) -> Option<Option<String>> {
+    // The version as resolved: a `${PY}` default names it too.
+    let resolved = tag.split('-').next().unwrap_or(tag);
+    let version = if version.contains('$') {
+        resolved
+    } else {
+        version
+    };
+    let mut parts = version.split('.');
+    let line = format!("{}.{}", parts.next()?, parts.next()?);
+    let patch: u32 = parts.next()?.parse().ok()?;
+    let table = k
+        .images
+        .patch_releases
+        .iter()
+        .find(|p| p.image == name && p.line == line)?;
+    Some(table.of(patch).map(String::from))
+}
+
 fn short_name(image: &ImageRef) -> String {
     let name = image.image.strip_prefix("library/").unwrap_or(&image.image);
     match image.registry.as_deref() {
@@ -254,7 +276,10 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
 
     let facts: Option<&ImageFacts> = k.image_facts(&name, &tag_resolved);
     let release = if release_in_tag.is_empty() {
-        facts.and_then(|f| f.release.clone())
+        match patch_release(&name, &version, &tag_resolved, k) {
+            Some(pinned) => pinned,
+            None => facts.and_then(|f| f.release.clone()),
+        }
     } else {
         Some(substitute(&release_in_tag, global_args))
     };
@@ -303,6 +328,23 @@ mod tests {
         let mut args = BTreeMap::new();
         args.insert("PY".to_string(), "3.11".to_string());
         read(s, &args, &Knowledge::builtin().unwrap())
+    }
+
+    #[test]
+    fn a_pinned_patch_is_on_the_release_it_was_built_on() {
+        let release = |s: &str| img(s).release;
+        assert_eq!(release("python:3.9.12").as_deref(), Some("bullseye"));
+        assert_eq!(release("python:3.9.12-slim").as_deref(), Some("bullseye"));
+        assert_eq!(release("python:3.11.4-slim").as_deref(), Some("bookworm"));
+        assert_eq!(release("python:3.12.12").as_deref(), Some("trixie"));
+        // Built on both buster and bullseye: no release.
+        assert_eq!(release("python:3.9.6"), None);
+        // A tag that names its release, and a floating tag, as before.
+        assert_eq!(
+            release("python:3.9.12-slim-buster").as_deref(),
+            Some("buster")
+        );
+        assert_eq!(release("python:3.12").as_deref(), Some("trixie"));
     }
 
     #[test]

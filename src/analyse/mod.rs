@@ -1929,6 +1929,18 @@ fn shebang(text: &str) -> Option<String> {
     Some(name.to_string())
 }
 
+/// The line of the RUN that installs `package` (0 when none does).
+fn install_line(a: &Analysis, package: &str) -> usize {
+    a.run_commands
+        .iter()
+        .find(|rc| {
+            matches!(packages::read(&rc.command),
+                Some(PackageOp::Install { packages, .. }) if packages.iter().any(|p| p == package))
+        })
+        .and_then(|rc| a.steps.iter().find(|s| s.index == rc.index))
+        .map_or(0, |s| s.line)
+}
+
 /// Sort the builder's packages into what the runtime installs.
 fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
     let Some(builder) = a.builder.as_ref() else {
@@ -1941,11 +1953,20 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
         &a.removed_packages,
         k,
     );
+    // Debian, but which release is not known (an old tag, or a patch
+    // whose images were built on two releases).
+    let release_unknown = builder.family == Family::Debian && builder.package_release.is_none();
     for dev in &sorted.unknown_dev {
-        a.unsafe_blockers.push(Blocker {
-            line: 0,
-            reason: format!("no runtime library is known for {dev}: the app may fail to load it"),
-        });
+        let reason = if release_unknown {
+            format!(
+                "msb does not know which Debian release {} is built on, so it cannot tell which runtime library of {dev} it has",
+                builder.written
+            )
+        } else {
+            format!("no runtime library is known for {dev}: the app may fail to load it")
+        };
+        let line = install_line(a, dev);
+        a.unsafe_blockers.push(Blocker { line, reason });
     }
     for p in sorted.install {
         if !a.runtime_packages.iter().any(|q| q.name == p.name) {
