@@ -12,7 +12,8 @@
 //! By concern: `command` (Maven and Gradle command lines, read), `maven`
 //! and `gradle` (their build files), `outputs` (what a build step makes
 //! and where), `jar` (placing the jar `java -jar` runs), `runner` (the
-//! `spring-boot:run`/`bootRun` rewrite), `files` (what the app reads at
+//! `spring-boot:run`/`bootRun` rewrite), `launch` (what ENTRYPOINT/CMD
+//! and HEALTHCHECK start), `files` (what the app reads at
 //! run time), `ports` (a privileged port it listens on), `image` (the
 //! builder's JDK and the JRE that runs the jar).
 
@@ -21,6 +22,7 @@ mod files;
 mod gradle;
 mod image;
 mod jar;
+mod launch;
 mod maven;
 mod outputs;
 mod ports;
@@ -28,12 +30,13 @@ mod runner;
 
 pub(crate) use image::resolved_tag;
 
-use command::{BuildCommand, Tool, only_fetches, read_command, tool_of};
+use command::{BuildCommand, Tool, only_fetches, read_command};
 use outputs::{InstallDir, Output, gradle_outputs, maven_outputs};
 
+use crate::analyse::Analysis;
 use crate::analyse::entry;
+use crate::analyse::image::BaseImage;
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, is_under};
 use crate::knowledge::{JavaRules, Knowledge, LanguagePack};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -123,59 +126,16 @@ pub fn analyse(
     let Some(builder) = a.builder.clone() else {
         return;
     };
-    let from = crate::analyse::from_line(file);
-    if rules.servlet_images.contains(&builder.base_name)
-        || rules.servlet_images.contains(&builder.name)
-    {
-        a.block(
-            from,
-            format!(
-                "{} is a servlet container that runs the app's war: the runtime would have to be the same container, which msb does not choose",
-                builder.written
-            ),
-        );
+    if !builder_has_a_jre(file, pack, k, &builder, a) {
         return;
-    }
-    // A JDK from a plain distribution's packages: the final stage is the
-    // same image with its headless JRE (`same_base.rs`).
-    if !pack.detect.images.contains(&builder.base_name) {
-        match crate::analyse::same_base::check(file, pack, k, a) {
-            crate::analyse::same_base::Outcome::Applies => {}
-            crate::analyse::same_base::Outcome::Blocked => return,
-            crate::analyse::same_base::Outcome::NotPlain => {
-                a.block(
-                    from,
-                    format!(
-                        "{} is not a JDK image: msb cannot tell which Java runs the app",
-                        builder.written
-                    ),
-                );
-                return;
-            }
-        }
     }
     let same_base = a.same_base.is_some();
     // A JDK and Maven or Gradle installed by apt/apk only build.
     a.installed_packages
         .retain(|p| !rules.build_packages.contains(p));
     build_package_steps(rules, a);
-
-    // A named user the builder image has (the gradle image's `gradle`)
-    // is not in the JRE image.
-    if let Some(index) = a.final_user {
-        let user = file.instructions[index].args.trim().to_string();
-        let name = user.split(':').next().unwrap_or("");
-        let numeric = name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$');
-        if a.user_setup.is_empty() && !numeric && !crate::analyse::is_root_user(&user) {
-            a.block(
-                file.instructions[index].line,
-                format!(
-                    "USER {user} comes with {}, and the JRE image has no such user",
-                    builder.written
-                ),
-            );
-            return;
-        }
+    if builder_user_blocks(file, &builder, a) {
+        return;
     }
     let mut java = Java {
         file,
@@ -187,25 +147,7 @@ pub fn analyse(
         outputs: Vec::new(),
         installs: Vec::new(),
     };
-    let run_commands = a.run_commands.clone();
-    for rc in &run_commands {
-        let Some(cmd) = read_command(&rc.command, &rc.cwd, rules) else {
-            continue;
-        };
-        let line = file.instructions[rc.index].line;
-        match cmd.tool {
-            Tool::Maven => {
-                let outputs = maven_outputs(&cmd, line, context, rules, a);
-                java.outputs.extend(outputs);
-            }
-            Tool::Gradle => {
-                let (outputs, installs) = gradle_outputs(&cmd, line, context, rules, a);
-                java.outputs.extend(outputs);
-                java.installs.extend(installs);
-            }
-        }
-        java.commands.push((rc.index, cmd));
-    }
+    java.read_builds(a);
     let tools: Vec<String> = rules
         .maven_programs
         .iter()
@@ -220,94 +162,109 @@ pub fn analyse(
         return;
     };
     entry::copy_launch_script(&launch, a);
-    // ENV JAVA_HOME is carried to the final stage, where a start script
-    // (`installDist`) or `$JAVA_HOME/bin/java` would look for the builder's JDK.
-    // (The distribution's JDK and JRE packages share their JAVA_HOME.)
-    if let Some(home) = a.env.get("JAVA_HOME").cloned()
-        && home.trim_end_matches('/') != rules.jre_java_home
-        && !(same_base && is_under(&home, &rules.distro_jvm_dir))
-    {
-        let line = entry::env_line(file, "JAVA_HOME").unwrap_or(launch.line);
-        a.block(
-            line,
-            format!(
-                "ENV JAVA_HOME={home} names the builder's JDK, which the final stage would keep; the JRE image has Java in {}",
-                rules.jre_java_home
-            ),
-        );
+    if java.keeps_builder_java_home(&launch, same_base, a) || !java.place_launch(&launch, a) {
         return;
     }
-    let mut runs_app = false;
-    for step in &launch.steps {
-        let program = step.command.program().to_string();
-        if program == "java" {
-            java.place_java(&launch, step, a);
-            runs_app = true;
-        } else if tool_of(&step.command, rules).is_some() {
-            java.rewrite_runner(&launch, step, a);
-            runs_app = true;
-        } else if let Some(install) = java.install_of(&step.command.words[0], &step.cwd) {
-            a.add_artefact(
-                install.line,
-                &install.path,
-                &install.path,
-                format!(
-                    "line {}: gradle installDist puts the app and its jars here",
-                    install.line
-                ),
-                false,
-            );
-            runs_app = true;
-        } else if let Some(script) = entry::nested_script(step, a, context) {
-            a.block(launch.line, entry::nested_script_reason(&launch, &script));
-            return;
-        } else if rules.jdk_only_tools.contains(&program) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs {program}, a JDK tool the JRE image does not have",
-                    launch.keyword
-                ),
-            );
-            return;
-        } else if !entry::is_harmless(&program, k) {
-            a.block(
-                launch.line,
-                format!(
-                    "{} runs `{program}`, which is not a jar the build makes: cannot tell what the runtime needs",
-                    launch.keyword
-                ),
-            );
-            return;
-        }
-    }
-    if !runs_app {
-        a.block(
-            launch.line,
-            format!(
-                "{} runs no `java -jar`: cannot tell which jar the runtime needs",
-                launch.keyword
-            ),
-        );
-        return;
-    }
-    // The JRE has java and keytool, not the JDK's tools.
-    if let Some((line, commands)) = entry::healthcheck_commands(file)
-        && let Some(tool) = commands
-            .iter()
-            .map(|c| c.program())
-            .find(|p| rules.jdk_only_tools.iter().any(|t| t == p))
-    {
-        a.block(
-            line,
-            format!("HEALTHCHECK runs {tool}, a JDK tool the JRE image does not have"),
-        );
+    if java.healthcheck_needs_jdk(a) {
         return;
     }
     java.runtime_files(a);
     java.privileged_ports(&launch, a);
     if !same_base {
         java.choose_runtime(&builder, a);
+    }
+}
+
+/// Whether a JRE image can run what the builder builds: not when the
+/// builder is a servlet container or no JDK image at all. A JDK from a
+/// plain distribution's packages makes the final stage the same image
+/// with its headless JRE (`same_base.rs`). Blocks when not.
+fn builder_has_a_jre(
+    file: &Dockerfile,
+    pack: &LanguagePack,
+    k: &Knowledge,
+    builder: &BaseImage,
+    a: &mut Analysis,
+) -> bool {
+    let rules = rules(pack);
+    let from = crate::analyse::from_line(file);
+    if rules.servlet_images.contains(&builder.base_name)
+        || rules.servlet_images.contains(&builder.name)
+    {
+        a.block(
+            from,
+            format!(
+                "{} is a servlet container that runs the app's war: the runtime would have to be the same container, which msb does not choose",
+                builder.written
+            ),
+        );
+        return false;
+    }
+    if pack.detect.images.contains(&builder.base_name) {
+        return true;
+    }
+    match crate::analyse::same_base::check(file, pack, k, a) {
+        crate::analyse::same_base::Outcome::Applies => true,
+        crate::analyse::same_base::Outcome::Blocked => false,
+        crate::analyse::same_base::Outcome::NotPlain => {
+            a.block(
+                from,
+                format!(
+                    "{} is not a JDK image: msb cannot tell which Java runs the app",
+                    builder.written
+                ),
+            );
+            false
+        }
+    }
+}
+
+/// A named user the builder image has (the gradle image's `gradle`) is
+/// not in the JRE image: blocks, and says so.
+fn builder_user_blocks(file: &Dockerfile, builder: &BaseImage, a: &mut Analysis) -> bool {
+    let Some(index) = a.final_user else {
+        return false;
+    };
+    let user = file.instructions[index].args.trim().to_string();
+    let name = user.split(':').next().unwrap_or("");
+    let numeric = name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$');
+    if a.user_setup.is_empty() && !numeric && !crate::analyse::is_root_user(&user) {
+        a.block(
+            file.instructions[index].line,
+            format!(
+                "USER {user} comes with {}, and the JRE image has no such user",
+                builder.written
+            ),
+        );
+        return true;
+    }
+    false
+}
+
+impl Java<'_> {
+    /// The Maven and Gradle commands of the RUN lines, and what each
+    /// leaves where.
+    fn read_builds(&mut self, a: &mut Analysis) {
+        let run_commands = a.run_commands.clone();
+        for rc in &run_commands {
+            let Some(cmd) = read_command(&rc.command, &rc.cwd, self.rules) else {
+                continue;
+            };
+            let line = self.file.instructions[rc.index].line;
+            match cmd.tool {
+                Tool::Maven => {
+                    let outputs = maven_outputs(&cmd, line, self.context, self.rules, a);
+                    self.outputs.extend(outputs);
+                }
+                Tool::Gradle => {
+                    let (outputs, installs) =
+                        gradle_outputs(&cmd, line, self.context, self.rules, a);
+                    self.outputs.extend(outputs);
+                    self.installs.extend(installs);
+                }
+            }
+            self.commands.push((rc.index, cmd));
+        }
     }
 }
 
