@@ -59,124 +59,168 @@ pub(super) fn maven_outputs(
         return Vec::new();
     }
     let pom_name = cmd.pom_file.clone().unwrap_or_else(|| "pom.xml".into());
-    let root_path = format!("{}/{pom_name}", cmd.project_dir.trim_end_matches('/'));
-    let root = read_context_file(a, &root_path, context);
-    let root_pom = root.as_ref().and_then(|(_, text)| maven::read(text));
-    let mut dirs: Vec<String> = Vec::new();
-    match &root_pom {
-        Some(pom) if !cmd.modules.is_empty() => {
-            for m in &cmd.modules {
-                let m = m.trim_start_matches('!');
-                let dir = if m.contains(':') {
-                    // `:artifactId` or `groupId:artifactId`: the module whose
-                    // pom has that artifactId.
-                    let artifact = m.rsplit(':').next().unwrap_or(m);
-                    pom.modules
-                        .iter()
-                        .map(|name| format!("{}/{name}", cmd.project_dir.trim_end_matches('/')))
-                        .find(|dir| {
-                            read_context_file(a, &format!("{dir}/pom.xml"), context)
-                                .and_then(|(_, t)| maven::read(&t))
-                                .and_then(|p| p.artifact_id)
-                                .as_deref()
-                                == Some(artifact)
-                        })
-                } else {
-                    Some(absolute(&cmd.project_dir, m))
-                };
-                match dir {
-                    Some(d) => dirs.push(d),
-                    None => {
-                        a.warnings.push(format!(
-                            "line {line}: -pl {m} names no module msb can find in {}",
-                            root.as_ref().map_or("pom.xml", |(p, _)| p.as_str())
-                        ));
+    let run = MavenRun {
+        cmd,
+        line,
+        context,
+        rules,
+        root_path: format!("{}/{pom_name}", cmd.project_dir.trim_end_matches('/')),
+        // `-Dproject.build.finalName=x` names the jar on the command line.
+        renamed: cmd
+            .properties
+            .iter()
+            .any(|p| p.contains("finalName") || p.contains("build.directory")),
+        goal_boot: goals.contains(&"spring-boot:repackage"),
+        goal_lib: goals.iter().any(|g| g.ends_with("copy-dependencies")),
+        goals,
+    };
+    let dirs = run.module_dirs(a);
+    dirs.iter().filter_map(|dir| run.output(dir, a)).collect()
+}
+
+/// One Maven command that packages, with what its modules' outputs share.
+struct MavenRun<'a> {
+    cmd: &'a BuildCommand,
+    line: usize,
+    context: &'a BuildContext,
+    rules: &'a JavaRules,
+    goals: Vec<&'a str>,
+    /// The pom the command reads (`-f`, or `pom.xml` in its folder).
+    root_path: String,
+    /// The command line names the jar or its folder (`-DfinalName=`).
+    renamed: bool,
+    /// The command runs `spring-boot:repackage` itself.
+    goal_boot: bool,
+    /// The command copies the dependency jars (`dependency:copy-dependencies`).
+    goal_lib: bool,
+}
+
+impl MavenRun<'_> {
+    /// The module folders the command builds: its `-pl` modules, or every
+    /// module of the root pom (and the root itself unless it is only a
+    /// parent), or the project folder.
+    fn module_dirs(&self, a: &mut Analysis) -> Vec<String> {
+        let cmd = self.cmd;
+        let root = read_context_file(a, &self.root_path, self.context);
+        let root_pom = root.as_ref().and_then(|(_, text)| maven::read(text));
+        let mut dirs: Vec<String> = Vec::new();
+        match &root_pom {
+            Some(pom) if !cmd.modules.is_empty() => {
+                let root_name = root.as_ref().map_or("pom.xml", |(p, _)| p.as_str());
+                for m in &cmd.modules {
+                    let m = m.trim_start_matches('!');
+                    match self.module_dir(pom, m, a) {
+                        Some(d) => dirs.push(d),
+                        None => {
+                            a.warnings.push(format!(
+                                "line {}: -pl {m} names no module msb can find in {root_name}",
+                                self.line
+                            ));
+                        }
                     }
                 }
             }
-        }
-        Some(pom) if !pom.modules.is_empty() => {
-            if pom.packaging != "pom" {
-                dirs.push(cmd.project_dir.clone());
+            Some(pom) if !pom.modules.is_empty() => {
+                if pom.packaging != "pom" {
+                    dirs.push(cmd.project_dir.clone());
+                }
+                for m in &pom.modules {
+                    dirs.push(absolute(&cmd.project_dir, m));
+                }
             }
-            for m in &pom.modules {
-                dirs.push(absolute(&cmd.project_dir, m));
+            None if !cmd.modules.is_empty() => {
+                dirs.extend(cmd.modules.iter().map(|m| absolute(&cmd.project_dir, m)));
             }
+            _ => dirs.push(cmd.project_dir.clone()),
         }
-        None if !cmd.modules.is_empty() => {
-            dirs.extend(cmd.modules.iter().map(|m| absolute(&cmd.project_dir, m)));
-        }
-        _ => dirs.push(cmd.project_dir.clone()),
+        dirs
     }
-    // `-Dproject.build.finalName=x` names the jar on the command line.
-    let renamed = cmd
-        .properties
-        .iter()
-        .any(|p| p.contains("finalName") || p.contains("build.directory"));
-    let goal_boot = goals.contains(&"spring-boot:repackage");
-    let goal_lib = goals.iter().any(|g| g.ends_with("copy-dependencies"));
-    let mut outputs = Vec::new();
-    for dir in dirs {
-        let pom_path = if dir == cmd.project_dir {
-            root_path.clone()
+
+    /// The folder of a `-pl` module: a path, or `:artifactId` /
+    /// `groupId:artifactId` (the module whose pom has that artifactId).
+    fn module_dir(&self, root_pom: &maven::Pom, m: &str, a: &Analysis) -> Option<String> {
+        let project_dir = &self.cmd.project_dir;
+        if !m.contains(':') {
+            return Some(absolute(project_dir, m));
+        }
+        let artifact = m.rsplit(':').next().unwrap_or(m);
+        root_pom
+            .modules
+            .iter()
+            .map(|name| format!("{}/{name}", project_dir.trim_end_matches('/')))
+            .find(|dir| {
+                read_context_file(a, &format!("{dir}/pom.xml"), self.context)
+                    .and_then(|(_, t)| maven::read(&t))
+                    .and_then(|p| p.artifact_id)
+                    .as_deref()
+                    == Some(artifact)
+            })
+    }
+
+    /// What the command leaves in one module's `target/`: none for a
+    /// parent pom, and a block when the pom moves the build folder.
+    fn output(&self, dir: &str, a: &mut Analysis) -> Option<Output> {
+        let pom_path = if dir == self.cmd.project_dir {
+            self.root_path.clone()
         } else {
             format!("{}/pom.xml", dir.trim_end_matches('/'))
         };
-        let found = read_context_file(a, &pom_path, context);
+        let found = read_context_file(a, &pom_path, self.context);
         let pom = found.as_ref().and_then(|(_, t)| maven::read(t));
         let source = found.map_or_else(|| pom_path.clone(), |(p, _)| p);
         let target = format!("{}/target", dir.trim_end_matches('/'));
-        let output = match &pom {
-            Some(p) if p.packaging == "pom" => continue,
+        match &pom {
+            Some(p) if p.packaging == "pom" => None,
             Some(p) if p.custom_build_dir => {
                 a.block(
-                    line,
+                    self.line,
                     format!(
                         "{source} sets <build><directory>: msb cannot tell where Maven puts the jar"
                     ),
                 );
-                continue;
+                None
             }
-            Some(p) => Output {
-                line,
-                tool: Tool::Maven,
-                dir: target,
-                jars: {
-                    let mut jars = maven_jars(p, &goals, renamed);
-                    // Quarkus' uber-jar (`quarkus.package.jar.type=uber-jar`).
-                    if p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x))
-                        && let Some(name) = p.final_name.as_ref().filter(|_| !renamed)
-                    {
-                        jars.push(Some(format!("{name}-runner.jar")));
-                    }
-                    jars
-                },
-                extra: p
-                    .plugins
-                    .iter()
-                    .any(|x| rules.maven_extra_jar_plugins.contains(x)),
-                boot: p.boot_repackage || goal_boot,
-                lib_folder: p.needs_lib_folder || goal_lib,
-                source: source.clone(),
-                plain: None,
-                quarkus: p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x)),
-            },
-            None => Output {
-                line,
+            Some(p) => Some(self.pom_output(p, target, source)),
+            None => Some(Output {
+                line: self.line,
                 tool: Tool::Maven,
                 dir: target,
                 jars: vec![None],
                 extra: true,
-                boot: goal_boot,
-                lib_folder: goal_lib,
-                source: source.clone(),
+                boot: self.goal_boot,
+                lib_folder: self.goal_lib,
+                source,
                 plain: None,
                 quarkus: false,
-            },
-        };
-        outputs.push(output);
+            }),
+        }
     }
-    outputs
+
+    /// The jars of a module whose pom msb reads.
+    fn pom_output(&self, p: &maven::Pom, target: String, source: String) -> Output {
+        let rules = self.rules;
+        let quarkus = p.plugins.iter().any(|x| rules.quarkus_plugins.contains(x));
+        let mut jars = maven_jars(p, &self.goals, self.renamed);
+        // Quarkus' uber-jar (`quarkus.package.jar.type=uber-jar`).
+        if quarkus && let Some(name) = p.final_name.as_ref().filter(|_| !self.renamed) {
+            jars.push(Some(format!("{name}-runner.jar")));
+        }
+        Output {
+            line: self.line,
+            tool: Tool::Maven,
+            dir: target,
+            jars,
+            extra: p
+                .plugins
+                .iter()
+                .any(|x| rules.maven_extra_jar_plugins.contains(x)),
+            boot: p.boot_repackage || self.goal_boot,
+            lib_folder: p.needs_lib_folder || self.goal_lib,
+            source,
+            plain: None,
+            quarkus,
+        }
+    }
 }
 
 /// The jars a Maven command leaves in `target/` for one pom: the main
@@ -240,6 +284,16 @@ pub(super) fn gradle_project(
     Some((parsed, build_path))
 }
 
+/// The Gradle tasks that leave jars (or an `installDist` folder).
+const GRADLE_MAKES: &[&str] = &[
+    "build",
+    "assemble",
+    "bootJar",
+    "jar",
+    "shadowJar",
+    "installDist",
+];
+
 /// What a Gradle command leaves in `build/libs` (and `build/install`).
 pub(super) fn gradle_outputs(
     cmd: &BuildCommand,
@@ -251,27 +305,8 @@ pub(super) fn gradle_outputs(
     let mut outputs: Vec<Output> = Vec::new();
     let mut installs = Vec::new();
     let root = gradle_project(&cmd.project_dir, context, rules, a);
-    // A task named without a project runs in every project that has it.
-    let mut targets = cmd.targets.clone();
-    if let Some((build, _)) = &root
-        && build.multi_project
-    {
-        for (project, task) in &cmd.targets {
-            if project.is_empty() {
-                targets.extend(build.subprojects.iter().map(|s| (s.clone(), task.clone())));
-            }
-        }
-    }
-    for (project, task) in &targets {
-        let makes = [
-            "build",
-            "assemble",
-            "bootJar",
-            "jar",
-            "shadowJar",
-            "installDist",
-        ];
-        if !makes.contains(&task.as_str()) {
+    for (project, task) in &gradle_targets(cmd, root.as_ref()) {
+        if !GRADLE_MAKES.contains(&task.as_str()) {
             continue;
         }
         let dir = if project.is_empty() {
@@ -280,30 +315,9 @@ pub(super) fn gradle_outputs(
             absolute(&cmd.project_dir, project)
         };
         let libs = format!("{}/build/libs", dir.trim_end_matches('/'));
-        let found = if project.is_empty() {
-            root.clone()
-        } else {
-            // A subproject without a version of its own may get the
-            // root's (`allprojects { version = ... }`) or none: msb cannot
-            // tell which, so its jar names are unknown then.
-            gradle_project(&dir, context, rules, a).map(|(mut build, source)| {
-                let root_versioned = root
-                    .as_ref()
-                    .is_some_and(|(r, _)| r.version != gradle::Version::Unset || r.shares_version);
-                if build.version == gradle::Version::Unset && root_versioned {
-                    build.version = gradle::Version::Unknown;
-                }
-                (build, source)
-            })
-        };
-        // `-Pversion=2.0` sets the version on the command line.
-        let found = found.map(|(mut build, source)| {
-            if cmd.properties.iter().any(|p| p.starts_with("-Pversion=")) {
-                build.version = gradle::Version::Unknown;
-            }
-            (build, source)
-        });
-        let Some((build, source)) = found else {
+        let Some((build, source)) =
+            gradle_build_of(cmd, project, &dir, root.as_ref(), context, rules, a)
+        else {
             outputs.push(Output {
                 line,
                 tool: Tool::Gradle,
@@ -328,62 +342,140 @@ pub(super) fn gradle_outputs(
         } else {
             basename(project).to_string()
         };
-        let mut jars: Vec<Option<String>> = Vec::new();
-        let mut boot = false;
-        let mut plain = None;
-        match task.as_str() {
-            "build" | "assemble" => {
-                if build.boot {
-                    jars.push(build.boot_jar(&name));
-                    boot = true;
-                }
-                if !build.boot || build.makes_plain_jar() {
-                    plain = build.plain_jar(&name);
-                    jars.push(plain.clone());
-                }
-                if build.shadow {
-                    jars.push(build.shadow_jar(&name));
-                }
-            }
-            "bootJar" => {
-                jars.push(build.boot_jar(&name));
-                boot = true;
-            }
-            "jar" => jars.push(build.plain_jar(&name)),
-            "shadowJar" => jars.push(build.shadow_jar(&name)),
-            _ => {
-                // installDist: the start scripts and every jar, under
-                // build/install/<application name>.
-                let app = build.application_name.clone().unwrap_or(name.clone());
-                installs.push(InstallDir {
-                    line,
-                    path: format!("{}/build/install/{app}", dir.trim_end_matches('/')),
-                });
-                jars.push(build.plain_jar(&name));
-            }
+        let made = task_jars(&build, task, &name);
+        if let Some(app) = made.install {
+            installs.push(InstallDir {
+                line,
+                path: format!("{}/build/install/{app}", dir.trim_end_matches('/')),
+            });
         }
-        let mut output = Output {
+        let output = Output {
             line,
             tool: Tool::Gradle,
-            dir: libs.clone(),
-            jars,
+            dir: libs,
+            jars: made.jars,
             extra: every_project,
-            boot,
+            boot: made.boot,
             lib_folder: false,
             source,
-            plain: if boot { plain } else { None },
+            plain: if made.boot { made.plain } else { None },
             quarkus: build.quarkus,
         };
-        if let Some(same) = outputs.iter_mut().find(|o| o.dir == libs) {
-            same.jars.append(&mut output.jars);
-            same.boot |= output.boot;
-            same.extra |= output.extra;
-            same.plain = same.plain.take().or(output.plain);
-        } else {
-            outputs.push(output);
-        }
+        add_output(&mut outputs, output);
     }
     (outputs, installs)
+}
+
+/// The command's tasks with their projects: a task named without a
+/// project runs in every project that has it.
+fn gradle_targets(
+    cmd: &BuildCommand,
+    root: Option<&(gradle::GradleBuild, String)>,
+) -> Vec<(String, String)> {
+    let mut targets = cmd.targets.clone();
+    if let Some((build, _)) = root
+        && build.multi_project
+    {
+        for (project, task) in &cmd.targets {
+            if project.is_empty() {
+                targets.extend(build.subprojects.iter().map(|s| (s.clone(), task.clone())));
+            }
+        }
+    }
+    targets
+}
+
+/// The Gradle build of the project a task runs in, with the version the
+/// command gives its jars.
+fn gradle_build_of(
+    cmd: &BuildCommand,
+    project: &str,
+    dir: &str,
+    root: Option<&(gradle::GradleBuild, String)>,
+    context: &BuildContext,
+    rules: &JavaRules,
+    a: &Analysis,
+) -> Option<(gradle::GradleBuild, String)> {
+    let (mut build, source) = if project.is_empty() {
+        root.cloned()?
+    } else {
+        // A subproject without a version of its own may get the root's
+        // (`allprojects { version = ... }`) or none: msb cannot tell
+        // which, so its jar names are unknown then.
+        let (mut build, source) = gradle_project(dir, context, rules, a)?;
+        let root_versioned =
+            root.is_some_and(|(r, _)| r.version != gradle::Version::Unset || r.shares_version);
+        if build.version == gradle::Version::Unset && root_versioned {
+            build.version = gradle::Version::Unknown;
+        }
+        (build, source)
+    };
+    // `-Pversion=2.0` sets the version on the command line.
+    if cmd.properties.iter().any(|p| p.starts_with("-Pversion=")) {
+        build.version = gradle::Version::Unknown;
+    }
+    Some((build, source))
+}
+
+/// The jars one Gradle task makes in `build/libs`.
+struct TaskJars {
+    jars: Vec<Option<String>>,
+    /// An executable Spring Boot jar is among them.
+    boot: bool,
+    /// The plain jar, when the task makes one.
+    plain: Option<String>,
+    /// `installDist`: the application name of its `build/install` folder.
+    install: Option<String>,
+}
+
+fn task_jars(build: &gradle::GradleBuild, task: &str, name: &str) -> TaskJars {
+    let mut made = TaskJars {
+        jars: Vec::new(),
+        boot: false,
+        plain: None,
+        install: None,
+    };
+    match task {
+        "build" | "assemble" => {
+            if build.boot {
+                made.jars.push(build.boot_jar(name));
+                made.boot = true;
+            }
+            if !build.boot || build.makes_plain_jar() {
+                made.plain = build.plain_jar(name);
+                made.jars.push(made.plain.clone());
+            }
+            if build.shadow {
+                made.jars.push(build.shadow_jar(name));
+            }
+        }
+        "bootJar" => {
+            made.jars.push(build.boot_jar(name));
+            made.boot = true;
+        }
+        "jar" => made.jars.push(build.plain_jar(name)),
+        "shadowJar" => made.jars.push(build.shadow_jar(name)),
+        _ => {
+            // installDist: the start scripts and every jar, under
+            // build/install/<application name>.
+            made.install = Some(build.application_name.clone().unwrap_or(name.to_string()));
+            made.jars.push(build.plain_jar(name));
+        }
+    }
+    made
+}
+
+/// Adds a task's jars to the outputs: to those of the same folder when
+/// another task of the command makes jars there too.
+fn add_output(outputs: &mut Vec<Output>, mut output: Output) {
+    if let Some(same) = outputs.iter_mut().find(|o| o.dir == output.dir) {
+        same.jars.append(&mut output.jars);
+        same.boot |= output.boot;
+        same.extra |= output.extra;
+        same.plain = same.plain.take().or(output.plain);
+    } else {
+        outputs.push(output);
+    }
 }
 
 #[cfg(test)]
