@@ -6,6 +6,7 @@
 use super::command::Tool;
 use super::outputs::gradle_project;
 use super::{Java, maven, read_context_file};
+use crate::analyse::image::BaseImage;
 use crate::analyse::{Analysis, RuntimeChoice};
 use crate::knowledge::{Family, JavaRules};
 
@@ -103,130 +104,22 @@ pub(crate) fn resolved_tag(resolved: &str) -> String {
 
 impl Java<'_> {
     /// The JRE: the builder's Java version, Alpine when the builder is.
-    pub(super) fn choose_runtime(
-        &self,
-        builder: &crate::analyse::image::BaseImage,
-        a: &mut Analysis,
-    ) {
+    pub(super) fn choose_runtime(&self, builder: &BaseImage, a: &mut Analysis) {
         let from = crate::analyse::from_line(self.file);
         let tag = resolved_tag(&builder.resolved);
         let found = tag_java_version(&builder.base_name, &tag, self.rules);
-        let ubuntu = found.ubuntu.clone();
         let alpine = builder.family == Family::Alpine;
-        let words: Vec<&str> = tag.split('-').collect();
-        let has_word = |list: &[String]| list.iter().any(|w| words.contains(&w.as_str()));
-        if has_word(&self.rules.unsupported_jvm_words) {
-            a.block(
-                from,
-                format!(
-                    "{} builds with IBM Java (J9): msb has no JRE of the same JVM to run the jar on",
-                    builder.written
-                ),
-            );
-            return;
-        }
-        let openj9 = self.rules.openj9_images.contains(&builder.base_name)
-            || has_word(&self.rules.openj9_words);
-        if openj9 && alpine {
-            a.block(
-                from,
-                format!(
-                    "{} is an Alpine OpenJ9 JDK: IBM Semeru publishes no Alpine JRE, and HotSpot's takes other JVM options",
-                    builder.written
-                ),
-            );
-            return;
-        }
-        let (version, evidence) = match found.version {
-            Some(v) => (v, format!("{} is Java {v}", builder.written)),
-            None => {
-                // The build file may say which Java it compiles for.
-                let declared = self.declared_release(a);
-                let Some((v, source)) = declared else {
-                    a.block(
-                        from,
-                        format!(
-                            "{} does not name its Java version: msb cannot tell which JRE runs the jar",
-                            builder.written
-                        ),
-                    );
-                    return;
-                };
-                a.block_unless_unsafe(
-                    from,
-                    format!(
-                        "{} does not name its Java version; {source} compiles for Java {v}, which --unsafe runs on a Java {v} JRE",
-                        builder.written
-                    ),
-                );
-                (v, format!("{source} compiles for Java {v}"))
-            }
-        };
-        // The JREs are Ubuntu; a Debian builder's versioned library
-        // packages (libssl1.1, libicu67) have other names there.
-        if let Some(release) = builder.release.as_deref()
-            && builder.family == Family::Debian
-        {
-            let sorted = crate::analyse::packages::for_runtime(
-                builder.family,
-                Some(release),
-                &a.installed_packages,
-                &a.removed_packages,
-                self.k,
-            );
-            let versioned: Vec<&str> = sorted
-                .install
-                .iter()
-                .map(|p| p.name.as_str())
-                .filter(|n| n.contains(|c: char| c.is_ascii_digit()))
-                .collect();
-            if !versioned.is_empty() {
-                a.block_unless_unsafe(
-                    from,
-                    format!(
-                        "{} is Debian {release} and the JRE image Ubuntu: {} may have other names there (Debian's libssl1.1 is Ubuntu's libssl3)",
-                        builder.written,
-                        versioned.join(", ")
-                    ),
-                );
-            }
-        }
-        let (published, vendor) = if openj9 {
-            (&self.rules.semeru_jre_versions, "IBM Semeru")
-        } else if alpine {
-            (&self.rules.jre_alpine_versions, "eclipse-temurin")
-        } else {
-            (&self.rules.jre_versions, "eclipse-temurin")
-        };
-        let chosen = if published.contains(&version) {
-            version
-        } else if let Some(newer) = published.iter().filter(|v| **v > version).min() {
-            a.block_unless_unsafe(
-                from,
-                format!(
-                    "{vendor} has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
-                ),
-            );
-            *newer
-        } else {
-            a.block(
-                from,
-                format!("{vendor} has no JRE for Java {version}: msb cannot choose a runtime"),
-            );
+        let Some(openj9) = self.openj9(builder, &tag, from, a) else {
             return;
         };
-        // `eclipse-temurin:${JAVA_VERSION}-jdk`: the runtime follows the
-        // same build argument.
-        let argument = found
-            .at
-            .filter(|_| chosen == version)
-            .and_then(|at| version_argument(&builder.tag, &tag, at));
-        if argument.is_none() && builder.tag.contains('$') && !builder.from_variable {
-            a.warnings.push(format!(
-                "{} takes its tag from a build argument; the runtime stage runs Java {chosen}, its default, whatever --build-arg says",
-                builder.written
-            ));
-        }
+        let Some((version, evidence)) = self.java_version(builder, found.version, from, a) else {
+            return;
+        };
+        self.debian_library_names(builder, from, a);
+        let Some(chosen) = self.published_jre(version, openj9, alpine, from, a) else {
+            return;
+        };
+        let argument = runtime_argument(builder, &tag, &found, version, chosen, a);
         let mut vars = std::collections::BTreeMap::new();
         vars.insert(
             "java_version".to_string(),
@@ -234,7 +127,7 @@ impl Java<'_> {
         );
         vars.insert(
             "ubuntu_release".to_string(),
-            if alpine { String::new() } else { ubuntu },
+            if alpine { String::new() } else { found.ubuntu },
         );
         let key = if openj9 {
             "semeru"
@@ -248,6 +141,146 @@ impl Java<'_> {
             vars,
             why: format!(" ({evidence})"),
         });
+    }
+
+    /// Whether the builder's JVM is OpenJ9 (its JRE is IBM Semeru's), or
+    /// None, blocked: IBM Java (J9) has no JRE image, and Semeru no
+    /// Alpine one.
+    fn openj9(
+        &self,
+        builder: &BaseImage,
+        tag: &str,
+        from: usize,
+        a: &mut Analysis,
+    ) -> Option<bool> {
+        let words: Vec<&str> = tag.split('-').collect();
+        let has_word = |list: &[String]| list.iter().any(|w| words.contains(&w.as_str()));
+        if has_word(&self.rules.unsupported_jvm_words) {
+            a.block(
+                from,
+                format!(
+                    "{} builds with IBM Java (J9): msb has no JRE of the same JVM to run the jar on",
+                    builder.written
+                ),
+            );
+            return None;
+        }
+        let openj9 = self.rules.openj9_images.contains(&builder.base_name)
+            || has_word(&self.rules.openj9_words);
+        if openj9 && builder.family == Family::Alpine {
+            a.block(
+                from,
+                format!(
+                    "{} is an Alpine OpenJ9 JDK: IBM Semeru publishes no Alpine JRE, and HotSpot's takes other JVM options",
+                    builder.written
+                ),
+            );
+            return None;
+        }
+        Some(openj9)
+    }
+
+    /// The Java version the jar runs on, with its evidence: the tag's, or
+    /// (only with --unsafe) the release the build file compiles for.
+    fn java_version(
+        &self,
+        builder: &BaseImage,
+        tag_version: Option<u32>,
+        from: usize,
+        a: &mut Analysis,
+    ) -> Option<(u32, String)> {
+        if let Some(v) = tag_version {
+            return Some((v, format!("{} is Java {v}", builder.written)));
+        }
+        // The build file may say which Java it compiles for.
+        let Some((v, source)) = self.declared_release(a) else {
+            a.block(
+                from,
+                format!(
+                    "{} does not name its Java version: msb cannot tell which JRE runs the jar",
+                    builder.written
+                ),
+            );
+            return None;
+        };
+        a.block_unless_unsafe(
+            from,
+            format!(
+                "{} does not name its Java version; {source} compiles for Java {v}, which --unsafe runs on a Java {v} JRE",
+                builder.written
+            ),
+        );
+        Some((v, format!("{source} compiles for Java {v}")))
+    }
+
+    /// The JREs are Ubuntu; a Debian builder's versioned library packages
+    /// (libssl1.1, libicu67) have other names there: only --unsafe goes on.
+    fn debian_library_names(&self, builder: &BaseImage, from: usize, a: &mut Analysis) {
+        let Some(release) = builder.release.as_deref() else {
+            return;
+        };
+        if builder.family != Family::Debian {
+            return;
+        }
+        let sorted = crate::analyse::packages::for_runtime(
+            builder.family,
+            Some(release),
+            &a.installed_packages,
+            &a.removed_packages,
+            self.k,
+        );
+        let versioned: Vec<&str> = sorted
+            .install
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| n.contains(|c: char| c.is_ascii_digit()))
+            .collect();
+        if !versioned.is_empty() {
+            a.block_unless_unsafe(
+                from,
+                format!(
+                    "{} is Debian {release} and the JRE image Ubuntu: {} may have other names there (Debian's libssl1.1 is Ubuntu's libssl3)",
+                    builder.written,
+                    versioned.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// The Java version of the JRE image: the same, or (only with
+    /// --unsafe) the next one published. None, blocked, when none is.
+    fn published_jre(
+        &self,
+        version: u32,
+        openj9: bool,
+        alpine: bool,
+        from: usize,
+        a: &mut Analysis,
+    ) -> Option<u32> {
+        let (published, vendor) = if openj9 {
+            (&self.rules.semeru_jre_versions, "IBM Semeru")
+        } else if alpine {
+            (&self.rules.jre_alpine_versions, "eclipse-temurin")
+        } else {
+            (&self.rules.jre_versions, "eclipse-temurin")
+        };
+        if published.contains(&version) {
+            return Some(version);
+        }
+        if let Some(newer) = published.iter().filter(|v| **v > version).min() {
+            a.block_unless_unsafe(
+                from,
+                format!(
+                    "{vendor} has no maintained JRE for Java {version}; --unsafe runs the jar on the Java {newer} JRE"
+                ),
+            );
+            return Some(*newer);
+        }
+        a.block(
+            from,
+            format!("{vendor} has no JRE for Java {version}: msb cannot choose a runtime"),
+        );
+        None
     }
 
     /// The Java release the project's build file compiles for.
@@ -266,6 +299,30 @@ impl Java<'_> {
         }
         None
     }
+}
+
+/// `eclipse-temurin:${JAVA_VERSION}-jdk`: the runtime follows the same
+/// build argument, when it runs the tag's version. A tag from another
+/// build argument is warned about: the runtime keeps its default.
+fn runtime_argument(
+    builder: &BaseImage,
+    tag: &str,
+    found: &TagJava,
+    version: u32,
+    chosen: u32,
+    a: &mut Analysis,
+) -> Option<String> {
+    let argument = found
+        .at
+        .filter(|_| chosen == version)
+        .and_then(|at| version_argument(&builder.tag, tag, at));
+    if argument.is_none() && builder.tag.contains('$') && !builder.from_variable {
+        a.warnings.push(format!(
+            "{} takes its tag from a build argument; the runtime stage runs Java {chosen}, its default, whatever --build-arg says",
+            builder.written
+        ));
+    }
+    argument
 }
 
 #[cfg(test)]
