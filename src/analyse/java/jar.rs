@@ -82,6 +82,20 @@ fn made_by_copy(a: &Analysis, path: &str) -> Option<usize> {
     None
 }
 
+/// The jar a command runs, for placing it and for reasons.
+#[derive(Clone, Copy)]
+struct JarRun<'a> {
+    line: usize,
+    /// ENTRYPOINT or CMD.
+    kw: &'a str,
+    /// As written.
+    jar: &'a str,
+    /// Absolute, and its folder and file name.
+    path: &'a str,
+    dir: &'a str,
+    name: &'a str,
+}
+
 impl Java<'_> {
     /// `java ... -jar X`: copy X (and the agents) where the command finds it.
     pub(super) fn place_java(&self, launch: &Launch, step: &Step, a: &mut Analysis) {
@@ -173,30 +187,23 @@ impl Java<'_> {
         false
     }
 
+    /// Copies the jar a command runs (`path`, written `jar`): the folder
+    /// of a Quarkus fast-jar or of a jar with its dependency jars, what a
+    /// glob matches, the jar a build step makes there, or a file a COPY
+    /// or RUN put there.
     fn place_jar(&self, line: usize, kw: &str, jar: &str, path: &str, a: &mut Analysis) {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         let dir = if dir.is_empty() { "/" } else { dir };
-        let glob = name.contains(['*', '?', '[']);
+        let run = JarRun {
+            line,
+            kw,
+            jar,
+            path,
+            dir,
+            name,
+        };
         let outputs: Vec<&Output> = self.outputs.iter().filter(|o| o.dir == dir).collect();
-        // Quarkus' fast-jar: quarkus-run.jar loads lib/, app/ and
-        // quarkus/ beside it.
-        if name == "quarkus-run.jar"
-            && let Some(parent) = dir.strip_suffix("/quarkus-app")
-            && let Some(out) = self
-                .outputs
-                .iter()
-                .find(|o| o.quarkus && (o.dir == parent || o.dir == format!("{parent}/libs")))
-        {
-            a.add_artefact(
-                out.line,
-                dir,
-                dir,
-                format!(
-                    "line {}: Quarkus packages the app here (quarkus-run.jar loads lib/, app/ and quarkus/ beside it)",
-                    out.line
-                ),
-                false,
-            );
+        if self.place_quarkus_app(&run, a) {
             return;
         }
         if let Some(out) = outputs.iter().find(|o| o.lib_folder) {
@@ -213,96 +220,154 @@ impl Java<'_> {
             );
             return;
         }
-        if glob {
-            // The shell expands the glob at run time: copy what it matches,
-            // so it sees the same files.
-            if outputs.is_empty()
-                && made_by_copy(a, path).is_none()
-                && entry::context_path(a, dir, self.context).is_none()
-            {
-                a.block(
-                    line,
-                    format!("{kw} runs {jar}, and msb cannot find the build making jars in {dir}"),
-                );
-                return;
-            }
-            for out in &outputs {
-                if let Some(plain) = &out.plain
-                    && glob_match(name, plain)
-                {
-                    a.warnings.push(format!(
-                        "line {line}: {jar} also matches {plain}, the plain jar Gradle makes beside the boot jar; `java -jar` then runs the first match"
-                    ));
-                }
-            }
-            let first = outputs.first().map_or(line, |o| o.line);
-            a.add_artefact(
-                first,
-                path,
-                &format!("{dir}/"),
-                format!("line {line}: {kw} runs {jar}; the same glob picks the same jars"),
-                false,
-            );
+        if name.contains(['*', '?', '[']) {
+            self.place_glob(&run, &outputs, a);
             return;
         }
-        if let Some(out) = outputs.first() {
-            let mut known: Vec<&String> = outputs
-                .iter()
-                .flat_map(|o| o.jars.iter().flatten())
-                .collect();
-            known.sort();
-            known.dedup();
-            let unknown = outputs.iter().any(|o| o.jars.iter().any(Option::is_none));
-            let built = known.iter().any(|k| k.as_str() == name);
-            // `cp target/*.jar app.jar` in target/: a RUN made it there.
-            if !built && made_by_copy(a, path).is_some() && self.place_file(path, line, kw, a) {
-                return;
-            }
-            if built {
-                a.add_artefact(
-                    out.line,
-                    path,
-                    path,
-                    format!(
-                        "line {}: the jar {} builds ({})",
-                        out.line,
-                        out.tool.name(),
-                        out.source
-                    ),
-                    false,
-                );
-            } else if unknown {
-                a.warnings.push(format!(
-                    "line {}: msb could not read the jar's name from {}; it copies {jar}, which {kw} runs",
-                    out.line, out.source
-                ));
-                a.add_artefact(
-                    out.line,
-                    path,
-                    path,
-                    format!(
-                        "line {line}: {kw} runs it; {} builds in {dir}",
-                        out.tool.name()
-                    ),
-                    false,
-                );
-            } else {
-                let names: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-                a.block(
-                    line,
-                    format!(
-                        "{kw} runs {jar}, but {} builds {} in {dir}",
-                        out.source,
-                        names.join(", ")
-                    ),
-                );
-            }
+        if !outputs.is_empty() {
+            self.place_built(&run, &outputs, a);
             return;
         }
         if !self.place_file(path, line, kw, a) {
             a.block(
                 line,
                 format!("{kw} runs {jar}, which msb cannot find the build making"),
+            );
+        }
+    }
+
+    /// Quarkus' fast-jar: quarkus-run.jar loads lib/, app/ and quarkus/
+    /// beside it, so the whole `quarkus-app/` folder is copied.
+    fn place_quarkus_app(&self, run: &JarRun, a: &mut Analysis) -> bool {
+        let dir = run.dir;
+        if run.name != "quarkus-run.jar" {
+            return false;
+        }
+        let Some(parent) = dir.strip_suffix("/quarkus-app") else {
+            return false;
+        };
+        let Some(out) = self
+            .outputs
+            .iter()
+            .find(|o| o.quarkus && (o.dir == parent || o.dir == format!("{parent}/libs")))
+        else {
+            return false;
+        };
+        a.add_artefact(
+            out.line,
+            dir,
+            dir,
+            format!(
+                "line {}: Quarkus packages the app here (quarkus-run.jar loads lib/, app/ and quarkus/ beside it)",
+                out.line
+            ),
+            false,
+        );
+        true
+    }
+
+    /// The shell expands the glob at run time: copy what it matches, so
+    /// it sees the same files.
+    fn place_glob(&self, run: &JarRun, outputs: &[&Output], a: &mut Analysis) {
+        let JarRun {
+            line,
+            kw,
+            jar,
+            path,
+            dir,
+            name,
+        } = *run;
+        if outputs.is_empty()
+            && made_by_copy(a, path).is_none()
+            && entry::context_path(a, dir, self.context).is_none()
+        {
+            a.block(
+                line,
+                format!("{kw} runs {jar}, and msb cannot find the build making jars in {dir}"),
+            );
+            return;
+        }
+        for out in outputs {
+            if let Some(plain) = &out.plain
+                && glob_match(name, plain)
+            {
+                a.warnings.push(format!(
+                    "line {line}: {jar} also matches {plain}, the plain jar Gradle makes beside the boot jar; `java -jar` then runs the first match"
+                ));
+            }
+        }
+        let first = outputs.first().map_or(line, |o| o.line);
+        a.add_artefact(
+            first,
+            path,
+            &format!("{dir}/"),
+            format!("line {line}: {kw} runs {jar}; the same glob picks the same jars"),
+            false,
+        );
+    }
+
+    /// The jar in a folder build steps make jars in (`outputs`, not
+    /// empty): one they make, one a RUN copied there, or one whose name
+    /// msb could not read (with a warning). Another name blocks.
+    fn place_built(&self, run: &JarRun, outputs: &[&Output], a: &mut Analysis) {
+        let JarRun {
+            line,
+            kw,
+            jar,
+            path,
+            dir,
+            name,
+        } = *run;
+        let out = outputs[0];
+        let mut known: Vec<&String> = outputs
+            .iter()
+            .flat_map(|o| o.jars.iter().flatten())
+            .collect();
+        known.sort();
+        known.dedup();
+        let unknown = outputs.iter().any(|o| o.jars.iter().any(Option::is_none));
+        let built = known.iter().any(|k| k.as_str() == name);
+        // `cp target/*.jar app.jar` in target/: a RUN made it there.
+        if !built && made_by_copy(a, path).is_some() && self.place_file(path, line, kw, a) {
+            return;
+        }
+        if built {
+            a.add_artefact(
+                out.line,
+                path,
+                path,
+                format!(
+                    "line {}: the jar {} builds ({})",
+                    out.line,
+                    out.tool.name(),
+                    out.source
+                ),
+                false,
+            );
+        } else if unknown {
+            a.warnings.push(format!(
+                "line {}: msb could not read the jar's name from {}; it copies {jar}, which {kw} runs",
+                out.line, out.source
+            ));
+            a.add_artefact(
+                out.line,
+                path,
+                path,
+                format!(
+                    "line {line}: {kw} runs it; {} builds in {dir}",
+                    out.tool.name()
+                ),
+                false,
+            );
+        } else {
+            let names: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+            a.block(
+                line,
+                format!(
+                    "{kw} runs {jar}, but {} builds {} in {dir}",
+                    out.source,
+                    names.join(", ")
+                ),
             );
         }
     }
