@@ -5,10 +5,10 @@
 
 use super::Java;
 use super::basename;
-use super::outputs::{InstallDir, Output};
+use super::outputs::Output;
 use crate::analyse::entry::{self, Launch, Step};
 use crate::analyse::shell::Command;
-use crate::analyse::{Analysis, absolute, is_under};
+use crate::analyse::{Analysis, absolute};
 use crate::knowledge::glob_match;
 
 /// A command's jar argument and the other files it names.
@@ -370,15 +370,6 @@ impl Java<'_> {
                 ),
             );
         }
-    }
-
-    /// The `installDist` folder a program path is in.
-    pub(super) fn install_of(&self, program: &str, cwd: &str) -> Option<&InstallDir> {
-        if !program.contains('/') {
-            return None;
-        }
-        let path = absolute(cwd, program);
-        self.installs.iter().find(|i| is_under(&path, &i.path))
     }
 }
 

@@ -6,8 +6,9 @@
 
 use super::Java;
 use super::command::tool_of;
+use super::outputs::InstallDir;
 use crate::analyse::entry::{self, Launch, Step};
-use crate::analyse::{Analysis, is_under};
+use crate::analyse::{Analysis, absolute, is_under};
 
 /// What one step of the command starts.
 enum Started {
@@ -121,6 +122,15 @@ impl Java<'_> {
             return Started::Blocked;
         }
         Started::Other
+    }
+
+    /// The `installDist` folder a program path is in.
+    fn install_of(&self, program: &str, cwd: &str) -> Option<&InstallDir> {
+        if !program.contains('/') {
+            return None;
+        }
+        let path = absolute(cwd, program);
+        self.installs.iter().find(|i| is_under(&path, &i.path))
     }
 
     /// The JRE has java and keytool, not the JDK's tools: a HEALTHCHECK

@@ -11,11 +11,12 @@
 //!
 //! By concern: `command` (Maven and Gradle command lines, read), `maven`
 //! and `gradle` (their build files), `outputs` (what a build step makes
-//! and where), `jar` (placing the jar `java -jar` runs), `runner` (the
-//! `spring-boot:run`/`bootRun` rewrite), `launch` (what ENTRYPOINT/CMD
-//! and HEALTHCHECK start), `files` (what the app reads at
+//! and where), `launch` (what ENTRYPOINT/CMD and HEALTHCHECK start),
+//! `jar` (placing the jar `java -jar` runs), `runner` (the
+//! `spring-boot:run`/`bootRun` rewrite), `files` (what the app reads at
 //! run time), `ports` (a privileged port it listens on), `image` (the
-//! builder's JDK and the JRE that runs the jar).
+//! builder's JDK and the JRE that runs the jar). This file keeps the
+//! entry points and the order of the checks.
 
 mod command;
 mod files;
@@ -41,6 +42,7 @@ use crate::knowledge::{JavaRules, Knowledge, LanguagePack};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
+/// The `[java]` rules of java.toml.
 fn rules(pack: &LanguagePack) -> &JavaRules {
     pack.java
         .as_ref()
@@ -59,12 +61,15 @@ pub fn is_dep_step(pack: &LanguagePack, c: &Command) -> bool {
     read_command(c, "/", rules).is_some_and(|cmd| only_fetches(&cmd, rules))
 }
 
+/// A file of the build context by its path in the image, with its path
+/// in the context (for reasons) and its text.
 fn read_context_file(a: &Analysis, path: &str, context: &BuildContext) -> Option<(String, String)> {
     let rel = entry::context_path(a, path, context)?;
     let text = context.read_small(&rel)?;
     Some((rel, text))
 }
 
+/// The last part of a path (`/app/api/` → `api`).
 fn basename(path: &str) -> &str {
     path.trim_end_matches('/')
         .rsplit('/')
@@ -110,11 +115,16 @@ struct Java<'a> {
     pack: &'a LanguagePack,
     k: &'a Knowledge,
     rules: &'a JavaRules,
+    /// The Maven and Gradle commands of the RUN lines, by instruction.
     commands: Vec<(usize, BuildCommand)>,
+    /// What they leave in `target/` and `build/libs/`.
     outputs: Vec<Output>,
+    /// Gradle `installDist` folders.
     installs: Vec<InstallDir>,
 }
 
+/// Java's part of the analysis: blocks with the reason when msb cannot
+/// tell the jar, its files or its JRE.
 pub fn analyse(
     file: &Dockerfile,
     context: &BuildContext,
