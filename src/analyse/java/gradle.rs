@@ -241,24 +241,7 @@ pub fn read(
         settings
             .map(read_settings)
             .unwrap_or((None, false, Vec::new()));
-    let mut versions: Vec<Version> = lines
-        .iter()
-        .filter_map(|l| assigned(l, "version"))
-        .map(|v| literal(v).map_or(Version::Unknown, Version::Literal))
-        .collect();
-    versions.dedup();
-    let version = match versions.as_slice() {
-        [] => properties
-            .and_then(|p| {
-                p.lines().find_map(|l| {
-                    let (k, v) = l.split_once('=')?;
-                    (k.trim() == "version").then(|| Version::Literal(v.trim().to_string()))
-                })
-            })
-            .unwrap_or(Version::Unset),
-        [one] => one.clone(),
-        _ => Version::Unknown,
-    };
+    let version = read_version(&lines, properties);
     let shares_version = ["allprojects", "subprojects"].iter().any(|w| {
         blocks(&code, w).iter().any(|b| {
             b.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
@@ -273,18 +256,12 @@ pub fn read(
             l == "enabled=false" || l == "isEnabled=false" || l == "enabled.set(false)"
         })
     });
-    let boot_blocks = blocks(&code, "bootJar");
-    let boot_file_name = boot_blocks.iter().find_map(|b| {
+    let boot_file_name = blocks(&code, "bootJar").iter().find_map(|b| {
         code_lines(b)
             .iter()
             .find_map(|l| assigned(l, "archiveFileName").and_then(literal))
     });
-    // An archiveFileName msb did not read (outside bootJar, or computed).
-    let file_names = code.matches("archiveFileName").count();
-    let custom_archives = ARCHIVE_SETTINGS.iter().any(|s| {
-        code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .any(|w| w == *s)
-    }) || file_names > usize::from(boot_file_name.is_some());
+    let custom_archives = custom_archives(&code, boot_file_name.is_some());
     let boot_run_configured = ["bootRun", "BootRun"]
         .iter()
         .flat_map(|w| blocks(&code, w))
@@ -292,25 +269,7 @@ pub fn read(
     let application_name = lines
         .iter()
         .find_map(|l| assigned(l, "applicationName").and_then(literal));
-    let java_release = lines.iter().find_map(|l| {
-        for key in [
-            "JavaLanguageVersion.of(",
-            "jvmToolchain(",
-            "JavaVersion.VERSION_",
-        ] {
-            if let Some(pos) = l.find(key) {
-                let rest = &l[pos + key.len()..];
-                let digits: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '_')
-                    .collect();
-                let digits = digits.strip_prefix("1_").unwrap_or(&digits).to_string();
-                return digits.parse().ok();
-            }
-        }
-        assigned(l, "sourceCompatibility")
-            .and_then(|v| super::maven::java_release(v.trim().trim_matches(['\'', '"'])))
-    });
+    let java_release = lines.iter().find_map(|l| line_java_release(l));
     GradleBuild {
         root_name,
         multi_project,
@@ -329,6 +288,62 @@ pub fn read(
         application_name,
         java_release,
     }
+}
+
+/// The project's version: the literal it assigns, or gradle.properties'
+/// when it assigns none. Two different ones, or a computed one, are
+/// unknown.
+fn read_version(lines: &[String], properties: Option<&str>) -> Version {
+    let mut versions: Vec<Version> = lines
+        .iter()
+        .filter_map(|l| assigned(l, "version"))
+        .map(|v| literal(v).map_or(Version::Unknown, Version::Literal))
+        .collect();
+    versions.dedup();
+    match versions.as_slice() {
+        [] => properties
+            .and_then(|p| {
+                p.lines().find_map(|l| {
+                    let (k, v) = l.split_once('=')?;
+                    (k.trim() == "version").then(|| Version::Literal(v.trim().to_string()))
+                })
+            })
+            .unwrap_or(Version::Unset),
+        [one] => one.clone(),
+        _ => Version::Unknown,
+    }
+}
+
+/// An archive setting msb does not follow, or an archiveFileName it did
+/// not read (outside bootJar, or computed).
+fn custom_archives(code: &str, read_boot_file_name: bool) -> bool {
+    let file_names = code.matches("archiveFileName").count();
+    ARCHIVE_SETTINGS.iter().any(|s| {
+        code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|w| w == *s)
+    }) || file_names > usize::from(read_boot_file_name)
+}
+
+/// The Java release a line of the build file compiles for (a toolchain,
+/// `JavaVersion.VERSION_17`, `sourceCompatibility`).
+fn line_java_release(l: &str) -> Option<u32> {
+    for key in [
+        "JavaLanguageVersion.of(",
+        "jvmToolchain(",
+        "JavaVersion.VERSION_",
+    ] {
+        if let Some(pos) = l.find(key) {
+            let rest = &l[pos + key.len()..];
+            let digits: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '_')
+                .collect();
+            let digits = digits.strip_prefix("1_").unwrap_or(&digits).to_string();
+            return digits.parse().ok();
+        }
+    }
+    assigned(l, "sourceCompatibility")
+        .and_then(|v| super::maven::java_release(v.trim().trim_matches(['\'', '"'])))
 }
 
 impl GradleBuild {

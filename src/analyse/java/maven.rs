@@ -103,6 +103,71 @@ pub fn read(text: &str) -> Option<Pom> {
         return None;
     }
     let parent = child(project, "parent");
+    let artifact_id = child_text(project, "artifactId");
+    let (props, resolved_version) = properties(project, parent, &artifact_id);
+    let build = child(project, "build");
+    let final_name = match build.and_then(|b| child_text(b, "finalName")) {
+        Some(name) => resolve(&name, &props),
+        None => match (&artifact_id, &resolved_version) {
+            (Some(a), Some(v)) => Some(format!("{a}-{v}")),
+            _ => None,
+        },
+    };
+    let plugins: Vec<Node> = build
+        .and_then(|b| child(b, "plugins"))
+        .map(|p| children(p, "plugin").collect())
+        .unwrap_or_default();
+    let boot_parent = parent
+        .and_then(|p| child_text(p, "artifactId"))
+        .is_some_and(|a| a == "spring-boot-starter-parent");
+    let boot_plugin = plugin(&plugins, "spring-boot-maven-plugin");
+    let (assembly_jars, assembly_phase) = match plugin(&plugins, "maven-assembly-plugin") {
+        Some(p) => assembly(p, &props, &final_name),
+        None => (Vec::new(), None),
+    };
+    Some(Pom {
+        artifact_id,
+        version: resolved_version,
+        packaging: child_text(project, "packaging").unwrap_or_else(|| "jar".into()),
+        final_name,
+        custom_build_dir: build.and_then(|b| child(b, "directory")).is_some(),
+        modules: child(project, "modules")
+            .map(|m| {
+                children(m, "module")
+                    .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        plugins: plugins
+            .iter()
+            .filter_map(|p| child_text(*p, "artifactId"))
+            .collect(),
+        boot_parent,
+        boot_repackage: boot_plugin
+            .is_some_and(|p| boot_parent || texts(p, "goal").iter().any(|g| g == "repackage")),
+        boot_settings: boot_plugin.map(configuration_keys).unwrap_or_default(),
+        needs_lib_folder: plugins.iter().any(|p| needs_lib_folder(*p)),
+        java_release: [
+            "maven.compiler.release",
+            "java.version",
+            "maven.compiler.target",
+            "maven.compiler.source",
+        ]
+        .iter()
+        .find_map(|key| props.get(*key).and_then(|v| resolve(v, &props)))
+        .and_then(|v| java_release(&v)),
+        assembly_jars,
+        assembly_phase,
+    })
+}
+
+/// The pom's `<properties>` with the `project.*`/`pom.*` coordinates
+/// they may name, and the project's version with them resolved.
+fn properties(
+    project: Node,
+    parent: Option<Node>,
+    artifact_id: &Option<String>,
+) -> (BTreeMap<String, String>, Option<String>) {
     let parent_version = parent.and_then(|p| child_text(p, "version"));
     let mut props: BTreeMap<String, String> = BTreeMap::new();
     if let Some(properties) = child(project, "properties") {
@@ -113,10 +178,9 @@ pub fn read(text: &str) -> Option<Pom> {
             );
         }
     }
-    let artifact_id = child_text(project, "artifactId");
     let version = child_text(project, "version").or(parent_version.clone());
     for (key, value) in [
-        ("artifactId", &artifact_id),
+        ("artifactId", artifact_id),
         ("version", &version),
         ("parent.version", &parent_version),
     ] {
@@ -131,123 +195,81 @@ pub fn read(text: &str) -> Option<Pom> {
         props.insert("project.version".into(), v.clone());
         props.insert("version".into(), v.clone());
     }
-    let build = child(project, "build");
-    let final_name = match build.and_then(|b| child_text(b, "finalName")) {
-        Some(name) => resolve(&name, &props),
-        None => match (&artifact_id, &resolved_version) {
-            (Some(a), Some(v)) => Some(format!("{a}-{v}")),
-            _ => None,
-        },
-    };
-    let plugins: Vec<Node> = build
-        .and_then(|b| child(b, "plugins"))
-        .map(|p| children(p, "plugin").collect())
-        .unwrap_or_default();
-    let plugin_names: Vec<String> = plugins
+    (props, resolved_version)
+}
+
+/// The `<plugin>` of that artifactId.
+fn plugin<'a, 'i>(plugins: &[Node<'a, 'i>], artifact_id: &str) -> Option<Node<'a, 'i>> {
+    plugins
         .iter()
-        .filter_map(|p| child_text(*p, "artifactId"))
-        .collect();
-    let boot_parent = parent
-        .and_then(|p| child_text(p, "artifactId"))
-        .is_some_and(|a| a == "spring-boot-starter-parent");
-    let boot_plugin = plugins
-        .iter()
-        .find(|p| child_text(**p, "artifactId").as_deref() == Some("spring-boot-maven-plugin"));
-    let goals_of = |p: &Node| -> Vec<String> {
-        p.descendants()
-            .filter(|n| n.is_element() && n.tag_name().name() == "goal")
-            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
-            .collect()
-    };
-    let boot_repackage = boot_plugin.is_some()
-        && (boot_parent
-            || boot_plugin.is_some_and(|p| goals_of(p).iter().any(|g| g == "repackage")));
-    let boot_settings: Vec<String> = boot_plugin
-        .and_then(|p| child(*p, "configuration"))
+        .find(|p| child_text(**p, "artifactId").as_deref() == Some(artifact_id))
+        .copied()
+}
+
+/// The trimmed texts of every `<name>` element under `node`.
+fn texts(node: Node, name: &str) -> Vec<String> {
+    node.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == name)
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect()
+}
+
+/// The keys of a plugin's `<configuration>`.
+fn configuration_keys(plugin: Node) -> Vec<String> {
+    child(plugin, "configuration")
         .map(|c| {
             c.children()
                 .filter(|n| n.is_element())
                 .map(|n| n.tag_name().name().to_string())
                 .collect()
         })
-        .unwrap_or_default();
-    let needs_lib_folder = plugins.iter().any(|p| {
-        goals_of(p).iter().any(|g| g == "copy-dependencies")
-            || p.descendants().any(|n| {
-                n.is_element()
-                    && n.tag_name().name() == "addClasspath"
-                    && n.text().is_some_and(|t| t.trim() == "true")
-            })
-    });
-    let assembly = plugins
+        .unwrap_or_default()
+}
+
+/// The plugin copies the dependency jars next to the jar, or makes the
+/// manifest list them (`addClasspath`).
+fn needs_lib_folder(plugin: Node) -> bool {
+    texts(plugin, "goal")
         .iter()
-        .find(|p| child_text(**p, "artifactId").as_deref() == Some("maven-assembly-plugin"));
-    let text_of = |node: &Node, name: &str| -> Vec<String> {
-        node.descendants()
-            .filter(|n| n.is_element() && n.tag_name().name() == name)
-            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
-            .collect()
+        .any(|g| g == "copy-dependencies")
+        || plugin.descendants().any(|n| {
+            n.is_element()
+                && n.tag_name().name() == "addClasspath"
+                && n.text().is_some_and(|t| t.trim() == "true")
+        })
+}
+
+/// The jars maven-assembly-plugin makes (None for a descriptor file or an
+/// unresolved name), and the phase its `single` goal is bound to.
+fn assembly(
+    plugin: Node,
+    props: &BTreeMap<String, String>,
+    final_name: &Option<String>,
+) -> (Vec<Option<String>>, Option<String>) {
+    let base = match texts(plugin, "finalName").first() {
+        Some(name) => resolve(name, props),
+        None => final_name.clone(),
     };
-    let (assembly_jars, assembly_phase) = match assembly {
-        Some(p) => {
-            let base = match text_of(p, "finalName").first() {
-                Some(name) => resolve(name, &props),
-                None => final_name.clone(),
-            };
-            let append_id = text_of(p, "appendAssemblyId")
-                .first()
-                .is_none_or(|v| v != "false");
-            let mut jars: Vec<Option<String>> = text_of(p, "descriptorRef")
-                .iter()
-                .map(|id| {
-                    let base = base.as_ref()?;
-                    Some(if append_id {
-                        format!("{base}-{id}.jar")
-                    } else {
-                        format!("{base}.jar")
-                    })
-                })
-                .collect();
-            jars.extend(text_of(p, "descriptor").iter().map(|_| None));
-            let phase = children(*p, "executions")
-                .flat_map(|e| children(e, "execution"))
-                .find(|e| goals_of(e).iter().any(|g| g == "single"))
-                .and_then(|e| child_text(e, "phase"));
-            (jars, phase)
-        }
-        None => (Vec::new(), None),
-    };
-    let java_release = [
-        "maven.compiler.release",
-        "java.version",
-        "maven.compiler.target",
-        "maven.compiler.source",
-    ]
-    .iter()
-    .find_map(|key| props.get(*key).and_then(|v| resolve(v, &props)))
-    .and_then(|v| java_release(&v));
-    Some(Pom {
-        artifact_id,
-        version: resolved_version,
-        packaging: child_text(project, "packaging").unwrap_or_else(|| "jar".into()),
-        final_name,
-        custom_build_dir: build.and_then(|b| child(b, "directory")).is_some(),
-        modules: child(project, "modules")
-            .map(|m| {
-                children(m, "module")
-                    .filter_map(|n| n.text().map(|t| t.trim().to_string()))
-                    .collect()
+    let append_id = texts(plugin, "appendAssemblyId")
+        .first()
+        .is_none_or(|v| v != "false");
+    let mut jars: Vec<Option<String>> = texts(plugin, "descriptorRef")
+        .iter()
+        .map(|id| {
+            let base = base.as_ref()?;
+            Some(if append_id {
+                format!("{base}-{id}.jar")
+            } else {
+                format!("{base}.jar")
             })
-            .unwrap_or_default(),
-        plugins: plugin_names,
-        boot_parent,
-        boot_repackage,
-        boot_settings,
-        needs_lib_folder,
-        java_release,
-        assembly_jars,
-        assembly_phase,
-    })
+        })
+        .collect();
+    jars.extend(texts(plugin, "descriptor").iter().map(|_| None));
+    let phase = children(plugin, "executions")
+        .flat_map(|e| children(e, "execution"))
+        .find(|e| texts(*e, "goal").iter().any(|g| g == "single"))
+        .and_then(|e| child_text(e, "phase"));
+    (jars, phase)
 }
 
 #[cfg(test)]
