@@ -407,6 +407,23 @@ impl Analysis {
         self.system_dirs.iter().any(|d| d == path)
     }
 
+    /// A file ENTRYPOINT/CMD starts that no step msb knows makes: when a
+    /// step msb does not know is pending (only `--unsafe` gets past it),
+    /// that step may make it, and it is copied as it is. Whether it was.
+    pub fn carry_made_by_unknown_step(&mut self, line: usize, path: &str, keyword: &str) -> bool {
+        if self.unsafe_blockers.is_empty() {
+            return false;
+        }
+        self.add_artefact(
+            line,
+            path,
+            path,
+            format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
+            false,
+        );
+        true
+    }
+
     pub fn is_copied(&self, path: &str) -> bool {
         self.artefacts.iter().any(|a| is_under(path, &a.to))
     }

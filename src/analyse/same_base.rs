@@ -241,7 +241,7 @@ pub fn finish(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut 
     let dropped: Vec<_> = rules
         .build_recommends
         .iter()
-        .filter(|r| r.family == family && installed_with_recommends(a, &r.package))
+        .filter(|r| r.family == family && install_with_recommends(a, |p| p == r.package).is_some())
         .cloned()
         .collect();
     if let Some(same) = a.same_base.as_mut() {
@@ -249,10 +249,13 @@ pub fn finish(file: &Dockerfile, context: &BuildContext, k: &Knowledge, a: &mut 
     }
 }
 
-/// Whether a RUN installs `package` with apt and the packages it
-/// recommends (no `--no-install-recommends`).
-fn installed_with_recommends(a: &Analysis, package: &str) -> bool {
-    a.run_commands.iter().any(|rc| {
+/// The first apt install of a package `wanted` accepts that also installs
+/// what it recommends (no `--no-install-recommends`).
+fn install_with_recommends(
+    a: &Analysis,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<&crate::analyse::RunCommand> {
+    a.run_commands.iter().find(|rc| {
         let Some(PackageOp::Install {
             family: Family::Debian,
             packages,
@@ -261,7 +264,7 @@ fn installed_with_recommends(a: &Analysis, package: &str) -> bool {
         else {
             return false;
         };
-        packages.iter().any(|p| p == package) && !skips_recommends(&rc.command)
+        packages.iter().any(|p| wanted(p)) && !skips_recommends(&rc.command)
     })
 }
 
@@ -278,18 +281,7 @@ fn recommended(file: &Dockerfile, wanted: &[String], toolchain: &[String], a: &m
     if wanted.is_empty() {
         return;
     }
-    let with_recommends = a.run_commands.iter().find(|rc| {
-        let Some(PackageOp::Install {
-            family: Family::Debian,
-            packages,
-            ..
-        }) = packages::read(&rc.command)
-        else {
-            return false;
-        };
-        packages.iter().any(|p| toolchain.contains(p)) && !skips_recommends(&rc.command)
-    });
-    let Some(rc) = with_recommends else {
+    let Some(rc) = install_with_recommends(a, |p| toolchain.iter().any(|t| t == p)) else {
         return;
     };
     let line = file.instructions[rc.index].line;

@@ -27,12 +27,6 @@ use project::{PROJECT_EXTENSIONS, Project, needs_aspnet, read_project, solution_
 use publish::{Publish, major_version, read_publish, runtime_tag};
 use retired::{RuntimeTag, retired_tag};
 
-/// The major.minor of an SDK tag (`2.1.500-sdk` → `2.1`).
-fn resolved_version(tag: &str) -> String {
-    let version = tag.split('-').next().unwrap_or(tag);
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
-}
-
 struct Dotnet<'a> {
     file: &'a Dockerfile,
     context: &'a BuildContext,
@@ -267,7 +261,8 @@ impl Dotnet<'_> {
         let rules = self.rules;
         if let Some(r) = sdk.retired {
             let known_since = &rules.sdk_address_known_since;
-            let old_sdk = retired::older(&resolved_version(&sdk.resolved), known_since);
+            let old_sdk =
+                retired::line_of(&sdk.resolved).is_some_and(|v| retired::older(&v, known_since));
             if key != "runtime" && old_sdk && !self.sets_own_address(launch, a) {
                 a.block(
                     crate::analyse::from_line(self.file),

@@ -100,6 +100,12 @@ pub(super) fn retired_tag(
     Ok(RuntimeTag { version, variant })
 }
 
+/// The .NET line of an SDK tag (`2.1.500-sdk` → `2.1`); None for a tag
+/// that names no version.
+pub(super) fn line_of(tag: &str) -> Option<String> {
+    major_minor(tag.split('-').next().unwrap_or(tag))
+}
+
 /// `2.1.500` → `2.1`; None for a word that is not a version (`latest`).
 fn major_minor(word: &str) -> Option<String> {
     let mut parts = word.split('.');

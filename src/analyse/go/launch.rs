@@ -155,18 +155,8 @@ impl Started<'_> {
                 false,
             );
             true
-        } else if !a.unsafe_blockers.is_empty() {
-            // Made by a step msb does not know; only --unsafe gets here.
-            a.add_artefact(
-                line,
-                &path,
-                &path,
-                format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
-                false,
-            );
-            true
         } else {
-            false
+            a.carry_made_by_unknown_step(line, &path, keyword)
         }
     }
 

@@ -187,17 +187,8 @@ impl Started<'_> {
         {
             // `/usr/bin/tini` from a package the final stage installs.
             true
-        } else if !a.unsafe_blockers.is_empty() {
-            a.add_artefact(
-                line,
-                &path,
-                &path,
-                format!("line {line}: {keyword} runs it; a step msb does not know makes it"),
-                false,
-            );
-            true
         } else {
-            false
+            a.carry_made_by_unknown_step(line, &path, keyword)
         }
     }
 
