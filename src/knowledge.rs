@@ -69,6 +69,13 @@ pub struct ImageFacts {
     /// not a Debian release's (`jammy` for ubuntu:22.04); else `release`.
     #[serde(default)]
     pub package_release: Option<String>,
+    /// A vendor's language runtime image (App Engine's
+    /// `gcr.io/google_appengine/python`): the interpreter is the vendor's
+    /// own build at the vendor's paths, so no other image has it. A final
+    /// stage FROM the same image keeps it and leaves behind only what the
+    /// build added (caches, build packages).
+    #[serde(default)]
+    pub vendor_runtime: bool,
 }
 
 /// How a base image's userland works: package manager, user creation.

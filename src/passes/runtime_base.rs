@@ -30,7 +30,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let (Some(builder), Some(language)) = (&a.builder, &a.language) else {
         return;
     };
-    let chosen = if a.same_base.is_some() {
+    let chosen = if a.same_base.is_some() || builder.vendor_runtime {
         Some(same_image(input))
     } else {
         from_template(input, plan)
@@ -172,9 +172,10 @@ fn from_template(
     Some((image, base, applicability))
 }
 
-/// The builder's own plain distribution image, tag and all: the language
-/// is its packages, so the final stage installs only those that run the
-/// app (`same_base.rs`).
+/// The builder's own image, tag and all: a plain distribution whose
+/// packages are the language, so the final stage installs only those that
+/// run the app (`same_base.rs`); or a vendor's runtime image, whose
+/// interpreter no other image has.
 fn same_image(input: &PassInput) -> (String, RuntimeBase, Applicability) {
     let a = input.analysis;
     let b = a.builder.as_ref().expect("analysed builder");
@@ -194,9 +195,15 @@ fn same_image(input: &PassInput) -> (String, RuntimeBase, Applicability) {
     let base = RuntimeBase {
         image: image.clone(),
         family: b.family,
-        why: format!(
-            "the builder's own image: {language} comes from its packages, so the final stage installs only those that run the app, without the compilers, headers and build tools"
-        ),
+        why: if b.vendor_runtime {
+            format!(
+                "the builder's own image: a vendor's {language} runtime whose interpreter no slimmer image has; the final stage leaves behind what the build added to it"
+            )
+        } else {
+            format!(
+                "the builder's own image: {language} comes from its packages, so the final stage installs only those that run the app, without the compilers, headers and build tools"
+            )
+        },
         nonroot_user: facts.and_then(|f| f.nonroot_user.clone()),
         size_mb: b.size_mb,
         tools: b.tools.clone(),

@@ -35,6 +35,9 @@ pub(super) fn choose(
         if matches!(deps, Deps::None) && !installs.user_install && a.same_base.is_some() {
             deps = system_dirs(file, install, installs, a)?;
         }
+        if matches!(deps, Deps::None) && !vendor_interpreter_install(file, install, a) {
+            return None;
+        }
         if matches!(deps, Deps::None) {
             deps = added_place(file, pack, install, installs, a);
         }
@@ -92,6 +95,29 @@ fn project_environment(
             .as_ref()
             .map(|env| Deps::ExistingVenv { path: env.clone() })
     }
+}
+
+/// On a vendor's runtime image (`vendor_runtime`: App Engine's) the
+/// interpreters are the vendor's builds at its own paths (`python` may be
+/// 2.7, `python3` one of several in /opt): a virtualenv msb adds could
+/// take another interpreter than the install did. Only the file's own
+/// virtualenv moves safely; anything else blocks (false).
+fn vendor_interpreter_install(file: &Dockerfile, install: usize, a: &mut Analysis) -> bool {
+    let Some(image) = a
+        .builder
+        .as_ref()
+        .filter(|b| b.vendor_runtime)
+        .map(|b| b.written.clone())
+    else {
+        return true;
+    };
+    a.block(
+        file.instructions[install].line,
+        format!(
+            "pip installs into {image}'s own interpreter, outside a virtualenv: that vendor image's Python is its own build at its own paths, so msb cannot tell which folders to copy"
+        ),
+    );
+    false
 }
 
 /// Python from a plain distribution's packages: pip installs into the

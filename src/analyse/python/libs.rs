@@ -50,6 +50,11 @@ fn requirement_libs(
     let Some(builder) = a.builder.as_ref() else {
         return;
     };
+    // The final stage is the vendor's image again, which built these
+    // packages against the libraries it has.
+    if builder.vendor_runtime {
+        return;
+    }
     let family = builder.family;
     named.extend(requirement_file_names(files, context));
     for (name, source) in named {
