@@ -73,9 +73,10 @@ pub struct ImageFacts {
     /// `gcr.io/google_appengine/python`): the interpreter is the vendor's
     /// own build at the vendor's paths, so no other image has it. A final
     /// stage FROM the same image keeps it and leaves behind only what the
-    /// build added (caches, build packages).
+    /// build added (caches, build packages). The language it runs
+    /// (`python`).
     #[serde(default)]
-    pub vendor_runtime: bool,
+    pub vendor_runtime: Option<String>,
 }
 
 /// How a base image's userland works: package manager, user creation.

@@ -52,8 +52,9 @@ pub struct BaseImage {
     /// Debian release, an Ubuntu one (`jammy`), `default` on Alpine.
     pub package_release: Option<String>,
     /// A vendor's language runtime image (`images.toml`'s
-    /// `vendor_runtime`): the final stage starts FROM it again.
-    pub vendor_runtime: bool,
+    /// `vendor_runtime`, the language it runs): the final stage starts
+    /// FROM it again.
+    pub vendor_runtime: Option<String>,
 }
 
 impl BaseImage {
@@ -320,7 +321,7 @@ pub fn read(written: &str, global_args: &BTreeMap<String, String>, k: &Knowledge
         env: facts.map(|f| f.env.clone()).unwrap_or_default(),
         workdir: facts.and_then(|f| f.workdir.clone()),
         plain: facts.is_some_and(|f| f.plain),
-        vendor_runtime: facts.is_some_and(|f| f.vendor_runtime),
+        vendor_runtime: facts.and_then(|f| f.vendor_runtime.clone()),
     }
 }
 

@@ -483,7 +483,9 @@ pub fn require_language_image(
     let Some(b) = &a.builder else {
         return false;
     };
-    if pack.detect.images.contains(&b.base_name) {
+    if pack.detect.images.contains(&b.base_name)
+        || b.vendor_runtime.as_deref() == Some(pack.id.as_str())
+    {
         return true;
     }
     let written = b.written.clone();

@@ -30,7 +30,7 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
     let (Some(builder), Some(language)) = (&a.builder, &a.language) else {
         return;
     };
-    let chosen = if a.same_base.is_some() || builder.vendor_runtime {
+    let chosen = if a.same_base.is_some() || builder.vendor_runtime.is_some() {
         Some(same_image(input))
     } else {
         from_template(input, plan)
@@ -195,7 +195,7 @@ fn same_image(input: &PassInput) -> (String, RuntimeBase, Applicability) {
     let base = RuntimeBase {
         image: image.clone(),
         family: b.family,
-        why: if b.vendor_runtime {
+        why: if b.vendor_runtime.is_some() {
             format!(
                 "the builder's own image: a vendor's {language} runtime whose interpreter no slimmer image has; the final stage leaves behind what the build added to it"
             )

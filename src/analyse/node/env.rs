@@ -7,14 +7,19 @@ use std::collections::BTreeMap;
 use crate::analyse::Analysis;
 use crate::parse::{Dockerfile, Keyword};
 
-/// `NAME=value` pairs in effect for the RUN at `index`: ARG defaults and
-/// ENVs before it.
+/// `NAME=value` pairs in effect for the RUN at `index`: what the image
+/// sets (`images.toml`'s `env`: App Engine's NODE_ENV), then ARG defaults
+/// and ENVs before it.
 pub(super) fn env_before(
     file: &Dockerfile,
     a: &Analysis,
     index: usize,
 ) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
+    let mut env = a
+        .builder
+        .as_ref()
+        .map(|b| b.env.clone())
+        .unwrap_or_default();
     let start = file
         .instructions
         .iter()

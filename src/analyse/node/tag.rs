@@ -92,7 +92,8 @@ pub(super) fn runtime_tag(
     }
     // Node from a plain distribution's packages runs on the same image
     // (`same_base.rs`): its version is the release's, not a tag's.
-    if a.same_base.is_some() {
+    // So does Node of a vendor's runtime image (App Engine's).
+    if a.same_base.is_some() || builder.vendor_runtime.is_some() {
         return Ok(NodeTag {
             version: String::new(),
             major: None,

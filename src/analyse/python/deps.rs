@@ -106,7 +106,7 @@ fn vendor_interpreter_install(file: &Dockerfile, install: usize, a: &mut Analysi
     let Some(image) = a
         .builder
         .as_ref()
-        .filter(|b| b.vendor_runtime)
+        .filter(|b| b.vendor_runtime.is_some())
         .map(|b| b.written.clone())
     else {
         return true;

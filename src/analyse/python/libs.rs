@@ -52,7 +52,7 @@ fn requirement_libs(
     };
     // The final stage is the vendor's image again, which built these
     // packages against the libraries it has.
-    if builder.vendor_runtime {
+    if builder.vendor_runtime.is_some() {
         return;
     }
     let family = builder.family;
