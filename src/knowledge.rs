@@ -444,8 +444,9 @@ pub struct StepRules {
     pub build: Vec<String>,
     /// Context file globs that are dependency manifests.
     pub dep_manifests: Vec<String>,
-    /// Command prefixes that only configure the build's own tools
-    /// (`poetry config`): they make nothing the runtime needs.
+    /// Command prefixes that only configure or check the build's own
+    /// tools (`poetry config`, `pip check`): they make nothing the runtime
+    /// needs.
     #[serde(default)]
     pub configure: Vec<String>,
 }
