@@ -44,8 +44,11 @@ pub struct RuntimeStage {
     pub args: Vec<Item>,
     pub packages: Vec<Item>,
     pub user_setup: Vec<Item>,
-    pub workdir: Vec<Item>,
     pub artefacts: Vec<Item>,
+    /// After the copies: a WORKDIR before them would make the app folder
+    /// as root, and `COPY --chown` into a folder that exists leaves the
+    /// folder itself root's (the app could not create files in it).
+    pub workdir: Vec<Item>,
     pub contract: Vec<Item>,
     /// After the file's own ENVs, so an absolute `ENV PATH=...` cannot hide
     /// the dependency folder.
@@ -61,8 +64,8 @@ impl RuntimeStage {
             .chain(&self.args)
             .chain(&self.packages)
             .chain(&self.user_setup)
-            .chain(&self.workdir)
             .chain(&self.artefacts)
+            .chain(&self.workdir)
             .chain(&self.contract)
             .chain(&self.env)
             .chain(&self.user)
