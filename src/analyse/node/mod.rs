@@ -45,7 +45,7 @@ use crate::knowledge::{Knowledge, LanguagePack, NodeRules};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 use artefacts::{add_artefacts, modules_folder};
-use globals::{global_packages, known_build_tools};
+use globals::{global_packages, known_build_tools, note_left_behind};
 use home::home_downloads;
 use install::{app_dir_of, install_steps, one_manager};
 use layout::choose_layout;
@@ -189,6 +189,7 @@ fn migrate(
 
     runtime_managers(a, rules, &uses, manager, &manifest, tag.major)?;
     carry_runtime_uses(&uses, a);
+    note_left_behind(&globals, &uses.globals, a);
     add_artefacts(file, context, rules, a, &layout, &app_dir);
     if copies_node_modules {
         modules_folder(context, a, &steps, &app_dir, from)?;
