@@ -2,29 +2,31 @@
 //! runs, the folder a static file server serves (when a known build tool
 //! writes it), what `next start` reads, or the app folder whole.
 
-use super::Layout;
 use super::env::env_before;
 use super::manifest::{Manifest, context_file_for};
 use super::next::next_app_unknowns;
 use super::walk::RuntimeUses;
 use super::words::{NPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, option_value, subcommand};
+use super::{Layout, NodeApp};
 use crate::analyse::{Analysis, is_under, shell};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
 /// What the final stage copies, and why.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn choose_layout(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     a: &Analysis,
     uses: &RuntimeUses,
-    app_dir: &str,
-    manifest: &Manifest,
     installed: bool,
 ) -> (Layout, String) {
+    let NodeApp {
+        file,
+        context,
+        rules,
+        manifest,
+        app_dir,
+    } = *app;
     if let Some(folder) = &uses.standalone
         && is_under(folder, app_dir)
         && uses.app_files.is_empty()
