@@ -26,25 +26,18 @@ pub(super) fn home_downloads(
     steps: &[InstallStep],
     app_root: &str,
 ) -> Result<(), Blocked> {
-    let NodeApp {
-        file,
-        context,
-        rules,
-        manifest,
-        app_dir,
-    } = *node;
     let app = App {
-        file,
-        context,
+        file: node.file,
+        context: node.context,
         a,
-        app_dir,
+        app_dir: node.app_dir,
         app_root,
     };
-    for d in &rules.downloads.packages {
-        app.package_download(d, manifest, steps)?;
+    for d in &node.rules.downloads.packages {
+        app.package_download(d, node.manifest, steps)?;
     }
     for rc in &a.run_commands {
-        for d in &rules.downloads.commands {
+        for d in &node.rules.downloads.commands {
             app.command_download(d, rc)?;
         }
     }

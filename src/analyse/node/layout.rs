@@ -20,13 +20,7 @@ pub(super) fn choose_layout(
     uses: &RuntimeUses,
     installed: bool,
 ) -> (Layout, String) {
-    let NodeApp {
-        file,
-        context,
-        rules,
-        manifest,
-        app_dir,
-    } = *app;
+    let app_dir = app.app_dir;
     if let Some(folder) = &uses.standalone
         && is_under(folder, app_dir)
         && uses.app_files.is_empty()
@@ -46,7 +40,8 @@ pub(super) fn choose_layout(
         && !uses.package_scripts
         && folder != app_dir
         && is_under(folder, app_dir)
-        && let Some((out, how)) = static_output(file, context, rules, a, app_dir, manifest)
+        && let Some((out, how)) =
+            static_output(app.file, app.context, app.rules, a, app_dir, app.manifest)
         && is_under(folder, &format!("{app_dir}/{out}"))
     {
         return (
@@ -57,7 +52,7 @@ pub(super) fn choose_layout(
         );
     }
     if uses.next_start && uses.app_files.is_empty() && installed {
-        match next_app_unknowns(context, rules, a, app_dir) {
+        match next_app_unknowns(app.context, app.rules, a, app_dir) {
             Ok(()) => {
                 return (
                     Layout::NextApp,

@@ -111,14 +111,8 @@ pub(super) fn standalone_alternative(
     uses: &RuntimeUses,
     layout: &Layout,
 ) -> Option<UnsafeAlternative> {
-    let NodeApp {
-        file,
-        context,
-        rules,
-        app_dir,
-        ..
-    } = *app;
-    let config = standalone_config(context, rules, a, uses, app_dir, layout)?;
+    let (file, context, app_dir) = (app.file, app.context, app.app_dir);
+    let config = standalone_config(context, app.rules, a, uses, app_dir, layout)?;
     if file
         .instructions
         .iter()
