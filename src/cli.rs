@@ -1076,54 +1076,14 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         || args.output_format.is_some()
         || args.format == Format::Json
         || (!args.write && !args.stdout && (!args.check || args.diff));
-    let work = |job: &Job| -> Outcome {
-        let setting = &settings[job.setting];
-        let k = &knowledges[setting.knowledge];
-        let result = SourceFile::read(&job.path).and_then(|source| {
-            let context = migrate::context_for(&job.path, args.context.as_deref());
-            let observing = observer.as_ref().map(|engine| Observing {
-                engine,
-                dockerfile: &job.path,
-                context: migrate::context_dir(&job.path, args.context.as_deref()),
-                build_args: &args.verify_flags.build_args,
-            });
-            migrate_observing(&source, &context, k, &setting.options, observing.as_ref())
-                .map(|m| (source, m))
-        });
-        let mut diff = String::new();
-        let mut verification = None;
-        let result = result.and_then(|(source, m)| {
-            if needs_diff {
-                diff = diff::unified(&source.text, &m.output, &job.shown);
-            }
-            if let Some((engine, opts)) = &verify_opts
-                && m.status == Status::Migrated
-            {
-                let context = migrate::context_dir(&job.path, args.context.as_deref());
-                let progress = |step: &str| eprintln!("msb: {}: {step}...", job.shown);
-                verification = Some(verify::verify_migration(
-                    engine,
-                    &source,
-                    &m,
-                    &setting.options,
-                    &context,
-                    opts,
-                    &progress,
-                ));
-            }
-            // With --verify, only a verified migration is written.
-            let verified = verification.as_ref().is_none_or(Verification::passed);
-            if write_in_place && m.status == Status::Migrated && verified {
-                let original = source.bytes_for(&source.text);
-                write::write_atomic(&job.path, &original, &source.bytes_for(&m.output))?;
-            }
-            Ok((source, m))
-        });
-        Outcome {
-            result,
-            diff,
-            verification,
-        }
+    let work = FileWork {
+        args: &args,
+        knowledges: &knowledges,
+        settings: &settings,
+        verify_opts: verify_opts.as_ref(),
+        observer: observer.as_ref(),
+        write_in_place,
+        needs_diff,
     };
 
     let progress = progress_bar(jobs_list.len(), args.format);
@@ -1150,13 +1110,89 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     } else {
         crate::bulk::BATCH_ITEMS
     };
-    run_ordered(&jobs_list, jobs, batch, work, |i, outcome| {
-        tally.take(&jobs_list[i], &outcome, progress.as_ref());
-    });
+    run_ordered(
+        &jobs_list,
+        jobs,
+        batch,
+        |job| work.run(job),
+        |i, outcome| {
+            tally.take(&jobs_list[i], &outcome, progress.as_ref());
+        },
+    );
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
     tally.finish(jobs_list.len())
+}
+
+/// What every file of a `msb migrate` run shares: the knowledge and options
+/// picked for it, and what to do with its migration (diff, verify, write).
+struct FileWork<'a> {
+    args: &'a MigrateArgs,
+    knowledges: &'a [Knowledge],
+    settings: &'a [Setting],
+    /// `--verify`: the engine and what to check.
+    verify_opts: Option<&'a (Engine, verify::Options)>,
+    /// `--observe`: the engine whose layers are read.
+    observer: Option<&'a Engine>,
+    write_in_place: bool,
+    needs_diff: bool,
+}
+
+impl FileWork<'_> {
+    /// Migrates one Dockerfile: reads it, migrates it, diffs it when the
+    /// output needs a diff, verifies it under `--verify` and writes it in
+    /// place under `--write` (with `--verify`, only a verified one).
+    fn run(&self, job: &Job) -> Outcome {
+        let args = self.args;
+        let setting = &self.settings[job.setting];
+        let k = &self.knowledges[setting.knowledge];
+        let result = SourceFile::read(&job.path).and_then(|source| {
+            let context = migrate::context_for(&job.path, args.context.as_deref());
+            let observing = self.observer.map(|engine| Observing {
+                engine,
+                dockerfile: &job.path,
+                context: migrate::context_dir(&job.path, args.context.as_deref()),
+                build_args: &args.verify_flags.build_args,
+            });
+            migrate_observing(&source, &context, k, &setting.options, observing.as_ref())
+                .map(|m| (source, m))
+        });
+        let mut diff = String::new();
+        let mut verification = None;
+        let result = result.and_then(|(source, m)| {
+            if self.needs_diff {
+                diff = diff::unified(&source.text, &m.output, &job.shown);
+            }
+            if let Some((engine, opts)) = self.verify_opts
+                && m.status == Status::Migrated
+            {
+                let context = migrate::context_dir(&job.path, args.context.as_deref());
+                let progress = |step: &str| eprintln!("msb: {}: {step}...", job.shown);
+                verification = Some(verify::verify_migration(
+                    engine,
+                    &source,
+                    &m,
+                    &setting.options,
+                    &context,
+                    opts,
+                    &progress,
+                ));
+            }
+            // With --verify, only a verified migration is written.
+            let verified = verification.as_ref().is_none_or(Verification::passed);
+            if self.write_in_place && m.status == Status::Migrated && verified {
+                let original = source.bytes_for(&source.text);
+                write::write_atomic(&job.path, &original, &source.bytes_for(&m.output))?;
+            }
+            Ok((source, m))
+        });
+        Outcome {
+            result,
+            diff,
+            verification,
+        }
+    }
 }
 
 /// The folders and files `msb migrate` works on: its paths, a

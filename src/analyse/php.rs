@@ -215,19 +215,15 @@ pub fn analyse(
         }
     }
 
-    interpreted::app_folders(file, a, &image_env, Some(&pk.image_workdir), false);
-    interpreted::build_outputs(file, a, Some(&pk.image_workdir));
-    composer_dev_dependencies(file, context, &commands, a);
-    if interpreted::leave_build_tools(
+    app_files(
         file,
         context,
+        pk,
+        &commands,
+        &image_env,
+        Some(&pk.image_workdir),
         a,
-        &pk.build_only_packages,
-        &pk.build_only_programs,
-        "only Composer and the build use them",
-    ) {
-        interpreted::remove_node_modules(file, a, Some(&pk.image_workdir));
-    }
+    );
 
     let mut vars = BTreeMap::new();
     vars.insert("tag".to_string(), b.tag.clone());
@@ -256,9 +252,26 @@ fn distro_php(file: &Dockerfile, context: &BuildContext, pk: &PhpKnowledge, a: &
             return;
         }
     }
-    interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
-    interpreted::build_outputs(file, a, None);
-    composer_dev_dependencies(file, context, &commands, a);
+    app_files(file, context, pk, &commands, &BTreeMap::new(), None, a);
+}
+
+/// What the final stage takes of the app, on an official PHP image
+/// (`image_workdir`, its variables in `image_env`) or a distribution's
+/// (neither): the app folders and what the build made, a word on
+/// Composer's dev dependencies, and the build tools (and node_modules)
+/// left in the builder when only Composer and the build use them.
+fn app_files(
+    file: &Dockerfile,
+    context: &BuildContext,
+    pk: &PhpKnowledge,
+    commands: &[RunCommand],
+    image_env: &BTreeMap<String, String>,
+    image_workdir: Option<&str>,
+    a: &mut Analysis,
+) {
+    interpreted::app_folders(file, a, image_env, image_workdir, false);
+    interpreted::build_outputs(file, a, image_workdir);
+    composer_dev_dependencies(file, context, commands, a);
     if interpreted::leave_build_tools(
         file,
         context,
@@ -267,7 +280,7 @@ fn distro_php(file: &Dockerfile, context: &BuildContext, pk: &PhpKnowledge, a: &
         &pk.build_only_programs,
         "only Composer and the build use them",
     ) {
-        interpreted::remove_node_modules(file, a, None);
+        interpreted::remove_node_modules(file, a, image_workdir);
     }
 }
 

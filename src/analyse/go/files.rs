@@ -21,6 +21,15 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
 /// Files the app reads at run time: asset folders and config files that a
 /// COPY brought in with the code, and anything copied that is not code
 /// (an entrypoint script, a config file).
+///
+/// Kept apart from Rust's `runtime_files` on purpose: more differs than
+/// what counts as code. Go looks only at the root of the context (a Go
+/// build copies it whole), where Rust walks every crate folder a COPY
+/// brings; Go adds the asset folders in go.toml's order and then the
+/// config files, Rust in the order the context lists them; and Go matches
+/// the manifests against the whole path (`vendor/vendor.json`), Rust
+/// against the file name. One function would need a flag for each, and
+/// the order of the final stage's COPY lines would change.
 pub(super) fn runtime_files(
     file: &Dockerfile,
     context: &BuildContext,

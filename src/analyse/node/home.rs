@@ -6,13 +6,13 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::Blocked;
 use super::env::{env_before, user_at};
 use super::install::InstallStep;
 use super::manifest::{Manifest, context_file_for};
 use super::words::subcommand;
+use super::{Blocked, NodeApp};
 use crate::analyse::{Analysis, RunCommand, absolute, is_under};
-use crate::knowledge::{NodeCommandDownload, NodePackageDownload, NodeRules};
+use crate::knowledge::{NodeCommandDownload, NodePackageDownload};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
@@ -20,29 +20,24 @@ use crate::source::BuildContext;
 /// into the build user's home (`/root/.cache/puppeteer`): the final stage
 /// gets the app folder and runs as another user, so the app would not find
 /// them. Fine when the download is turned off or moved into the app folder.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn home_downloads(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    node: &NodeApp,
     a: &Analysis,
-    manifest: &Manifest,
     steps: &[InstallStep],
-    app_dir: &str,
     app_root: &str,
 ) -> Result<(), Blocked> {
     let app = App {
-        file,
-        context,
+        file: node.file,
+        context: node.context,
         a,
-        app_dir,
+        app_dir: node.app_dir,
         app_root,
     };
-    for d in &rules.downloads.packages {
-        app.package_download(d, manifest, steps)?;
+    for d in &node.rules.downloads.packages {
+        app.package_download(d, node.manifest, steps)?;
     }
     for rc in &a.run_commands {
-        for d in &rules.downloads.commands {
+        for d in &node.rules.downloads.commands {
             app.command_download(d, rc)?;
         }
     }

@@ -2,29 +2,25 @@
 //! runs, the folder a static file server serves (when a known build tool
 //! writes it), what `next start` reads, or the app folder whole.
 
-use super::Layout;
 use super::env::env_before;
 use super::manifest::{Manifest, context_file_for};
 use super::next::next_app_unknowns;
 use super::walk::RuntimeUses;
 use super::words::{NPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, option_value, subcommand};
+use super::{Layout, NodeApp};
 use crate::analyse::{Analysis, is_under, shell};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
 /// What the final stage copies, and why.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn choose_layout(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     a: &Analysis,
     uses: &RuntimeUses,
-    app_dir: &str,
-    manifest: &Manifest,
     installed: bool,
 ) -> (Layout, String) {
+    let app_dir = app.app_dir;
     if let Some(folder) = &uses.standalone
         && is_under(folder, app_dir)
         && uses.app_files.is_empty()
@@ -44,7 +40,8 @@ pub(super) fn choose_layout(
         && !uses.package_scripts
         && folder != app_dir
         && is_under(folder, app_dir)
-        && let Some((out, how)) = static_output(file, context, rules, a, app_dir, manifest)
+        && let Some((out, how)) =
+            static_output(app.file, app.context, app.rules, a, app_dir, app.manifest)
         && is_under(folder, &format!("{app_dir}/{out}"))
     {
         return (
@@ -55,7 +52,7 @@ pub(super) fn choose_layout(
         );
     }
     if uses.next_start && uses.app_files.is_empty() && installed {
-        match next_app_unknowns(context, rules, a, app_dir) {
+        match next_app_unknowns(app.context, app.rules, a, app_dir) {
             Ok(()) => {
                 return (
                     Layout::NextApp,

@@ -93,6 +93,18 @@ pub enum Layout {
     NextApp,
 }
 
+/// The Node app being migrated, as most steps read it: the Dockerfile,
+/// its build context, node.toml's rules, the app's package.json and the
+/// folder it is in. The analysis travels beside it, as some steps change it.
+#[derive(Clone, Copy)]
+struct NodeApp<'x> {
+    file: &'x Dockerfile,
+    context: &'x BuildContext,
+    rules: &'x NodeRules,
+    manifest: &'x Manifest,
+    app_dir: &'x str,
+}
+
 /// What `explain` shows of a Node build.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NodeFacts {
@@ -162,26 +174,25 @@ fn migrate(
         from,
     )?;
 
+    let app = NodeApp {
+        file,
+        context,
+        rules,
+        manifest: &manifest,
+        app_dir: &app_dir,
+    };
     // The folder the final stage copies whole: the WORKDIR the app is in.
     let app_root = app_root_of(a, &app_dir);
-    home_downloads(
-        file, context, rules, a, &manifest, &steps, &app_dir, &app_root,
-    )?;
+    home_downloads(&app, a, &steps, &app_root)?;
     // What the container runs.
-    let uses = runtime_uses(
-        file, context, rules, k, a, &manifest, &globals, &app_dir, app_root,
-    )?;
+    let uses = runtime_uses(&app, k, a, &globals, app_root)?;
     runtime_packages(&manifest, pack, rules, &uses, a);
 
     let installed = steps.iter().any(|s| !s.prune);
-    let (layout, layout_why) = choose_layout(
-        file, context, rules, a, &uses, &app_dir, &manifest, installed,
-    );
+    let (layout, layout_why) = choose_layout(&app, a, &uses, installed);
     let copies_node_modules = matches!(layout, Layout::AppFolder | Layout::NextApp);
     let dev_dependencies = if copies_node_modules {
-        prune(
-            file, context, rules, a, &steps, manager, &manifest, &uses, &app_dir, tag.major,
-        )
+        prune(&app, a, &steps, manager, &uses, tag.major)
     } else {
         a.dependencies_left_behind = installed;
         "not copied: the final stage takes only the files the command reads".to_string()
@@ -194,8 +205,7 @@ fn migrate(
     if copies_node_modules {
         modules_folder(context, a, &steps, &app_dir, from)?;
     }
-    a.unsafe_alternative =
-        standalone_alternative(file, context, rules, a, &uses, &app_dir, &layout);
+    a.unsafe_alternative = standalone_alternative(&app, a, &uses, &layout);
     if let Some(path) = &manifest.path
         && manifest.json.is_null()
     {

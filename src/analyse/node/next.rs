@@ -3,11 +3,11 @@
 //! `distDir`), and the `--unsafe` alternative that runs the standalone
 //! server `output: 'standalone'` makes instead of `next start`.
 
-use super::Layout;
 use super::artefacts::{build_line, outside_copies};
 use super::layout::{dockerignore, whole_context_copy};
 use super::manifest::context_file_for;
 use super::walk::RuntimeUses;
+use super::{Layout, NodeApp};
 use crate::analyse::{Analysis, Artefact, CommandRewrite, UnsafeAlternative};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::{Dockerfile, Keyword};
@@ -105,17 +105,14 @@ fn sets_standalone(text: &str) -> bool {
 /// with `.next/static` and `public` beside it, as Next documents for
 /// containers. Unsafe: the image never ran that server, and the files it
 /// traced may miss what the app loads at run time.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn standalone_alternative(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     a: &Analysis,
     uses: &RuntimeUses,
-    app_dir: &str,
     layout: &Layout,
 ) -> Option<UnsafeAlternative> {
-    let config = standalone_config(context, rules, a, uses, app_dir, layout)?;
+    let (file, context, app_dir) = (app.file, app.context, app.app_dir);
+    let config = standalone_config(context, app.rules, a, uses, app_dir, layout)?;
     if file
         .instructions
         .iter()

@@ -3,32 +3,26 @@
 //! step, with the command for the manager and what stops it (a user or
 //! folder change, Yarn 1 without a lockfile, Yarn 2+ without the plugin).
 
-use super::Manager;
 use super::env::user_at;
 use super::install::InstallStep;
 use super::managers::{berry_major, yarnrc_text};
-use super::manifest::{Manifest, context_file_for};
+use super::manifest::context_file_for;
 use super::walk::RuntimeUses;
+use super::{Manager, NodeApp};
 use crate::analyse::{Analysis, BuilderAddition};
-use crate::knowledge::NodeRules;
 use crate::parse::Dockerfile;
-use crate::source::BuildContext;
 
 /// Leave only production dependencies in node_modules, when that is
 /// known to be safe; say what happened.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn prune(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     a: &mut Analysis,
     steps: &[InstallStep],
     manager: Option<Manager>,
-    manifest: &Manifest,
     uses: &RuntimeUses,
-    app_dir: &str,
     node_major: Option<u32>,
 ) -> String {
+    let NodeApp { file, manifest, .. } = *app;
     let Some(manager) = manager else {
         return "none installed".to_string();
     };
@@ -54,11 +48,8 @@ pub(super) fn prune(
     }
     let command = match &uses.dev_deps {
         Some(why) => Err(why.clone()),
-        None => same_place(file, a, install).and_then(|()| {
-            prune_command(
-                context, rules, a, manager, manifest, install, app_dir, node_major,
-            )
-        }),
+        None => same_place(file, a, install)
+            .and_then(|()| prune_command(app, a, manager, install, node_major)),
     };
     match command {
         Ok(command) => add_prune(file, a, install, manager, command, &dev),
@@ -96,17 +87,20 @@ fn same_place(file: &Dockerfile, a: &Analysis, install: &InstallStep) -> Result<
 
 /// The manager's prune command (node.toml's), or why it cannot prune
 /// safely.
-#[allow(clippy::too_many_arguments)]
 fn prune_command(
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     a: &Analysis,
     manager: Manager,
-    manifest: &Manifest,
     install: &InstallStep,
-    app_dir: &str,
     node_major: Option<u32>,
 ) -> Result<String, String> {
+    let NodeApp {
+        context,
+        rules,
+        manifest,
+        app_dir,
+        ..
+    } = *app;
     let command = match manager {
         Manager::Npm => {
             if node_major.is_some_and(|m| m >= rules.npm_omit_dev_min_node) {

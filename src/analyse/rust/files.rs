@@ -86,6 +86,10 @@ fn is_code_source(src: &str, context: &BuildContext, pack: &LanguagePack) -> boo
 /// Files the app reads at run time: asset folders and config files that a
 /// COPY of a crate folder brought in, and anything else copied that is not
 /// code (an entrypoint script, a config file).
+///
+/// Not shared with Go's `runtime_files`: this one walks each crate folder
+/// a COPY brings (not only the context root), skips COPY --from, and keeps
+/// the context's order for the files it adds; see the Go one for the rest.
 pub(super) fn runtime_files(
     file: &Dockerfile,
     context: &BuildContext,

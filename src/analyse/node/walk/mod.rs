@@ -15,10 +15,10 @@ mod managers;
 mod node;
 mod scripts;
 
-use crate::analyse::node::Blocked;
 use crate::analyse::node::globals::GlobalPackage;
 use crate::analyse::node::manifest::Manifest;
 use crate::analyse::node::words::{package_of_bin, subcommand};
+use crate::analyse::node::{Blocked, NodeApp};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{Analysis, script_in_context};
 use crate::knowledge::{Knowledge, NodeRules};
@@ -27,19 +27,14 @@ use crate::source::BuildContext;
 
 /// What the container runs, found by the walk; a development server or a
 /// command msb cannot place blocks the file.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn runtime_uses(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
+    app: &NodeApp,
     k: &Knowledge,
     a: &Analysis,
-    manifest: &Manifest,
     globals: &[GlobalPackage],
-    app_dir: &str,
     app_root: String,
 ) -> Result<RuntimeUses, Blocked> {
-    let mut walk = RuntimeWalk::new(file, context, rules, k, a, manifest, globals, app_dir);
+    let mut walk = RuntimeWalk::new(app, k, a, globals);
     walk.app_root = app_root;
     walk.run();
     let uses = walk.uses;
@@ -107,27 +102,22 @@ pub(super) struct RuntimeWalk<'x> {
 }
 
 impl<'x> RuntimeWalk<'x> {
-    #[allow(clippy::too_many_arguments)]
     fn new(
-        file: &'x Dockerfile,
-        context: &'x BuildContext,
-        rules: &'x NodeRules,
+        app: &NodeApp<'x>,
         k: &'x Knowledge,
         a: &'x Analysis,
-        manifest: &'x Manifest,
         globals: &'x [GlobalPackage],
-        app_dir: &'x str,
     ) -> Self {
         RuntimeWalk {
-            file,
-            context,
-            rules,
+            file: app.file,
+            context: app.context,
+            rules: app.rules,
             k,
             a,
-            manifest,
+            manifest: app.manifest,
             globals,
-            app_dir,
-            app_root: app_dir.to_string(),
+            app_dir: app.app_dir,
+            app_root: app.app_dir.to_string(),
             line: 0,
             top: false,
             index: 0,
