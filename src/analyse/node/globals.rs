@@ -148,6 +148,30 @@ pub(super) fn known_build_tools(
     }
 }
 
+/// Global packages the final stage does not install again (nothing the
+/// container starts runs them: `nodemon` beside `CMD node server.js`, a
+/// `sass` only the build used) are left in the builder; say so, since a
+/// program the app starts by itself at run time would be missing.
+pub(super) fn note_left_behind(
+    globals: &[GlobalPackage],
+    reinstalled: &[(String, String)],
+    a: &mut Analysis,
+) {
+    let left: Vec<&GlobalPackage> = globals
+        .iter()
+        .filter(|g| !reinstalled.iter().any(|(spec, _)| *spec == g.spec))
+        .collect();
+    let Some(first) = left.first() else {
+        return;
+    };
+    let names: Vec<&str> = left.iter().map(|g| g.name.as_str()).collect();
+    a.warnings.push(format!(
+        "line {}: {} installed globally, left in the builder: nothing the container starts runs it; if the app runs it at run time, install it in the final stage",
+        first.line,
+        names.join(", ")
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,28 +200,4 @@ mod tests {
             assert!(!g(spec).is_registry(), "{spec}");
         }
     }
-}
-
-/// Global packages the final stage does not install again (nothing the
-/// container starts runs them: `nodemon` beside `CMD node server.js`, a
-/// `sass` only the build used) are left in the builder; say so, since a
-/// program the app starts by itself at run time would be missing.
-pub(super) fn note_left_behind(
-    globals: &[GlobalPackage],
-    reinstalled: &[(String, String)],
-    a: &mut Analysis,
-) {
-    let left: Vec<&GlobalPackage> = globals
-        .iter()
-        .filter(|g| !reinstalled.iter().any(|(spec, _)| *spec == g.spec))
-        .collect();
-    let Some(first) = left.first() else {
-        return;
-    };
-    let names: Vec<&str> = left.iter().map(|g| g.name.as_str()).collect();
-    a.warnings.push(format!(
-        "line {}: {} installed globally, left in the builder: nothing the container starts runs it; if the app runs it at run time, install it in the final stage",
-        first.line,
-        names.join(", ")
-    ));
 }
