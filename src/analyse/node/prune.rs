@@ -48,6 +48,10 @@ pub(super) fn prune(
     }
     let command = match &uses.dev_deps {
         Some(why) => Err(why.clone()),
+        None if node_env_from_build_arg(a, install) => Err(format!(
+            "line {}: {} runs with NODE_ENV from a build argument, and a build with another NODE_ENV (development) installs them on purpose",
+            install.line, install.text
+        )),
         None => same_place(file, a, install)
             .and_then(|()| prune_command(app, a, manager, install, node_major)),
     };
@@ -60,6 +64,17 @@ pub(super) fn prune(
             format!("kept: {why}")
         }
     }
+}
+
+/// NODE_ENV is the build's to choose (`ARG NODE_ENV`, `ENV NODE_ENV
+/// $NODE_ENV`): the dev dependencies a development build installs are
+/// wanted there, so msb adds no prune that would remove them.
+fn node_env_from_build_arg(a: &Analysis, install: &InstallStep) -> bool {
+    a.stage_args.contains_key("NODE_ENV")
+        || install
+            .env
+            .get("NODE_ENV")
+            .is_some_and(|v| v.contains('$'))
 }
 
 /// The build ends where the install ran and as the user who ran it, so
