@@ -60,6 +60,16 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         plan.runtime
             .artefacts
             .push(input.instruction("COPY", &format!("{flags} {paths}")));
+        if let Some(owner) = &chown
+            && base_has_folder(a, &artefact.to)
+        {
+            // COPY --chown into a folder the base already has chowns what
+            // it copies, not the folder: the app could not create a file
+            // there, as it could when it ran as root.
+            plan.runtime
+                .artefacts
+                .push(input.instruction("RUN", &format!("chown {owner} {}", artefact.to)));
+        }
         let owner = chown.map(|o| format!(", owned by {o}")).unwrap_or_default();
         let dest = if artefact.from == artefact.to {
             String::new()
@@ -72,6 +82,14 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             format!("copies {}{dest}{owner}: {}", artefact.from, artefact.why),
         );
     }
+}
+
+/// The final stage is the builder's own image (a vendor's runtime), whose
+/// WORKDIR (`images.toml`) is `path`: the folder exists before the COPY.
+fn base_has_folder(a: &crate::analyse::Analysis, path: &str) -> bool {
+    a.builder
+        .as_ref()
+        .is_some_and(|b| b.vendor_runtime.is_some() && b.workdir.as_deref() == Some(path))
 }
 
 /// The owner a `chown` in the builder gave to `path`, a folder above it
