@@ -90,7 +90,6 @@ pub(super) fn install_bin_dir(
 }
 
 /// The binaries `cargo build`/`cargo install --path`/`cargo run` make.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn cargo_output(
     file: &Dockerfile,
     a: &Analysis,
