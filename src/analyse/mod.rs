@@ -234,6 +234,8 @@ pub struct Analysis {
     /// Package sources RUN lines add (an apt repository and its key):
     /// the final stage needs them only to install packages from them.
     pub package_sources: Vec<PackageSource>,
+    /// Whether the SHELL that RUN lines run in expands braces (bash).
+    pub shell_braces: bool,
     pub runtime: RuntimeNeeds,
     /// A port below 1024 already blocks the migration (said once).
     pub privileged_port: bool,
@@ -297,6 +299,7 @@ impl Analysis {
             artefacts: Vec::new(),
             runtime_packages: Vec::new(),
             package_sources: Vec::new(),
+            shell_braces: false,
             runtime: RuntimeNeeds::default(),
             privileged_port: false,
             privileged_port_blocker: None,
@@ -364,6 +367,14 @@ impl Analysis {
         // A variable msb cannot resolve, or a system folder, would copy the
         // wrong thing (`COPY --from=builder /$X` is the whole builder).
         let why = why.into();
+        // COPY does not expand braces: `man{1..8}` would name nothing.
+        if shell::has_braces(from) || shell::has_braces(to) {
+            self.block(
+                line,
+                format!("{from} holds braces the shell would expand ({why})"),
+            );
+            return;
+        }
         if from.contains('$') || to.contains('$') {
             self.block(
                 line,
@@ -768,16 +779,25 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
         }
-        for path in paths {
-            if path.contains('$')
-                || path.contains('*')
-                || path.starts_with("/dev/")
-                || path.starts_with("/tmp")
-            {
+        for path in expand_braces(paths, c, line, a) {
+            // A variable of the base image (`$PHP_INI_DIR`) msb does not
+            // know: the final stage's own base has that file where it was.
+            if path.contains('$') || path.starts_with("/dev/") || path.starts_with("/tmp") {
                 continue;
             }
             if a.is_system_dir(&path) || a.is_copied(&path) || in_code_dir(&path, &rc.cwd, pack, a)
             {
+                continue;
+            }
+            // The shell expands `*` against the builder's files; COPY would
+            // match it against the same names only by chance.
+            if path.contains(['*', '?', '[']) {
+                a.block_unless_unsafe(
+                    line,
+                    format!(
+                        "`{program}` changes {path}, a pattern the shell expands: msb cannot tell which files the final stage needs"
+                    ),
+                );
                 continue;
             }
             if k.commands
@@ -821,6 +841,30 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             a.add_artefact(line, &path, &path, why, made_for_the_app);
         }
     }
+}
+
+/// The paths a command names, as its shell makes them: bash expands
+/// `/usr/share/man/man{1..8}` into eight folders; `/bin/sh` makes the
+/// folder `man{1..8}` itself, which is surely not what was meant, so that
+/// path blocks (only --unsafe goes on, without it).
+fn expand_braces(paths: Vec<String>, c: &Command, line: usize, a: &mut Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !shell::has_braces(&path) {
+            out.push(path);
+        } else if c.braces {
+            out.extend(shell::expand_braces(&path));
+        } else {
+            a.block_unless_unsafe(
+                line,
+                format!(
+                    "`{}` names {path}, but /bin/sh does not expand braces: it makes that name literally (run it with `bash -c` if it means several paths)",
+                    c.program()
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// Whether `path` lies in one of the language's code folders (`src/`,
@@ -992,6 +1036,17 @@ fn walk_stage(
                 walk_copy(ins, index, &workdir, &stage_vars, context, a);
                 (StepRole::SourceCopy, String::new())
             }
+            Keyword::Shell => {
+                a.shell_braces = ins
+                    .exec
+                    .as_ref()
+                    .and_then(|w| w.first())
+                    .is_some_and(|p| shell::expands_braces(p));
+                (
+                    StepRole::RuntimeConfig,
+                    "SHELL is image configuration".to_string(),
+                )
+            }
             Keyword::Onbuild => (
                 StepRole::RuntimeConfig,
                 "runs in images built FROM this one".into(),
@@ -1025,7 +1080,11 @@ fn walk_run(
     let mut cwd = workdir.to_string();
     // ARG and ENV values are in the RUN's environment.
     let script = image::expand_known(&shell::run_script(ins, &k.commands.shells), vars);
-    let commands = shell::inline_scripts(shell::commands(&script), &k.commands.shells);
+    let mut top = shell::commands(&script);
+    for c in &mut top {
+        c.braces = a.shell_braces;
+    }
+    let commands = shell::inline_scripts(top, &k.commands.shells);
     let run = RunWalk {
         index,
         vars,
