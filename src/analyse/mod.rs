@@ -691,6 +691,7 @@ pub fn analyse_observed(
     }
     ports::check(file, &k.commands.ports, &mut a);
     housekeeping_paths(file, pack, k, &mut a);
+    installer_sources(file, k, &mut a);
     check_observed(&mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);
@@ -840,6 +841,45 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             };
             a.add_artefact(line, &path, &path, why, made_for_the_app);
         }
+    }
+}
+
+/// The package sources that known installers add (NodeSource's
+/// `setup_18.x`): like an `echo "deb …" > /etc/apt/sources.list.d/x.list`,
+/// the final stage gets them only ahead of installing a package the
+/// original installed after them.
+fn installer_sources(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
+    let mut found = Vec::new();
+    let mut rest = a.run_commands.as_slice();
+    while let Some(first) = rest.first() {
+        let count = rest.iter().take_while(|r| r.index == first.index).count();
+        let plain: Vec<&Command> = rest[..count].iter().map(|rc| &rc.command).collect();
+        for run in effects::installers(&plain, &k.commands) {
+            for path in &run.installer.package_sources {
+                found.push((first.index, path.clone()));
+            }
+        }
+        rest = &rest[count..];
+    }
+    for (index, path) in found {
+        if a.package_sources.iter().any(|s| is_under(&path, &s.path)) {
+            continue;
+        }
+        // A file the folder holds comes with it; the folder is needed
+        // from the earliest of them on.
+        let mut earliest = index;
+        a.package_sources.retain(|s| {
+            let inside = is_under(&s.path, &path);
+            if inside {
+                earliest = earliest.min(s.index);
+            }
+            !inside
+        });
+        a.package_sources.push(PackageSource {
+            index: earliest,
+            line: file.instructions[index].line,
+            path,
+        });
     }
 }
 
@@ -1472,7 +1512,14 @@ impl StepRules<'_> {
         let mut fetched = Vec::new();
         for run in &installers {
             fetched.extend(run.commands.iter().copied());
-            if run.installer.build_only {
+            if !run.installer.package_sources.is_empty() {
+                // Read like the `echo deb … > sources.list.d/x.list` it is.
+                reading.evidence.push(format!(
+                    "adds {} ({})",
+                    run.installer.installs,
+                    run.installer.package_sources.join(", ")
+                ));
+            } else if run.installer.build_only {
                 reading.evidence.push(format!(
                     "installs {} with its installer (a build tool)",
                     run.installer.installs
