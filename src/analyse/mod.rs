@@ -2104,6 +2104,57 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
 mod tests {
     use super::*;
 
+    /// The analysis of `text` with an empty build context.
+    fn analysed(text: &str) -> Analysis {
+        let k = Knowledge::builtin().unwrap();
+        let file = crate::parse::parse(text).unwrap();
+        analyse(&file, &BuildContext::new("/nonexistent"), &k)
+    }
+
+    fn artefact_paths(a: &Analysis) -> Vec<&str> {
+        a.artefacts.iter().map(|x| x.to.as_str()).collect()
+    }
+
+    #[test]
+    fn braces_in_run_paths_expand_only_under_bash() {
+        let file = |run: &str| {
+            format!(
+                "FROM python:3.12
+WORKDIR /app
+COPY . .
+RUN pip install flask
+RUN {run}
+CMD [\"python\", \"app.py\"]
+"
+            )
+        };
+        let a = analysed(&file("bash -c 'mkdir -p /var/{log,cache}/app'"));
+        let paths = artefact_paths(&a);
+        assert!(paths.contains(&"/var/log/app"), "{paths:?}");
+        assert!(paths.contains(&"/var/cache/app"), "{paths:?}");
+        assert!(a.unsafe_blockers.is_empty(), "{:?}", a.unsafe_blockers);
+
+        let a = analysed(&file("mkdir -p /var/{log,cache}/app"));
+        assert!(artefact_paths(&a).iter().all(|p| !p.contains('{')));
+        assert!(
+            a.unsafe_blockers
+                .iter()
+                .any(|b| b.reason.contains("/bin/sh does not expand braces")),
+            "{:?}",
+            a.unsafe_blockers
+        );
+
+        let a = analysed(&file("chmod 0644 /etc/app/*.conf"));
+        assert!(artefact_paths(&a).iter().all(|p| !p.contains('*')));
+        assert!(
+            a.unsafe_blockers
+                .iter()
+                .any(|b| b.reason.contains("/etc/app/*.conf")),
+            "{:?}",
+            a.unsafe_blockers
+        );
+    }
+
     #[test]
     fn relative_paths() {
         assert_eq!(relative_to("/app/x/y", "/app"), Some("x/y"));
