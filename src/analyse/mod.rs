@@ -780,7 +780,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
         }
-        for path in expand_braces(paths, c, line, a) {
+        for path in expand_braces(paths, c) {
             // A variable of the base image (`$PHP_INI_DIR`) msb does not
             // know: the final stage's own base has that file where it was.
             if path.contains('$') || path.starts_with("/dev/") || path.starts_with("/tmp") {
@@ -788,6 +788,17 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             if a.is_system_dir(&path) || a.is_copied(&path) || in_code_dir(&path, &rc.cwd, pack, a)
             {
+                continue;
+            }
+            // `/bin/sh` made `man{1..8}` literally, surely not what was
+            // meant (bash braces were expanded above).
+            if shell::has_braces(&path) {
+                a.block_unless_unsafe(
+                    line,
+                    format!(
+                        "`{program}` names {path}, but /bin/sh (dash, ash) does not expand braces: it makes that name literally (`bash -c` would make several paths)"
+                    ),
+                );
                 continue;
             }
             // The shell expands `*` against the builder's files; COPY would
@@ -885,26 +896,12 @@ fn installer_sources(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
 
 /// The paths a command names, as its shell makes them: bash expands
 /// `/usr/share/man/man{1..8}` into eight folders; `/bin/sh` makes the
-/// folder `man{1..8}` itself, which is surely not what was meant, so that
-/// path blocks (only --unsafe goes on, without it).
-fn expand_braces(paths: Vec<String>, c: &Command, line: usize, a: &mut Analysis) -> Vec<String> {
-    let mut out = Vec::new();
-    for path in paths {
-        if !shell::has_braces(&path) {
-            out.push(path);
-        } else if c.braces {
-            out.extend(shell::expand_braces(&path));
-        } else {
-            a.block_unless_unsafe(
-                line,
-                format!(
-                    "`{}` names {path}, but /bin/sh does not expand braces: it makes that name literally (run it with `bash -c` if it means several paths)",
-                    c.program()
-                ),
-            );
-        }
+/// folder `man{1..8}` itself, kept as it is.
+fn expand_braces(paths: Vec<String>, c: &Command) -> Vec<String> {
+    if !c.braces {
+        return paths;
     }
-    out
+    paths.iter().flat_map(|p| shell::expand_braces(p)).collect()
 }
 
 /// Whether `path` lies in one of the language's code folders (`src/`,
@@ -2139,10 +2136,14 @@ CMD [\"python\", \"app.py\"]
         assert!(
             a.unsafe_blockers
                 .iter()
-                .any(|b| b.reason.contains("/bin/sh does not expand braces")),
+                .any(|b| b.reason.contains("does not expand braces")),
             "{:?}",
             a.unsafe_blockers
         );
+
+        // Inside the copied app folder, the literal name comes with it.
+        let a = analysed(&file("mkdir -p /app/{logs,tmp}"));
+        assert!(a.unsafe_blockers.is_empty(), "{:?}", a.unsafe_blockers);
 
         let a = analysed(&file("chmod 0644 /etc/app/*.conf"));
         assert!(artefact_paths(&a).iter().all(|p| !p.contains('*')));
