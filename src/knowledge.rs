@@ -362,6 +362,12 @@ pub struct Installer {
     pub installs: String,
     /// Whether only the build uses what it installs.
     pub build_only: bool,
+    /// The package manager's folders it adds a repository to (NodeSource's
+    /// `setup_18.x` writes an apt source and its key, nothing else): the
+    /// RUN is then read like one that writes them, and the final stage gets
+    /// them ahead of its own install of a package from that repository.
+    #[serde(default)]
+    pub package_sources: Vec<String>,
 }
 
 /// How ENTRYPOINT, CMD and HEALTHCHECK name the files they start.

@@ -241,6 +241,20 @@ pub fn installers<'k>(cmds: &[&Command], k: &'k CommandsPack) -> Vec<InstallerRu
 /// `sh`, `bash -s -- …`, `python3 -` (reading the pipe), or `sh i.sh`
 /// naming the fetched file.
 fn runs_fetched_script(c: &Command, fetched_name: &str, k: &CommandsPack) -> bool {
+    // `sudo -E bash -`: what sudo runs, without its options.
+    if c.program() == "sudo" {
+        let words: Vec<String> = c
+            .args()
+            .iter()
+            .skip_while(|w| w.starts_with('-'))
+            .cloned()
+            .collect();
+        if words.is_empty() {
+            return false;
+        }
+        let inner = Command { words, ..c.clone() };
+        return runs_fetched_script(&inner, fetched_name, k);
+    }
     let program = crate::analyse::shell::normalise_program(c.program());
     let runner = k.shells.iter().any(|s| s == program)
         || k.launch
@@ -352,5 +366,13 @@ mod tests {
         let refs: Vec<&Command> = cmds.iter().collect();
         let runs = installers(&refs, &k.commands);
         assert_eq!(runs[0].commands, vec![0, 1]);
+        let cmds = crate::analyse::shell::commands(
+            "curl -sL https://deb.nodesource.com/setup_lts.x | sudo -E bash - && apt-get install -y nodejs",
+        );
+        let refs: Vec<&Command> = cmds.iter().collect();
+        let runs = installers(&refs, &k.commands);
+        assert_eq!(runs[0].installer.name, "NodeSource");
+        assert_eq!(runs[0].commands, vec![0, 1]);
+        assert!(!runs[0].installer.package_sources.is_empty());
     }
 }

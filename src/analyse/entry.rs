@@ -122,9 +122,8 @@ pub fn read(
         launch.steps = vec![Step {
             cwd: workdir,
             command: Command {
-                env: Vec::new(),
                 words,
-                writes: Vec::new(),
+                ..Command::default()
             },
         }];
     }
@@ -192,9 +191,8 @@ pub fn commands_run(
         steps.push(Step {
             cwd: workdir.clone(),
             command: Command {
-                env: Vec::new(),
                 words: vec![script],
-                writes: Vec::new(),
+                ..Command::default()
             },
         });
     }

@@ -234,6 +234,8 @@ pub struct Analysis {
     /// Package sources RUN lines add (an apt repository and its key):
     /// the final stage needs them only to install packages from them.
     pub package_sources: Vec<PackageSource>,
+    /// Whether the SHELL that RUN lines run in expands braces (bash).
+    pub shell_braces: bool,
     pub runtime: RuntimeNeeds,
     /// A port below 1024 already blocks the migration (said once).
     pub privileged_port: bool,
@@ -297,6 +299,7 @@ impl Analysis {
             artefacts: Vec::new(),
             runtime_packages: Vec::new(),
             package_sources: Vec::new(),
+            shell_braces: false,
             runtime: RuntimeNeeds::default(),
             privileged_port: false,
             privileged_port_blocker: None,
@@ -364,6 +367,14 @@ impl Analysis {
         // A variable msb cannot resolve, or a system folder, would copy the
         // wrong thing (`COPY --from=builder /$X` is the whole builder).
         let why = why.into();
+        // COPY does not expand braces: `man{1..8}` would name nothing.
+        if shell::has_braces(from) || shell::has_braces(to) {
+            self.block(
+                line,
+                format!("{from} holds braces the shell would expand ({why})"),
+            );
+            return;
+        }
         if from.contains('$') || to.contains('$') {
             self.block(
                 line,
@@ -680,6 +691,7 @@ pub fn analyse_observed(
     }
     ports::check(file, &k.commands.ports, &mut a);
     housekeeping_paths(file, pack, k, &mut a);
+    installer_sources(file, k, &mut a);
     check_observed(&mut a);
     runtime_needs(file, context, k, &mut a);
     check_non_root(file, &mut a);
@@ -768,16 +780,36 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
         }
-        for path in paths {
-            if path.contains('$')
-                || path.contains('*')
-                || path.starts_with("/dev/")
-                || path.starts_with("/tmp")
-            {
+        for path in expand_braces(paths, c) {
+            // A variable of the base image (`$PHP_INI_DIR`) msb does not
+            // know: the final stage's own base has that file where it was.
+            if path.contains('$') || path.starts_with("/dev/") || path.starts_with("/tmp") {
                 continue;
             }
             if a.is_system_dir(&path) || a.is_copied(&path) || in_code_dir(&path, &rc.cwd, pack, a)
             {
+                continue;
+            }
+            // `/bin/sh` made `man{1..8}` literally, surely not what was
+            // meant (bash braces were expanded above).
+            if shell::has_braces(&path) {
+                a.block_unless_unsafe(
+                    line,
+                    format!(
+                        "`{program}` names {path}, but /bin/sh (dash, ash) does not expand braces: it makes that name literally (`bash -c` would make several paths)"
+                    ),
+                );
+                continue;
+            }
+            // The shell expands `*` against the builder's files; COPY would
+            // match it against the same names only by chance.
+            if path.contains(['*', '?', '[']) {
+                a.block_unless_unsafe(
+                    line,
+                    format!(
+                        "`{program}` changes {path}, a pattern the shell expands: msb cannot tell which files the final stage needs"
+                    ),
+                );
                 continue;
             }
             if k.commands
@@ -821,6 +853,55 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             a.add_artefact(line, &path, &path, why, made_for_the_app);
         }
     }
+}
+
+/// The package sources that known installers add (NodeSource's
+/// `setup_18.x`): like an `echo "deb …" > /etc/apt/sources.list.d/x.list`,
+/// the final stage gets them only ahead of installing a package the
+/// original installed after them.
+fn installer_sources(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
+    let mut found = Vec::new();
+    let mut rest = a.run_commands.as_slice();
+    while let Some(first) = rest.first() {
+        let count = rest.iter().take_while(|r| r.index == first.index).count();
+        let plain: Vec<&Command> = rest[..count].iter().map(|rc| &rc.command).collect();
+        for run in effects::installers(&plain, &k.commands) {
+            for path in &run.installer.package_sources {
+                found.push((first.index, path.clone()));
+            }
+        }
+        rest = &rest[count..];
+    }
+    for (index, path) in found {
+        if a.package_sources.iter().any(|s| is_under(&path, &s.path)) {
+            continue;
+        }
+        // A file the folder holds comes with it; the folder is needed
+        // from the earliest of them on.
+        let mut earliest = index;
+        a.package_sources.retain(|s| {
+            let inside = is_under(&s.path, &path);
+            if inside {
+                earliest = earliest.min(s.index);
+            }
+            !inside
+        });
+        a.package_sources.push(PackageSource {
+            index: earliest,
+            line: file.instructions[index].line,
+            path,
+        });
+    }
+}
+
+/// The paths a command names, as its shell makes them: bash expands
+/// `/usr/share/man/man{1..8}` into eight folders; `/bin/sh` makes the
+/// folder `man{1..8}` itself, kept as it is.
+fn expand_braces(paths: Vec<String>, c: &Command) -> Vec<String> {
+    if !c.braces {
+        return paths;
+    }
+    paths.iter().flat_map(|p| shell::expand_braces(p)).collect()
 }
 
 /// Whether `path` lies in one of the language's code folders (`src/`,
@@ -992,6 +1073,17 @@ fn walk_stage(
                 walk_copy(ins, index, &workdir, &stage_vars, context, a);
                 (StepRole::SourceCopy, String::new())
             }
+            Keyword::Shell => {
+                a.shell_braces = ins
+                    .exec
+                    .as_ref()
+                    .and_then(|w| w.first())
+                    .is_some_and(|p| shell::expands_braces(p));
+                (
+                    StepRole::RuntimeConfig,
+                    "SHELL is image configuration".to_string(),
+                )
+            }
             Keyword::Onbuild => (
                 StepRole::RuntimeConfig,
                 "runs in images built FROM this one".into(),
@@ -1025,7 +1117,11 @@ fn walk_run(
     let mut cwd = workdir.to_string();
     // ARG and ENV values are in the RUN's environment.
     let script = image::expand_known(&shell::run_script(ins, &k.commands.shells), vars);
-    let commands = shell::inline_scripts(shell::commands(&script), &k.commands.shells);
+    let mut top = shell::commands(&script);
+    for c in &mut top {
+        c.braces = a.shell_braces;
+    }
+    let commands = shell::inline_scripts(top, &k.commands.shells);
     let run = RunWalk {
         index,
         vars,
@@ -1413,7 +1509,14 @@ impl StepRules<'_> {
         let mut fetched = Vec::new();
         for run in &installers {
             fetched.extend(run.commands.iter().copied());
-            if run.installer.build_only {
+            if !run.installer.package_sources.is_empty() {
+                // Read like the `echo deb … > sources.list.d/x.list` it is.
+                reading.evidence.push(format!(
+                    "adds {} ({})",
+                    run.installer.installs,
+                    run.installer.package_sources.join(", ")
+                ));
+            } else if run.installer.build_only {
                 reading.evidence.push(format!(
                     "installs {} with its installer (a build tool)",
                     run.installer.installs
@@ -1997,6 +2100,61 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The analysis of `text` with an empty build context.
+    fn analysed(text: &str) -> Analysis {
+        let k = Knowledge::builtin().unwrap();
+        let file = crate::parse::parse(text).unwrap();
+        analyse(&file, &BuildContext::new("/nonexistent"), &k)
+    }
+
+    fn artefact_paths(a: &Analysis) -> Vec<&str> {
+        a.artefacts.iter().map(|x| x.to.as_str()).collect()
+    }
+
+    #[test]
+    fn braces_in_run_paths_expand_only_under_bash() {
+        let file = |run: &str| {
+            format!(
+                "FROM python:3.12
+WORKDIR /app
+COPY . .
+RUN pip install flask
+RUN {run}
+CMD [\"python\", \"app.py\"]
+"
+            )
+        };
+        let a = analysed(&file("bash -c 'mkdir -p /var/{log,cache}/app'"));
+        let paths = artefact_paths(&a);
+        assert!(paths.contains(&"/var/log/app"), "{paths:?}");
+        assert!(paths.contains(&"/var/cache/app"), "{paths:?}");
+        assert!(a.unsafe_blockers.is_empty(), "{:?}", a.unsafe_blockers);
+
+        let a = analysed(&file("mkdir -p /var/{log,cache}/app"));
+        assert!(artefact_paths(&a).iter().all(|p| !p.contains('{')));
+        assert!(
+            a.unsafe_blockers
+                .iter()
+                .any(|b| b.reason.contains("does not expand braces")),
+            "{:?}",
+            a.unsafe_blockers
+        );
+
+        // Inside the copied app folder, the literal name comes with it.
+        let a = analysed(&file("mkdir -p /app/{logs,tmp}"));
+        assert!(a.unsafe_blockers.is_empty(), "{:?}", a.unsafe_blockers);
+
+        let a = analysed(&file("chmod 0644 /etc/app/*.conf"));
+        assert!(artefact_paths(&a).iter().all(|p| !p.contains('*')));
+        assert!(
+            a.unsafe_blockers
+                .iter()
+                .any(|b| b.reason.contains("/etc/app/*.conf")),
+            "{:?}",
+            a.unsafe_blockers
+        );
+    }
 
     #[test]
     fn relative_paths() {

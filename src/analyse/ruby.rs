@@ -34,6 +34,7 @@ fn without_bundle_exec(c: &Command) -> Option<Command> {
         env: c.env.clone(),
         words: c.args()[1..].to_vec(),
         writes: c.writes.clone(),
+        braces: c.braces,
     })
 }
 

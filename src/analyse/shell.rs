@@ -12,6 +12,9 @@ pub struct Command {
     pub words: Vec<String>,
     /// Files written by `>` or `>>`.
     pub writes: Vec<String>,
+    /// Whether the shell that runs it expands braces (`bash -c`, a bash
+    /// SHELL): `/bin/sh` (dash, ash) makes `man{1..8}` literally.
+    pub braces: bool,
 }
 
 impl Command {
@@ -53,9 +56,8 @@ impl Command {
 pub fn instruction_commands(ins: &crate::parse::Instruction) -> Vec<Command> {
     match &ins.exec {
         Some(words) => vec![Command {
-            env: Vec::new(),
             words: words.clone(),
-            writes: Vec::new(),
+            ..Command::default()
         }],
         None => commands(&ins.args),
     }
@@ -164,11 +166,127 @@ fn inline_at_depth(commands: Vec<Command>, shells: &[String], depth: u32) -> Vec
     let mut out = Vec::new();
     for c in commands {
         match inline_script(&c, shells).filter(|_| depth > 0) {
-            Some(script) => out.extend(inline_at_depth(self::commands(script), shells, depth - 1)),
+            Some(script) => {
+                let braces = expands_braces(c.program());
+                let mut inner = inline_at_depth(self::commands(script), shells, depth - 1);
+                for ic in &mut inner {
+                    ic.braces = braces;
+                }
+                out.extend(inner)
+            }
             None => out.push(c),
         }
     }
     out
+}
+
+/// Whether this shell expands `{a,b}` and `{1..8}`: bash, zsh and ksh do;
+/// sh, dash and ash (what `RUN` runs by default) do not.
+pub fn expands_braces(shell: &str) -> bool {
+    matches!(
+        crate::analyse::basename(shell),
+        "bash" | "zsh" | "ksh" | "mksh"
+    )
+}
+
+/// Whether a word holds a brace expression bash would expand: `{a,b}` or
+/// `{1..8}` (not `${VAR}`, not a lone `{}`).
+pub fn has_braces(word: &str) -> bool {
+    brace_span(word).is_some()
+}
+
+/// The words bash makes of `word` by brace expansion
+/// (`/usr/share/man/man{1..3}` → man1, man2, man3; `/etc/{a,b}.conf`);
+/// the word itself when it has none.
+pub fn expand_braces(word: &str) -> Vec<String> {
+    let Some((open, close)) = brace_span(word) else {
+        return vec![word.to_string()];
+    };
+    let (head, body, tail) = (&word[..open], &word[open + 1..close], &word[close + 1..]);
+    let parts = brace_parts(body);
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(expand_braces(&format!("{head}{part}{tail}")));
+    }
+    out
+}
+
+/// The alternatives of a brace body: `a,b` or a sequence `1..8`, `a..e`.
+fn brace_parts(body: &str) -> Vec<String> {
+    if let Some((from, to)) = body.split_once("..")
+        && !to.contains("..")
+    {
+        if let (Ok(a), Ok(b)) = (from.parse::<i64>(), to.parse::<i64>()) {
+            let range: Vec<i64> = if a <= b {
+                (a..=b).collect()
+            } else {
+                (b..=a).rev().collect()
+            };
+            return range.iter().map(|n| n.to_string()).collect();
+        }
+        let (mut f, mut t) = (from.chars(), to.chars());
+        if let (Some(a), None, Some(b), None) = (f.next(), f.next(), t.next(), t.next())
+            && a.is_ascii_alphabetic()
+            && b.is_ascii_alphabetic()
+        {
+            let (lo, hi) = (a.min(b) as u8, a.max(b) as u8);
+            let mut letters: Vec<String> = (lo..=hi).map(|c| (c as char).to_string()).collect();
+            if a > b {
+                letters.reverse();
+            }
+            return letters;
+        }
+    }
+    // Commas at the top level, not inside a nested `{…}`.
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, ch) in body.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(body[start..i].to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(body[start..].to_string());
+    parts
+}
+
+/// Where the first expanding `{…}` of a word opens and closes.
+fn brace_span(word: &str) -> Option<(usize, usize)> {
+    let bytes = word.as_bytes();
+    for (open, &b) in bytes.iter().enumerate() {
+        if b != b'{' || (open > 0 && bytes[open - 1] == b'$') {
+            continue;
+        }
+        let mut depth = 0;
+        for (i, &c) in bytes.iter().enumerate().skip(open) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let body = &word[open + 1..i];
+                        let top_comma = brace_parts(body).len() > 1;
+                        if top_comma || is_sequence(body) {
+                            return Some((open, i));
+                        }
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn is_sequence(body: &str) -> bool {
+    body.split_once("..")
+        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && brace_parts(body).len() > 1)
 }
 
 /// The script a shell or `su` runs with `-c`.
@@ -421,6 +539,33 @@ mod tests {
 
     fn words(script: &str) -> Vec<Vec<String>> {
         commands(script).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn braces_expand_like_bash() {
+        assert_eq!(
+            expand_braces("/usr/share/man/man{1..3}"),
+            vec![
+                "/usr/share/man/man1",
+                "/usr/share/man/man2",
+                "/usr/share/man/man3"
+            ]
+        );
+        assert_eq!(
+            expand_braces("/etc/{a,b{1,2}}.conf"),
+            vec!["/etc/a.conf", "/etc/b1.conf", "/etc/b2.conf"]
+        );
+        assert_eq!(expand_braces("/srv/${DIR}/x"), vec!["/srv/${DIR}/x"]);
+        assert_eq!(expand_braces("/srv/{x}"), vec!["/srv/{x}"]);
+        assert!(has_braces("/var/{log,run}/app"));
+        assert!(!has_braces("find . -exec {} +"));
+        let shells = vec!["sh".to_string(), "bash".to_string()];
+        let inner = inline_scripts(
+            commands("bash -c 'mkdir -p /a{1,2}' && sh -c 'mkdir /b'"),
+            &shells,
+        );
+        assert!(inner[0].braces);
+        assert!(!inner[1].braces);
     }
 
     #[test]
