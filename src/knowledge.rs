@@ -311,6 +311,11 @@ pub struct CommandsPack {
     pub installers: Vec<Installer>,
     /// Where package managers keep their sources and keys.
     pub package_sources: Vec<String>,
+    /// Variables a package install reads (`ACCEPT_EULA`): set by ENV or
+    /// ARG before an install the final stage repeats, they are given to
+    /// that install too.
+    #[serde(default)]
+    pub install_env: Vec<String>,
     /// What `--observe` leaves out of a RUN's layer: caches, logs,
     /// temporary files, the package manager's own state.
     #[serde(default)]

@@ -11,6 +11,9 @@
 //! The language analysis may add RUNs of its own (a global tool the
 //! command starts, installed again rather than copied with its links).
 //!
+//! The install runs with the variables the original's install of the same
+//! packages ran with (`ACCEPT_EULA=Y` for Microsoft's ODBC driver).
+//!
 //! Applicability: safe. Written with `--no-install-recommends` and the apt
 //! lists removed (Debian) or `--no-cache` (Alpine).
 
@@ -83,19 +86,27 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     }
     let names: Vec<&str> = packages.iter().map(|(p, _)| p.as_str()).collect();
+    // The variables the original installed them with (ACCEPT_EULA=Y).
+    let carried = crate::analyse::packages::install_env(input.file, a, input.knowledge, &names);
+    let mut env = carried.clone();
     // On the builder's own plain image (Ubuntu's tzdata asks its question
     // unless told not to) apt installs without questions.
-    let frontend = if a.same_base.is_some() {
-        "DEBIAN_FRONTEND=noninteractive "
-    } else {
-        ""
-    };
+    if a.same_base.is_some()
+        && base.family == Family::Debian
+        && !env.iter().any(|(n, _)| n == "DEBIAN_FRONTEND")
+    {
+        env.insert(0, ("DEBIAN_FRONTEND".into(), "noninteractive".into()));
+    }
+    let prefix: String = env
+        .iter()
+        .map(|(n, v)| format!("{n}={} ", crate::analyse::shell::quote(v)))
+        .collect();
     let text = match base.family {
         Family::Debian => format!(
-            "apt-get update \\\n    && {frontend}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
+            "apt-get update \\\n    && {prefix}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
             names.join(" ")
         ),
-        Family::Alpine => format!("apk add --no-cache {}", names.join(" ")),
+        Family::Alpine => format!("{prefix}apk add --no-cache {}", names.join(" ")),
         _ => return,
     };
     copy_package_sources(input, plan, &base, &resolved, &names);
@@ -105,6 +116,13 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             NAME,
             Applicability::Safe,
             format!("installs {name} in the final stage: {why}"),
+        );
+    }
+    for (var, value) in &carried {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("the final stage's install sets {var}={value}, as the original's install did"),
         );
     }
     runtime_runs(input, plan);
