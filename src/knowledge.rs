@@ -416,6 +416,20 @@ pub struct PortRules {
 pub struct ToolPackages {
     pub debian: String,
     pub alpine: String,
+    /// Every package (either family; `*` globs) that installs the tool
+    /// under its name: one of them installed already means the tool is
+    /// there (`netcat` gives `nc` as well as `netcat-openbsd` does).
+    #[serde(default)]
+    pub provided_by: Vec<String>,
+}
+
+impl ToolPackages {
+    /// Whether `package` installs the tool.
+    pub fn provided_by(&self, package: &str) -> bool {
+        package == self.debian
+            || package == self.alpine
+            || self.provided_by.iter().any(|p| glob_match(p, package))
+    }
 }
 
 /// A runtime base template: `tag` parts are filled, empty ones dropped and

@@ -5,7 +5,8 @@
 //! stood for (`libpq-dev` → `libpq5`, from `transforms/packages.toml`,
 //! which Debian's own metadata generates); other packages (ffmpeg, curl)
 //! may be called by the app and are kept. Tools the runtime commands call
-//! (curl for a HEALTHCHECK) are added when the slim base lacks them.
+//! (curl for a HEALTHCHECK) are added when the slim base lacks them and
+//! no package the final stage installs gives them (`netcat` gives `nc`).
 //! Packages the base already has are not installed again.
 //!
 //! The language analysis may add RUNs of its own (a global tool the
@@ -43,17 +44,16 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             .collect();
     for (tool, why) in &a.runtime.tools {
         let builder_has = a.builder.as_ref().is_some_and(|b| b.has_tool(tool));
-        let package = input
-            .knowledge
-            .commands
-            .runtime_tools
-            .get(tool)
-            .map(|p| match base.family {
-                Family::Alpine => p.alpine.clone(),
-                _ => p.debian.clone(),
-            });
-        let Some(package) = package else { continue };
-        if !base.has_tool(tool) && !packages.iter().any(|(p, _)| *p == package) {
+        let Some(provides) = input.knowledge.commands.runtime_tools.get(tool) else {
+            continue;
+        };
+        let package = match base.family {
+            Family::Alpine => provides.alpine.clone(),
+            _ => provides.debian.clone(),
+        };
+        // A package the final stage installs already gives the tool.
+        let installed = packages.iter().any(|(p, _)| provides.provided_by(p));
+        if !base.has_tool(tool) && !installed {
             let origin = if builder_has {
                 ", which the builder image had"
             } else {
