@@ -316,6 +316,10 @@ pub struct CommandsPack {
     /// that install too.
     #[serde(default)]
     pub install_env: Vec<String>,
+    /// Folders packages install into: one a RUN makes there before an
+    /// install the final stage repeats is made by that install's RUN.
+    #[serde(default)]
+    pub package_dirs: Vec<String>,
     /// What `--observe` leaves out of a RUN's layer: caches, logs,
     /// temporary files, the package manager's own state.
     #[serde(default)]

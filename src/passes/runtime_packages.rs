@@ -101,12 +101,22 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         .iter()
         .map(|(n, v)| format!("{n}={} ", crate::analyse::shell::quote(v)))
         .collect();
+    let dirs = dirs_made_before(input, &names);
+    let mkdir = if dirs.is_empty() {
+        String::new()
+    } else {
+        let words: Vec<String> = dirs
+            .iter()
+            .map(|(d, _)| crate::analyse::shell::quote(d))
+            .collect();
+        format!("mkdir -p {} \\\n    && ", words.join(" "))
+    };
     let text = match base.family {
         Family::Debian => format!(
-            "apt-get update \\\n    && {prefix}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
+            "{mkdir}apt-get update \\\n    && {prefix}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
             names.join(" ")
         ),
-        Family::Alpine => format!("{prefix}apk add --no-cache {}", names.join(" ")),
+        Family::Alpine => format!("{mkdir}{prefix}apk add --no-cache {}", names.join(" ")),
         _ => return,
     };
     copy_package_sources(input, plan, &base, &resolved, &names);
@@ -118,6 +128,14 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             format!("installs {name} in the final stage: {why}"),
         );
     }
+    for (dir, line) in dirs {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("makes {dir} before the install, as line {line} did before installing the same packages (their install scripts may need it), instead of copying it afterwards"),
+        );
+        plan.made_by_install.push(dir);
+    }
     for (var, value) in &carried {
         plan.decide(
             NAME,
@@ -126,6 +144,53 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         );
     }
     runtime_runs(input, plan);
+}
+
+/// Folders (with the line) a RUN made with `mkdir` in `commands.toml`'s
+/// `package_dirs` before an install of one of `names`, in that RUN or an
+/// earlier one: `mkdir -p /usr/share/man/man1`, without which a slim
+/// image's openjdk or postgresql-client install fails.
+fn dirs_made_before(input: &PassInput, names: &[&str]) -> Vec<(String, usize)> {
+    let a = input.analysis;
+    let k = input.knowledge;
+    let installs_one = |c: &crate::analyse::shell::Command| {
+        matches!(crate::analyse::packages::read(c),
+            Some(crate::analyse::packages::PackageOp::Install { packages, .. })
+                if packages.iter().any(|p| names.contains(&p.as_str())))
+    };
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (pos, rc) in a.run_commands.iter().enumerate() {
+        if rc.command.program() != "mkdir"
+            || !a.run_commands[pos + 1..]
+                .iter()
+                .any(|l| installs_one(&l.command))
+        {
+            continue;
+        }
+        let args = rc.command.args();
+        let mut i = 0;
+        while let Some(word) = args.get(i) {
+            i += 1;
+            if word == "-m" || word == "--mode" {
+                i += 1;
+                continue;
+            }
+            if word.starts_with('-') || word.contains(['$', '*', '{', '?']) {
+                continue;
+            }
+            let dir = crate::analyse::absolute(&rc.cwd, word);
+            let in_package_dir = k
+                .commands
+                .package_dirs
+                .iter()
+                .any(|d| crate::analyse::is_under(&dir, d) && dir != *d);
+            if in_package_dir && !out.iter().any(|(d, _)| *d == dir) {
+                let line = input.file.instructions[rc.index].line;
+                out.push((dir, line));
+            }
+        }
+    }
+    out
 }
 
 /// RUNs the language analysis asks the runtime stage to make of its own
