@@ -102,6 +102,10 @@ pub struct ImagesPack {
     pub distroless_min_debian: u32,
     /// Debian release name → major version (`bookworm` → 12).
     pub debian_releases: BTreeMap<String, u32>,
+    /// Debian releases the mirrors no longer serve (archive.debian.org
+    /// only): `apt-get install` on their images fails.
+    #[serde(default)]
+    pub archived_debian_releases: Vec<String>,
     /// How msb creates the runtime user on each family.
     pub user: UserTemplates,
     /// Registries (and paths) that serve Docker Hub's official images under
