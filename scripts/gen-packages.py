@@ -73,7 +73,7 @@ from pathlib import Path
 
 # Releases to generate, newest first. Ones the mirror no longer serves are
 # reported and skipped.
-RELEASES = ["trixie", "bookworm", "bullseye", "buster"]
+RELEASES = ["trixie", "bookworm", "bullseye", "buster", "stretch", "jessie"]
 
 # Ubuntu releases (only with --ubuntu-mirror and --ubuntu-keyring; else the
 # tables of the previous output are kept). Components: main and universe.
@@ -270,6 +270,81 @@ CURATED_RELEASES = {
         "libyaml-dev": ["libyaml-0-2"],
         "libzmq3-dev": ["libzmq5"],
         "libzstd-dev": ["libzstd1"],
+        "uuid-dev": ["libuuid1"],
+        "zlib1g-dev": ["zlib1g"],
+    },
+    # stretch (Debian 9) and jessie (Debian 8): archive.debian.org only, which
+    # this script's apt sources do not name. Curated from the releases'
+    # package lists (packages.debian.org/stretch, /jessie): the runtime
+    # library each -dev package's Depends names, for the pairs whose names
+    # are certain (OpenSSL 1.1 and 1.0.0, ICU 57 and 52, libcurl3,
+    # MariaDB's libmariadbclient18 on stretch, MySQL 5.5's libmysqlclient18
+    # on jessie).
+    "stretch": {
+        "default-libmysqlclient-dev": ["libmariadbclient18"],
+        "freetds-dev": ["libct4", "libsybdb5"],
+        "libbz2-dev": ["libbz2-1.0"],
+        "libcurl4-gnutls-dev": ["libcurl3-gnutls"],
+        "libcurl4-openssl-dev": ["libcurl3"],
+        "libexpat1-dev": ["libexpat1"],
+        "libffi-dev": ["libffi6"],
+        "libfreetype6-dev": ["libfreetype6"],
+        "libgdbm-dev": ["libgdbm3"],
+        "libgmp-dev": ["libgmp10", "libgmpxx4ldbl"],
+        "libicu-dev": ["libicu57"],
+        "libjpeg-dev": ["libjpeg62-turbo"],
+        "libjpeg62-turbo-dev": ["libjpeg62-turbo"],
+        "liblcms2-dev": ["liblcms2-2"],
+        "libldap2-dev": ["libldap-2.4-2"],
+        "liblzma-dev": ["liblzma5"],
+        "libmagic-dev": ["libmagic1"],
+        "libmariadbclient-dev": ["libmariadbclient18"],
+        "libopenjp2-7-dev": ["libopenjp2-7"],
+        "libpng-dev": ["libpng16-16"],
+        "libpq-dev": ["libpq5"],
+        "libreadline-dev": ["libreadline7"],
+        "libsasl2-dev": ["libsasl2-2"],
+        "libsnappy-dev": ["libsnappy1v5"],
+        "libsodium-dev": ["libsodium18"],
+        "libsqlite3-dev": ["libsqlite3-0"],
+        "libssh2-1-dev": ["libssh2-1"],
+        "libssl-dev": ["libssl1.1"],
+        "libssl1.0-dev": ["libssl1.0.2"],
+        "libsystemd-dev": ["libsystemd0"],
+        "libuv1-dev": ["libuv1"],
+        "libxml2-dev": ["libxml2"],
+        "libxslt1-dev": ["libxslt1.1"],
+        "libyaml-dev": ["libyaml-0-2"],
+        "libzmq3-dev": ["libzmq5"],
+        "uuid-dev": ["libuuid1"],
+        "zlib1g-dev": ["zlib1g"],
+    },
+    "jessie": {
+        "freetds-dev": ["libct4", "libsybdb5"],
+        "libbz2-dev": ["libbz2-1.0"],
+        "libcurl4-gnutls-dev": ["libcurl3-gnutls"],
+        "libcurl4-openssl-dev": ["libcurl3"],
+        "libexpat1-dev": ["libexpat1"],
+        "libffi-dev": ["libffi6"],
+        "libfreetype6-dev": ["libfreetype6"],
+        "libgdbm-dev": ["libgdbm3"],
+        "libgmp-dev": ["libgmp10", "libgmpxx4ldbl"],
+        "libicu-dev": ["libicu52"],
+        "libjpeg-dev": ["libjpeg62-turbo"],
+        "libjpeg62-turbo-dev": ["libjpeg62-turbo"],
+        "libldap2-dev": ["libldap-2.4-2"],
+        "liblzma-dev": ["liblzma5"],
+        "libmagic-dev": ["libmagic1"],
+        "libmysqlclient-dev": ["libmysqlclient18"],
+        "libpng12-dev": ["libpng12-0"],
+        "libpq-dev": ["libpq5"],
+        "libreadline-dev": ["libreadline6"],
+        "libsasl2-dev": ["libsasl2-2"],
+        "libsqlite3-dev": ["libsqlite3-0"],
+        "libssl-dev": ["libssl1.0.0"],
+        "libxml2-dev": ["libxml2"],
+        "libxslt1-dev": ["libxslt1.1"],
+        "libyaml-dev": ["libyaml-0-2"],
         "uuid-dev": ["libuuid1"],
         "zlib1g-dev": ["zlib1g"],
     },

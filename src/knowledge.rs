@@ -102,6 +102,10 @@ pub struct ImagesPack {
     pub distroless_min_debian: u32,
     /// Debian release name → major version (`bookworm` → 12).
     pub debian_releases: BTreeMap<String, u32>,
+    /// Debian releases the mirrors no longer serve (archive.debian.org
+    /// only): `apt-get install` on their images fails.
+    #[serde(default)]
+    pub archived_debian_releases: Vec<String>,
     /// How msb creates the runtime user on each family.
     pub user: UserTemplates,
     /// Registries (and paths) that serve Docker Hub's official images under
@@ -311,6 +315,15 @@ pub struct CommandsPack {
     pub installers: Vec<Installer>,
     /// Where package managers keep their sources and keys.
     pub package_sources: Vec<String>,
+    /// Variables a package install reads (`ACCEPT_EULA`): set by ENV or
+    /// ARG before an install the final stage repeats, they are given to
+    /// that install too.
+    #[serde(default)]
+    pub install_env: Vec<String>,
+    /// Folders packages install into: one a RUN makes there before an
+    /// install the final stage repeats is made by that install's RUN.
+    #[serde(default)]
+    pub package_dirs: Vec<String>,
     /// What `--observe` leaves out of a RUN's layer: caches, logs,
     /// temporary files, the package manager's own state.
     #[serde(default)]
@@ -417,6 +430,20 @@ pub struct PortRules {
 pub struct ToolPackages {
     pub debian: String,
     pub alpine: String,
+    /// Every package (either family; `*` globs) that installs the tool
+    /// under its name: one of them installed already means the tool is
+    /// there (`netcat` gives `nc` as well as `netcat-openbsd` does).
+    #[serde(default)]
+    pub provided_by: Vec<String>,
+}
+
+impl ToolPackages {
+    /// Whether `package` installs the tool.
+    pub fn provided_by(&self, package: &str) -> bool {
+        package == self.debian
+            || package == self.alpine
+            || self.provided_by.iter().any(|p| glob_match(p, package))
+    }
 }
 
 /// A runtime base template: `tag` parts are filled, empty ones dropped and

@@ -166,6 +166,9 @@ pub struct Plan {
     pub no_base_reason: Option<String>,
     /// The user the runtime stage runs as (`10001:10001`, `appuser`).
     pub runtime_user: Option<String>,
+    /// Folders the final stage's package install makes first (the
+    /// original made them before its install): not copied afterwards.
+    pub made_by_install: Vec<String>,
     pub decisions: Vec<Decision>,
     /// What `--unsafe` would do differently, when it is not given.
     pub unsafe_alternatives: Vec<String>,

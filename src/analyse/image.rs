@@ -455,6 +455,13 @@ mod tests {
         );
         assert!(!img("python:3.12").plain);
         assert!(img("ubuntu:18.04").package_release.is_none());
+        // Ruby 2.x patches: jessie until 2018-05, stretch after; the patch
+        // current at the move names none.
+        let release = |t: &str| img(t).package_release;
+        assert_eq!(release("ruby:2.4.2").as_deref(), Some("jessie"));
+        assert_eq!(release("ruby:2.4.4"), None);
+        assert_eq!(release("ruby:2.4.5-slim").as_deref(), Some("stretch"));
+        assert_eq!(release("ruby:2.6.5").as_deref(), Some("buster"));
     }
 
     #[test]

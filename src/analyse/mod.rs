@@ -2095,6 +2095,58 @@ fn runtime_packages(k: &Knowledge, a: &mut Analysis) {
             a.runtime_packages.push(p);
         }
     }
+    archived_release(k, a);
+}
+
+/// A Debian release the mirrors no longer serve: the final stage's
+/// `apt-get install` fails there. When the original never installed a
+/// package (its image had them all), the migration would not build.
+fn archived_release(k: &Knowledge, a: &mut Analysis) {
+    let Some(builder) = a.builder.as_ref() else {
+        return;
+    };
+    let Some(release) = builder.package_release.as_deref() else {
+        return;
+    };
+    // Rust's analysis checks this itself (rust/image.rs), for its base.
+    let rust = a.language.as_ref().is_some_and(|l| l.id == "rust");
+    if a.skip.is_some()
+        || rust
+        || builder.family != Family::Debian
+        || a.runtime_packages.is_empty()
+        || !k
+            .images
+            .archived_debian_releases
+            .iter()
+            .any(|r| r == release)
+    {
+        return;
+    }
+    let uses_apt = a.run_commands.iter().any(|rc| {
+        matches!(
+            packages::read(&rc.command),
+            Some(PackageOp::Install {
+                family: Family::Debian,
+                ..
+            })
+        )
+    });
+    if uses_apt {
+        let warning = format!(
+            "{} is Debian {release}, which the Debian mirrors no longer serve: apt-get in either stage needs archive.debian.org in its sources",
+            builder.written
+        );
+        a.warnings.push(warning);
+        return;
+    }
+    let names: Vec<&str> = a.runtime_packages.iter().map(|p| p.name.as_str()).collect();
+    let line = a.steps.first().map_or(1, |s| s.line);
+    let reason = format!(
+        "{} is Debian {release}, which the Debian mirrors no longer serve: the final stage could not apt-get install {}",
+        builder.written,
+        names.join(", ")
+    );
+    a.block(line, reason);
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! System packages: what an `apt-get`/`apk` command installs or removes,
 //! and which of them the runtime stage needs (`packages.toml`).
 
+use crate::analyse::Analysis;
 use crate::analyse::shell::Command;
 use crate::knowledge::{Family, Knowledge};
+use crate::parse::{Dockerfile, Keyword};
 
 /// What a package-manager command does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,69 @@ pub fn installs_program(
         .family_packages(family)
         .is_some_and(|t| t.build_only.iter().any(|p| p == program));
     installed.iter().any(|p| p == program) && !removed.iter().any(|p| p == program) && !build_only
+}
+
+/// The `NAME=value` variables the original's installs of any of
+/// `packages` ran with, each name once (the first install's value): the
+/// words before `apt-get install` (`ACCEPT_EULA=Y apt-get install
+/// msodbcsql18`), `export NAME=value` earlier in the same RUN, and the
+/// ENV and ARG values of `commands.toml`'s `install_env` names set in the
+/// stage before it. A value that reads another variable (`$EULA`) is left
+/// out: msb does not know it.
+pub fn install_env(
+    file: &Dockerfile,
+    a: &Analysis,
+    k: &Knowledge,
+    packages: &[&str],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (pos, rc) in a.run_commands.iter().enumerate() {
+        let installs_one = matches!(read(&rc.command),
+            Some(PackageOp::Install { packages: p, .. }) if p.iter().any(|n| packages.contains(&n.as_str())));
+        if !installs_one {
+            continue;
+        }
+        // Later settings replace earlier ones: instructions, then the
+        // RUN's exports, then the words on the install itself.
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let set = |vars: &mut Vec<(String, String)>, name: &str, value: &str| {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name.to_string(), value.to_string()));
+        };
+        let stage_start = file.instructions[..rc.index]
+            .iter()
+            .rposition(|i| i.keyword == Keyword::From)
+            .unwrap_or(0);
+        for ins in &file.instructions[stage_start..rc.index] {
+            if !matches!(ins.keyword, Keyword::Env | Keyword::Arg) {
+                continue;
+            }
+            for (name, value) in crate::analyse::env_pairs(&ins.args) {
+                if k.commands.install_env.contains(&name) && !value.is_empty() {
+                    set(&mut vars, &name, &value);
+                }
+            }
+        }
+        for earlier in a.run_commands[..pos].iter().filter(|e| e.index == rc.index) {
+            if earlier.command.program() != "export" {
+                continue;
+            }
+            for word in earlier.command.args() {
+                if let Some((name, value)) = word.split_once('=') {
+                    set(&mut vars, name, value);
+                }
+            }
+        }
+        for (name, value) in &rc.command.env {
+            set(&mut vars, name, value);
+        }
+        for (name, value) in vars {
+            if !value.contains('$') && !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, value));
+            }
+        }
+    }
+    out
 }
 
 /// A package the runtime stage installs, with why.
@@ -194,6 +259,40 @@ mod tests {
             Some(PackageOp::Housekeeping)
         );
         assert_eq!(read(&commands("ls")[0]), None);
+    }
+
+    #[test]
+    fn install_env_carries_prefixes_exports_and_env() {
+        let text = "FROM python:3.12-bookworm\n\
+            ENV ACCEPT_EULA=N PYTHONUNBUFFERED=1\n\
+            ARG DEBIAN_FRONTEND=noninteractive\n\
+            RUN export ACCEPT_EULA=Y ODBCINI=/etc/odbc.ini && apt-get update && apt-get install -y msodbcsql18\n\
+            RUN TZ=UTC apt-get install -y tzdata\n";
+        let file = crate::parse::parse(text).unwrap();
+        let k = Knowledge::builtin().unwrap();
+        let a = crate::analyse::analyse(&file, &crate::source::BuildContext::empty(), &k);
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(n, x)| (n.to_string(), x.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            install_env(&file, &a, &k, &["msodbcsql18"]),
+            pairs(&[
+                ("DEBIAN_FRONTEND", "noninteractive"),
+                ("ACCEPT_EULA", "Y"),
+                ("ODBCINI", "/etc/odbc.ini")
+            ])
+        );
+        assert_eq!(
+            install_env(&file, &a, &k, &["tzdata"]),
+            pairs(&[
+                ("ACCEPT_EULA", "N"),
+                ("DEBIAN_FRONTEND", "noninteractive"),
+                ("TZ", "UTC")
+            ])
+        );
+        assert!(install_env(&file, &a, &k, &["curl"]).is_empty());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         plan.runtime_user.as_deref() == Some(input.file.instructions[i].args.trim())
     });
     for artefact in &a.artefacts {
+        if artefact.from == artefact.to && plan.made_by_install.contains(&artefact.from) {
+            continue;
+        }
         let chown = if keeps_own_user {
             // The original ran as its own user: keep the owner it gave, by
             // `COPY --chown` or by a `chown` of the folder, by name (the

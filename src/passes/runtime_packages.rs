@@ -5,11 +5,15 @@
 //! stood for (`libpq-dev` → `libpq5`, from `transforms/packages.toml`,
 //! which Debian's own metadata generates); other packages (ffmpeg, curl)
 //! may be called by the app and are kept. Tools the runtime commands call
-//! (curl for a HEALTHCHECK) are added when the slim base lacks them.
+//! (curl for a HEALTHCHECK) are added when the slim base lacks them and
+//! no package the final stage installs gives them (`netcat` gives `nc`).
 //! Packages the base already has are not installed again.
 //!
 //! The language analysis may add RUNs of its own (a global tool the
 //! command starts, installed again rather than copied with its links).
+//!
+//! The install runs with the variables the original's install of the same
+//! packages ran with (`ACCEPT_EULA=Y` for Microsoft's ODBC driver).
 //!
 //! Applicability: safe. Written with `--no-install-recommends` and the apt
 //! lists removed (Debian) or `--no-cache` (Alpine).
@@ -40,17 +44,16 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             .collect();
     for (tool, why) in &a.runtime.tools {
         let builder_has = a.builder.as_ref().is_some_and(|b| b.has_tool(tool));
-        let package = input
-            .knowledge
-            .commands
-            .runtime_tools
-            .get(tool)
-            .map(|p| match base.family {
-                Family::Alpine => p.alpine.clone(),
-                _ => p.debian.clone(),
-            });
-        let Some(package) = package else { continue };
-        if !base.has_tool(tool) && !packages.iter().any(|(p, _)| *p == package) {
+        let Some(provides) = input.knowledge.commands.runtime_tools.get(tool) else {
+            continue;
+        };
+        let package = match base.family {
+            Family::Alpine => provides.alpine.clone(),
+            _ => provides.debian.clone(),
+        };
+        // A package the final stage installs already gives the tool.
+        let installed = packages.iter().any(|(p, _)| provides.provided_by(p));
+        if !base.has_tool(tool) && !installed {
             let origin = if builder_has {
                 ", which the builder image had"
             } else {
@@ -83,19 +86,37 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
         return;
     }
     let names: Vec<&str> = packages.iter().map(|(p, _)| p.as_str()).collect();
+    // The variables the original installed them with (ACCEPT_EULA=Y).
+    let carried = crate::analyse::packages::install_env(input.file, a, input.knowledge, &names);
+    let mut env = carried.clone();
     // On the builder's own plain image (Ubuntu's tzdata asks its question
     // unless told not to) apt installs without questions.
-    let frontend = if a.same_base.is_some() {
-        "DEBIAN_FRONTEND=noninteractive "
+    if a.same_base.is_some()
+        && base.family == Family::Debian
+        && !env.iter().any(|(n, _)| n == "DEBIAN_FRONTEND")
+    {
+        env.insert(0, ("DEBIAN_FRONTEND".into(), "noninteractive".into()));
+    }
+    let prefix: String = env
+        .iter()
+        .map(|(n, v)| format!("{n}={} ", crate::analyse::shell::quote(v)))
+        .collect();
+    let dirs = dirs_made_before(input, &names);
+    let mkdir = if dirs.is_empty() {
+        String::new()
     } else {
-        ""
+        let words: Vec<String> = dirs
+            .iter()
+            .map(|(d, _)| crate::analyse::shell::quote(d))
+            .collect();
+        format!("mkdir -p {} \\\n    && ", words.join(" "))
     };
     let text = match base.family {
         Family::Debian => format!(
-            "apt-get update \\\n    && {frontend}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
+            "{mkdir}apt-get update \\\n    && {prefix}apt-get install -y --no-install-recommends {} \\\n    && rm -rf /var/lib/apt/lists/*",
             names.join(" ")
         ),
-        Family::Alpine => format!("apk add --no-cache {}", names.join(" ")),
+        Family::Alpine => format!("{mkdir}{prefix}apk add --no-cache {}", names.join(" ")),
         _ => return,
     };
     copy_package_sources(input, plan, &base, &resolved, &names);
@@ -107,7 +128,69 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             format!("installs {name} in the final stage: {why}"),
         );
     }
+    for (dir, line) in dirs {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("makes {dir} before the install, as line {line} did before installing the same packages (their install scripts may need it), instead of copying it afterwards"),
+        );
+        plan.made_by_install.push(dir);
+    }
+    for (var, value) in &carried {
+        plan.decide(
+            NAME,
+            Applicability::Safe,
+            format!("the final stage's install sets {var}={value}, as the original's install did"),
+        );
+    }
     runtime_runs(input, plan);
+}
+
+/// Folders (with the line) a RUN made with `mkdir` in `commands.toml`'s
+/// `package_dirs` before an install of one of `names`, in that RUN or an
+/// earlier one: `mkdir -p /usr/share/man/man1`, without which a slim
+/// image's openjdk or postgresql-client install fails.
+fn dirs_made_before(input: &PassInput, names: &[&str]) -> Vec<(String, usize)> {
+    let a = input.analysis;
+    let k = input.knowledge;
+    let installs_one = |c: &crate::analyse::shell::Command| {
+        matches!(crate::analyse::packages::read(c),
+            Some(crate::analyse::packages::PackageOp::Install { packages, .. })
+                if packages.iter().any(|p| names.contains(&p.as_str())))
+    };
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (pos, rc) in a.run_commands.iter().enumerate() {
+        if rc.command.program() != "mkdir"
+            || !a.run_commands[pos + 1..]
+                .iter()
+                .any(|l| installs_one(&l.command))
+        {
+            continue;
+        }
+        let args = rc.command.args();
+        let mut i = 0;
+        while let Some(word) = args.get(i) {
+            i += 1;
+            if word == "-m" || word == "--mode" {
+                i += 1;
+                continue;
+            }
+            if word.starts_with('-') || word.contains(['$', '*', '{', '?']) {
+                continue;
+            }
+            let dir = crate::analyse::absolute(&rc.cwd, word);
+            let in_package_dir = k
+                .commands
+                .package_dirs
+                .iter()
+                .any(|d| crate::analyse::is_under(&dir, d) && dir != *d);
+            if in_package_dir && !out.iter().any(|(d, _)| *d == dir) {
+                let line = input.file.instructions[rc.index].line;
+                out.push((dir, line));
+            }
+        }
+    }
+    out
 }
 
 /// RUNs the language analysis asks the runtime stage to make of its own
