@@ -169,12 +169,22 @@ fn dirs_made_before(input: &PassInput, names: &[&str]) -> Vec<(String, usize)> {
         }
         let args = rc.command.args();
         let mut i = 0;
+        let mut words: Vec<String> = Vec::new();
         while let Some(word) = args.get(i) {
             i += 1;
             if word == "-m" || word == "--mode" {
                 i += 1;
                 continue;
             }
+            // `man{1..8}` is eight folders where the shell expands braces
+            // (bash), one odd name where it does not.
+            if rc.command.braces && crate::analyse::shell::has_braces(word) {
+                words.extend(crate::analyse::shell::expand_braces(word));
+            } else {
+                words.push(word.clone());
+            }
+        }
+        for word in &words {
             if word.starts_with('-') || word.contains(['$', '*', '{', '?']) {
                 continue;
             }

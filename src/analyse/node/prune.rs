@@ -71,10 +71,7 @@ pub(super) fn prune(
 /// wanted there, so msb adds no prune that would remove them.
 fn node_env_from_build_arg(a: &Analysis, install: &InstallStep) -> bool {
     a.stage_args.contains_key("NODE_ENV")
-        || install
-            .env
-            .get("NODE_ENV")
-            .is_some_and(|v| v.contains('$'))
+        || install.env.get("NODE_ENV").is_some_and(|v| v.contains('$'))
 }
 
 /// The build ends where the install ran and as the user who ran it, so
