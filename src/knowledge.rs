@@ -1276,6 +1276,16 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
 /// `*` matches any run of characters (including none), `?` any one
 /// character; everything else is literal.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    // Most patterns asked about a name start with a literal that is not
+    // its first character (`requirements*.txt` and `Dockerfile`).
+    if let Some(&first) = pattern.as_bytes().first()
+        && first.is_ascii()
+        && first != b'*'
+        && first != b'?'
+        && text.as_bytes().first() != Some(&first)
+    {
+        return false;
+    }
     // Image names and file names are ASCII: match bytes without copying;
     // anything else is matched character by character.
     if pattern.is_ascii() && text.is_ascii() {

@@ -222,7 +222,12 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
     let mut lines = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
+        // A byte scan: lines are short, and a string searcher per line
+        // cost more than the line.
+        let end = rest
+            .bytes()
+            .position(|b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         let full = &rest[..end];
         let content = full
             .strip_suffix('\n')
