@@ -1109,7 +1109,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         failed,
     } = found;
     jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
-    jobs_list.dedup_by(|a, b| a.path == b.path);
+    // Normalised paths: equal paths are equal bytes.
+    jobs_list.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     // After the dedup: a file under two roots is in one shard only.
     if let Some(shard) = args.shard {
         jobs_list.retain(|job| shard.picks(&job.shard_key));
