@@ -1058,15 +1058,16 @@ fn load<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Msb
     })
 }
 
-/// A pack as written (`Cow::Owned`: a file of `--transforms DIR`) or
-/// built in (`Cow::Borrowed`): a built-in one is read from its JSON, and
-/// from its TOML only when the JSON does not read, so that an error is
-/// the TOML parser's, with the pack's name and line.
+/// A pack, read from its JSON when it is `builtin` (the text of
+/// `BUILTIN_PACKS`, not a file of `--transforms DIR`), and from its TOML
+/// when not, or when the JSON does not read: an error is the TOML
+/// parser's, with the pack's name and line.
 fn load_pack<T: serde::de::DeserializeOwned>(
     name: &str,
-    text: &Cow<'static, str>,
+    text: &str,
+    builtin: bool,
 ) -> Result<T, MsbError> {
-    if let Cow::Borrowed(_) = text
+    if builtin
         && let Some((_, json)) = BUILTIN_JSON.iter().find(|(n, _)| *n == name)
         && let Ok(pack) = serde_json::from_str(json)
     {
@@ -1123,16 +1124,18 @@ impl Knowledge {
         let mut commands = None;
         let mut languages = Vec::new();
         for (name, text) in &packs {
+            // `Cow::Borrowed`: a built-in pack's own text.
+            let builtin = matches!(text, Cow::Borrowed(_));
             let file = Path::new(name)
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
             match file.as_str() {
-                "images.toml" => images = Some(load_pack::<ImagesPack>(name, text)?),
-                "packages.toml" => packages = Some(load_pack::<PackagesPack>(name, text)?),
-                "commands.toml" => commands = Some(load_pack::<CommandsPack>(name, text)?),
+                "images.toml" => images = Some(load_pack::<ImagesPack>(name, text, builtin)?),
+                "packages.toml" => packages = Some(load_pack::<PackagesPack>(name, text, builtin)?),
+                "commands.toml" => commands = Some(load_pack::<CommandsPack>(name, text, builtin)?),
                 _ => {
-                    let pack: LanguagePack = load_pack(name, text)?;
+                    let pack: LanguagePack = load_pack(name, text, builtin)?;
                     validate_language(name, &pack)?;
                     languages.retain(|l: &LanguagePack| l.id != pack.id);
                     languages.push(pack);
