@@ -12,7 +12,7 @@ ARG RUST_IMAGE=rust:1-trixie
 
 FROM ${RUST_IMAGE} AS builder
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY transforms transforms
 RUN cargo build --release --locked \

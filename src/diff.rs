@@ -13,7 +13,26 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     } else {
         path
     };
+    // A path already in normal form (the walker's are) is shown as it is:
+    // this runs once per file found, before any file is migrated.
+    if let Some(text) = rel.to_str()
+        && is_normal(text)
+    {
+        return text.to_string();
+    }
     normalise(rel).to_string_lossy().to_string()
+}
+
+/// Whether `normalise` gives `path` back unchanged: not empty, no `.`
+/// component, no doubled or trailing `/`.
+fn is_normal(path: &str) -> bool {
+    !path.is_empty()
+        && path != "."
+        && !path.starts_with("./")
+        && !path.ends_with('/')
+        && !path.ends_with("/.")
+        && !path.contains("//")
+        && !path.contains("/./")
 }
 
 /// Drop `.` components, so `./app/Dockerfile` and `app/Dockerfile` are
@@ -77,6 +96,30 @@ pub fn colourise(diff: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_paths_are_normalised() {
+        let cwd = Path::new("/work");
+        for (path, shown) in [
+            ("/work/app/Dockerfile", "app/Dockerfile"),
+            ("/elsewhere/Dockerfile", "/elsewhere/Dockerfile"),
+            ("./app/Dockerfile", "app/Dockerfile"),
+            ("app/./Dockerfile", "app/Dockerfile"),
+            ("app//Dockerfile", "app/Dockerfile"),
+            ("app/", "app"),
+            ("app/.", "app"),
+            (".", "."),
+            ("Dockerfile", "Dockerfile"),
+        ] {
+            assert_eq!(display_path(Path::new(path), cwd), shown, "{path}");
+            assert_eq!(
+                display_path(Path::new(path), cwd),
+                normalise(Path::new(path).strip_prefix(cwd).unwrap_or(Path::new(path)))
+                    .to_string_lossy(),
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn headers_are_relative() {

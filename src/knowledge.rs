@@ -5,6 +5,7 @@
 //! `deny_unknown_fields`, so a typo in a key is an error naming the pack,
 //! not a silently ignored rule.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -26,6 +27,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("rust.toml", include_str!("../transforms/rust.toml")),
     ("node.toml", include_str!("../transforms/node.toml")),
 ];
+
+/// The built-in packs as JSON, by file name, made from the same files by
+/// `build.rs`; empty for a pack that did not parse there.
+const BUILTIN_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_json.rs"));
 
 /// Facts about one family of base images (`images.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -1095,12 +1100,30 @@ fn load<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Msb
     })
 }
 
+/// A pack, read from its JSON when it is `builtin` (the text of
+/// `BUILTIN_PACKS`, not a file of `--transforms DIR`), and from its TOML
+/// when not, or when the JSON does not read: an error is the TOML
+/// parser's, with the pack's name and line.
+fn load_pack<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+    builtin: bool,
+) -> Result<T, MsbError> {
+    if builtin
+        && let Some((_, json)) = BUILTIN_JSON.iter().find(|(n, _)| *n == name)
+        && let Ok(pack) = serde_json::from_str(json)
+    {
+        return Ok(pack);
+    }
+    load(name, text)
+}
+
 impl Knowledge {
     pub fn builtin() -> Result<Knowledge, MsbError> {
         Self::from_packs(
             BUILTIN_PACKS
                 .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .map(|(n, t)| (n.to_string(), Cow::Borrowed(*t)))
                 .collect(),
         )
     }
@@ -1108,9 +1131,9 @@ impl Knowledge {
     /// Built-in packs with the `*.toml` files of `dir` added or replacing
     /// the built-in pack of the same name.
     pub fn with_overrides(dir: &Path) -> Result<Knowledge, MsbError> {
-        let mut packs: Vec<(String, String)> = BUILTIN_PACKS
+        let mut packs: Vec<(String, Cow<'static, str>)> = BUILTIN_PACKS
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .map(|(n, t)| (n.to_string(), Cow::Borrowed(*t)))
             .collect();
         let entries = std::fs::read_dir(dir).map_err(|e| MsbError::Io {
             path: dir.to_path_buf(),
@@ -1130,29 +1153,31 @@ impl Knowledge {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
             let shown = path.display().to_string();
             match packs.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => *slot = (shown, text),
-                None => packs.push((shown, text)),
+                Some(slot) => *slot = (shown, Cow::Owned(text)),
+                None => packs.push((shown, Cow::Owned(text))),
             }
         }
         Self::from_packs(packs)
     }
 
-    fn from_packs(packs: Vec<(String, String)>) -> Result<Knowledge, MsbError> {
+    fn from_packs(packs: Vec<(String, Cow<'static, str>)>) -> Result<Knowledge, MsbError> {
         let mut images = None;
         let mut packages = None;
         let mut commands = None;
         let mut languages = Vec::new();
         for (name, text) in &packs {
+            // `Cow::Borrowed`: a built-in pack's own text.
+            let builtin = matches!(text, Cow::Borrowed(_));
             let file = Path::new(name)
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
             match file.as_str() {
-                "images.toml" => images = Some(load::<ImagesPack>(name, text)?),
-                "packages.toml" => packages = Some(load::<PackagesPack>(name, text)?),
-                "commands.toml" => commands = Some(load::<CommandsPack>(name, text)?),
+                "images.toml" => images = Some(load_pack::<ImagesPack>(name, text, builtin)?),
+                "packages.toml" => packages = Some(load_pack::<PackagesPack>(name, text, builtin)?),
+                "commands.toml" => commands = Some(load_pack::<CommandsPack>(name, text, builtin)?),
                 _ => {
-                    let pack: LanguagePack = load(name, text)?;
+                    let pack: LanguagePack = load_pack(name, text, builtin)?;
                     validate_language(name, &pack)?;
                     languages.retain(|l: &LanguagePack| l.id != pack.id);
                     languages.push(pack);
@@ -1296,6 +1321,16 @@ fn validate_language(name: &str, pack: &LanguagePack) -> Result<(), MsbError> {
 /// `*` matches any run of characters (including none), `?` any one
 /// character; everything else is literal.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    // Most patterns asked about a name start with a literal that is not
+    // its first character (`requirements*.txt` and `Dockerfile`).
+    if let Some(&first) = pattern.as_bytes().first()
+        && first.is_ascii()
+        && first != b'*'
+        && first != b'?'
+        && text.as_bytes().first() != Some(&first)
+    {
+        return false;
+    }
     // Image names and file names are ASCII: match bytes without copying;
     // anything else is matched character by character.
     if pattern.is_ascii() && text.is_ascii() {
@@ -1382,6 +1417,23 @@ mod tests {
         assert!(k.language("dotnet").is_some_and(|l| l.dotnet.is_some()));
         assert!(k.language("rust").is_some_and(|r| r.cargo.is_some()));
         assert!(k.language("node").is_some_and(|n| n.node.is_some()));
+    }
+
+    /// The fast path is taken: every built-in pack reads from its JSON
+    /// (a JSON that did not read would fall back to the TOML, slowly).
+    #[test]
+    fn builtin_packs_read_from_their_json() {
+        assert_eq!(BUILTIN_JSON.len(), BUILTIN_PACKS.len());
+        for (name, _) in BUILTIN_PACKS {
+            let (_, json) = BUILTIN_JSON.iter().find(|(n, _)| n == name).unwrap();
+            let read = match *name {
+                "images.toml" => serde_json::from_str::<ImagesPack>(json).map(|_| ()),
+                "packages.toml" => serde_json::from_str::<PackagesPack>(json).map(|_| ()),
+                "commands.toml" => serde_json::from_str::<CommandsPack>(json).map(|_| ()),
+                _ => serde_json::from_str::<LanguagePack>(json).map(|_| ()),
+            };
+            assert!(read.is_ok(), "{name}: {read:?}");
+        }
     }
 
     #[test]

@@ -56,27 +56,30 @@ pub enum Keyword {
 impl Keyword {
     pub fn from_word(word: &str) -> Option<Keyword> {
         use Keyword::*;
-        Some(match word.to_ascii_uppercase().as_str() {
-            "FROM" => From,
-            "RUN" => Run,
-            "CMD" => Cmd,
-            "LABEL" => Label,
-            "MAINTAINER" => Maintainer,
-            "EXPOSE" => Expose,
-            "ENV" => Env,
-            "ADD" => Add,
-            "COPY" => Copy,
-            "ENTRYPOINT" => Entrypoint,
-            "VOLUME" => Volume,
-            "USER" => User,
-            "WORKDIR" => Workdir,
-            "ARG" => Arg,
-            "ONBUILD" => Onbuild,
-            "STOPSIGNAL" => Stopsignal,
-            "HEALTHCHECK" => Healthcheck,
-            "SHELL" => Shell,
-            _ => return None,
-        })
+        // Compared without case in place: an upper-cased copy per
+        // instruction was an allocation per line read.
+        const ALL: [Keyword; 18] = [
+            From,
+            Run,
+            Cmd,
+            Label,
+            Maintainer,
+            Expose,
+            Env,
+            Add,
+            Copy,
+            Entrypoint,
+            Volume,
+            User,
+            Workdir,
+            Arg,
+            Onbuild,
+            Stopsignal,
+            Healthcheck,
+            Shell,
+        ];
+        ALL.into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(word))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -219,7 +222,12 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
     let mut lines = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let end = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
+        // A byte scan: lines are short, and a string searcher per line
+        // cost more than the line.
+        let end = rest
+            .bytes()
+            .position(|b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         let full = &rest[..end];
         let content = full
             .strip_suffix('\n')
@@ -323,29 +331,35 @@ pub fn parse(text: &str) -> Result<Dockerfile, SyntaxError> {
         }
         let start = n;
         let mut text = String::from(line.full);
-        let mut logical = String::new();
         let mut current = line.content.trim_start();
         n += 1;
         // Join the continuation lines; comments and blank lines inside are
-        // kept in `text` but not in the logical line.
-        while let Some(joined) = strip_continuation(current, escape) {
-            logical.push_str(joined);
-            current = "";
-            while n < lines.len() {
-                let next = &lines[n];
-                text.push_str(next.full);
-                n += 1;
-                if is_comment(next.content) || is_blank(next.content) {
-                    continue;
+        // kept in `text` but not in the logical line. A line that does not
+        // continue is its own logical line, borrowed.
+        let logical: std::borrow::Cow<str> = if strip_continuation(current, escape).is_none() {
+            std::borrow::Cow::Borrowed(current)
+        } else {
+            let mut logical = String::new();
+            while let Some(joined) = strip_continuation(current, escape) {
+                logical.push_str(joined);
+                current = "";
+                while n < lines.len() {
+                    let next = &lines[n];
+                    text.push_str(next.full);
+                    n += 1;
+                    if is_comment(next.content) || is_blank(next.content) {
+                        continue;
+                    }
+                    current = next.content;
+                    break;
                 }
-                current = next.content;
-                break;
+                if current.is_empty() {
+                    break; // continuation at the end of the file
+                }
             }
-            if current.is_empty() {
-                break; // continuation at the end of the file
-            }
-        }
-        logical.push_str(current);
+            logical.push_str(current);
+            std::borrow::Cow::Owned(logical)
+        };
         let mut instruction = parse_logical(&logical, start + 1, escape)?;
         if instruction.keyword.takes_heredocs() && logical.contains("<<") {
             for (name, chomp) in heredoc_names(&instruction.args) {

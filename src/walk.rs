@@ -112,7 +112,9 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
         }
     }
     files.sort();
-    files.dedup_by(|a, b| a.path == b.path);
+    // The paths are normalised: equal paths are equal bytes, compared
+    // without splitting them into components.
+    files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     (files, errors)
 }
 

@@ -539,7 +539,7 @@ pub fn absolute(cwd: &str, path: &str) -> String {
     // absolute `path` alone), without building the joined string.
     let base = if path.starts_with('/') { "" } else { cwd };
     let mut parts: Vec<&str> = Vec::new();
-    for part in base.split('/').chain(path.split('/')) {
+    for part in slash_parts(base).chain(slash_parts(path)) {
         match part {
             "" | "." => {}
             ".." => {
@@ -557,6 +557,26 @@ pub fn absolute(cwd: &str, path: &str) -> String {
         out.push('/');
     }
     out
+}
+
+/// The parts of `path` between slashes, as `path.split('/')` gives them,
+/// by a byte scan: a string searcher per call cost more than the paths
+/// are long (`absolute` runs dozens of times per Dockerfile).
+fn slash_parts(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == b'/') {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// The last part of a path (`/usr/bin/python3` → `python3`, `app` →

@@ -130,29 +130,32 @@ fn code_lines(text: &str) -> Vec<String> {
 /// an identifier or a quoted task name (`bootJar {`, `tasks.bootJar {`,
 /// `tasks.named<BootJar>("bootJar") {`).
 fn blocks(text: &str, word: &str) -> Vec<String> {
+    // A byte scan: `word`, the braces and the newline are ASCII, so every
+    // index it stops at is a character boundary (a Vec<char> of the whole
+    // file per call was most of reading a build file).
     let mut out = Vec::new();
-    let bytes: Vec<char> = text.chars().collect();
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let target: Vec<char> = word.chars().collect();
+    let bytes = text.as_bytes();
+    let target = word.as_bytes();
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut i = 0;
     while i + target.len() <= bytes.len() {
-        if bytes[i..i + target.len()] == target[..]
+        if &bytes[i..i + target.len()] == target
             && (i == 0 || !is_ident(bytes[i - 1]))
             && bytes.get(i + target.len()).is_none_or(|c| !is_ident(*c))
         {
             // The block must open on the same line.
             let mut j = i + target.len();
-            while j < bytes.len() && bytes[j] != '{' && bytes[j] != '\n' {
+            while j < bytes.len() && bytes[j] != b'{' && bytes[j] != b'\n' {
                 j += 1;
             }
-            if j < bytes.len() && bytes[j] == '{' {
+            if j < bytes.len() && bytes[j] == b'{' {
                 let mut depth = 0;
                 let start = j + 1;
                 let mut k = j;
                 while k < bytes.len() {
                     match bytes[k] {
-                        '{' => depth += 1,
-                        '}' => {
+                        b'{' => depth += 1,
+                        b'}' => {
                             depth -= 1;
                             if depth == 0 {
                                 break;
@@ -162,7 +165,7 @@ fn blocks(text: &str, word: &str) -> Vec<String> {
                     }
                     k += 1;
                 }
-                out.push(bytes[start..k.min(bytes.len())].iter().collect());
+                out.push(text[start..k.min(bytes.len())].to_string());
                 i = k;
             }
         }
@@ -318,10 +321,10 @@ fn read_version(lines: &[String], properties: Option<&str>) -> Version {
 /// not read (outside bootJar, or computed).
 fn custom_archives(code: &str, read_boot_file_name: bool) -> bool {
     let file_names = code.matches("archiveFileName").count();
-    ARCHIVE_SETTINGS.iter().any(|s| {
-        code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .any(|w| w == *s)
-    }) || file_names > usize::from(read_boot_file_name)
+    // One pass over the words, not one per setting.
+    code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|w| !w.is_empty() && ARCHIVE_SETTINGS.contains(&w))
+        || file_names > usize::from(read_boot_file_name)
 }
 
 /// The Java release a line of the build file compiles for (a toolchain,
