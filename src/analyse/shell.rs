@@ -68,8 +68,10 @@ pub fn instruction_commands(ins: &crate::parse::Instruction) -> Vec<Command> {
 /// (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the body is that command's
 /// input, not shell.
 pub fn run_script(ins: &crate::parse::Instruction, shells: &[String]) -> String {
+    // Exec form runs its words as they are: quoted back, so that
+    // `["bash", "-c", "a && b"]` reads as bash with one script.
     let text = match &ins.exec {
-        Some(words) => words.join(" "),
+        Some(words) => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" "),
         None => ins.args.clone(),
     };
     if ins.heredocs.is_empty() {
