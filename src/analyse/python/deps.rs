@@ -35,7 +35,7 @@ pub(super) fn choose(
         if matches!(deps, Deps::None) && !installs.user_install && a.same_base.is_some() {
             deps = system_dirs(file, install, installs, a)?;
         }
-        if matches!(deps, Deps::None) && !vendor_interpreter_install(file, install, a) {
+        if matches!(deps, Deps::None) && blocks_vendor_interpreter(file, install, a) {
             return None;
         }
         if matches!(deps, Deps::None) {
@@ -101,15 +101,15 @@ fn project_environment(
 /// interpreters are the vendor's builds at its own paths (`python` may be
 /// 2.7, `python3` one of several in /opt): a virtualenv msb adds could
 /// take another interpreter than the install did. Only the file's own
-/// virtualenv moves safely; anything else blocks (false).
-fn vendor_interpreter_install(file: &Dockerfile, install: usize, a: &mut Analysis) -> bool {
+/// virtualenv moves safely: an install outside one is blocked (true).
+fn blocks_vendor_interpreter(file: &Dockerfile, install: usize, a: &mut Analysis) -> bool {
     let Some(image) = a
         .builder
         .as_ref()
         .filter(|b| b.vendor_runtime.is_some())
         .map(|b| b.written.clone())
     else {
-        return true;
+        return false;
     };
     a.block(
         file.instructions[install].line,
@@ -117,7 +117,7 @@ fn vendor_interpreter_install(file: &Dockerfile, install: usize, a: &mut Analysi
             "pip installs into {image}'s own interpreter, outside a virtualenv: that vendor image's Python is its own build at its own paths, so msb cannot tell which folders to copy"
         ),
     );
-    false
+    true
 }
 
 /// Python from a plain distribution's packages: pip installs into the
