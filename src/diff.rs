@@ -99,9 +99,9 @@ mod tests {
 
     #[test]
     fn display_paths_are_normalised() {
-        let cwd = Path::new("/work");
+        let cwd = Path::new("/srv/repo");
         for (path, shown) in [
-            ("/work/app/Dockerfile", "app/Dockerfile"),
+            ("/srv/repo/app/Dockerfile", "app/Dockerfile"),
             ("/elsewhere/Dockerfile", "/elsewhere/Dockerfile"),
             ("./app/Dockerfile", "app/Dockerfile"),
             ("app/./Dockerfile", "app/Dockerfile"),
