@@ -800,7 +800,7 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
             }
             paths.extend(targets.iter().map(|t| absolute(&rc.cwd, t)));
         }
-        for path in expand_braces(paths, c) {
+        for path in paths.iter().flat_map(|p| c.expanded(p)) {
             // A variable of the base image (`$PHP_INI_DIR`) msb does not
             // know: the final stage's own base has that file where it was.
             if path.contains('$') || path.starts_with("/dev/") || path.starts_with("/tmp") {
@@ -912,16 +912,6 @@ fn installer_sources(file: &Dockerfile, k: &Knowledge, a: &mut Analysis) {
             path,
         });
     }
-}
-
-/// The paths a command names, as its shell makes them: bash expands
-/// `/usr/share/man/man{1..8}` into eight folders; `/bin/sh` makes the
-/// folder `man{1..8}` itself, kept as it is.
-fn expand_braces(paths: Vec<String>, c: &Command) -> Vec<String> {
-    if !c.braces {
-        return paths;
-    }
-    paths.iter().flat_map(|p| shell::expand_braces(p)).collect()
 }
 
 /// Whether `path` lies in one of the language's code folders (`src/`,
@@ -2169,16 +2159,20 @@ fn archived_release(k: &Knowledge, a: &mut Analysis) {
     a.block(line, reason);
 }
 
+/// The analysis of `text` with an empty build context, for the tests of
+/// the analysis modules.
+#[cfg(test)]
+pub(crate) fn analysed_text(text: &str) -> Analysis {
+    let k = Knowledge::builtin().unwrap();
+    let file = crate::parse::parse(text).unwrap();
+    analyse(&file, &BuildContext::new("/nonexistent"), &k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The analysis of `text` with an empty build context.
-    fn analysed(text: &str) -> Analysis {
-        let k = Knowledge::builtin().unwrap();
-        let file = crate::parse::parse(text).unwrap();
-        analyse(&file, &BuildContext::new("/nonexistent"), &k)
-    }
+    use super::analysed_text as analysed;
 
     fn artefact_paths(a: &Analysis) -> Vec<&str> {
         a.artefacts.iter().map(|x| x.to.as_str()).collect()

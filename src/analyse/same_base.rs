@@ -411,12 +411,7 @@ pub fn require_gain(file: &Dockerfile, a: &mut Analysis) {
 mod tests {
     use super::*;
 
-    /// The analysis of `text` with an empty build context.
-    fn analysed(text: &str) -> Analysis {
-        let k = Knowledge::builtin().unwrap();
-        let file = crate::parse::parse(text).unwrap();
-        crate::analyse::analyse(&file, &BuildContext::new("/nonexistent"), &k)
-    }
+    use crate::analyse::analysed_text as analysed;
 
     fn runtime(a: &Analysis) -> Vec<&str> {
         a.runtime_packages.iter().map(|p| p.name.as_str()).collect()

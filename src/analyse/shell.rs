@@ -34,6 +34,16 @@ impl Command {
         }
     }
 
+    /// The words this command's shell makes of `word`: bash expands
+    /// `/usr/share/man/man{1..8}` into eight; `/bin/sh` keeps it as it is.
+    pub fn expanded(&self, word: &str) -> Vec<String> {
+        if self.braces {
+            expand_braces(word)
+        } else {
+            vec![word.to_string()]
+        }
+    }
+
     /// Whether the command starts with these words (`["pip", "install"]`),
     /// with the program compared by name and versioned names folded
     /// (`pip3.11` → `pip3`, `python3.12` → `python3`).

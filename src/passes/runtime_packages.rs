@@ -178,11 +178,7 @@ fn dirs_made_before(input: &PassInput, names: &[&str]) -> Vec<(String, usize)> {
             }
             // `man{1..8}` is eight folders where the shell expands braces
             // (bash), one odd name where it does not.
-            if rc.command.braces && crate::analyse::shell::has_braces(word) {
-                words.extend(crate::analyse::shell::expand_braces(word));
-            } else {
-                words.push(word.clone());
-            }
+            words.extend(rc.command.expanded(word));
         }
         for word in &words {
             if word.starts_with('-') || word.contains(['$', '*', '{', '?']) {
