@@ -336,6 +336,24 @@ pub struct CommandsPack {
     /// `make` in a RUN, whose Makefile msb reads (`[make]`).
     #[serde(default)]
     pub make: MakeRules,
+    /// Folders an app may be copied straight into (`[loose]`).
+    #[serde(default)]
+    pub loose: LooseRules,
+}
+
+/// Folders an app may be copied straight into, whose exact paths the
+/// final stage copies (`commands.toml [loose]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LooseRules {
+    /// The folders (`/`, `/tmp`).
+    pub dirs: Vec<String>,
+    /// Where the runtime user cannot create files, as root could: msb
+    /// warns that an app writing new files beside itself would fail.
+    pub unwritable: Vec<String>,
+    /// The names the system has in `/`: an app entry so named cannot be
+    /// told from the system's own folder.
+    pub root_names: Vec<String>,
 }
 
 /// How msb reads a `make` command (`commands.toml [make]`).

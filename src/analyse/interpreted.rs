@@ -9,7 +9,7 @@ use crate::analyse::image::expand_known;
 use crate::analyse::packages::{self, PackageOp};
 use crate::analyse::shell::{self, Command};
 use crate::analyse::{
-    Analysis, BuilderAddition, ContextCopy, RunCommand, StepRole, absolute, is_under,
+    Analysis, BuilderAddition, ContextCopy, RunCommand, StepRole, absolute, is_under, loose,
 };
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -28,6 +28,7 @@ use crate::source::BuildContext;
 /// copy of dependency manifests alone.
 pub fn app_folders(
     file: &Dockerfile,
+    context: &BuildContext,
     a: &mut Analysis,
     image_env: &BTreeMap<String, String>,
     image_workdir: Option<&str>,
@@ -40,6 +41,10 @@ pub fn app_folders(
         .unwrap_or_else(|| "/".into());
     let copies = a.copies.clone();
     let started = started_paths(file);
+    let loose_dirs = loose_app_dirs(file, a, &copies, image_env);
+    for dir in &loose_dirs {
+        loose::carry(file, context, a, dir, &[]);
+    }
     for copy in &copies {
         let ins = &file.instructions[copy.index];
         if copy.from_image.is_some() {
@@ -51,6 +56,9 @@ pub fn app_folders(
         }
         let line = ins.line;
         for root in roots(file, a, copy, image_env) {
+            if loose_dirs.iter().any(|d| loose::lands_in(&root, d)) {
+                continue;
+            }
             if a.is_system_dir(&root) {
                 a.block(
                     line,
@@ -73,6 +81,25 @@ pub fn app_folders(
             );
         }
     }
+}
+
+/// The loose folders (`/`, `/tmp`) a COPY from the build context spills
+/// into whole (`COPY . .` with no WORKDIR): their exact paths are copied.
+fn loose_app_dirs(
+    file: &Dockerfile,
+    a: &Analysis,
+    copies: &[ContextCopy],
+    image_env: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut dirs: Vec<String> = copies
+        .iter()
+        .filter(|c| c.from_image.is_none())
+        .flat_map(|c| roots(file, a, c, image_env))
+        .filter(|r| a.is_loose_dir(r))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 /// The programs ENTRYPOINT and CMD start by absolute path.

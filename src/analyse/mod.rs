@@ -10,6 +10,7 @@ pub mod go;
 pub mod image;
 pub mod interpreted;
 pub mod java;
+pub mod loose;
 pub mod make;
 pub mod node;
 pub mod observed;
@@ -78,6 +79,10 @@ pub struct Artefact {
     pub why: String,
     /// Owned by the runtime user (the app may write there).
     pub writable: bool,
+    /// A single file from the build context (not a folder): files side by
+    /// side are copied by one COPY.
+    #[serde(skip)]
+    pub file: bool,
 }
 
 /// A file that configures the package manager (`/etc/apt/sources.list.d/
@@ -266,6 +271,8 @@ pub struct Analysis {
     pub same_base: Option<same_base::SameBase>,
     /// `commands.toml`'s system folders, which are never copied whole.
     system_dirs: Vec<String>,
+    /// `commands.toml`'s folders an app may be copied straight into.
+    loose: crate::knowledge::LooseRules,
     /// What the engine saw each RUN write (`--observe`; empty without).
     observed: observed::Observed,
     /// Links and changed files of observed RUNs, `(line, path)`: fine
@@ -318,6 +325,7 @@ impl Analysis {
             node: None,
             same_base: None,
             system_dirs: Vec::new(),
+            loose: crate::knowledge::LooseRules::default(),
             observed: observed::Observed::default(),
             observed_checks: Vec::new(),
         }
@@ -410,12 +418,19 @@ impl Analysis {
             to: to.to_string(),
             why,
             writable,
+            file: false,
         });
     }
 
     /// A folder where copying it whole would carry the system along.
     pub fn is_system_dir(&self, path: &str) -> bool {
         self.system_dirs.iter().any(|d| d == path)
+    }
+
+    /// A folder an app may be copied straight into (`/`, `/tmp`): the
+    /// final stage copies the exact paths in it (`loose.rs`).
+    pub fn is_loose_dir(&self, path: &str) -> bool {
+        loose::is_loose_dir(&self.loose, path)
     }
 
     /// A file ENTRYPOINT/CMD starts that no step msb knows makes: when a
@@ -433,6 +448,13 @@ impl Analysis {
             false,
         );
         true
+    }
+
+    /// Marks the artefact copied to `to` as a single file.
+    pub fn mark_file(&mut self, to: &str) {
+        if let Some(artefact) = self.artefacts.iter_mut().find(|x| x.to == to) {
+            artefact.file = true;
+        }
     }
 
     pub fn is_copied(&self, path: &str) -> bool {
@@ -615,6 +637,7 @@ pub fn analyse_observed(
     let mut a = Analysis::blank();
     a.observed = observed.clone();
     a.system_dirs = k.commands.system_dirs.clone();
+    a.loose = k.commands.loose.clone();
     let starts = file.stage_starts();
     a.stage_count = starts.len();
     if file.escape == '`' {

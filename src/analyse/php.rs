@@ -269,7 +269,7 @@ fn app_files(
     image_workdir: Option<&str>,
     a: &mut Analysis,
 ) {
-    interpreted::app_folders(file, a, image_env, image_workdir, false);
+    interpreted::app_folders(file, context, a, image_env, image_workdir, false);
     interpreted::build_outputs(file, a, image_workdir);
     composer_dev_dependencies(file, context, commands, a);
     if interpreted::leave_build_tools(

@@ -301,7 +301,7 @@ pub fn analyse(
             return;
         }
     }
-    interpreted::app_folders(file, a, &BTreeMap::new(), None, false);
+    interpreted::app_folders(file, context, a, &BTreeMap::new(), None, false);
     add_bundler_folders(&bundle, &gems, a);
     interpreted::build_outputs(file, a, None);
     keep_settings(&bundle.settings, a);

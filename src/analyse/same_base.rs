@@ -371,6 +371,7 @@ pub fn copy_install_dirs(a: &mut Analysis, line: usize, installer: &str) -> bool
                 "line {line}: {installer} installs here, and the plain image has nothing of its own there"
             ),
             writable: false,
+            file: false,
         });
     }
     true

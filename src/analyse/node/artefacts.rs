@@ -5,21 +5,16 @@
 use super::install::InstallStep;
 use super::layout::dockerignore;
 use super::manifest::context_file_for;
-use super::{Blocked, Layout, Manager, app_root_of};
-use crate::analyse::{Analysis, absolute, is_under};
+use super::{Blocked, Layout, Manager, NodeApp, app_root_of};
+use crate::analyse::{Analysis, absolute, is_under, loose};
 use crate::knowledge::NodeRules;
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
 /// The artefacts of the layout, and what COPY put outside the app folder.
-pub(super) fn add_artefacts(
-    file: &Dockerfile,
-    context: &BuildContext,
-    rules: &NodeRules,
-    a: &mut Analysis,
-    layout: &Layout,
-    app_dir: &str,
-) {
+/// `installed`: whether the build installs dependencies (node_modules).
+pub(super) fn add_artefacts(app: &NodeApp, a: &mut Analysis, layout: &Layout, installed: bool) {
+    let (file, context, rules, app_dir) = (app.file, app.context, app.rules, app.app_dir);
     let line = a
         .copies
         .iter()
@@ -34,6 +29,17 @@ pub(super) fn add_artefacts(
         .unwrap_or(app_dir)
         .to_string();
     match layout {
+        Layout::AppFolder if a.is_loose_dir(app_dir) => {
+            loose_app(file, context, a, app_dir, installed);
+            return;
+        }
+        Layout::NextApp if a.is_loose_dir(app_dir) => {
+            a.block(
+                line,
+                format!("the Next.js app is in {app_dir}: msb copies what next start reads only from an app folder of its own"),
+            );
+            return;
+        }
         Layout::AppFolder => {
             a.add_artefact(
                 line,
@@ -68,6 +74,38 @@ pub(super) fn add_artefacts(
     outside_copies(file, a, app_dir, &writable_root);
 }
 
+/// The app straight in `/` or `/tmp`: the exact paths COPY put there and
+/// the node_modules the install made (`loose_build` refused a build).
+fn loose_app(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &mut Analysis,
+    app_dir: &str,
+    installed: bool,
+) {
+    let made: &[(&str, &str)] = if installed {
+        &[("node_modules", "the dependencies the install made")]
+    } else {
+        &[]
+    };
+    loose::carry(file, context, a, app_dir, made);
+}
+
+/// A build step in an app straight in `/` or `/tmp` makes files no COPY
+/// names, which the final stage's exact paths would miss.
+pub(super) fn loose_build(file: &Dockerfile, a: &Analysis, app_dir: &str) -> Result<(), Blocked> {
+    let build = build_line(file, a, app_dir);
+    if !a.is_loose_dir(app_dir) || build == 0 {
+        return Ok(());
+    }
+    Err((
+        build,
+        format!(
+            "line {build} builds the app in {app_dir}: msb cannot tell which files it makes there, and the final stage gets only the exact paths COPY put in {app_dir}"
+        ),
+    ))
+}
+
 /// What `next start` reads: `.next`, node_modules, package.json, the
 /// Next config, public, `.env` files, and tsconfig.json when the config
 /// is TypeScript. `line` is the COPY that brought the app.
@@ -82,22 +120,22 @@ fn next_app_artefacts(
     let build_line = build_line(file, a, app_dir);
     a.add_artefact(
         build_line,
-        &format!("{app_dir}/.next"),
-        &format!("{app_dir}/.next"),
+        &absolute(app_dir, ".next"),
+        &absolute(app_dir, ".next"),
         format!("line {build_line}: next build's output; next start writes its cache there"),
         true,
     );
     a.add_artefact(
         line,
-        &format!("{app_dir}/node_modules"),
-        &format!("{app_dir}/node_modules"),
+        &absolute(app_dir, "node_modules"),
+        &absolute(app_dir, "node_modules"),
         "the dependencies".to_string(),
         false,
     );
     a.add_artefact(
         line,
-        &format!("{app_dir}/package.json"),
-        &format!("{app_dir}/package.json"),
+        &absolute(app_dir, "package.json"),
+        &absolute(app_dir, "package.json"),
         "next start and npm read it".to_string(),
         false,
     );
@@ -123,7 +161,7 @@ fn next_app_artefacts(
         if !(context.is_file(&name) || context.is_dir(&name)) || ignored(&name) {
             continue;
         }
-        let path = format!("{app_dir}/{name}");
+        let path = absolute(app_dir, &name);
         let why = if name == "public" {
             "next start serves it".to_string()
         } else if name == "tsconfig.json" {
@@ -195,7 +233,7 @@ fn modules_dir(
     if let Some(dir) = &install.modules_dir {
         return Some(dir.clone());
     }
-    let yarnrc = context_file_for(a, &format!("{app_dir}/.yarnrc"), context)
+    let yarnrc = context_file_for(a, &absolute(app_dir, ".yarnrc"), context)
         .and_then(|p| context.read_small(&p))?;
     yarnrc.lines().find_map(|l| {
         let mut words = l.split_whitespace();
@@ -231,7 +269,7 @@ pub(super) fn modules_folder(
             ),
         ));
     }
-    let inside = format!("{app_dir}/node_modules");
+    let inside = absolute(app_dir, "node_modules");
     a.artefacts.retain(|x| x.from != inside);
     a.add_artefact(
         line,

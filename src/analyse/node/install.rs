@@ -252,7 +252,7 @@ pub(super) fn app_dir_of(
         .map(|s| s.to_string())
         .or_else(|| workdir.clone())
         .unwrap_or_else(|| "/".to_string());
-    if a.is_system_dir(&app_dir) {
+    if a.is_system_dir(&app_dir) && !a.is_loose_dir(&app_dir) {
         let line = steps
             .first()
             .map(|s| s.line)

@@ -8,7 +8,7 @@ use super::next::next_app_unknowns;
 use super::walk::RuntimeUses;
 use super::words::{NPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, option_value, subcommand};
 use super::{Layout, NodeApp};
-use crate::analyse::{Analysis, is_under, shell};
+use crate::analyse::{Analysis, absolute, is_under, shell};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
@@ -42,7 +42,7 @@ pub(super) fn choose_layout(
         && is_under(folder, app_dir)
         && let Some((out, how)) =
             static_output(app.file, app.context, app.rules, a, app_dir, app.manifest)
-        && is_under(folder, &format!("{app_dir}/{out}"))
+        && is_under(folder, &absolute(app_dir, &out))
     {
         return (
             Layout::StaticSite {
@@ -64,9 +64,17 @@ pub(super) fn choose_layout(
             }
         }
     }
+    // An app straight in `/` or `/tmp` is copied by its exact paths.
+    let whole = if a.is_loose_dir(app_dir) {
+        format!("what COPY put in {app_dir}, path by path, and node_modules")
+    } else {
+        "the app folder whole".to_string()
+    };
     let why = match uses.app_files.first() {
-        Some(f) => format!("the app folder whole: {f}, and JavaScript reads its files at run time"),
-        None => "the app folder whole: JavaScript apps read their sources, views and public files at run time".to_string(),
+        Some(f) => format!("{whole}: {f}, and JavaScript reads its files at run time"),
+        None => format!(
+            "{whole}: JavaScript apps read their sources, views and public files at run time"
+        ),
     };
     (Layout::AppFolder, why)
 }
@@ -109,7 +117,7 @@ fn static_output(
 ) -> Option<(String, String)> {
     let site = &rules.static_site;
     for (config, setting) in &site.configs {
-        let path = format!("{app_dir}/{config}");
+        let path = absolute(app_dir, config);
         if let Some(source) = context_file_for(a, &path, context)
             && context
                 .read_small(&source)

@@ -8,7 +8,7 @@ use super::install::InstallStep;
 use super::manifest::{Manifest, context_file_for};
 use super::walk::RuntimeUses;
 use super::{Blocked, Manager};
-use crate::analyse::{Analysis, RuntimeRun};
+use crate::analyse::{Analysis, RuntimeRun, absolute};
 use crate::knowledge::NodeRules;
 use crate::source::BuildContext;
 
@@ -44,7 +44,7 @@ pub(super) fn settle_manager(
         return Err((line, why));
     }
     if manager == Some(Manager::Pnpm)
-        && let Some(npmrc) = context_file_for(a, &format!("{app_dir}/.npmrc"), context)
+        && let Some(npmrc) = context_file_for(a, &absolute(app_dir, ".npmrc"), context)
         && context
             .read_small(&npmrc)
             .is_some_and(|t| t.lines().any(|l| l.replace(' ', "") == "node-linker=pnp"))
@@ -67,10 +67,10 @@ fn is_berry(a: &Analysis, app_dir: &str, manifest: &Manifest, context: &BuildCon
     {
         return !version.starts_with("1.");
     }
-    if context_file_for(a, &format!("{app_dir}/.yarnrc.yml"), context).is_some() {
+    if context_file_for(a, &absolute(app_dir, ".yarnrc.yml"), context).is_some() {
         return true;
     }
-    context_file_for(a, &format!("{app_dir}/yarn.lock"), context)
+    context_file_for(a, &absolute(app_dir, "yarn.lock"), context)
         .and_then(|p| context.read_small(&p))
         .is_some_and(|t| t.contains("__metadata:"))
 }
@@ -90,7 +90,7 @@ pub(super) fn berry_major(manifest: &Manifest, yarnrc: &str) -> Option<u32> {
 }
 
 pub(super) fn yarnrc_text(a: &Analysis, app_dir: &str, context: &BuildContext) -> String {
-    context_file_for(a, &format!("{app_dir}/.yarnrc.yml"), context)
+    context_file_for(a, &absolute(app_dir, ".yarnrc.yml"), context)
         .and_then(|p| context.read_small(&p))
         .unwrap_or_default()
 }

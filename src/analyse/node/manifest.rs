@@ -23,7 +23,7 @@ impl Manifest {
     /// The package.json a COPY put in the app folder; Null when there is
     /// none or it is not JSON.
     pub(super) fn read(a: &Analysis, app_dir: &str, context: &BuildContext) -> Manifest {
-        let path = context_file_for(a, &format!("{app_dir}/package.json"), context);
+        let path = context_file_for(a, &absolute(app_dir, "package.json"), context);
         Manifest {
             json: path
                 .as_deref()
@@ -119,7 +119,7 @@ pub(super) fn manifest_line(file: &Dockerfile, a: &Analysis, app_dir: &str, from
             c.pairs.iter().any(|(s, r)| {
                 let s = s.trim_start_matches("./").trim_end_matches('/');
                 (s.contains("package") || s == "." || s.is_empty())
-                    && is_under(&format!("{app_dir}/package.json"), r)
+                    && is_under(&absolute(app_dir, "package.json"), r)
             })
         })
         .map_or(from, |c| file.instructions[c.index].line)
@@ -140,7 +140,7 @@ pub(super) fn one_app(
             "package.json declares workspaces: msb cannot tell which packages of the monorepo the runtime needs".to_string(),
         ));
     }
-    if context_file_for(a, &format!("{app_dir}/pnpm-workspace.yaml"), context).is_some() {
+    if context_file_for(a, &absolute(app_dir, "pnpm-workspace.yaml"), context).is_some() {
         return Err((
             line,
             "pnpm-workspace.yaml makes a monorepo: msb cannot tell which packages the runtime needs".to_string(),

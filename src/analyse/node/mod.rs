@@ -40,11 +40,11 @@ mod words;
 
 pub use tag::{NodeTag, read_tag};
 
-use crate::analyse::{Analysis, RuntimeRun, is_under};
+use crate::analyse::{Analysis, RuntimeRun, absolute, is_under};
 use crate::knowledge::{Knowledge, LanguagePack, NodeRules};
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
-use artefacts::{add_artefacts, modules_folder};
+use artefacts::{add_artefacts, loose_build, modules_folder};
 use globals::{global_packages, known_build_tools, note_left_behind};
 use home::home_downloads;
 use install::{app_dir_of, install_steps, one_manager};
@@ -155,6 +155,7 @@ fn migrate(
     known_build_tools(file, pack, k, rules, a, &globals);
     let installed_with = one_manager(&steps, from)?;
     let app_dir = app_dir_of(file, a, &steps, from)?;
+    loose_build(file, a, &app_dir)?;
 
     let manifest = Manifest::read(a, &app_dir, context);
     one_app(
@@ -201,7 +202,7 @@ fn migrate(
     runtime_managers(a, rules, &uses, manager, &manifest, tag.major)?;
     carry_runtime_uses(&uses, a);
     note_left_behind(&globals, &uses.globals, a);
-    add_artefacts(file, context, rules, a, &layout, &app_dir);
+    add_artefacts(&app, a, &layout, installed);
     if copies_node_modules {
         modules_folder(context, a, &steps, &app_dir, from)?;
     }
@@ -255,7 +256,12 @@ fn carry_runtime_uses(uses: &RuntimeUses, a: &mut Analysis) {
 }
 
 /// The folder the final stage copies whole: the WORKDIR the app is in.
+/// For an app straight in `/` or `/tmp`, whose exact paths are copied
+/// instead, that is node_modules: a download outside it is not carried.
 fn app_root_of(a: &Analysis, app_dir: &str) -> String {
+    if a.is_loose_dir(app_dir) {
+        return absolute(app_dir, "node_modules");
+    }
     a.final_workdir
         .as_deref()
         .filter(|w| is_under(app_dir, w) && !a.is_system_dir(w))

@@ -8,7 +8,7 @@ use super::layout::{dockerignore, whole_context_copy};
 use super::manifest::context_file_for;
 use super::walk::RuntimeUses;
 use super::{Layout, NodeApp};
-use crate::analyse::{Analysis, Artefact, CommandRewrite, UnsafeAlternative};
+use crate::analyse::{Analysis, Artefact, CommandRewrite, UnsafeAlternative, absolute};
 use crate::knowledge::{NodeRules, glob_match};
 use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
@@ -77,7 +77,7 @@ fn next_dist_dir(
     app_dir: &str,
 ) -> Option<String> {
     rules.next.configs.iter().find_map(|name| {
-        let source = context_file_for(a, &format!("{app_dir}/{name}"), context)?;
+        let source = context_file_for(a, &absolute(app_dir, name), context)?;
         let text = context.read_small(&source)?;
         text.lines()
             .any(|l| {
@@ -173,7 +173,7 @@ fn standalone_config(
         return None;
     }
     let config = rules.next.configs.iter().find_map(|name| {
-        let source = context_file_for(a, &format!("{app_dir}/{name}"), context)?;
+        let source = context_file_for(a, &absolute(app_dir, name), context)?;
         let text = context.read_small(&source)?;
         sets_standalone(&text).then(|| name.clone())
     })?;
@@ -228,15 +228,15 @@ fn standalone_artefacts(
     let line = build_line(file, a, app_dir);
     alt.add_artefact(
         line,
-        &format!("{app_dir}/.next/standalone"),
+        &absolute(app_dir, ".next/standalone"),
         app_dir,
         format!("line {line}: next build's standalone server ({config} sets output: 'standalone'); it writes its cache here"),
         true,
     );
     alt.add_artefact(
         line,
-        &format!("{app_dir}/.next/static"),
-        &format!("{app_dir}/.next/static"),
+        &absolute(app_dir, ".next/static"),
+        &absolute(app_dir, ".next/static"),
         format!(
             "line {line}: the browser assets next build made, which the standalone server serves"
         ),
@@ -257,14 +257,14 @@ fn standalone_artefacts(
                 && r == app_dir
                 && context.is_dir("public")
                 && !ignored("public"))
-                || (s == "public" && r == &format!("{app_dir}/public"))
+                || (s == "public" && r == &absolute(app_dir, "public"))
         })
     });
     if public_copied {
         alt.add_artefact(
             line,
-            &format!("{app_dir}/public"),
-            &format!("{app_dir}/public"),
+            &absolute(app_dir, "public"),
+            &absolute(app_dir, "public"),
             "the public files the standalone server serves".to_string(),
             false,
         );
@@ -273,7 +273,7 @@ fn standalone_artefacts(
     if whole_context_copy(a, app_dir) {
         for name in context.list(".") {
             if name.starts_with(".env") && context.is_file(&name) && !ignored(&name) {
-                let path = format!("{app_dir}/{name}");
+                let path = absolute(app_dir, &name);
                 alt.add_artefact(line, &path, &path, "the server loads it".to_string(), false);
             }
         }

@@ -9,7 +9,7 @@ use super::managers::{berry_major, yarnrc_text};
 use super::manifest::context_file_for;
 use super::walk::RuntimeUses;
 use super::{Manager, NodeApp};
-use crate::analyse::{Analysis, BuilderAddition};
+use crate::analyse::{Analysis, BuilderAddition, absolute};
 use crate::parse::Dockerfile;
 
 /// Leave only production dependencies in node_modules, when that is
@@ -123,7 +123,7 @@ fn prune_command(
         }
         Manager::Pnpm => rules.prune.pnpm.clone(),
         Manager::YarnClassic => {
-            if context_file_for(a, &format!("{app_dir}/yarn.lock"), context).is_none() {
+            if context_file_for(a, &absolute(app_dir, "yarn.lock"), context).is_none() {
                 return Err(
                     "Yarn 1 cannot prune, and without a yarn.lock a production reinstall could resolve other versions".to_string(),
                 );

@@ -14,6 +14,7 @@ use crate::source::BuildContext;
 /// The dependencies' folder and the app's folders.
 pub(super) fn dependencies_and_app(
     file: &Dockerfile,
+    context: &BuildContext,
     deps: &Deps,
     installs: &Installs,
     a: &mut Analysis,
@@ -34,7 +35,7 @@ pub(super) fn dependencies_and_app(
     // Python reads its sources, templates and data at run time; a
     // manifest copied on its own elsewhere (`/tmp/requirements.txt`) is not
     // needed there.
-    crate::analyse::interpreted::app_folders(file, a, &Default::default(), None, true);
+    crate::analyse::interpreted::app_folders(file, context, a, &Default::default(), None, true);
     if let Deps::ExistingVenv { path } = deps
         && project_env
     {

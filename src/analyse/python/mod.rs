@@ -97,7 +97,7 @@ pub fn analyse(
     };
     environment::add(&deps, &installs, a);
     installs.mark_tool_installs(&deps, file, a);
-    files::dependencies_and_app(file, &deps, &installs, a);
+    files::dependencies_and_app(file, context, &deps, &installs, a);
     launch::runners(file, context, pack, a);
     if let Deps::NewVenv { path, .. } = &deps {
         launch::system_python_paths(file, a, path);

@@ -1,0 +1,319 @@
+//! An app copied straight into a folder the system shares: `/` when the
+//! Dockerfile sets no WORKDIR, or `/tmp`. The final stage cannot copy such
+//! a folder whole (it would carry the system along), so it copies the
+//! exact paths the COPY lines put there instead, each one named from the
+//! build context: `COPY . .` puts the context's top entries there, less
+//! what `.dockerignore` leaves out; `COPY *.js ./` the names that match.
+//!
+//! A name that the system itself has in `/` (`lib`, `etc`, `srv`) cannot
+//! be told apart from the system's own folder, and a build step that
+//! writes into the loose folder makes files no COPY names: both block.
+
+use crate::analyse::{Analysis, ContextCopy, absolute};
+use crate::knowledge::{LooseRules, glob_match};
+use crate::parse::Dockerfile;
+use crate::source::BuildContext;
+
+/// A path the final stage copies, and the COPY line that put it there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoosePath {
+    pub line: usize,
+    pub path: String,
+    /// A file of the build context, not a folder.
+    pub file: bool,
+}
+
+/// Why the exact paths cannot be named: the line and the reason.
+pub type Unnamed = (usize, String);
+
+/// Whether `dir` is a folder an app may be copied straight into.
+pub fn is_loose_dir(rules: &LooseRules, dir: &str) -> bool {
+    rules.dirs.iter().any(|d| d == dir)
+}
+
+/// Whether COPY putting `path` lands it straight in the loose folder
+/// `dir`: the folder itself, or an entry of it (not a path deeper down,
+/// such as `/etc/app.ini`, which is copied as any other).
+pub fn lands_in(path: &str, dir: &str) -> bool {
+    path == dir || crate::analyse::parent(path) == dir
+}
+
+/// The exact paths the COPY lines (from the build context) put into the
+/// loose folder `dir`, in the order the COPY lines come.
+pub fn exact_paths(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &Analysis,
+    rules: &LooseRules,
+    dir: &str,
+) -> Result<Vec<LoosePath>, Unnamed> {
+    let ignore = DockerIgnore::read(context);
+    let mut out: Vec<LoosePath> = Vec::new();
+    for copy in a.copies.iter().filter(|c| c.from_image.is_none()) {
+        let line = file.instructions[copy.index].line;
+        for (path, file) in copy_paths(copy, context, &ignore, dir).map_err(|r| (line, r))? {
+            if let Some(name) = system_name(rules, dir, &path) {
+                return Err((
+                    line,
+                    format!(
+                        "COPY puts {path} into {dir}, where the system has its own {name}: msb cannot copy one without the other"
+                    ),
+                ));
+            }
+            match out.iter_mut().find(|p| p.path == path) {
+                // A later COPY of the same name may bring a folder.
+                Some(earlier) => earlier.file &= file,
+                None => out.push(LoosePath { line, path, file }),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Copies to the final stage the exact paths COPY put into the loose
+/// folder `dir`, and `made`: what the build makes there (a path relative
+/// to `dir`, and why), all owned by the runtime user as root owned them.
+pub fn carry(
+    file: &Dockerfile,
+    context: &BuildContext,
+    a: &mut Analysis,
+    dir: &str,
+    made: &[(&str, &str)],
+) {
+    let rules = a.loose.clone();
+    let paths = match exact_paths(file, context, a, &rules, dir) {
+        Ok(paths) => paths,
+        Err((line, reason)) => return a.block(line, reason),
+    };
+    let line = paths.last().map_or(0, |p| p.line);
+    for p in &paths {
+        let why = format!("line {}: copied from the build context into {dir}", p.line);
+        a.add_artefact(p.line, &p.path, &p.path, why, true);
+        if p.file {
+            a.mark_file(&p.path);
+        }
+    }
+    for (rel, why) in made {
+        let path = absolute(dir, rel);
+        a.add_artefact(line, &path, &path, *why, true);
+    }
+    if rules.unwritable.iter().any(|d| d == dir) && !paths.is_empty() {
+        a.warnings.push(format!(
+            "the app is in {dir}: the final stage copies the exact paths COPY put there, and its non-root user cannot create new files in {dir} as root could (give the app a WORKDIR of its own if it writes beside itself)"
+        ));
+    }
+}
+
+/// The paths one COPY puts straight into `dir` (none when it copies
+/// somewhere else), each with whether it is a file of the context.
+fn copy_paths(
+    copy: &ContextCopy,
+    context: &BuildContext,
+    ignore: &DockerIgnore,
+    dir: &str,
+) -> Result<Vec<(String, bool)>, String> {
+    let mut out = Vec::new();
+    for (src, dest) in &copy.pairs {
+        if !lands_in(dest, dir) {
+            continue;
+        }
+        if dest != dir {
+            out.push((dest.clone(), context.is_file(src)));
+            continue;
+        }
+        // The source's contents land in `dir` itself: name each entry.
+        if src.contains(['*', '?', '[']) {
+            out.extend(glob_entries(src, context, ignore, dir)?);
+        } else if context.is_dir(src) || src == "." || src == "./" {
+            out.extend(folder_entries(src, context, ignore, dir)?);
+        } else {
+            // A file copied onto the folder's own name: COPY would fail.
+            return Err(format!("COPY {src} names {dir} itself"));
+        }
+    }
+    Ok(out)
+}
+
+/// The entries of a context folder COPY spills into `dir`.
+fn folder_entries(
+    src: &str,
+    context: &BuildContext,
+    ignore: &DockerIgnore,
+    dir: &str,
+) -> Result<Vec<(String, bool)>, String> {
+    let folder = crate::source::without_dot_slash(src).trim_end_matches('/');
+    let mut out = Vec::new();
+    for name in context.list(folder) {
+        let rel = joined(folder, &name);
+        if ignore.excludes(&rel)? {
+            continue;
+        }
+        out.push((absolute(dir, &name), context.is_file(&rel)));
+    }
+    Ok(out)
+}
+
+/// The context names a glob in its last part matches (`*.js`,
+/// `package*.json`); a glob in a folder part is not followed.
+fn glob_entries(
+    src: &str,
+    context: &BuildContext,
+    ignore: &DockerIgnore,
+    dir: &str,
+) -> Result<Vec<(String, bool)>, String> {
+    let src = crate::source::without_dot_slash(src);
+    let (folder, pattern) = match src.rsplit_once('/') {
+        Some((f, p)) => (f, p),
+        None => ("", src),
+    };
+    if folder.contains(['*', '?', '[']) {
+        return Err(format!(
+            "COPY {src} into {dir}: msb names the files of a glob in one folder only"
+        ));
+    }
+    let mut out = Vec::new();
+    for name in context.list(folder) {
+        let rel = joined(folder, &name);
+        if glob_match(pattern, &name) && !ignore.excludes(&rel)? {
+            out.push((absolute(dir, &name), context.is_file(&rel)));
+        }
+    }
+    Ok(out)
+}
+
+fn joined(folder: &str, name: &str) -> String {
+    if folder.is_empty() || folder == "." {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+/// The top-level name of `path` that the system has in `/`, if any.
+fn system_name(rules: &LooseRules, dir: &str, path: &str) -> Option<String> {
+    if dir != "/" {
+        return None;
+    }
+    let first = path.trim_start_matches('/').split('/').next()?;
+    rules
+        .root_names
+        .iter()
+        .any(|n| n == first)
+        .then(|| format!("/{first}"))
+}
+
+/// `.dockerignore`, read as Docker reads it: the last pattern that matches
+/// decides, and `!` makes an exception.
+struct DockerIgnore {
+    /// `(exception, pattern)`, without leading `/` or `./` and trailing `/`.
+    patterns: Vec<(bool, String)>,
+}
+
+impl DockerIgnore {
+    fn read(context: &BuildContext) -> DockerIgnore {
+        let text = context.read_small(".dockerignore").unwrap_or_default();
+        let patterns = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (exception, p) = match l.strip_prefix('!') {
+                    Some(rest) => (true, rest.trim()),
+                    None => (false, l),
+                };
+                let p = p.trim_start_matches("./").trim_start_matches('/');
+                (exception, p.trim_end_matches('/').to_string())
+            })
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        DockerIgnore { patterns }
+    }
+
+    /// Whether the entry `rel` (a name in the context folder COPY reads)
+    /// is left out. An exception for something inside an entry left out
+    /// would bring back part of it, which msb cannot name: an error.
+    fn excludes(&self, rel: &str) -> Result<bool, String> {
+        let mut excluded = false;
+        for (exception, pattern) in &self.patterns {
+            if matches(pattern, rel) {
+                excluded = !exception;
+            }
+        }
+        if excluded
+            && let Some((_, p)) = self
+                .patterns
+                .iter()
+                .find(|(e, p)| *e && reaches_inside(p, rel))
+        {
+            return Err(format!(
+                ".dockerignore leaves out {rel} but brings back !{p}: msb cannot tell which of its files COPY puts there"
+            ));
+        }
+        Ok(excluded)
+    }
+}
+
+/// A .dockerignore pattern against a path: the pattern names the path
+/// or a folder above it (which leaves out what is in it); a leading `**/`
+/// matches at any depth.
+fn matches(pattern: &str, rel: &str) -> bool {
+    if pattern == "**" {
+        return true;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    (1..=parts.len()).any(|n| {
+        glob_match(pattern, &parts[..n].join("/"))
+            || pattern
+                .strip_prefix("**/")
+                .is_some_and(|rest| (0..n).any(|s| glob_match(rest, &parts[s..n].join("/"))))
+    })
+}
+
+/// Whether an exception pattern may name something inside the entry
+/// `rel`: one with a folder part that matches it, or one at any depth.
+fn reaches_inside(pattern: &str, rel: &str) -> bool {
+    if pattern.starts_with("**") {
+        return true;
+    }
+    match pattern.split_once('/') {
+        Some((first, _)) => glob_match(first, rel),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignore(text: &str) -> DockerIgnore {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), text).unwrap();
+        DockerIgnore::read(&BuildContext::new(dir.path()))
+    }
+
+    #[test]
+    fn the_last_matching_pattern_decides() {
+        let i = ignore("*.md\n!README.md\nnode_modules/\n# a comment\n");
+        assert!(i.excludes("CHANGES.md").unwrap());
+        assert!(!i.excludes("README.md").unwrap());
+        assert!(i.excludes("node_modules").unwrap());
+        assert!(!i.excludes("server.js").unwrap());
+    }
+
+    #[test]
+    fn an_exception_inside_a_left_out_folder_cannot_be_named() {
+        let i = ignore("*\n!src/index.js\n!package.json\n");
+        assert!(!i.excludes("package.json").unwrap());
+        assert!(i.excludes("src").unwrap_err().contains("!src/index.js"));
+        assert!(i.excludes("docs").unwrap());
+    }
+
+    #[test]
+    fn double_star_and_leading_slash_patterns() {
+        let i = ignore("**/*.log\n/tmp\n./dist\n");
+        assert!(i.excludes("debug.log").unwrap());
+        assert!(i.excludes("tmp").unwrap());
+        assert!(i.excludes("dist").unwrap());
+        assert!(!i.excludes("src").unwrap());
+    }
+}
