@@ -13,8 +13,12 @@ use crate::knowledge::glob_match;
 
 /// A command's jar argument and the other files it names.
 #[derive(Debug, Default)]
-struct JavaArgs {
+pub(super) struct JavaArgs {
     jar: Option<String>,
+    /// The main class run instead of a jar (`java -cp lib/* app.Main`).
+    pub(super) main: Option<String>,
+    /// `-cp`/`-classpath`/`--class-path`, as written.
+    pub(super) class_path: Option<String>,
     /// `-javaagent:` jars.
     agents: Vec<String>,
     /// Why msb cannot tell the files (a class path, a main class).
@@ -33,10 +37,7 @@ fn java_args(c: &Command) -> JavaArgs {
         }
         match arg.as_str() {
             "-jar" => out.jar = args.next().cloned(),
-            "-cp" | "-classpath" | "--class-path" => {
-                out.unknown = Some(format!("`java {arg}` runs a class path"));
-                args.next();
-            }
+            "-cp" | "-classpath" | "--class-path" => out.class_path = args.next().cloned(),
             "-p" | "--module-path" | "-m" | "--module" => {
                 out.unknown = Some(format!("`java {arg}` runs a module"));
                 args.next();
@@ -50,13 +51,12 @@ fn java_args(c: &Command) -> JavaArgs {
             }
             a if a.starts_with('-') || a.starts_with('$') => {}
             main => {
-                out.unknown
-                    .get_or_insert_with(|| format!("`java {main}` runs a main class"));
+                out.main = Some(main.to_string());
                 break;
             }
         }
     }
-    if out.jar.is_none() && out.unknown.is_none() {
+    if out.jar.is_none() && out.main.is_none() && out.unknown.is_none() {
         out.unknown = Some("`java` runs no `-jar`".into());
     }
     out
@@ -102,6 +102,12 @@ impl Java<'_> {
         let line = launch.line;
         let kw = launch.keyword;
         let args = java_args(&step.command);
+        if args.unknown.is_none()
+            && let Some(main) = &args.main
+        {
+            self.place_class_path(launch, step, main, args.class_path.as_deref(), a);
+            return;
+        }
         if let Some(why) = args.unknown {
             a.block(
                 line,

@@ -18,6 +18,7 @@
 //! builder's JDK and the JRE that runs the jar). This file keeps the
 //! entry points and the order of the checks.
 
+mod classpath;
 mod command;
 mod files;
 mod gradle;
