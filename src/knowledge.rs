@@ -336,6 +336,13 @@ pub struct CommandsPack {
     /// `make` in a RUN, whose Makefile msb reads (`[make]`).
     #[serde(default)]
     pub make: MakeRules,
+    /// Links on system paths the final stage makes again, each with the
+    /// folder its target must be in (`[replayed_links]`).
+    #[serde(default)]
+    pub replayed_links: BTreeMap<String, String>,
+    /// Debian releases where tzdata is a required package, in every image.
+    #[serde(default)]
+    pub tzdata_required_in: Vec<String>,
     /// Folders an app may be copied straight into (`[loose]`).
     #[serde(default)]
     pub loose: LooseRules,

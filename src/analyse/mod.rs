@@ -10,6 +10,7 @@ pub mod go;
 pub mod image;
 pub mod interpreted;
 pub mod java;
+pub mod links;
 pub mod loose;
 pub mod make;
 pub mod node;
@@ -805,9 +806,12 @@ fn housekeeping_paths(file: &Dockerfile, pack: &LanguagePack, k: &Knowledge, a: 
                 "ln" => operands.last().into_iter().copied().collect(),
                 // The owner or mode comes first.
                 "chown" | "chmod" | "chgrp" => operands.iter().skip(1).copied().collect(),
-                _ => operands,
+                _ => operands.clone(),
             };
             if program == "ln" {
+                if links::replay(k, a, line, &rc.cwd, &operands) {
+                    continue;
+                }
                 if let Some(t) = targets.first() {
                     let path = absolute(&rc.cwd, t);
                     if !a.is_copied(&path) {
