@@ -593,6 +593,21 @@ pub struct LanguagePack {
     /// The toolchain as a plain distribution's packages (`[same_base]`).
     #[serde(default)]
     pub same_base: Option<SameBaseRules>,
+    /// A virtualenv that shares the image's own pip (`[lean_venv]`).
+    #[serde(default)]
+    pub lean_venv: Option<LeanVenv>,
+}
+
+/// The virtualenv msb adds, without a pip of its own where the image's
+/// own site-packages hold only pip, setuptools and wheel, as those of its
+/// slim and Alpine variants do (`python.toml [lean_venv]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeanVenv {
+    /// The images (names, without tag) whose site-packages are so.
+    pub images: Vec<String>,
+    /// The RUN that makes it, `{path}` the virtualenv.
+    pub create: String,
 }
 
 /// A language installed with the package manager of a plain distribution

@@ -62,7 +62,8 @@ pub fn run(input: &PassInput, plan: &mut Plan) {
             .iter()
             .any(|b| b.lines.iter().any(|(_, rest)| rest.contains(d.as_str())))
     });
-    if pack.estimate.overhead_mb > 0 && made_deps_dir {
+    let lean = a.python.as_ref().is_some_and(|p| p.lean_venv);
+    if pack.estimate.overhead_mb > 0 && made_deps_dir && !lean {
         parts.push(EstimatePart {
             what: pack.estimate.overhead.clone(),
             mb: -i64::from(pack.estimate.overhead_mb),

@@ -392,13 +392,15 @@ mod tests {
         assert_eq!(a.jar.as_deref(), Some("target/app.jar"));
         assert_eq!(a.agents, vec!["/otel/agent.jar"]);
         assert_eq!(a.app_args, vec!["server", "config.yml"]);
+        let cp = java_args(&command("java -cp app.jar:lib/* com.example.Main"));
+        assert_eq!(cp.class_path.as_deref(), Some("app.jar:lib/*"));
+        assert_eq!(cp.main.as_deref(), Some("com.example.Main"));
+        assert!(cp.unknown.is_none());
+        let main = java_args(&command("java com.example.Main"));
+        assert_eq!(main.main.as_deref(), Some("com.example.Main"));
+        assert!(main.class_path.is_none());
         assert!(
-            java_args(&command("java -cp app.jar:lib/* com.example.Main"))
-                .unknown
-                .is_some()
-        );
-        assert!(
-            java_args(&command("java com.example.Main"))
+            java_args(&command("java -m app/com.example.Main"))
                 .unknown
                 .is_some()
         );

@@ -7,14 +7,20 @@
 use super::installs::Installs;
 use super::{Deps, Installer};
 use crate::analyse::{Analysis, BuilderAddition};
+use crate::knowledge::{LanguagePack, LeanVenv};
 
-/// The additions and runtime ENV for `deps`.
-pub(super) fn add(deps: &Deps, installs: &Installs, a: &mut Analysis) {
+/// The additions and runtime ENV for `deps`; whether the virtualenv msb
+/// adds shares the image's own pip (`[lean_venv]`).
+pub(super) fn add(deps: &Deps, installs: &Installs, pack: &LanguagePack, a: &mut Analysis) -> bool {
     match deps {
         Deps::NewVenv {
             path,
             insert_before,
-        } => new_venv(path, *insert_before, installs, a),
+        } => {
+            let lean = lean_venv(pack, installs, a);
+            new_venv(path, *insert_before, installs, lean, a);
+            return lean.is_some();
+        }
         Deps::UserBase {
             path,
             insert_before,
@@ -32,11 +38,35 @@ pub(super) fn add(deps: &Deps, installs: &Installs, a: &mut Analysis) {
         }
         Deps::ExistingVenv { .. } | Deps::System { .. } | Deps::None => {}
     }
+    false
+}
+
+/// The lean virtualenv, where only pip installs and the builder is an
+/// image whose own site-packages the final stage's variant has too (not a
+/// plain distribution's Python, not a vendor's build).
+fn lean_venv<'p>(
+    pack: &'p LanguagePack,
+    installs: &Installs,
+    a: &Analysis,
+) -> Option<&'p LeanVenv> {
+    let lean = pack.lean_venv.as_ref()?;
+    let builder = a.builder.as_ref()?;
+    let only_pip = installs.installers.iter().all(|i| *i == Installer::Pip);
+    let official = lean.images.contains(&builder.name)
+        && builder.vendor_runtime.is_none()
+        && a.same_base.is_none();
+    (only_pip && official).then_some(lean)
 }
 
 /// `RUN python -m venv` and the ENV that activates it in the builder;
 /// the same ENV (without UV_PYTHON) in the final stage.
-fn new_venv(path: &str, insert_before: usize, installs: &Installs, a: &mut Analysis) {
+fn new_venv(
+    path: &str,
+    insert_before: usize,
+    installs: &Installs,
+    lean: Option<&LeanVenv>,
+    a: &mut Analysis,
+) {
     let activate = installs.installers.iter().any(|i| *i != Installer::Pip);
     let path_env = format!("PATH=\"{path}/bin:$PATH\"");
     let runtime_env = if activate {
@@ -59,13 +89,22 @@ fn new_venv(path: &str, insert_before: usize, installs: &Installs, a: &mut Analy
             Installer::UvPip | Installer::UvSync => "uv",
         })
         .collect();
+    let create = match lean {
+        Some(lean) => lean.create.replace("{path}", path),
+        None => format!("python -m venv {path}"),
+    };
+    let shares = if lean.is_some() {
+        ", sharing the image's own pip and setuptools"
+    } else {
+        ""
+    };
     a.builder_additions.push(BuilderAddition {
         before: Some(insert_before),
         lines: vec![
-            ("RUN".into(), format!("python -m venv {path}")),
+            ("RUN".into(), create),
             ("ENV".into(), builder_env),
         ],
-        why: format!("{} installs into a virtualenv at {path}, copied whole to the final stage and on PATH in both", tools.join(" and ")),
+        why: format!("{} installs into a virtualenv at {path}{shares}, copied whole to the final stage and on PATH in both", tools.join(" and ")),
     });
     a.runtime_env.push(runtime_env);
 }

@@ -71,6 +71,8 @@ impl Installer {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PythonFacts {
+    /// The virtualenv msb adds shares the image's own pip (no overhead).
+    pub lean_venv: bool,
     pub deps: Deps,
     pub installers: Vec<Installer>,
     /// Requirement files the installs read (context paths).
@@ -95,7 +97,7 @@ pub fn analyse(
     let Some(deps) = deps::choose(file, context, pack, &installs, a) else {
         return;
     };
-    environment::add(&deps, &installs, a);
+    let lean_venv = environment::add(&deps, &installs, pack, a);
     installs.mark_tool_installs(&deps, file, a);
     files::dependencies_and_app(file, context, &deps, &installs, a);
     launch::runners(file, context, pack, a);
@@ -105,6 +107,7 @@ pub fn analyse(
     files::build_outputs(file, context, a);
     libs::runtime_libraries(&installs, context, pack, k, a);
     a.python = Some(PythonFacts {
+        lean_venv,
         deps,
         installers: installs.installers,
         requirement_files: installs.requirement_files,
