@@ -11,7 +11,7 @@
 
 use crate::analyse::{Analysis, ContextCopy, absolute};
 use crate::knowledge::{LooseRules, glob_match};
-use crate::parse::Dockerfile;
+use crate::parse::{Dockerfile, Keyword};
 use crate::source::BuildContext;
 
 /// A path the final stage copies, and the COPY line that put it there.
@@ -50,7 +50,17 @@ pub fn exact_paths(
     let ignore = DockerIgnore::read(context);
     let mut out: Vec<LoosePath> = Vec::new();
     for copy in a.copies.iter().filter(|c| c.from_image.is_none()) {
-        let line = file.instructions[copy.index].line;
+        let ins = &file.instructions[copy.index];
+        let line = ins.line;
+        if ins.keyword == Keyword::Add
+            && let Some(archive) = copy.sources.iter().find(|s| is_local_archive(s))
+            && copy.pairs.iter().any(|(_, d)| lands_in(d, dir))
+        {
+            return Err((
+                line,
+                format!("ADD unpacks {archive} into {dir}: msb cannot name the files it holds"),
+            ));
+        }
         for (path, file) in copy_paths(copy, context, &ignore, dir).map_err(|r| (line, r))? {
             if let Some(name) = system_name(rules, dir, &path) {
                 return Err((
@@ -68,6 +78,14 @@ pub fn exact_paths(
         }
     }
     Ok(out)
+}
+
+/// A tar archive from the build context, which ADD unpacks.
+pub fn is_local_archive(src: &str) -> bool {
+    const ARCHIVES: [&str; 7] = [
+        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
+    ];
+    !src.contains("://") && ARCHIVES.iter().any(|e| src.ends_with(e))
 }
 
 /// Copies to the final stage the exact paths COPY put into the loose
@@ -127,8 +145,10 @@ fn copy_paths(
         } else if context.is_dir(src) || src == "." || src == "./" {
             out.extend(folder_entries(src, context, ignore, dir)?);
         } else {
-            // A file copied onto the folder's own name: COPY would fail.
-            return Err(format!("COPY {src} names {dir} itself"));
+            // A file onto the folder's name: the folder exists in every
+            // image, so COPY puts the file in it.
+            let name = crate::analyse::basename(src.trim_end_matches('/'));
+            out.push((absolute(dir, name), context.is_file(src)));
         }
     }
     Ok(out)
@@ -289,6 +309,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".dockerignore"), text).unwrap();
         DockerIgnore::read(&BuildContext::new(dir.path()))
+    }
+
+    fn artefacts_of(text: &str) -> (Vec<String>, Option<String>) {
+        let a = crate::analyse::analysed_text(text);
+        let paths = a.artefacts.iter().map(|x| x.to.clone()).collect();
+        (paths, a.skip.map(|b| b.reason))
+    }
+
+    #[test]
+    fn a_file_copied_onto_tmp_lands_in_it() {
+        let (paths, skip) = artefacts_of(
+            "FROM python:3.12\nCOPY app.py /tmp\nRUN pip install flask\nCMD [\"python\", \"/tmp/app.py\"]\n",
+        );
+        assert!(
+            paths.contains(&"/tmp/app.py".to_string()),
+            "{paths:?} {skip:?}"
+        );
+    }
+
+    #[test]
+    fn an_archive_add_unpacks_into_root_is_not_named() {
+        let (_, skip) = artefacts_of(
+            "FROM python:3.12\nADD bundle.tar.gz /\nRUN pip install flask\nCMD [\"python\", \"app.py\"]\n",
+        );
+        let skip = skip.unwrap_or_default();
+        assert!(skip.contains("ADD unpacks bundle.tar.gz into /"), "{skip}");
     }
 
     #[test]

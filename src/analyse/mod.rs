@@ -1298,10 +1298,13 @@ fn walk_copy(
     let dest_is_dir = dest_word.ends_with('/') || dest_word == "." || words.len() > 1;
     let mut pairs = Vec::new();
     for src in &words {
+        // ADD unpacks a local tar archive into the destination folder.
+        let unpacked = ins.keyword == Keyword::Add && loose::is_local_archive(src);
         let whole = src == "."
             || src == "./"
             || src.ends_with('/')
             || src.contains('*')
+            || unpacked
             || context.is_dir(src);
         if whole || !dest_is_dir {
             pairs.push((src.clone(), dest.clone()));
