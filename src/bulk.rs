@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -70,6 +70,205 @@ pub fn run_ordered<T, R>(
             waiting.extend(batch);
             while let Some(r) = waiting.remove(&printed) {
                 each(printed, *r);
+                printed += 1;
+            }
+        }
+    });
+}
+
+/// Items handed over while the work on the first ones goes on (see
+/// [`run_fed`]).
+pub struct Feed<T> {
+    state: Mutex<FeedState<T>>,
+    more: Condvar,
+}
+
+struct FeedState<T> {
+    items: Vec<Arc<T>>,
+    closed: bool,
+}
+
+impl<T> Feed<T> {
+    fn new() -> Feed<T> {
+        Feed {
+            state: Mutex::new(FeedState {
+                items: Vec::new(),
+                closed: false,
+            }),
+            more: Condvar::new(),
+        }
+    }
+
+    /// The next item, in the order [`run_fed`] hands the results on.
+    pub fn push(&self, item: T) {
+        self.lock().items.push(Arc::new(item));
+        self.more.notify_one();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedState<T>> {
+        // A producer that panicked leaves a closed feed behind (see
+        // `Closing`): its items are still good.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Item `i` if it is there now; `Err(true)` when it never will be.
+    fn try_get(&self, i: usize) -> Result<Arc<T>, bool> {
+        let state = self.lock();
+        state.items.get(i).cloned().ok_or(state.closed)
+    }
+
+    /// Item `i`, waiting for the producer; None when the feed closed
+    /// before it.
+    fn get(&self, i: usize) -> Option<Arc<T>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(item) = state.items.get(i) {
+                return Some(Arc::clone(item));
+            }
+            if state.closed {
+                return None;
+            }
+            state = self.more.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// No more items: the number there were.
+    fn close(&self) -> usize {
+        let mut state = self.lock();
+        state.closed = true;
+        let count = state.items.len();
+        drop(state);
+        self.more.notify_all();
+        count
+    }
+}
+
+/// Closes the feed when the producer returns or panics, so that no
+/// worker waits for an item that will never come.
+struct Closing<'f, T>(&'f Feed<T>);
+
+impl<T> Drop for Closing<'_, T> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// What [`run_fed`] hands on.
+pub enum Fed<'a, T, R> {
+    /// The feed is closed: the number of items.
+    Total(usize),
+    /// An item's result, in item order.
+    Done(&'a T, R),
+}
+
+enum FedMessage<T, R> {
+    Results(Vec<(usize, Arc<T>, Box<R>)>),
+    Closed(usize),
+}
+
+/// [`run_ordered`] for items that are still being found: `produce` pushes
+/// them onto the feed on a thread of its own (a walk of the folders),
+/// `jobs` threads work on each as soon as it is there, and `each` gets
+/// every result in the order the items were pushed, and `Fed::Total`
+/// once the feed is closed. So the walk and the work overlap, and the
+/// output is the same as when all items were known first.
+///
+/// With `early`, a result is handed on as soon as it and all before it
+/// are done, but never before a second item or the total is known (a
+/// caller that treats a lone item apart knows which case it is in).
+/// Without it, results are handed on only after `Fed::Total`: whatever
+/// the producer says while it runs (errors on stderr) comes before them.
+pub fn run_fed<T, R>(
+    jobs: usize,
+    batch: usize,
+    early: bool,
+    produce: impl FnOnce(&Feed<T>) + Send,
+    work: impl Fn(&T) -> R + Sync,
+    mut each: impl FnMut(Fed<'_, T, R>),
+) where
+    T: Send + Sync,
+    R: Send,
+{
+    let jobs = jobs.max(1);
+    let batch_items = batch.max(1);
+    let feed = Feed::new();
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<FedMessage<T, R>>();
+    std::thread::scope(|scope| {
+        let (feed, next, work) = (&feed, &next, &work);
+        let producer_tx = tx.clone();
+        scope.spawn(move || {
+            let closing = Closing(feed);
+            produce(feed);
+            drop(closing);
+            // Closed by `closing`: this only counts.
+            let _ = producer_tx.send(FedMessage::Closed(feed.close()));
+        });
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                let mut batch = Vec::new();
+                let mut started = Instant::now();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let item = match feed.try_get(i) {
+                        Ok(item) => item,
+                        Err(true) => break,
+                        Err(false) => {
+                            // The walk is behind: what is done goes now.
+                            if !batch.is_empty()
+                                && tx
+                                    .send(FedMessage::Results(std::mem::take(&mut batch)))
+                                    .is_err()
+                            {
+                                return;
+                            }
+                            match feed.get(i) {
+                                Some(item) => item,
+                                None => break,
+                            }
+                        }
+                    };
+                    if batch.is_empty() {
+                        started = Instant::now();
+                    }
+                    let result = Box::new(work(&item));
+                    batch.push((i, item, result));
+                    if (batch.len() >= batch_items || started.elapsed() >= BATCH_WAIT)
+                        && tx
+                            .send(FedMessage::Results(std::mem::take(&mut batch)))
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.send(FedMessage::Results(batch));
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, (Arc<T>, Box<R>)> = BTreeMap::new();
+        let mut printed = 0;
+        let mut closed = false;
+        for message in rx {
+            match message {
+                FedMessage::Results(results) => {
+                    waiting.extend(results.into_iter().map(|(i, t, r)| (i, (t, r))));
+                }
+                FedMessage::Closed(count) => {
+                    closed = true;
+                    each(Fed::Total(count));
+                }
+            }
+            // A result with index 1 or more: there are two items at least.
+            let may_print =
+                closed || (early && (printed > 0 || waiting.range(1..).next().is_some()));
+            if !may_print {
+                continue;
+            }
+            while let Some((item, result)) = waiting.remove(&printed) {
+                each(Fed::Done(&item, *result));
                 printed += 1;
             }
         }
@@ -375,6 +574,68 @@ mod tests {
                 |i, r| seen.push((i, r)),
             );
             assert_eq!(seen, expected, "batch {batch}");
+        }
+    }
+
+    #[test]
+    fn fed_results_come_in_feed_order_after_the_count_rule() {
+        for early in [false, true] {
+            for batch in [1, BATCH_ITEMS] {
+                let mut seen = Vec::new();
+                let mut total_at = None;
+                run_fed(
+                    4,
+                    batch,
+                    early,
+                    |feed| {
+                        for n in 0..150u64 {
+                            if n % 40 == 0 {
+                                std::thread::sleep(std::time::Duration::from_millis(2));
+                            }
+                            feed.push(n);
+                        }
+                    },
+                    |n| {
+                        std::thread::sleep(std::time::Duration::from_micros(150 - n));
+                        n * 2
+                    },
+                    |fed| match fed {
+                        Fed::Total(count) => {
+                            assert_eq!(count, 150);
+                            total_at = Some(seen.len());
+                        }
+                        Fed::Done(n, r) => seen.push((*n, r)),
+                    },
+                );
+                let expected: Vec<(u64, u64)> = (0..150).map(|n| (n, n * 2)).collect();
+                assert_eq!(seen, expected, "early {early}, batch {batch}");
+                if !early {
+                    assert_eq!(total_at, Some(0), "nothing before the count");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_lone_fed_item_comes_after_its_count() {
+        for items in [0u64, 1] {
+            let mut events = Vec::new();
+            run_fed(
+                2,
+                1,
+                true,
+                |feed| (0..items).for_each(|n| feed.push(n)),
+                |n| *n,
+                |fed| {
+                    events.push(match fed {
+                        Fed::Total(count) => format!("total {count}"),
+                        Fed::Done(n, _) => format!("done {n}"),
+                    })
+                },
+            );
+            let mut expected = vec![format!("total {items}")];
+            expected.extend((0..items).map(|n| format!("done {n}")));
+            assert_eq!(events, expected);
         }
     }
 
