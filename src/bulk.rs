@@ -85,7 +85,21 @@ pub struct Feed<T> {
 
 struct FeedState<T> {
     items: Vec<Arc<T>>,
-    closed: bool,
+    claimed: Vec<bool>,
+    /// The first item not yet claimed in the order pushed.
+    next_pushed: usize,
+    /// Once the feed is closed: the items in output order, and the first
+    /// of those not yet looked at.
+    ranked: Option<(Vec<usize>, usize)>,
+}
+
+/// What a worker gets from the feed.
+enum Claim<T> {
+    Item(usize, Arc<T>),
+    /// Nothing yet: the producer is behind.
+    Wait,
+    /// Nothing left.
+    Done,
 }
 
 impl<T> Feed<T> {
@@ -93,15 +107,20 @@ impl<T> Feed<T> {
         Feed {
             state: Mutex::new(FeedState {
                 items: Vec::new(),
-                closed: false,
+                claimed: Vec::new(),
+                next_pushed: 0,
+                ranked: None,
             }),
             more: Condvar::new(),
         }
     }
 
-    /// The next item, in the order [`run_fed`] hands the results on.
+    /// One more item; any thread may push.
     pub fn push(&self, item: T) {
-        self.lock().items.push(Arc::new(item));
+        let mut state = self.lock();
+        state.items.push(Arc::new(item));
+        state.claimed.push(false);
+        drop(state);
         self.more.notify_one();
     }
 
@@ -111,78 +130,94 @@ impl<T> Feed<T> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Item `i` if it is there now; `Err(true)` when it never will be.
-    fn try_get(&self, i: usize) -> Result<Arc<T>, bool> {
-        let state = self.lock();
-        state.items.get(i).cloned().ok_or(state.closed)
-    }
-
-    /// Item `i`, waiting for the producer; None when the feed closed
-    /// before it.
-    fn get(&self, i: usize) -> Option<Arc<T>> {
+    /// The next item to work on: while the producer runs, in the order
+    /// pushed; once it is done, in output order, so that the printer
+    /// holds back few results.
+    fn claim(&self, wait: bool) -> Claim<T> {
         let mut state = self.lock();
         loop {
-            if let Some(item) = state.items.get(i) {
-                return Some(Arc::clone(item));
+            let state_ref = &mut *state;
+            if let Some((order, next)) = &mut state_ref.ranked {
+                while *next < order.len() && state_ref.claimed[order[*next]] {
+                    *next += 1;
+                }
+                let Some(&i) = order.get(*next) else {
+                    return Claim::Done;
+                };
+                state_ref.claimed[i] = true;
+                return Claim::Item(i, Arc::clone(&state_ref.items[i]));
             }
-            if state.closed {
-                return None;
+            let i = state_ref.next_pushed;
+            // Results done before the walk ends wait for it in memory: a
+            // big fleet's walk does not get to fill it.
+            if i < state_ref.items.len() && i < AHEAD_OF_THE_WALK {
+                state_ref.next_pushed += 1;
+                state_ref.claimed[i] = true;
+                return Claim::Item(i, Arc::clone(&state_ref.items[i]));
+            }
+            if !wait {
+                return Claim::Wait;
             }
             state = self.more.wait(state).unwrap_or_else(|e| e.into_inner());
         }
     }
 
-    /// No more items: the number there were.
-    fn close(&self) -> usize {
-        let mut state = self.lock();
-        state.closed = true;
-        let count = state.items.len();
-        drop(state);
+    /// No more items: put them in output order (`rank` gives the indices
+    /// of the items in the order they are to be handed on). The order.
+    fn close(&self, rank: impl FnOnce(&[Arc<T>]) -> Vec<usize>) -> Vec<usize> {
+        let items = self.lock().items.clone();
+        let order = rank(&items);
+        self.lock().ranked = Some((order.clone(), 0));
         self.more.notify_all();
-        count
+        order
     }
 }
 
-/// Closes the feed when the producer returns or panics, so that no
-/// worker waits for an item that will never come.
+/// Closes the feed (in the order pushed) when the producer panics, so
+/// that no worker waits for an item that will never come.
 struct Closing<'f, T>(&'f Feed<T>);
 
 impl<T> Drop for Closing<'_, T> {
     fn drop(&mut self) {
-        self.0.close();
+        if std::thread::panicking() {
+            self.0.close(|items| (0..items.len()).collect());
+        }
     }
 }
 
+/// The most items [`run_fed`] works on before the producer is done.
+pub const AHEAD_OF_THE_WALK: usize = 1024;
+
 /// What [`run_fed`] hands on.
 pub enum Fed<'a, T, R> {
-    /// The feed is closed: the number of items.
+    /// The feed is closed: the number of items. Comes before any result.
     Total(usize),
-    /// An item's result, in item order.
+    /// An item's result, in output order.
     Done(&'a T, R),
 }
 
 enum FedMessage<T, R> {
     Results(Vec<(usize, Arc<T>, Box<R>)>),
-    Closed(usize),
+    /// The feed is closed: the items' indices in output order.
+    Closed(Vec<usize>),
 }
 
 /// [`run_ordered`] for items that are still being found: `produce` pushes
 /// them onto the feed on a thread of its own (a walk of the folders),
-/// `jobs` threads work on each as soon as it is there, and `each` gets
-/// every result in the order the items were pushed, and `Fed::Total`
-/// once the feed is closed. So the walk and the work overlap, and the
-/// output is the same as when all items were known first.
-///
-/// With `early`, a result is handed on as soon as it and all before it
-/// are done, but never before a second item or the total is known (a
-/// caller that treats a lone item apart knows which case it is in).
-/// Without it, results are handed on only after `Fed::Total`: whatever
-/// the producer says while it runs (errors on stderr) comes before them.
+/// and `jobs` threads work on each as soon as it is there. When the
+/// producer is done, `rank` puts the items in output order (the indices
+/// of the items, in the order pushed, sorted); `each` gets `Fed::Total`,
+/// then every result in that order as soon as it and all before it are
+/// done. So the walk and the work overlap (for the first
+/// [`AHEAD_OF_THE_WALK`] items: their results are held until the walk
+/// ends), and the output is what it is when every item is known first:
+/// whatever the producer says while it runs (errors on stderr) comes
+/// before the first result.
 pub fn run_fed<T, R>(
     jobs: usize,
     batch: usize,
-    early: bool,
     produce: impl FnOnce(&Feed<T>) + Send,
+    rank: impl FnOnce(&[Arc<T>]) -> Vec<usize> + Send,
     work: impl Fn(&T) -> R + Sync,
     mut each: impl FnMut(Fed<'_, T, R>),
 ) where
@@ -192,17 +227,16 @@ pub fn run_fed<T, R>(
     let jobs = jobs.max(1);
     let batch_items = batch.max(1);
     let feed = Feed::new();
-    let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<FedMessage<T, R>>();
     std::thread::scope(|scope| {
-        let (feed, next, work) = (&feed, &next, &work);
+        let (feed, work) = (&feed, &work);
         let producer_tx = tx.clone();
         scope.spawn(move || {
             let closing = Closing(feed);
             produce(feed);
+            let order = feed.close(rank);
             drop(closing);
-            // Closed by `closing`: this only counts.
-            let _ = producer_tx.send(FedMessage::Closed(feed.close()));
+            let _ = producer_tx.send(FedMessage::Closed(order));
         });
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -210,12 +244,11 @@ pub fn run_fed<T, R>(
                 let mut batch = Vec::new();
                 let mut started = Instant::now();
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let item = match feed.try_get(i) {
-                        Ok(item) => item,
-                        Err(true) => break,
-                        Err(false) => {
-                            // The walk is behind: what is done goes now.
+                    let (i, item) = match feed.claim(false) {
+                        Claim::Item(i, item) => (i, item),
+                        Claim::Done => break,
+                        Claim::Wait => {
+                            // The producer is behind: what is done goes now.
                             if !batch.is_empty()
                                 && tx
                                     .send(FedMessage::Results(std::mem::take(&mut batch)))
@@ -223,9 +256,9 @@ pub fn run_fed<T, R>(
                             {
                                 return;
                             }
-                            match feed.get(i) {
-                                Some(item) => item,
-                                None => break,
+                            match feed.claim(true) {
+                                Claim::Item(i, item) => (i, item),
+                                _ => break,
                             }
                         }
                     };
@@ -248,26 +281,21 @@ pub fn run_fed<T, R>(
             });
         }
         drop(tx);
-        let mut waiting: BTreeMap<usize, (Arc<T>, Box<R>)> = BTreeMap::new();
+        let mut waiting: HashMap<usize, (Arc<T>, Box<R>)> = HashMap::new();
+        let mut order: Option<Vec<usize>> = None;
         let mut printed = 0;
-        let mut closed = false;
         for message in rx {
             match message {
                 FedMessage::Results(results) => {
                     waiting.extend(results.into_iter().map(|(i, t, r)| (i, (t, r))));
                 }
-                FedMessage::Closed(count) => {
-                    closed = true;
-                    each(Fed::Total(count));
+                FedMessage::Closed(ranked) => {
+                    each(Fed::Total(ranked.len()));
+                    order = Some(ranked);
                 }
             }
-            // A result with index 1 or more: there are two items at least.
-            let may_print =
-                closed || (early && (printed > 0 || waiting.range(1..).next().is_some()));
-            if !may_print {
-                continue;
-            }
-            while let Some((item, result)) = waiting.remove(&printed) {
+            let Some(order) = &order else { continue };
+            while let Some((item, result)) = order.get(printed).and_then(|i| waiting.remove(i)) {
                 each(Fed::Done(&item, *result));
                 printed += 1;
             }
@@ -578,65 +606,68 @@ mod tests {
     }
 
     #[test]
-    fn fed_results_come_in_feed_order_after_the_count_rule() {
-        for early in [false, true] {
-            for batch in [1, BATCH_ITEMS] {
-                let mut seen = Vec::new();
-                let mut total_at = None;
-                run_fed(
-                    4,
-                    batch,
-                    early,
-                    |feed| {
-                        for n in 0..150u64 {
-                            if n % 40 == 0 {
-                                std::thread::sleep(std::time::Duration::from_millis(2));
-                            }
-                            feed.push(n);
+    fn fed_results_come_sorted_after_the_count() {
+        for batch in [1, BATCH_ITEMS] {
+            let mut seen = Vec::new();
+            let mut total_at = None;
+            run_fed(
+                4,
+                batch,
+                |feed| {
+                    // Pushed out of order, from several threads.
+                    std::thread::scope(|s| {
+                        for part in 0..3u64 {
+                            s.spawn(move || {
+                                for n in (0..50u64).rev() {
+                                    if n % 20 == 0 {
+                                        std::thread::sleep(std::time::Duration::from_millis(1));
+                                    }
+                                    feed.push(n * 3 + part);
+                                }
+                            });
                         }
-                    },
-                    |n| {
-                        std::thread::sleep(std::time::Duration::from_micros(150 - n));
-                        n * 2
-                    },
-                    |fed| match fed {
-                        Fed::Total(count) => {
-                            assert_eq!(count, 150);
-                            total_at = Some(seen.len());
-                        }
-                        Fed::Done(n, r) => seen.push((*n, r)),
-                    },
-                );
-                let expected: Vec<(u64, u64)> = (0..150).map(|n| (n, n * 2)).collect();
-                assert_eq!(seen, expected, "early {early}, batch {batch}");
-                if !early {
-                    assert_eq!(total_at, Some(0), "nothing before the count");
-                }
-            }
+                    });
+                },
+                |items| {
+                    let mut order: Vec<usize> = (0..items.len()).collect();
+                    order.sort_by_key(|i| *items[*i]);
+                    order
+                },
+                |n| {
+                    std::thread::sleep(std::time::Duration::from_micros(150 - n));
+                    n * 2
+                },
+                |fed| match fed {
+                    Fed::Total(count) => {
+                        assert_eq!(count, 150);
+                        total_at = Some(seen.len());
+                    }
+                    Fed::Done(n, r) => seen.push((*n, r)),
+                },
+            );
+            let expected: Vec<(u64, u64)> = (0..150).map(|n| (n, n * 2)).collect();
+            assert_eq!(seen, expected, "batch {batch}");
+            assert_eq!(total_at, Some(0), "nothing before the count");
         }
     }
 
     #[test]
-    fn a_lone_fed_item_comes_after_its_count() {
-        for items in [0u64, 1] {
-            let mut events = Vec::new();
-            run_fed(
-                2,
-                1,
-                true,
-                |feed| (0..items).for_each(|n| feed.push(n)),
-                |n| *n,
-                |fed| {
-                    events.push(match fed {
-                        Fed::Total(count) => format!("total {count}"),
-                        Fed::Done(n, _) => format!("done {n}"),
-                    })
-                },
-            );
-            let mut expected = vec![format!("total {items}")];
-            expected.extend((0..items).map(|n| format!("done {n}")));
-            assert_eq!(events, expected);
-        }
+    fn an_empty_feed_still_gives_its_count() {
+        let mut events = Vec::new();
+        run_fed(
+            2,
+            1,
+            |_feed: &Feed<u64>| {},
+            |items| (0..items.len()).collect(),
+            |n| *n,
+            |fed| {
+                events.push(match fed {
+                    Fed::Total(count) => format!("total {count}"),
+                    Fed::Done(n, _) => format!("done {n}"),
+                })
+            },
+        );
+        assert_eq!(events, ["total 0"]);
     }
 
     #[test]

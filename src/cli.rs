@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -1129,28 +1129,15 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
     // `--stdout` needs the count before it starts; a verification or an
     // observation takes minutes and says what it does as it goes, in the
     // order of the files.
-    if args.stdout || verify_opts.is_some() || observer.is_some() || !roots_apart(&roots) {
+    if args.stdout || verify_opts.is_some() || observer.is_some() {
         migrate_found(found, &roots, &work, tally, jobs)
     } else {
         migrate_while_walking(found, &roots, &work, tally, jobs)
     }
 }
 
-/// Whether the Dockerfiles of these roots, each root's in path order,
-/// are all of them in path order: one root; or roots in increasing
-/// order, none inside another (a root's files start with its path, but
-/// not `.`'s).
-fn roots_apart(roots: &[PathBuf]) -> bool {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| diff::normalise(r)).collect();
-    roots.len() == 1
-        || roots
-            .windows(2)
-            .all(|w| w[0] < w[1] && !w[1].starts_with(&w[0]) && w[0] != Path::new("."))
-            && roots.last().is_none_or(|r| r != Path::new("."))
-}
-
 /// Find every Dockerfile first, then migrate them (`--stdout`,
-/// `--verify`, `--observe`, roots whose files interleave).
+/// `--verify`, `--observe`).
 fn migrate_found(
     mut found: FoundJobs,
     roots: &[PathBuf],
@@ -1159,10 +1146,11 @@ fn migrate_found(
     jobs: usize,
 ) -> Result<i32> {
     let args = work.args;
-    let mut jobs_list = Vec::new();
+    let jobs_list = Mutex::new(Vec::new());
     for root in roots {
-        found.add_root(root, &mut |job| jobs_list.push(job));
+        found.add_root(root, &|job| jobs_list.lock().expect("jobs lock").push(job));
     }
+    let mut jobs_list = jobs_list.into_inner().expect("jobs lock");
     jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
     if args.stdout && jobs_list.len() != 1 {
         bail!(
@@ -1194,8 +1182,8 @@ fn migrate_found(
     tally.finish(jobs_list.len())
 }
 
-/// Migrate each Dockerfile as soon as the walk finds it: the walk is in
-/// path order (see [`walk::each_sorted`]), so the output is what
+/// Migrate each Dockerfile as soon as the walk finds it; the results are
+/// taken in path order once the walk is done, so the output is what
 /// [`migrate_found`] gives, without waiting for the walk first.
 fn migrate_while_walking(
     found: FoundJobs,
@@ -1207,32 +1195,28 @@ fn migrate_while_walking(
     let walk_failed = AtomicBool::new(false);
     let mut progress = None;
     let mut files = 0;
-    // One root's errors come before its files or instead of them;
-    // several roots' errors all come before the first file's lines.
-    let early = roots.len() == 1;
     let produce = |feed: &crate::bulk::Feed<Job>| {
         let mut found = found;
         for root in roots {
-            found.add_root(root, &mut |job| feed.push(job));
+            found.add_root(root, &|job| feed.push(job));
         }
         walk_failed.store(found.failed, AtomicOrdering::Relaxed);
+    };
+    let rank = |jobs: &[Arc<Job>]| {
+        let paths: Vec<&Path> = jobs.iter().map(|j| j.path.as_path()).collect();
+        walk::path_order(&paths)
     };
     run_fed(
         jobs,
         crate::bulk::BATCH_ITEMS,
-        early,
         produce,
+        rank,
         |job| work.run(job),
         |fed| match fed {
             Fed::Total(count) => {
                 files = count;
                 tally.verbose |= count == 1;
-                // The bar appears when the count is known, with the files
-                // already done.
                 progress = progress_bar(count, work.args.format);
-                if let Some(bar) = &progress {
-                    bar.set_position(tally.summary.files as u64);
-                }
             }
             Fed::Done(job, outcome) => tally.take(job, &outcome, progress.as_ref()),
         },
@@ -1361,8 +1345,8 @@ struct FoundJobs<'f> {
     /// One copy of the knowledge per distinct runtime user.
     knowledges: Vec<Arc<Knowledge>>,
     /// A file under two roots is taken once, with the first root's
-    /// settings.
-    seen: HashSet<PathBuf>,
+    /// settings (the roots are walked one after the other).
+    seen: Mutex<HashSet<PathBuf>>,
     failed: bool,
 }
 
@@ -1378,14 +1362,14 @@ impl<'f> FoundJobs<'f> {
             filters,
             cwd,
             knowledges: vec![Arc::new(base)],
-            seen: HashSet::new(),
+            seen: Mutex::new(HashSet::new()),
             failed: false,
         }
     }
 
     /// Read a root's msb.toml and hand each Dockerfile under it to `take`
-    /// as the walk finds it, in path order.
-    fn add_root(&mut self, root: &Path, take: &mut dyn FnMut(Job)) {
+    /// as the walk finds it (from the walker's threads).
+    fn add_root(&mut self, root: &Path, take: &(dyn Fn(Job) + Sync)) {
         let (args, filters) = (self.args, self.filters);
         let searched_by_default =
             args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
@@ -1425,10 +1409,10 @@ impl<'f> FoundJobs<'f> {
             jobs: filters.jobs,
         };
         let keys = args.shard.map(|_| ShardKeys::new(root));
-        let (seen, cwd) = (&mut self.seen, self.cwd);
-        let walked = walk::each_sorted(root, &search, &mut |f| {
+        let (seen, cwd) = (&self.seen, self.cwd);
+        let walked = walk::each(root, &search, &|f| {
             // Normalised paths: equal paths are equal bytes.
-            if !seen.insert(f.path.clone()) {
+            if !seen.lock().expect("seen lock").insert(f.path.clone()) {
                 return;
             }
             // After the dedup: a file under two roots is in one shard only.

@@ -6,8 +6,9 @@
 //! folders are not followed, and a symlinked Dockerfile is taken only when
 //! it points inside the folder being searched.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
@@ -89,33 +90,74 @@ pub struct Found {
 
 /// The Dockerfiles of a search, sorted by path, or an error per bad root.
 pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
-    let mut files = Vec::new();
+    let files = Mutex::new(Vec::new());
     let mut errors = Vec::new();
     for root in &search.roots {
-        match std::fs::metadata(root) {
-            Err(e) => errors.push(MsbError::Io {
-                path: root.clone(),
-                reason: describe_io(&e),
-            }),
-            Ok(m) if m.is_dir() => match walk_dir(root, search) {
-                Ok(found) if found.is_empty() => errors.push(MsbError::Io {
-                    path: root.clone(),
-                    reason: NO_DOCKERFILE.into(),
-                }),
-                Ok(found) => files.extend(found),
-                Err(e) => errors.push(e),
-            },
-            Ok(_) => files.push(Found {
-                path: crate::diff::normalise(root),
-                root: root.clone(),
-            }),
+        let found = |f| files.lock().expect("walker lock").push(f);
+        if let Err(e) = each(root, search, &found) {
+            errors.push(e);
         }
     }
+    let mut files = files.into_inner().expect("walker lock");
     files.sort();
     // The paths are normalised: equal paths are equal bytes, compared
     // without splitting them into components.
     files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     (files, errors)
+}
+
+/// The Dockerfiles under one root (a folder, or a file taken as it is),
+/// each handed to `found` as soon as the walk finds it, from the walker's
+/// threads, in no particular order. The error for a bad root, or for a
+/// folder with no Dockerfile.
+pub fn each(root: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<(), MsbError> {
+    let metadata = std::fs::metadata(root).map_err(|e| MsbError::Io {
+        path: root.to_path_buf(),
+        reason: describe_io(&e),
+    })?;
+    if !metadata.is_dir() {
+        found(Found {
+            path: crate::diff::normalise(root),
+            root: root.to_path_buf(),
+        });
+        return Ok(());
+    }
+    if !walk_dir(root, search, found)? {
+        return Err(MsbError::Io {
+            path: root.to_path_buf(),
+            reason: NO_DOCKERFILE.into(),
+        });
+    }
+    Ok(())
+}
+
+/// The indices of `paths` in the order of the sorted paths (`Path`'s
+/// order, component by component). Comparing components costs a parse of
+/// both paths per comparison, a sort of a fleet's paths as much as its
+/// walk; for paths of plain names, the bytes with `/` as the least byte
+/// compare the same way, and are compared instead.
+pub fn path_order(paths: &[&Path]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    let plain = |p: &Path| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::RootDir))
+    };
+    if paths.iter().all(|p| plain(p)) {
+        let keys: Vec<Vec<u8>> = paths
+            .iter()
+            .map(|p| {
+                let bytes = p.as_os_str().as_encoded_bytes();
+                bytes
+                    .iter()
+                    .map(|&b| if b == b'/' { 0 } else { b })
+                    .collect()
+            })
+            .collect();
+        order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    } else {
+        order.sort_by(|a, b| paths[*a].cmp(paths[*b]));
+    }
+    order
 }
 
 /// What a walk of one folder takes and leaves out, entry by entry.
@@ -209,15 +251,16 @@ impl Picker {
     }
 }
 
-fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
+/// Walk a folder in parallel; whether it had a Dockerfile.
+fn walk_dir(dir: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<bool, MsbError> {
     let picker = Picker::new(dir, search)?;
-    let found = Mutex::new(Vec::new());
+    let any = AtomicBool::new(false);
     picker
         .walker(search)
         .threads(search.jobs)
         .build_parallel()
         .run(|| {
-            let (found, picker) = (&found, &picker);
+            let (any, picker) = (&any, &picker);
             Box::new(move |entry| {
                 let Ok(entry) = entry else {
                     return WalkState::Continue;
@@ -226,57 +269,13 @@ fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
                     return WalkState::Skip;
                 }
                 if let Some(f) = picker.take(&entry) {
-                    found.lock().expect("walker lock").push(f);
+                    any.store(true, Ordering::Relaxed);
+                    found(f);
                 }
                 WalkState::Continue
             })
         });
-    Ok(found.into_inner().expect("walker lock"))
-}
-
-/// The Dockerfiles under one root (a folder, or a file taken as it is)
-/// handed to `found` one at a time, in path order, while the walk goes
-/// on: one walker whose every folder's entries are sorted by name visits
-/// them in the order of their sorted paths, so the caller can start on
-/// the first before the last is found. The error for a bad root, or for
-/// a folder with no Dockerfile, as [`find`] gives it.
-pub fn each_sorted(
-    root: &Path,
-    search: &Search,
-    found: &mut dyn FnMut(Found),
-) -> Result<(), MsbError> {
-    let metadata = std::fs::metadata(root).map_err(|e| MsbError::Io {
-        path: root.to_path_buf(),
-        reason: describe_io(&e),
-    })?;
-    if !metadata.is_dir() {
-        found(Found {
-            path: crate::diff::normalise(root),
-            root: root.to_path_buf(),
-        });
-        return Ok(());
-    }
-    let picker = Arc::new(Picker::new(root, search)?);
-    let filter = Arc::clone(&picker);
-    let walk = picker
-        .walker(search)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |entry| !filter.excluded(entry))
-        .build();
-    let mut any = false;
-    for entry in walk.flatten() {
-        if let Some(f) = picker.take(&entry) {
-            any = true;
-            found(f);
-        }
-    }
-    if !any {
-        return Err(MsbError::Io {
-            path: root.to_path_buf(),
-            reason: NO_DOCKERFILE.into(),
-        });
-    }
-    Ok(())
+    Ok(any.into_inner())
 }
 
 /// Repository folders from a `--repos-file`: one path per line, `#`
@@ -330,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sorted_walk_finds_what_find_finds_in_the_same_order() {
+    fn one_walk_finds_what_find_finds() {
         let dir = tempfile::tempdir().unwrap();
         for rel in [
             "b/Dockerfile",
@@ -357,14 +356,41 @@ mod tests {
         };
         let (found, errors) = find(&search);
         assert!(errors.is_empty());
-        let mut streamed = Vec::new();
-        each_sorted(dir.path(), &search, &mut |f| streamed.push(f)).unwrap();
+        let streamed = Mutex::new(Vec::new());
+        each(dir.path(), &search, &|f| streamed.lock().unwrap().push(f)).unwrap();
+        let mut streamed = streamed.into_inner().unwrap();
+        streamed.sort();
         assert_eq!(streamed, found);
         assert_eq!(found.len(), 7);
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
-        let err = each_sorted(&empty, &search, &mut |_| panic!("nothing to find")).unwrap_err();
+        let err = each(&empty, &search, &|_| panic!("nothing to find")).unwrap_err();
         assert!(err.to_string().contains(NO_DOCKERFILE), "{err}");
+    }
+
+    #[test]
+    fn path_order_is_paths_order() {
+        let cases: &[&[&str]] = &[
+            &[
+                "a/b",
+                "a-b",
+                "a/b/c",
+                "a",
+                "/x",
+                "a.b/c",
+                "a/Dockerfile",
+                "A/x",
+                "b",
+                "ab",
+            ],
+            &["../x/Dockerfile", "-y/Dockerfile", "./z", "a/./b", "a/b"],
+        ];
+        for case in cases {
+            let paths: Vec<&Path> = case.iter().map(Path::new).collect();
+            let mut expected: Vec<usize> = (0..paths.len()).collect();
+            expected.sort_by(|a, b| paths[*a].cmp(paths[*b]));
+            assert_eq!(path_order(&paths), expected, "{case:?}");
+        }
     }
 
     #[test]
