@@ -613,6 +613,8 @@ mod tests {
 
     #[test]
     fn fed_results_come_sorted_after_the_count() {
+        // More items than are worked on ahead of the producer.
+        const { assert!(600 > AHEAD_OF_THE_WALK) };
         for batch in [1, BATCH_ITEMS] {
             let mut seen = Vec::new();
             let mut total_at = None;
@@ -624,8 +626,8 @@ mod tests {
                     std::thread::scope(|s| {
                         for part in 0..3u64 {
                             s.spawn(move || {
-                                for n in (0..50u64).rev() {
-                                    if n % 20 == 0 {
+                                for n in (0..200u64).rev() {
+                                    if n % 60 == 0 {
                                         std::thread::sleep(std::time::Duration::from_millis(1));
                                     }
                                     feed.push(n * 3 + part);
@@ -640,18 +642,18 @@ mod tests {
                     order
                 },
                 |n| {
-                    std::thread::sleep(std::time::Duration::from_micros(150 - n));
+                    std::thread::sleep(std::time::Duration::from_micros(50 - n % 50));
                     n * 2
                 },
                 |fed| match fed {
                     Fed::Total(count) => {
-                        assert_eq!(count, 150);
+                        assert_eq!(count, 600);
                         total_at = Some(seen.len());
                     }
                     Fed::Done(n, r) => seen.push((*n, r)),
                 },
             );
-            let expected: Vec<(u64, u64)> = (0..150).map(|n| (n, n * 2)).collect();
+            let expected: Vec<(u64, u64)> = (0..600).map(|n| (n, n * 2)).collect();
             assert_eq!(seen, expected, "batch {batch}");
             assert_eq!(total_at, Some(0), "nothing before the count");
         }
