@@ -2,16 +2,14 @@
 //! sees is printed here: the product on stdout, messages on stderr as
 //! `msb: PATH:LINE: message`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::bulk::{Fed, Repos, Shard, ShardKeys, Summary, run_fed, run_ordered};
+use crate::bulk::{Repos, Shard, ShardKeys, Summary, run_ordered};
 use crate::ci::{self, OutputFormat};
 use crate::config::{self, Config};
 use crate::diff;
@@ -985,14 +983,16 @@ fn check_report_folder(report: Option<&Path>) -> Result<()> {
 /// knowledge (its own copy only when msb.toml changes the user).
 struct Setting {
     options: Options,
-    knowledge: Arc<Knowledge>,
+    knowledge: usize,
 }
 
 /// One Dockerfile to migrate.
 struct Job {
     path: PathBuf,
     shown: String,
-    setting: Arc<Setting>,
+    setting: usize,
+    /// What `--shard` splits by (empty without it).
+    shard_key: String,
 }
 
 /// What became of one Dockerfile.
@@ -1087,13 +1087,40 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         None
     };
 
+    let mut found = FoundJobs {
+        knowledges: vec![base],
+        settings: Vec::new(),
+        jobs: Vec::new(),
+        failed: false,
+    };
     let filters = JobFilters {
         include: &include,
         exclude: &exclude,
         explicit_config: explicit_config.as_ref(),
         jobs,
     };
-    let found = FoundJobs::new(base, &args, &filters, &cwd);
+    for root in &roots {
+        found.add_root(&args, root, &filters, &cwd);
+    }
+    let FoundJobs {
+        knowledges,
+        settings,
+        jobs: mut jobs_list,
+        failed,
+    } = found;
+    walk::sort_by_path(&mut jobs_list, |job| &job.path);
+    // Normalised paths: equal paths are equal bytes.
+    jobs_list.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
+    // After the dedup: a file under two roots is in one shard only.
+    if let Some(shard) = args.shard {
+        jobs_list.retain(|job| shard.picks(&job.shard_key));
+    }
+    if args.stdout && jobs_list.len() != 1 {
+        bail!(
+            "--stdout takes exactly one Dockerfile, {} found",
+            jobs_list.len()
+        );
+    }
 
     let write_in_place = args.write && !args.git_commit;
     // `--check` alone or `--write` prints no diff: do not compute one.
@@ -1103,19 +1130,23 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         || (!args.write && !args.stdout && (!args.check || args.diff));
     let work = FileWork {
         args: &args,
+        knowledges: &knowledges,
+        settings: &settings,
         verify_opts: verify_opts.as_ref(),
         observer: observer.as_ref(),
         write_in_place,
         needs_diff,
     };
-    let tally = Tally {
+
+    let progress = progress_bar(jobs_list.len(), args.format);
+    let mut tally = Tally {
         args: &args,
         cwd: &cwd,
         colour: colour_stdout() && args.format == Format::Text,
-        verbose: args.verbose,
+        verbose: args.verbose || jobs_list.len() == 1,
         stdout: std::io::stdout().lock(),
         stderr_lines: StderrLines::new(verify_opts.is_none() && !std::io::stderr().is_terminal()),
-        failed: false,
+        failed,
         changed: 0,
         summary: Summary::default(),
         records: Vec::new(),
@@ -1126,43 +1157,8 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         verifications: Vec::new(),
         findings: Vec::new(),
     };
-    // `--stdout` needs the count before it starts; a verification or an
-    // observation takes minutes and says what it does as it goes, in the
-    // order of the files.
-    if args.stdout || verify_opts.is_some() || observer.is_some() {
-        migrate_found(found, &roots, &work, tally, jobs)
-    } else {
-        migrate_while_walking(found, &roots, &work, tally, jobs)
-    }
-}
-
-/// Find every Dockerfile first, then migrate them (`--stdout`,
-/// `--verify`, `--observe`).
-fn migrate_found(
-    mut found: FoundJobs,
-    roots: &[PathBuf],
-    work: &FileWork,
-    mut tally: Tally,
-    jobs: usize,
-) -> Result<i32> {
-    let args = work.args;
-    let jobs_list = Mutex::new(Vec::new());
-    for root in roots {
-        found.add_root(root, &|job| jobs_list.lock().expect("jobs lock").push(job));
-    }
-    let mut jobs_list = jobs_list.into_inner().expect("jobs lock");
-    jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
-    if args.stdout && jobs_list.len() != 1 {
-        bail!(
-            "--stdout takes exactly one Dockerfile, {} found",
-            jobs_list.len()
-        );
-    }
-    tally.failed = found.failed;
-    tally.verbose |= jobs_list.len() == 1;
-    let progress = progress_bar(jobs_list.len(), args.format);
     // A verification takes minutes: its verdict is shown when it is done.
-    let batch = if work.verify_opts.is_some() {
+    let batch = if verify_opts.is_some() {
         1
     } else {
         crate::bulk::BATCH_ITEMS
@@ -1182,56 +1178,12 @@ fn migrate_found(
     tally.finish(jobs_list.len())
 }
 
-/// Migrate each Dockerfile as soon as the walk finds it; the results are
-/// taken in path order once the walk is done, so the output is what
-/// [`migrate_found`] gives, without waiting for the walk first.
-fn migrate_while_walking(
-    found: FoundJobs,
-    roots: &[PathBuf],
-    work: &FileWork,
-    mut tally: Tally,
-    jobs: usize,
-) -> Result<i32> {
-    let walk_failed = AtomicBool::new(false);
-    let mut progress = None;
-    let mut files = 0;
-    let produce = |feed: &crate::bulk::Feed<Job>| {
-        let mut found = found;
-        for root in roots {
-            found.add_root(root, &|job| feed.push(job));
-        }
-        walk_failed.store(found.failed, AtomicOrdering::Relaxed);
-    };
-    let rank = |jobs: &[Arc<Job>]| {
-        let paths: Vec<&Path> = jobs.iter().map(|j| j.path.as_path()).collect();
-        walk::path_order(&paths)
-    };
-    run_fed(
-        jobs,
-        crate::bulk::BATCH_ITEMS,
-        produce,
-        rank,
-        |job| work.run(job),
-        |fed| match fed {
-            Fed::Total(count) => {
-                files = count;
-                tally.verbose |= count == 1;
-                progress = progress_bar(count, work.args.format);
-            }
-            Fed::Done(job, outcome) => tally.take(job, &outcome, progress.as_ref()),
-        },
-    );
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    tally.failed |= walk_failed.into_inner();
-    tally.finish(files)
-}
-
 /// What every file of a `msb migrate` run shares: the knowledge and options
 /// picked for it, and what to do with its migration (diff, verify, write).
 struct FileWork<'a> {
     args: &'a MigrateArgs,
+    knowledges: &'a [Knowledge],
+    settings: &'a [Setting],
     /// `--verify`: the engine and what to check.
     verify_opts: Option<&'a (Engine, verify::Options)>,
     /// `--observe`: the engine whose layers are read.
@@ -1246,8 +1198,8 @@ impl FileWork<'_> {
     /// place under `--write` (with `--verify`, only a verified one).
     fn run(&self, job: &Job) -> Outcome {
         let args = self.args;
-        let setting = &job.setting;
-        let k = &setting.knowledge;
+        let setting = &self.settings[job.setting];
+        let k = &self.knowledges[setting.knowledge];
         let result = SourceFile::read(&job.path).and_then(|source| {
             let context = migrate::context_for(&job.path, args.context.as_deref());
             let observing = self.observer.map(|engine| Observing {
@@ -1338,39 +1290,17 @@ struct JobFilters<'f> {
 }
 
 /// The Dockerfiles found, each with the settings of its root's msb.toml.
-struct FoundJobs<'f> {
-    args: &'f MigrateArgs,
-    filters: &'f JobFilters<'f>,
-    cwd: &'f Path,
+struct FoundJobs {
     /// One copy of the knowledge per distinct runtime user.
-    knowledges: Vec<Arc<Knowledge>>,
-    /// A file under two roots is taken once, with the first root's
-    /// settings (the roots are walked one after the other).
-    seen: Mutex<HashSet<PathBuf>>,
+    knowledges: Vec<Knowledge>,
+    settings: Vec<Setting>,
+    jobs: Vec<Job>,
     failed: bool,
 }
 
-impl<'f> FoundJobs<'f> {
-    fn new(
-        base: Knowledge,
-        args: &'f MigrateArgs,
-        filters: &'f JobFilters<'f>,
-        cwd: &'f Path,
-    ) -> FoundJobs<'f> {
-        FoundJobs {
-            args,
-            filters,
-            cwd,
-            knowledges: vec![Arc::new(base)],
-            seen: Mutex::new(HashSet::new()),
-            failed: false,
-        }
-    }
-
-    /// Read a root's msb.toml and hand each Dockerfile under it to `take`
-    /// as the walk finds it (from the walker's threads).
-    fn add_root(&mut self, root: &Path, take: &(dyn Fn(Job) + Sync)) {
-        let (args, filters) = (self.args, self.filters);
+impl FoundJobs {
+    /// Read a root's msb.toml and find its Dockerfiles.
+    fn add_root(&mut self, args: &MigrateArgs, root: &Path, filters: &JobFilters, cwd: &Path) {
         let searched_by_default =
             args.paths.is_empty() && args.repos_file.is_none() && args.only_failed.is_none();
         // The folder an msb.toml's excludes are written from: its own.
@@ -1388,9 +1318,10 @@ impl<'f> FoundJobs<'f> {
         };
         // Config::read checked the globs; --config's too.
         let config_exclude = config.exclude_globs().unwrap_or_default();
-        let setting = Arc::new(Setting {
+        let knowledge = self.knowledge_for(&config);
+        self.settings.push(Setting {
             options: options_from(&config, args.allow_unsafe),
-            knowledge: self.knowledge_for(&config),
+            knowledge,
         });
         let search = walk::Search {
             roots: vec![root.to_path_buf()],
@@ -1408,40 +1339,31 @@ impl<'f> FoundJobs<'f> {
             no_ignore: args.no_ignore,
             jobs: filters.jobs,
         };
-        let keys = args.shard.map(|_| ShardKeys::new(root));
-        let (seen, cwd) = (&self.seen, self.cwd);
-        let walked = walk::each(root, &search, &|f| {
-            // Normalised paths: equal paths are equal bytes.
-            if !seen.lock().expect("seen lock").insert(f.path.clone()) {
-                return;
-            }
-            // After the dedup: a file under two roots is in one shard only.
-            if let (Some(shard), Some(keys)) = (args.shard, &keys)
-                && !shard.picks(&keys.key(&f.path))
-            {
-                return;
-            }
-            take(Job {
-                shown: diff::display_path(&f.path, cwd),
-                path: f.path,
-                setting: Arc::clone(&setting),
-            });
-        });
-        if let Err(e) = walked {
-            if searched_by_default && nothing_to_do(&e) {
+        let (files, errors) = walk::find(&search);
+        for e in &errors {
+            if searched_by_default && nothing_to_do(e) {
                 eprintln!("msb: {e}: nothing to do");
-                return;
+                continue;
             }
-            report_error(&e);
+            report_error(e);
             self.failed = true;
+        }
+        let keys = args.shard.map(|_| ShardKeys::new(root));
+        for f in files {
+            self.jobs.push(Job {
+                shown: diff::display_path(&f.path, cwd),
+                shard_key: keys.as_ref().map(|k| k.key(&f.path)).unwrap_or_default(),
+                path: f.path,
+                setting: self.settings.len() - 1,
+            });
         }
     }
 
     /// The knowledge with the runtime user an msb.toml names (one copy
     /// per distinct user, however many repositories ask for it).
-    fn knowledge_for(&mut self, config: &Config) -> Arc<Knowledge> {
+    fn knowledge_for(&mut self, config: &Config) -> usize {
         let Some(user) = &config.user else {
-            return Arc::clone(&self.knowledges[0]);
+            return 0;
         };
         let base_user = &self.knowledges[0].images.user;
         let name = user.name.clone().unwrap_or_else(|| base_user.name.clone());
@@ -1449,16 +1371,15 @@ impl<'f> FoundJobs<'f> {
         if let Some(known) = self
             .knowledges
             .iter()
-            .find(|k| k.images.user.name == name && k.images.user.uid == uid)
+            .position(|k| k.images.user.name == name && k.images.user.uid == uid)
         {
-            return Arc::clone(known);
+            return known;
         }
-        let mut k = Knowledge::clone(&self.knowledges[0]);
+        let mut k = self.knowledges[0].clone();
         k.images.user.name = name;
         k.images.user.uid = uid;
-        let k = Arc::new(k);
-        self.knowledges.push(Arc::clone(&k));
-        k
+        self.knowledges.push(k);
+        self.knowledges.len() - 1
     }
 }
 

@@ -99,7 +99,9 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
         }
     }
     let mut files = files.into_inner().expect("walker lock");
-    files.sort();
+    // By path, then root (both sorts keep the order of equal items).
+    files.sort_by(|a, b| a.root.cmp(&b.root));
+    sort_by_path(&mut files, |f| &f.path);
     // The paths are normalised: equal paths are equal bytes, compared
     // without splitting them into components.
     files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
@@ -110,7 +112,7 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
 /// each handed to `found` as soon as the walk finds it, from the walker's
 /// threads, in no particular order. The error for a bad root, or for a
 /// folder with no Dockerfile.
-pub fn each(root: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<(), MsbError> {
+fn each(root: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<(), MsbError> {
     let metadata = std::fs::metadata(root).map_err(|e| MsbError::Io {
         path: root.to_path_buf(),
         reason: describe_io(&e),
@@ -131,33 +133,28 @@ pub fn each(root: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Res
     Ok(())
 }
 
-/// The indices of `paths` in the order of the sorted paths (`Path`'s
-/// order, component by component). Comparing components costs a parse of
-/// both paths per comparison, a sort of a fleet's paths as much as its
-/// walk; for paths of plain names, the bytes with `/` as the least byte
-/// compare the same way, and are compared instead.
-pub fn path_order(paths: &[&Path]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..paths.len()).collect();
+/// Sort `items` by their paths (`Path`'s order, component by component),
+/// keeping the order of equal ones. Comparing components parses both
+/// paths on every comparison, which made sorting a fleet's paths cost
+/// about as much as walking it; for paths of plain names (no `.` or `..`)
+/// the bytes with `/` as the least byte compare the same way, and they
+/// are compared instead.
+pub fn sort_by_path<T>(items: &mut [T], path: impl Fn(&T) -> &Path) {
     let plain = |p: &Path| {
         p.components()
             .all(|c| matches!(c, Component::Normal(_) | Component::RootDir))
     };
-    if paths.iter().all(|p| plain(p)) {
-        let keys: Vec<Vec<u8>> = paths
-            .iter()
-            .map(|p| {
-                let bytes = p.as_os_str().as_encoded_bytes();
-                bytes
-                    .iter()
-                    .map(|&b| if b == b'/' { 0 } else { b })
-                    .collect()
-            })
-            .collect();
-        order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    if items.iter().all(|i| plain(path(i))) {
+        items.sort_by_cached_key(|i| {
+            let bytes = path(i).as_os_str().as_encoded_bytes();
+            bytes
+                .iter()
+                .map(|&b| if b == b'/' { 0 } else { b })
+                .collect::<Vec<u8>>()
+        });
     } else {
-        order.sort_by(|a, b| paths[*a].cmp(paths[*b]));
+        items.sort_by(|a, b| path(a).cmp(path(b)));
     }
-    order
 }
 
 /// What a walk of one folder takes and leaves out, entry by entry.
@@ -369,7 +366,7 @@ mod tests {
     }
 
     #[test]
-    fn path_order_is_paths_order() {
+    fn sorted_by_path_as_paths_sort() {
         let cases: &[&[&str]] = &[
             &[
                 "a/b",
@@ -386,10 +383,11 @@ mod tests {
             &["../x/Dockerfile", "-y/Dockerfile", "./z", "a/./b", "a/b"],
         ];
         for case in cases {
-            let paths: Vec<&Path> = case.iter().map(Path::new).collect();
-            let mut expected: Vec<usize> = (0..paths.len()).collect();
-            expected.sort_by(|a, b| paths[*a].cmp(paths[*b]));
-            assert_eq!(path_order(&paths), expected, "{case:?}");
+            let mut expected: Vec<&Path> = case.iter().map(Path::new).collect();
+            expected.sort();
+            let mut sorted: Vec<&Path> = case.iter().map(Path::new).collect();
+            sort_by_path(&mut sorted, |p| p);
+            assert_eq!(sorted, expected, "{case:?}");
         }
     }
 
