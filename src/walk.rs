@@ -8,9 +8,8 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use ignore::{DirEntry, WalkBuilder, WalkState};
+use ignore::{WalkBuilder, WalkState};
 
 use crate::error::MsbError;
 use crate::globs::{self, Globs};
@@ -90,15 +89,28 @@ pub struct Found {
 
 /// The Dockerfiles of a search, sorted by path, or an error per bad root.
 pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
-    let files = Mutex::new(Vec::new());
+    let mut files = Vec::new();
     let mut errors = Vec::new();
     for root in &search.roots {
-        let found = |f| files.lock().expect("walker lock").push(f);
-        if let Err(e) = each(root, search, &found) {
-            errors.push(e);
+        match std::fs::metadata(root) {
+            Err(e) => errors.push(MsbError::Io {
+                path: root.clone(),
+                reason: describe_io(&e),
+            }),
+            Ok(m) if m.is_dir() => match walk_dir(root, search) {
+                Ok(found) if found.is_empty() => errors.push(MsbError::Io {
+                    path: root.clone(),
+                    reason: NO_DOCKERFILE.into(),
+                }),
+                Ok(found) => files.extend(found),
+                Err(e) => errors.push(e),
+            },
+            Ok(_) => files.push(Found {
+                path: crate::diff::normalise(root),
+                root: root.clone(),
+            }),
         }
     }
-    let mut files = files.into_inner().expect("walker lock");
     // By path, then root (both sorts keep the order of equal items).
     files.sort_by(|a, b| a.root.cmp(&b.root));
     sort_by_path(&mut files, |f| &f.path);
@@ -106,31 +118,6 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
     // without splitting them into components.
     files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     (files, errors)
-}
-
-/// The Dockerfiles under one root (a folder, or a file taken as it is),
-/// each handed to `found` as soon as the walk finds it, from the walker's
-/// threads, in no particular order. The error for a bad root, or for a
-/// folder with no Dockerfile.
-fn each(root: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<(), MsbError> {
-    let metadata = std::fs::metadata(root).map_err(|e| MsbError::Io {
-        path: root.to_path_buf(),
-        reason: describe_io(&e),
-    })?;
-    if !metadata.is_dir() {
-        found(Found {
-            path: crate::diff::normalise(root),
-            root: root.to_path_buf(),
-        });
-        return Ok(());
-    }
-    if !walk_dir(root, search, found)? {
-        return Err(MsbError::Io {
-            path: root.to_path_buf(),
-            reason: NO_DOCKERFILE.into(),
-        });
-    }
-    Ok(())
 }
 
 /// Sort `items` by their paths (`Path`'s order, component by component),
@@ -157,122 +144,86 @@ pub fn sort_by_path<T>(items: &mut [T], path: impl Fn(&T) -> &Path) {
     }
 }
 
-/// What a walk of one folder takes and leaves out, entry by entry.
-struct Picker {
-    dir: PathBuf,
-    canonical_root: PathBuf,
-    /// Each set of excludes with the path from its folder to this root.
-    excludes: Vec<(PathBuf, Globs)>,
-    include: Globs,
-}
-
-impl Picker {
-    fn new(dir: &Path, search: &Search) -> Result<Picker, MsbError> {
-        let canonical_root = dir.canonicalize().map_err(|e| MsbError::Io {
-            path: dir.to_path_buf(),
-            reason: describe_io(&e),
-        })?;
-        let excludes = search
-            .exclude
-            .iter()
-            .filter(|e| !e.globs.is_empty())
-            .map(|e| {
-                let prefix = e
-                    .base
-                    .as_ref()
-                    .and_then(|b| canonical_root.strip_prefix(b).ok())
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                (prefix, e.globs.clone())
-            })
-            .collect();
-        Ok(Picker {
-            dir: dir.to_path_buf(),
-            canonical_root,
-            excludes,
-            include: search.include.clone(),
+fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
+    let canonical_root = dir.canonicalize().map_err(|e| MsbError::Io {
+        path: dir.to_path_buf(),
+        reason: describe_io(&e),
+    })?;
+    // Each set of excludes with the path from its folder to this root.
+    let excludes: Vec<(PathBuf, &Globs)> = search
+        .exclude
+        .iter()
+        .filter(|e| !e.globs.is_empty())
+        .map(|e| {
+            let prefix = e
+                .base
+                .as_ref()
+                .and_then(|b| canonical_root.strip_prefix(b).ok())
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            (prefix, &e.globs)
         })
-    }
-
-    /// The walker's settings: hidden folders (.devcontainer, .git) are not
-    /// searched; .gitignore is respected even outside a git checkout.
-    fn walker(&self, search: &Search) -> WalkBuilder {
-        let mut builder = WalkBuilder::new(&self.dir);
-        builder
-            .require_git(false)
-            .standard_filters(!search.no_ignore)
-            .hidden(true)
-            .follow_links(false);
-        builder
-    }
-
-    /// Only excludes and includes need the path from the root: a
-    /// component-wise strip_prefix per entry was a tenth of the walk.
-    fn rel<'e>(&self, entry: &'e DirEntry) -> &'e Path {
-        entry.path().strip_prefix(&self.dir).unwrap_or(entry.path())
-    }
-
-    /// An excluded folder is not entered at all.
-    fn excluded(&self, entry: &DirEntry) -> bool {
-        let Some(file_type) = entry.file_type() else {
-            return false;
-        };
-        entry.depth() > 0
-            && self.excludes.iter().any(|(prefix, g)| {
-                g.matches_here_or_above(&globs::joined(prefix, self.rel(entry)), file_type.is_dir())
-            })
-    }
-
-    /// The entry as a Dockerfile to take, if it is one.
-    fn take(&self, entry: &DirEntry) -> Option<Found> {
-        let file_type = entry.file_type()?;
-        if !is_dockerfile_name(&entry.file_name().to_string_lossy()) {
-            return None;
-        }
-        if !self.include.is_empty() && !self.include.matches_here_or_above(self.rel(entry), false) {
-            return None;
-        }
-        let inside = if file_type.is_symlink() {
-            // A link out of the searched folder is not ours to touch.
-            entry
-                .path()
-                .canonicalize()
-                .is_ok_and(|t| t.starts_with(&self.canonical_root) && t.is_file())
-        } else {
-            file_type.is_file()
-        };
-        inside.then(|| Found {
-            path: crate::diff::normalise(entry.path()),
-            root: self.dir.clone(),
-        })
-    }
-}
-
-/// Walk a folder in parallel; whether it had a Dockerfile.
-fn walk_dir(dir: &Path, search: &Search, found: &(dyn Fn(Found) + Sync)) -> Result<bool, MsbError> {
-    let picker = Picker::new(dir, search)?;
-    let any = AtomicBool::new(false);
-    picker
-        .walker(search)
+        .collect();
+    let found = Mutex::new(Vec::new());
+    // Hidden folders (.devcontainer, .git) are not searched; .gitignore is
+    // respected even outside a git checkout.
+    WalkBuilder::new(dir)
+        .require_git(false)
+        .standard_filters(!search.no_ignore)
+        .hidden(true)
+        .follow_links(false)
         .threads(search.jobs)
         .build_parallel()
         .run(|| {
-            let (any, picker) = (&any, &picker);
+            let found = &found;
+            let canonical_root = &canonical_root;
+            let excludes = &excludes;
             Box::new(move |entry| {
                 let Ok(entry) = entry else {
                     return WalkState::Continue;
                 };
-                if picker.excluded(&entry) {
+                let Some(file_type) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                // Only excludes and includes need the path from the root:
+                // a component-wise strip_prefix per entry was a tenth of
+                // the walk.
+                let rel = || entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                // An excluded folder is not entered at all.
+                if entry.depth() > 0
+                    && excludes.iter().any(|(prefix, g)| {
+                        g.matches_here_or_above(&globs::joined(prefix, rel()), file_type.is_dir())
+                    })
+                {
                     return WalkState::Skip;
                 }
-                if let Some(f) = picker.take(&entry) {
-                    any.store(true, Ordering::Relaxed);
-                    found(f);
+                let name = entry.file_name().to_string_lossy();
+                if !is_dockerfile_name(&name) {
+                    return WalkState::Continue;
+                }
+                if !search.include.is_empty() && !search.include.matches_here_or_above(rel(), false)
+                {
+                    return WalkState::Continue;
+                }
+                let inside = if file_type.is_symlink() {
+                    // A link out of the searched folder is not ours to touch.
+                    entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|t| t.starts_with(canonical_root) && t.is_file())
+                } else {
+                    file_type.is_file()
+                };
+                if inside {
+                    found.lock().expect("walker lock").push(Found {
+                        path: crate::diff::normalise(entry.path()),
+                        root: dir.to_path_buf(),
+                    });
                 }
                 WalkState::Continue
             })
         });
-    Ok(any.into_inner())
+    Ok(found.into_inner().expect("walker lock"))
 }
 
 /// Repository folders from a `--repos-file`: one path per line, `#`
@@ -323,46 +274,6 @@ mod tests {
         ] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
-    }
-
-    #[test]
-    fn one_walk_finds_what_find_finds() {
-        let dir = tempfile::tempdir().unwrap();
-        for rel in [
-            "b/Dockerfile",
-            "a-b/Dockerfile",
-            "a/b/Dockerfile",
-            "a/Dockerfile",
-            "a/Dockerfile.prod",
-            "A/x.dockerfile",
-            "a/node_modules/Dockerfile",
-            "c/d/e/Containerfile",
-        ] {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "FROM x\n").unwrap();
-        }
-        let search = Search {
-            roots: vec![dir.path().to_path_buf()],
-            exclude: vec![Excludes {
-                globs: Globs::new(&["node_modules".to_string()]).unwrap(),
-                base: None,
-            }],
-            jobs: 2,
-            ..Search::default()
-        };
-        let (found, errors) = find(&search);
-        assert!(errors.is_empty());
-        let streamed = Mutex::new(Vec::new());
-        each(dir.path(), &search, &|f| streamed.lock().unwrap().push(f)).unwrap();
-        let mut streamed = streamed.into_inner().unwrap();
-        streamed.sort();
-        assert_eq!(streamed, found);
-        assert_eq!(found.len(), 7);
-        let empty = dir.path().join("empty");
-        std::fs::create_dir(&empty).unwrap();
-        let err = each(&empty, &search, &|_| panic!("nothing to find")).unwrap_err();
-        assert!(err.to_string().contains(NO_DOCKERFILE), "{err}");
     }
 
     #[test]
