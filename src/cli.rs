@@ -1108,7 +1108,7 @@ fn run_migrate(args: MigrateArgs) -> Result<i32> {
         jobs: mut jobs_list,
         failed,
     } = found;
-    jobs_list.sort_by(|a, b| a.path.cmp(&b.path));
+    walk::sort_by_path(&mut jobs_list, |job| &job.path);
     // Normalised paths: equal paths are equal bytes.
     jobs_list.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     // After the dedup: a file under two roots is in one shard only.

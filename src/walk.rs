@@ -6,7 +6,7 @@
 //! folders are not followed, and a symlinked Dockerfile is taken only when
 //! it points inside the folder being searched.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -111,11 +111,37 @@ pub fn find(search: &Search) -> (Vec<Found>, Vec<MsbError>) {
             }),
         }
     }
-    files.sort();
+    // By path, then root (both sorts keep the order of equal items).
+    files.sort_by(|a, b| a.root.cmp(&b.root));
+    sort_by_path(&mut files, |f| &f.path);
     // The paths are normalised: equal paths are equal bytes, compared
     // without splitting them into components.
     files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     (files, errors)
+}
+
+/// Sort `items` by their paths (`Path`'s order, component by component),
+/// keeping the order of equal ones. Comparing components parses both
+/// paths on every comparison, which made sorting a fleet's paths cost
+/// about as much as walking it; for paths of plain names (no `.` or `..`)
+/// the bytes with `/` as the least byte compare the same way, and they
+/// are compared instead.
+pub fn sort_by_path<T>(items: &mut [T], path: impl Fn(&T) -> &Path) {
+    let plain = |p: &Path| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::RootDir))
+    };
+    if items.iter().all(|i| plain(path(i))) {
+        items.sort_by_cached_key(|i| {
+            let bytes = path(i).as_os_str().as_encoded_bytes();
+            bytes
+                .iter()
+                .map(|&b| if b == b'/' { 0 } else { b })
+                .collect::<Vec<u8>>()
+        });
+    } else {
+        items.sort_by(|a, b| path(a).cmp(path(b)));
+    }
 }
 
 fn walk_dir(dir: &Path, search: &Search) -> Result<Vec<Found>, MsbError> {
@@ -247,6 +273,32 @@ mod tests {
             "Dockerfiles",
         ] {
             assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn sorted_by_path_as_paths_sort() {
+        let cases: &[&[&str]] = &[
+            &[
+                "a/b",
+                "a-b",
+                "a/b/c",
+                "a",
+                "/x",
+                "a.b/c",
+                "a/Dockerfile",
+                "A/x",
+                "b",
+                "ab",
+            ],
+            &["../x/Dockerfile", "-y/Dockerfile", "./z", "a/./b", "a/b"],
+        ];
+        for case in cases {
+            let mut expected: Vec<&Path> = case.iter().map(Path::new).collect();
+            expected.sort();
+            let mut sorted: Vec<&Path> = case.iter().map(Path::new).collect();
+            sort_by_path(&mut sorted, |p| p);
+            assert_eq!(sorted, expected, "{case:?}");
         }
     }
 
