@@ -986,6 +986,9 @@ fn arg_pair(args: &str) -> (String, String) {
 
 /// ENV pairs in both forms (`ENV A=1 B=2`, legacy `ENV A 1 2`).
 pub fn env_pairs(args: &str) -> Vec<(String, String)> {
+    if let Some(pairs) = plain_env_pairs(args) {
+        return pairs;
+    }
     let words: Vec<Command> = shell::commands(args);
     let Some(first) = words.first() else {
         return Vec::new();
@@ -999,6 +1002,45 @@ pub fn env_pairs(args: &str) -> Vec<(String, String)> {
         Some((name, value)) => vec![(name.to_string(), value.trim().to_string())],
         None => vec![(trimmed.to_string(), String::new())],
     }
+}
+
+/// `env_pairs` without the shell's tokenizer, for the common ENV with no
+/// quoting, escapes, braces or operators (`A=1 PATH=/x:$PATH`, `A 1`):
+/// the same pairs, read off the blanks. None when the tokenizer must read it.
+fn plain_env_pairs(args: &str) -> Option<Vec<(String, String)>> {
+    const SHELL: &[char] = &[
+        '"', '\'', '\\', '`', '{', '}', '(', ')', ';', '&', '|', '<', '>', '\n', '#', '*', '?', '[', '~',
+    ];
+    if args.contains(SHELL) {
+        return None;
+    }
+    let mut words = args.split_whitespace();
+    let first = words.next()?;
+    let Some((name, value)) = first.split_once('=') else {
+        // Legacy form: the first word is the name, the rest the value.
+        let value = args.trim()[first.len()..].trim();
+        return Some(vec![(first.to_string(), value.to_string())]);
+    };
+    if !is_env_name(name) {
+        return None;
+    }
+    let mut pairs = vec![(name.to_string(), value.to_string())];
+    for word in words {
+        match word.split_once('=') {
+            Some((n, v)) if is_env_name(n) => pairs.push((n.to_string(), v.to_string())),
+            // A word after the assignments would be a command to the shell.
+            _ => break,
+        }
+    }
+    Some(pairs)
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// One pass over the stage: working directories, users, ARG/ENV, the
@@ -1460,7 +1502,9 @@ pub fn strip_runner(words: &[String], runner: &crate::knowledge::Runner) -> Opti
 /// `c.starts_with` the words of `pattern` (`"pip install"`), split as
 /// they are compared: a fleet run matches every command against every
 /// pattern of the pack.
-fn starts_with_words(c: &Command, pattern: &str) -> bool {
+/// Whether `c` starts with the words of `pattern` (`pip install`), its
+/// program compared without folder or version: no allocation.
+pub(crate) fn starts_with_words(c: &Command, pattern: &str) -> bool {
     let mut words = pattern.split_whitespace();
     let Some(first) = words.next() else {
         return false;
@@ -2270,6 +2314,35 @@ CMD [\"python\", \"app.py\"]
         assert_eq!(absolute("/", "."), "/");
         assert!(is_under("/app/x", "/app"));
         assert!(!is_under("/appx", "/app"));
+    }
+
+    #[test]
+    fn plain_env_pairs_read_as_the_tokenizer_reads() {
+        for args in [
+            "A=1 B=2",
+            "PATH=/opt/venv/bin:$PATH",
+            "FLASK_APP app.py",
+            "JAVA_OPTS -Xmx512m -Xms256m",
+            "A=1 b c",
+            "NODE_ENV=production PORT=8080 HOST=0.0.0.0",
+            "EMPTY=",
+            "LONE",
+            "  A=1   B=2  ",
+        ] {
+            let tokenized = {
+                let words = shell::commands(args);
+                match words.first() {
+                    Some(first) if !first.env.is_empty() => first.env.clone(),
+                    _ => match args.trim().split_once(char::is_whitespace) {
+                        Some((n, v)) => vec![(n.to_string(), v.trim().to_string())],
+                        None => vec![(args.trim().to_string(), String::new())],
+                    },
+                }
+            };
+            assert_eq!(plain_env_pairs(args), Some(tokenized), "{args}");
+        }
+        assert_eq!(plain_env_pairs("A=\"x y\""), None);
+        assert_eq!(plain_env_pairs("A=${B:-c}"), None);
     }
 
     #[test]

@@ -39,10 +39,7 @@ fn mentions_variable(text: &str, name: &str) -> bool {
 fn runs_any(rc: &RunCommand, prefixes: &[String]) -> Option<String> {
     prefixes
         .iter()
-        .find(|p| {
-            let words: Vec<&str> = p.split_whitespace().collect();
-            rc.command.starts_with(&words)
-        })
+        .find(|p| crate::analyse::starts_with_words(&rc.command, p))
         .cloned()
 }
 

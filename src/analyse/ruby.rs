@@ -19,10 +19,10 @@ pub fn is_build(pack: &LanguagePack, c: &Command) -> bool {
     let Some(inner) = without_bundle_exec(c) else {
         return false;
     };
-    pack.steps.build.iter().any(|p| {
-        let words: Vec<&str> = p.split_whitespace().collect();
-        inner.starts_with(&words)
-    })
+    pack.steps
+        .build
+        .iter()
+        .any(|p| crate::analyse::starts_with_words(&inner, p))
 }
 
 fn without_bundle_exec(c: &Command) -> Option<Command> {

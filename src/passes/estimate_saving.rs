@@ -244,10 +244,10 @@ fn kept_caches(input: &PassInput, pack: &LanguagePack) -> Vec<EstimatePart> {
         .iter()
         .filter(|rule| {
             a.run_commands.iter().any(|rc| {
-                rule.commands.iter().any(|p| {
-                    let prefix: Vec<&str> = p.split_whitespace().collect();
-                    rc.command.starts_with(&prefix)
-                }) && !turned_off(rule, &rc.command, a)
+                rule.commands
+                    .iter()
+                    .any(|p| crate::analyse::starts_with_words(&rc.command, p))
+                    && !turned_off(rule, &rc.command, a)
                     && !cleared_in_layer(&file.instructions[rc.index], &rule.cleared_by)
             })
         })

@@ -131,10 +131,10 @@ impl Operands {
 }
 
 fn is_pip_install(c: &Command, pack: &LanguagePack) -> bool {
-    pack.steps.dep_install.iter().any(|p| {
-        let words: Vec<&str> = p.split_whitespace().collect();
-        c.starts_with(&words)
-    })
+    pack.steps
+        .dep_install
+        .iter()
+        .any(|p| crate::analyse::starts_with_words(c, p))
 }
 
 /// `pip install .`, `-e ./lib`: a folder of the build, not a package name
