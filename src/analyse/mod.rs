@@ -1009,7 +1009,8 @@ pub fn env_pairs(args: &str) -> Vec<(String, String)> {
 /// the same pairs, read off the blanks. None when the tokenizer must read it.
 fn plain_env_pairs(args: &str) -> Option<Vec<(String, String)>> {
     const SHELL: &[char] = &[
-        '"', '\'', '\\', '`', '{', '}', '(', ')', ';', '&', '|', '<', '>', '\n', '#', '*', '?', '[', '~',
+        '"', '\'', '\\', '`', '{', '}', '(', ')', ';', '&', '|', '<', '>', '\n', '#', '*', '?',
+        '[', '~',
     ];
     if args.contains(SHELL) {
         return None;
