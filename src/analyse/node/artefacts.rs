@@ -1,5 +1,6 @@
 //! The copies the layout makes (the app folder, a static site, the
-//! standalone server, or what `next start` reads), what COPY put outside
+//! standalone server, or what `next start` reads; for an app straight in
+//! `/` or `/tmp`, the exact paths `loose.rs` names), what COPY put outside
 //! the app folder, and Yarn 1's `--modules-folder` elsewhere.
 
 use super::install::InstallStep;
