@@ -336,16 +336,27 @@ pub struct CommandsPack {
     /// `make` in a RUN, whose Makefile msb reads (`[make]`).
     #[serde(default)]
     pub make: MakeRules,
-    /// Links on system paths the final stage makes again, each with the
-    /// folder its target must be in (`[replayed_links]`).
+    /// Links on system paths the final stage makes again, by the link's
+    /// path (`[replayed_links]`).
     #[serde(default)]
-    pub replayed_links: BTreeMap<String, String>,
-    /// Debian releases where tzdata is a required package, in every image.
-    #[serde(default)]
-    pub tzdata_required_in: Vec<String>,
+    pub replayed_links: BTreeMap<String, ReplayedLink>,
     /// Folders an app may be copied straight into (`[loose]`).
     #[serde(default)]
     pub loose: LooseRules,
+}
+
+/// A link a RUN makes that the final stage makes again, with the file it
+/// points to copied from the builder (`commands.toml [replayed_links]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayedLink {
+    /// The folder the link's target must be in.
+    pub folder: String,
+    /// The package that fills the folder.
+    pub package: String,
+    /// Debian releases where that package is required, so in every image.
+    #[serde(default)]
+    pub required_in: Vec<String>,
 }
 
 /// Folders an app may be copied straight into, whose exact paths the
