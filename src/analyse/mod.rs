@@ -3,6 +3,7 @@
 //! instruction, the artefacts the runtime needs and what the runtime base
 //! must provide. `msb explain` prints this; the passes read it.
 
+pub mod dockerignore;
 pub mod dotnet;
 pub mod effects;
 pub mod entry;

@@ -8,8 +8,9 @@ use super::next::next_app_unknowns;
 use super::walk::RuntimeUses;
 use super::words::{NPM_VALUE_OPTIONS, YARN_VALUE_OPTIONS, option_value, subcommand};
 use super::{Layout, NodeApp};
+use crate::analyse::dockerignore::DockerIgnore;
 use crate::analyse::{Analysis, absolute, is_under, shell};
-use crate::knowledge::{NodeRules, glob_match};
+use crate::knowledge::NodeRules;
 use crate::parse::Dockerfile;
 use crate::source::BuildContext;
 
@@ -90,17 +91,12 @@ pub(super) fn whole_context_copy(a: &Analysis, app_dir: &str) -> bool {
     })
 }
 
-/// Whether `.dockerignore` keeps a top-level context entry out of the
-/// build (plain patterns; a file with `!` exceptions is handled by the
-/// caller).
+/// Whether `.dockerignore` surely keeps a context entry out of the build
+/// (`dockerignore.rs`; the Next.js layouts still refuse a file with `!`
+/// exceptions, whose effect on what `next build` sees msb does not follow).
 pub(super) fn dockerignore(context: &BuildContext) -> impl Fn(&str) -> bool {
-    let ignore = context.read_small(".dockerignore").unwrap_or_default();
-    move |name: &str| {
-        ignore.lines().any(|l| {
-            let p = l.trim().trim_start_matches('/').trim_end_matches('/');
-            !p.is_empty() && !p.starts_with('#') && glob_match(p, name)
-        })
-    }
+    let ignore = DockerIgnore::read(context);
+    move |name: &str| ignore.leaves_out(name)
 }
 
 /// The folder (relative to the app) a single-page app build writes, and
