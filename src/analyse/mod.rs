@@ -987,17 +987,22 @@ fn arg_pair(args: &str) -> (String, String) {
 
 /// ENV pairs in both forms (`ENV A=1 B=2`, legacy `ENV A 1 2`).
 pub fn env_pairs(args: &str) -> Vec<(String, String)> {
-    if let Some(pairs) = plain_env_pairs(args) {
-        return pairs;
+    plain_env_pairs(args).unwrap_or_else(|| tokenized_env_pairs(args))
+}
+
+/// `env_pairs` through the shell's tokenizer: quoting and escapes as the
+/// engine reads them.
+fn tokenized_env_pairs(args: &str) -> Vec<(String, String)> {
+    match shell::commands(args).first() {
+        Some(first) if !first.env.is_empty() => first.env.clone(),
+        Some(_) => legacy_env_pair(args),
+        None => Vec::new(),
     }
-    let words: Vec<Command> = shell::commands(args);
-    let Some(first) = words.first() else {
-        return Vec::new();
-    };
-    if !first.env.is_empty() {
-        return first.env.clone();
-    }
-    // Legacy form: the first word is the name, the rest the value.
+}
+
+/// The legacy form `ENV NAME value…`: the first word is the name, the rest
+/// the value.
+fn legacy_env_pair(args: &str) -> Vec<(String, String)> {
     let trimmed = args.trim();
     match trimmed.split_once(char::is_whitespace) {
         Some((name, value)) => vec![(name.to_string(), value.trim().to_string())],
@@ -1019,9 +1024,7 @@ fn plain_env_pairs(args: &str) -> Option<Vec<(String, String)>> {
     let mut words = args.split_whitespace();
     let first = words.next()?;
     let Some((name, value)) = first.split_once('=') else {
-        // Legacy form: the first word is the name, the rest the value.
-        let value = args.trim()[first.len()..].trim();
-        return Some(vec![(first.to_string(), value.to_string())]);
+        return Some(legacy_env_pair(args));
     };
     if !is_env_name(name) {
         return None;
@@ -2331,16 +2334,7 @@ CMD [\"python\", \"app.py\"]
             "LONE",
             "  A=1   B=2  ",
         ] {
-            let tokenized = {
-                let words = shell::commands(args);
-                match words.first() {
-                    Some(first) if !first.env.is_empty() => first.env.clone(),
-                    _ => match args.trim().split_once(char::is_whitespace) {
-                        Some((n, v)) => vec![(n.to_string(), v.trim().to_string())],
-                        None => vec![(args.trim().to_string(), String::new())],
-                    },
-                }
-            };
+            let tokenized = tokenized_env_pairs(args);
             assert_eq!(plain_env_pairs(args), Some(tokenized), "{args}");
         }
         assert_eq!(plain_env_pairs("A=\"x y\""), None);
