@@ -41,11 +41,16 @@ pub fn app_folders(
         .unwrap_or_else(|| "/".into());
     let copies = a.copies.clone();
     let started = started_paths(file);
-    let loose_dirs = loose_app_dirs(file, a, &copies, image_env);
+    // Each copy's roots, resolved once for the loose folders and the loop.
+    let rooted: Vec<(&ContextCopy, Vec<String>)> = copies
+        .iter()
+        .map(|c| (c, roots(file, a, c, image_env)))
+        .collect();
+    let loose_dirs = loose_app_dirs(a, &rooted);
     for dir in &loose_dirs {
         loose::carry(file, context, a, dir, &[]);
     }
-    for copy in &copies {
+    for (copy, copy_roots) in &rooted {
         let ins = &file.instructions[copy.index];
         if copy.from_image.is_some() {
             carry_started_tool(file, a, copy, &started);
@@ -55,18 +60,18 @@ pub fn app_folders(
             continue;
         }
         let line = ins.line;
-        for root in roots(file, a, copy, image_env) {
-            if loose_dirs.iter().any(|d| loose::lands_in(&root, d)) {
+        for root in copy_roots {
+            if loose_dirs.iter().any(|d| loose::lands_in(root, d)) {
                 continue;
             }
-            if a.is_system_dir(&root) {
+            if a.is_system_dir(root) {
                 a.block(
                     line,
                     format!("COPY puts the app straight into {root}: msb cannot copy it without the rest of the system"),
                 );
                 return;
             }
-            let in_workdir = is_under(&root, &workdir) && !a.is_system_dir(&workdir);
+            let in_workdir = is_under(root, &workdir) && !a.is_system_dir(&workdir);
             let path = if in_workdir {
                 workdir.as_str()
             } else {
@@ -85,17 +90,13 @@ pub fn app_folders(
 
 /// The loose folders (`/`, `/tmp`) a COPY from the build context spills
 /// into whole (`COPY . .` with no WORKDIR): their exact paths are copied.
-fn loose_app_dirs(
-    file: &Dockerfile,
-    a: &Analysis,
-    copies: &[ContextCopy],
-    image_env: &BTreeMap<String, String>,
-) -> Vec<String> {
-    let mut dirs: Vec<String> = copies
+fn loose_app_dirs(a: &Analysis, rooted: &[(&ContextCopy, Vec<String>)]) -> Vec<String> {
+    let mut dirs: Vec<String> = rooted
         .iter()
-        .filter(|c| c.from_image.is_none())
-        .flat_map(|c| roots(file, a, c, image_env))
+        .filter(|(c, _)| c.from_image.is_none())
+        .flat_map(|(_, roots)| roots.iter())
         .filter(|r| a.is_loose_dir(r))
+        .cloned()
         .collect();
     dirs.sort();
     dirs.dedup();

@@ -54,7 +54,10 @@ pub fn exact_paths(
         let ins = &file.instructions[copy.index];
         let line = ins.line;
         if ins.keyword == Keyword::Add
-            && let Some(archive) = copy.sources.iter().find(|s| is_local_archive(s))
+            && let Some(archive) = copy
+                .sources
+                .iter()
+                .find(|s| crate::analyse::is_local_archive(s))
             && copy.pairs.iter().any(|(_, d)| lands_in(d, dir))
         {
             return Err((
@@ -79,14 +82,6 @@ pub fn exact_paths(
         }
     }
     Ok(out)
-}
-
-/// A tar archive from the build context, which ADD unpacks.
-pub fn is_local_archive(src: &str) -> bool {
-    const ARCHIVES: [&str; 7] = [
-        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
-    ];
-    !src.contains("://") && ARCHIVES.iter().any(|e| src.ends_with(e))
 }
 
 /// Copies to the final stage the exact paths COPY put into the loose

@@ -1314,6 +1314,16 @@ impl RunWalk<'_> {
     }
 }
 
+/// A tar archive from the build context, which ADD unpacks. The engine
+/// tells one by its content; msb, reading no file, by the name's ending
+/// (Dockerfile semantics, not knowledge of an ecosystem).
+pub fn is_local_archive(src: &str) -> bool {
+    const ARCHIVES: [&str; 7] = [
+        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
+    ];
+    !src.contains("://") && ARCHIVES.iter().any(|e| src.ends_with(e))
+}
+
 fn walk_copy(
     ins: &Instruction,
     index: usize,
@@ -1346,7 +1356,7 @@ fn walk_copy(
     let mut pairs = Vec::new();
     for src in &words {
         // ADD unpacks a local tar archive into the destination folder.
-        let unpacked = ins.keyword == Keyword::Add && loose::is_local_archive(src);
+        let unpacked = ins.keyword == Keyword::Add && is_local_archive(src);
         let whole = src == "."
             || src == "./"
             || src.ends_with('/')
